@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.conf import settings
+
+from comptoir.accounts.models import Role, User
+
+# Well-known passwords: created only when DEBUG is on, never in production.
+DEMO_ACCOUNTS = (
+    ("agent@example.com", "agent", Role.AGENT),
+    ("admin@example.com", "admin", Role.ADMIN),
+)
+
+
+def ensure_demo_accounts() -> None:
+    if not settings.DEBUG:
+        raise RuntimeError("Demo accounts have well-known passwords and exist only with DEBUG on.")
+    for email, password, role in DEMO_ACCOUNTS:
+        user, _ = User.objects.get_or_create(email=email, defaults={"role": role})
+        user.role = role
+        user.name = {"agent@example.com": "Camille Agent", "admin@example.com": "Alex Admin"}[email]
+        user.is_staff = True
+        user.is_superuser = role == Role.ADMIN
+        user.set_password(password)
+        user.save()

@@ -1,0 +1,92 @@
+"""People: requesters, agents and admins, all logging in with their e-mail address."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    REQUESTER = "requester", _("Requester")
+    AGENT = "agent", _("Agent")
+    ADMIN = "admin", _("Administrator")
+
+
+class UserManager(DjangoUserManager["User"]):
+    def _create_user_object(
+        self, username: str | None, email: str | None, password: str | None, **extra: Any
+    ) -> User:
+        address = normalize_email(email or username or "")
+        if not address:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=address, **extra)
+        user.set_password(password)
+        return user
+
+    def _create_user(
+        self, username: str | None, email: str | None, password: str | None, **extra: Any
+    ) -> User:
+        user = self._create_user_object(username, email, password, **extra)
+        user.save(using=self._db)
+        return user
+
+    def create_user(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra: Any
+    ) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(None, email, password, **extra)
+
+    def create_superuser(  # type: ignore[override]
+        self, email: str, password: str | None = None, **extra: Any
+    ) -> User:
+        extra.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
+        return self._create_user(None, email, password, **extra)
+
+
+def normalize_email(address: str) -> str:
+    """Addresses are compared case-insensitively everywhere, so store them lowercased."""
+    return address.strip().lower()
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mail address"), unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.REQUESTER)
+    language = models.CharField(_("preferred language"), max_length=8, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
+
+    @property
+    def is_agent(self) -> bool:
+        """Agents and admins work tickets; requesters only see their own."""
+        return self.is_active and self.role in {Role.AGENT, Role.ADMIN}
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return self.name or self.email.split("@")[0]

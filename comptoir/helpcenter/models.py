@@ -1,0 +1,73 @@
+"""Help Center content: sections of articles, each translated into French and English."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Section(models.Model):
+    key = models.SlugField(unique=True, help_text=_("Stable identifier used by the demo loader."))
+    position = models.PositiveIntegerField(default=0)
+    icon = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ("position", "id")
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SectionTranslation(models.Model):
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    description = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("section", "language"), name="section_one_translation_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Article(models.Model):
+    key = models.SlugField(unique=True)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    position = models.PositiveIntegerField(default=0)
+    is_published = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("position", "id")
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ArticleTranslation(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    summary = models.CharField(max_length=500, blank=True)
+    body_markdown = models.TextField()
+    # Rendered once on save, sanitised, so pages never run Markdown per request.
+    body_html = models.TextField(editable=False)
+    toc = models.JSONField(default=list, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("article", "language"), name="article_one_translation_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,83 @@
+"""Reads for the Help Center pages, each a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from comptoir.helpcenter.models import Article, ArticleTranslation, Section, SectionTranslation
+
+
+@dataclass(frozen=True)
+class ArticleLink:
+    pk: int
+    slug: str
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class SectionView:
+    pk: int
+    slug: str
+    title: str
+    description: str
+    icon: str
+    articles: list[ArticleLink]
+
+
+def _article_links(articles: list[Article], language: str) -> list[ArticleLink]:
+    links = []
+    for article in articles:
+        translation = next((t for t in article.translations.all() if t.language == language), None)
+        if translation is not None:
+            links.append(ArticleLink(article.pk, translation.slug, translation.title, translation.summary))
+    return links
+
+
+def sections_with_articles(language: str, section_pk: int | None = None) -> list[SectionView]:
+    """Sections in the language, with their published articles in that language (3 queries)."""
+    sections = Section.objects.prefetch_related(
+        Prefetch("translations", queryset=SectionTranslation.objects.filter(language=language)),
+        Prefetch(
+            "articles",
+            queryset=Article.objects.filter(is_published=True).prefetch_related(
+                Prefetch("translations", queryset=ArticleTranslation.objects.filter(language=language))
+            ),
+        ),
+    )
+    if section_pk is not None:
+        sections = sections.filter(pk=section_pk)
+    views = []
+    for section in sections:
+        translation = next(iter(section.translations.all()), None)
+        if translation is None:
+            continue
+        views.append(
+            SectionView(
+                pk=section.pk,
+                slug=translation.slug,
+                title=translation.title,
+                description=translation.description,
+                icon=section.icon,
+                articles=_article_links(list(section.articles.all()), language),
+            )
+        )
+    return views
+
+
+def article_translation(pk: int, language: str) -> ArticleTranslation | None:
+    return (
+        ArticleTranslation.objects.select_related("article", "article__section")
+        .filter(article_id=pk, article__is_published=True, language=language)
+        .first()
+    )
+
+
+def other_languages(pk: int, language: str) -> list[ArticleTranslation]:
+    return list(
+        ArticleTranslation.objects.filter(article_id=pk, article__is_published=True)
+        .exclude(language=language)
+        .only("language", "slug", "title")
+    )

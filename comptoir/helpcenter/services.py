@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.db import transaction
+
+from comptoir.helpcenter.models import Article, ArticleTranslation, Section
+from comptoir.helpcenter.rendering import render_markdown
+
+
+@transaction.atomic
+def article_translation_save(
+    *, article: Article, language: str, title: str, slug: str, summary: str, body_markdown: str
+) -> ArticleTranslation:
+    """Write one language of an article, rendering its HTML once here rather than on every view."""
+    rendered = render_markdown(body_markdown)
+    translation, _ = ArticleTranslation.objects.update_or_create(
+        article=article,
+        language=language,
+        defaults={
+            "title": title,
+            "slug": slug,
+            "summary": summary,
+            "body_markdown": body_markdown,
+            "body_html": rendered.html,
+            "toc": rendered.toc,
+        },
+    )
+    return translation
+
+
+def section_get_or_create(*, key: str, position: int, icon: str) -> Section:
+    section, _ = Section.objects.update_or_create(key=key, defaults={"position": position, "icon": icon})
+    return section

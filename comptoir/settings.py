@@ -1,0 +1,230 @@
+"""Comptoir's one settings module.
+
+Everything that differs between a laptop and production comes from the
+environment through the typed helpers in comptoir.env; docs/configuration.md
+documents each variable. The embedded default (no variable set but DEBUG=1)
+needs no server: SQLite, files under var/, a file-system Celery broker and the
+development outbox.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+from comptoir.env import env_bool, env_email, env_int, env_list, env_str, env_url
+
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("COMPTOIR_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", False)
+
+_DEV_SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-on-0123456789"
+SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must not be the development key when DEBUG is off.")
+
+PORT = env_int("PORT", 8000, minimum=1)
+COMPTOIR_BASE_URL = env_url("COMPTOIR_BASE_URL", f"http://127.0.0.1:{PORT}")
+COMPTOIR_SUPPORT_EMAIL = env_email("COMPTOIR_SUPPORT_EMAIL", "support@comptoir.localhost")
+COMPTOIR_SITE_NAME = env_str("COMPTOIR_SITE_NAME", "Comptoir")
+
+_base_host = urlsplit(COMPTOIR_BASE_URL).hostname or "127.0.0.1"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", sorted({_base_host, "127.0.0.1", "localhost"}))
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "comptoir.core",
+    "comptoir.accounts",
+    "comptoir.helpcenter",
+    "comptoir.tickets",
+    "comptoir.mail",
+    "comptoir.devoutbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "comptoir.core.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "comptoir.urls"
+WSGI_APPLICATION = "comptoir.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "comptoir" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "comptoir.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+_default_db = f"sqlite:///{VAR_DIR / 'comptoir.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets the web process, the worker and beat read while one writes;
+        # IMMEDIATE transactions take the write lock up front instead of failing
+        # half-way with "database is locked".
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # Browser tests share the database between the test, the live server and a
+    # Celery worker thread, which an in-memory database cannot do safely.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# --- Languages ----------------------------------------------------------------
+LANGUAGE_CODE = env_str("COMPTOIR_DEFAULT_LANGUAGE", "fr")
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured("COMPTOIR_DEFAULT_LANGUAGE must be 'fr' or 'en'.")
+LOCALE_PATHS = [BASE_DIR / "comptoir" / "locale"]
+USE_I18N = True
+TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris")
+USE_TZ = True
+
+# --- Files --------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "comptoir" / "static"]
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    # Attachments are never served from a public URL: no MEDIA_URL is routed.
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = None
+
+COMPTOIR_ATTACHMENT_MAX_BYTES = env_int("COMPTOIR_ATTACHMENT_MAX_MB", 50, minimum=1) * 1024 * 1024
+COMPTOIR_ATTACHMENT_MAX_FILES = env_int("COMPTOIR_ATTACHMENT_MAX_FILES", 10, minimum=1)
+# A request may carry every allowed file at its largest, plus the form fields.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = COMPTOIR_ATTACHMENT_MAX_FILES + 5
+
+# --- Tickets, links and abuse limits ------------------------------------------
+COMPTOIR_TICKET_LINK_DAYS = env_int("COMPTOIR_TICKET_LINK_DAYS", 30, minimum=1)
+COMPTOIR_RATE_LIMIT_TICKETS_PER_IP = env_int("COMPTOIR_RATE_LIMIT_TICKETS_PER_IP", 20)
+COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL = env_int("COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL", 5)
+COMPTOIR_RATE_LIMIT_LINKS_PER_IP = env_int("COMPTOIR_RATE_LIMIT_LINKS_PER_IP", 10)
+COMPTOIR_RATE_LIMIT_LINKS_PER_EMAIL = env_int("COMPTOIR_RATE_LIMIT_LINKS_PER_EMAIL", 3)
+COMPTOIR_RATE_LIMIT_WINDOW_SECONDS = env_int("COMPTOIR_RATE_LIMIT_WINDOW_SECONDS", 3600, minimum=1)
+# Proof-of-work cost of the "I'm not a robot" check (PBKDF2 iterations).
+COMPTOIR_ALTCHA_COST = env_int("COMPTOIR_ALTCHA_COST", 5000, minimum=1)
+COMPTOIR_ALTCHA_HMAC_KEY = env_str("COMPTOIR_ALTCHA_HMAC_KEY", SECRET_KEY)
+
+# --- E-mail -------------------------------------------------------------------
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = COMPTOIR_SUPPORT_EMAIL
+SERVER_EMAIL = COMPTOIR_SUPPORT_EMAIL
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "comptoir.devoutbox.backend.OutboxBackend"
+    if DEBUG and not EMAIL_HOST
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+
+# --- Celery -------------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _queue_dir = VAR_DIR / "celery" / "queue"
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-email": {
+        "task": "comptoir.mail.tasks.requeue_stalled_email",
+        "schedule": 300.0,
+    },
+}
+
+# --- Security -----------------------------------------------------------------
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+_https = COMPTOIR_BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _https)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _https)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _https and not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _https and not DEBUG else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+if env_bool("COMPTOIR_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.core import captcha
+from comptoir.tickets.files import ACCEPT_ATTRIBUTE, check_file, max_files, too_many_files_message
+from comptoir.tickets.models import TicketType
+from comptoir.tickets.services import NewAttachment
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files; each is checked by content and refused with a message naming the rule."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"accept": ACCEPT_ATTRIBUTE, "multiple": True})
+
+    def clean(self, data: Any, initial: Any = None) -> list[NewAttachment]:  # type: ignore[override]
+        uploads: list[UploadedFile] = [f for f in (data or []) if f] if isinstance(data, list | tuple) else (
+            [data] if data else []
+        )
+        if len(uploads) > max_files():
+            raise ValidationError(too_many_files_message(len(uploads)), code="too_many")
+        accepted: list[NewAttachment] = []
+        errors: list[ValidationError] = []
+        for upload in uploads:
+            try:
+                checked = check_file(upload, upload.name or "", upload.size or 0)
+            except ValidationError as error:
+                errors.append(error)
+            else:
+                accepted.append(NewAttachment(checked=checked, content=upload))
+        if errors:
+            raise ValidationError(errors)
+        return accepted
+
+
+class CaptchaMixin(forms.Form):
+    # Filled in by the ALTCHA widget once the browser has solved the proof of work.
+    altcha = forms.CharField(required=False, widget=forms.HiddenInput)
+    # A field people never see; robots that fill every field give themselves away.
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+
+    def clean_website(self) -> str:
+        value: str = self.cleaned_data.get("website", "")
+        if value:
+            raise ValidationError(_("This request looks automated and was not sent."), code="honeypot")
+        return value
+
+    def clean_altcha(self) -> str:
+        payload: str = self.cleaned_data.get("altcha", "")
+        if not captcha.verify(payload):
+            raise ValidationError(
+                _("Please tick “I'm not a robot” and wait for the check to finish, then send again."),
+                code="captcha",
+            )
+        return payload
+
+
+class TicketForm(CaptchaMixin):
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        help_text=_("We send the confirmation and every answer here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    name = forms.CharField(
+        label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    ticket_type = forms.ChoiceField(
+        label=_("What is it about?"),
+        choices=TicketType.choices,
+        initial=TicketType.QUESTION,
+        widget=forms.RadioSelect,
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=50_000,
+        help_text=_(
+            "The more detail, the faster we can help: what happened, what you expected "
+            "instead, the steps that lead to it, and the product version or browser you use."
+        ),
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    attachments = AttachmentsField(
+        label=_("Screenshots, recordings or files"),
+        help_text=_("Optional."),
+    )
+
+    field_order = ("email", "name", "ticket_type", "subject", "description", "attachments", "website", "altcha")
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Your message"), max_length=50_000, widget=forms.Textarea(attrs={"rows": 5}))
+    attachments = AttachmentsField(label=_("Attach files"))
+
+
+class LinkRequestForm(CaptchaMixin):
+    email = forms.EmailField(
+        label=_("Your e-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )

@@ -1,0 +1,173 @@
+"""Tickets, their messages, attachments, access links and history."""
+
+from __future__ import annotations
+
+import uuid
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# References start above 1000 so that the first tickets do not look like a
+# brand-new help desk's (#1001 rather than #1); see Ticket.reference.
+REFERENCE_OFFSET = 1000
+
+
+class TicketType(models.TextChoices):
+    QUESTION = "question", _("Question")
+    INCIDENT = "incident", _("Incident")
+    FEATURE_REQUEST = "feature_request", _("Feature request")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    ON_HOLD = "on_hold", _("On hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+
+
+class Ticket(models.Model):
+    subject = models.CharField(_("subject"), max_length=200)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    type = models.CharField(_("type"), max_length=20, choices=TicketType.choices, default=TicketType.QUESTION)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
+    language = models.CharField(_("language"), max_length=8)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    follow_up_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = [
+            models.Index(fields=("status", "-updated_at")),
+            models.Index(fields=("requester", "-created_at")),
+        ]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+
+    def __str__(self) -> str:
+        return f"#{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> int:
+        """The number people quote (#1042). It names a ticket; it never opens one."""
+        return self.pk + REFERENCE_OFFSET
+
+    @staticmethod
+    def pk_from_reference(reference: int) -> int:
+        return reference - REFERENCE_OFFSET
+
+
+class AuthorRole(models.TextChoices):
+    REQUESTER = "requester", _("Requester")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("System")
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    author_role = models.CharField(max_length=10, choices=AuthorRole.choices)
+    is_public = models.BooleanField(default=True, help_text=_("Internal notes are not public."))
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    body = models.TextField()
+    inbound_email = models.ForeignKey(
+        "mail.InboundEmail", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [models.Index(fields=("ticket", "created_at"))]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on ticket {self.ticket_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is random: the person's file name is kept in the row and
+    # never used to build a path.
+    return f"attachments/{instance.ticket_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/") and self.content_type != "image/heic"
+
+
+class TicketAccessToken(models.Model):
+    """A secret link to one ticket; only the SHA-256 of the token is stored."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="access_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"access token {self.pk} for ticket {self.ticket_id}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    STATUS = "status", _("Status changed")
+    REPLY = "reply", _("Public reply")
+
+
+class TicketEvent(models.Model):
+    """The ticket's history: who changed what, when. Written by the services only."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    old_value = models.CharField(max_length=100, blank=True)
+    new_value = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.kind} on ticket {self.ticket_id}"

@@ -1,0 +1,187 @@
+"""Requester-facing ticket pages: the form, the secret link, the ticket page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from comptoir.core.ratelimit import client_ip, hit
+from comptoir.core.views import too_many_requests
+from comptoir.mail.models import OutboundKind
+from comptoir.mail.outbound import email_queue
+from comptoir.tickets import access
+from comptoir.tickets.files import ACCEPTED_EXTENSIONS, human_size, max_bytes, max_files
+from comptoir.tickets.forms import LinkRequestForm, ReplyForm, TicketForm
+from comptoir.tickets.links import link_redeem
+from comptoir.tickets.models import Attachment, Channel, Message, Ticket
+from comptoir.tickets.services import ticket_create, ticket_reply_by_requester
+from comptoir.tickets.statuses import REQUESTER_HELP
+
+LAST_CREATED_KEY = "comptoir_last_created"
+
+
+def _attachment_rules() -> dict[str, object]:
+    return {
+        "max_files": max_files(),
+        "max_bytes": max_bytes(),
+        "max_size": human_size(max_bytes()),
+        "accepted": ACCEPTED_EXTENSIONS,
+    }
+
+
+def _within_limits(request: HttpRequest, scope: str, email: str, per_ip: int, per_email: int) -> bool:
+    window = settings.COMPTOIR_RATE_LIMIT_WINDOW_SECONDS
+    ip_ok = hit(f"{scope}-ip", client_ip(request), limit=per_ip, window_seconds=window)
+    email_ok = not email or hit(f"{scope}-email", email, limit=per_email, window_seconds=window)
+    return ip_ok and email_ok
+
+
+@require_http_methods(["GET", "POST"])
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if not _within_limits(
+            request,
+            "ticket",
+            request.POST.get("email", ""),
+            settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_IP,
+            settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL,
+        ):
+            return too_many_requests(request)
+        form = TicketForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            ticket = ticket_create(
+                email=data["email"],
+                name=data["name"],
+                subject=data["subject"],
+                description=data["description"],
+                ticket_type=data["ticket_type"],
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                channel=Channel.WEB,
+                files=data["attachments"],
+            )
+            request.session[LAST_CREATED_KEY] = {"reference": ticket.reference, "email": ticket.requester.email}
+            return redirect("ticket_sent")
+    else:
+        form = TicketForm()
+    return render(request, "tickets/new.html", {"form": form, "rules": _attachment_rules()})
+
+
+@require_GET
+def ticket_sent(request: HttpRequest) -> HttpResponse:
+    created = request.session.get(LAST_CREATED_KEY)
+    if not created:
+        return redirect("ticket_new")
+    return render(request, "tickets/sent.html", {"created": created})
+
+
+@require_GET
+def ticket_link_redeem(request: HttpRequest, token: str) -> HttpResponse:
+    """Trade the secret link for a session scoped to its ticket, then drop the token from the address bar."""
+    ticket = link_redeem(token)
+    if ticket is None:
+        return render(request, "tickets/link_invalid.html", status=404)
+    access.grant_ticket(request, ticket)
+    with translation.override(ticket.language):
+        return HttpResponseRedirect(reverse("ticket_detail", args=[ticket.reference]))
+
+
+def _ticket_for(request: HttpRequest, reference: int) -> Ticket:
+    """The ticket if this browser may see it; the same 404 whether it exists or not."""
+    ticket = (
+        Ticket.objects.select_related("requester", "assignee")
+        .filter(pk=Ticket.pk_from_reference(reference))
+        .first()
+    )
+    if ticket is None or not access.can_view_ticket(request, ticket):
+        raise Http404
+    return ticket
+
+
+def _render_ticket(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm, status: int = 200) -> HttpResponse:
+    messages = (
+        Message.objects.filter(ticket=ticket, is_public=True)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
+    context = {
+        "ticket": ticket,
+        "status_help": REQUESTER_HELP[ticket.status],
+        "messages": messages,
+        "reply_form": reply_form,
+        "can_reply": access.can_reply_as_requester(request, ticket),
+        "rules": _attachment_rules(),
+    }
+    return render(request, "tickets/detail.html", context, status=status)
+
+
+@require_GET
+def ticket_detail(request: HttpRequest, reference: int) -> HttpResponse:
+    ticket = _ticket_for(request, reference)
+    return _render_ticket(request, ticket, ReplyForm())
+
+
+@require_POST
+def ticket_reply(request: HttpRequest, reference: int) -> HttpResponse:
+    ticket = _ticket_for(request, reference)
+    if not access.can_reply_as_requester(request, ticket):
+        raise Http404
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, form, status=400)
+    message = ticket_reply_by_requester(
+        ticket=ticket, body=form.cleaned_data["body"], channel=Channel.WEB, files=form.cleaned_data["attachments"]
+    )
+    if message.ticket_id != ticket.pk:
+        # The ticket was closed: the reply opened a follow-up, which this browser may now follow too.
+        access.grant_ticket(request, message.ticket)
+    return redirect(reverse("ticket_detail", args=[message.ticket.reference]) + f"#message-{message.pk}")
+
+
+@require_GET
+def attachment_download(request: HttpRequest, reference: int, attachment_id: int) -> FileResponse:
+    ticket = _ticket_for(request, reference)
+    attachment = get_object_or_404(
+        Attachment.objects.filter(message__is_public=True) if not access.is_agent(request) else Attachment.objects,
+        pk=attachment_id,
+        ticket=ticket,
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def link_request(request: HttpRequest) -> HttpResponse:
+    """E-mail fresh links to an address's tickets; the answer is the same whether it has any."""
+    if request.method == "POST":
+        if not _within_limits(
+            request,
+            "link",
+            request.POST.get("email", ""),
+            settings.COMPTOIR_RATE_LIMIT_LINKS_PER_IP,
+            settings.COMPTOIR_RATE_LIMIT_LINKS_PER_EMAIL,
+        ):
+            return too_many_requests(request)
+        form = LinkRequestForm(request.POST)
+        if form.is_valid():
+            email_queue(
+                kind=OutboundKind.TICKET_LINK,
+                to=form.cleaned_data["email"].strip().lower(),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+            )
+            return render(request, "tickets/link_sent.html", {"email": form.cleaned_data["email"]})
+    else:
+        form = LinkRequestForm()
+    return render(request, "tickets/link_request.html", {"form": form})

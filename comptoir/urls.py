@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.i18n import set_language
+
+from comptoir.core import views as core_views
+from comptoir.devoutbox import views as outbox_views
+from comptoir.helpcenter import views as helpcenter_views
+from comptoir.tickets import views as ticket_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("t/<str:token>/", ticket_views.ticket_link_redeem, name="ticket_link_redeem"),
+    path("altcha/challenge/", core_views.altcha_challenge, name="altcha_challenge"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("dev/outbox/", outbox_views.outbox_list, name="outbox_list"),
+    path("dev/outbox/<int:pk>/", outbox_views.outbox_detail, name="outbox_detail"),
+    path("dev/outbox/<int:pk>/html/", outbox_views.outbox_html, name="outbox_html"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", helpcenter_views.home, name="home"),
+    path("sections/<int:pk>-<slug:slug>/", helpcenter_views.section_detail, name="section_detail"),
+    path("articles/<int:pk>-<slug:slug>/", helpcenter_views.article_detail, name="article_detail"),
+    path("tickets/new/", ticket_views.ticket_new, name="ticket_new"),
+    path("tickets/new/sent/", ticket_views.ticket_sent, name="ticket_sent"),
+    path("tickets/link/", ticket_views.link_request, name="link_request"),
+    path("tickets/<int:reference>/", ticket_views.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:reference>/reply/", ticket_views.ticket_reply, name="ticket_reply"),
+    path(
+        "tickets/<int:reference>/attachments/<int:attachment_id>/",
+        ticket_views.attachment_download,
+        name="attachment_download",
+    ),
+)
