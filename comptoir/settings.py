@@ -9,6 +9,7 @@ development outbox.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,7 +22,8 @@ from comptoir.env import env_bool, env_email, env_int, env_list, env_str, env_ur
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("COMPTOIR_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = Path(env_str("COMPTOIR_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -103,7 +105,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Browser tests share the database between the test, the live server and a
     # Celery worker thread, which an in-memory database cannot do safely.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # The process id keeps concurrent test runs on one machine apart.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -205,7 +208,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Security -----------------------------------------------------------------
-SECURE_REFERRER_POLICY = "no-referrer"
+# Never a referrer to another site. Not "no-referrer" everywhere: Chromium then
+# sends "Origin: null" with same-site form posts and Django's CSRF check (rightly)
+# refuses them. The response to a secret link, whose address holds the token,
+# does send "no-referrer" (tickets.views.ticket_link_redeem).
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

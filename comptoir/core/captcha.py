@@ -8,7 +8,7 @@ from typing import Any
 
 import altcha
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from comptoir.core.models import SpentChallenge
@@ -38,10 +38,11 @@ def verify(payload: str) -> bool:
     parsed = altcha.Payload.from_base64(payload)
     expires = parsed.challenge.parameters.expires_at or int(time.time()) + CHALLENGE_LIFETIME_SECONDS
     try:
-        SpentChallenge.objects.create(
-            signature=str(parsed.challenge.signature),
-            expires_at=datetime.fromtimestamp(expires, tz=UTC),
-        )
+        with transaction.atomic():
+            SpentChallenge.objects.create(
+                signature=str(parsed.challenge.signature),
+                expires_at=datetime.fromtimestamp(expires, tz=UTC),
+            )
     except IntegrityError:
         return False
     return True

@@ -85,10 +85,15 @@ def ticket_link_redeem(request: HttpRequest, token: str) -> HttpResponse:
     """Trade the secret link for a session scoped to its ticket, then drop the token from the address bar."""
     ticket = link_redeem(token)
     if ticket is None:
-        return render(request, "tickets/link_invalid.html", status=404)
+        response = render(request, "tickets/link_invalid.html", status=404)
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
     access.grant_ticket(request, ticket)
     with translation.override(ticket.language):
-        return HttpResponseRedirect(reverse("ticket_detail", args=[ticket.reference]))
+        response = HttpResponseRedirect(reverse("ticket_detail", args=[ticket.reference]))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _ticket_for(request: HttpRequest, reference: int) -> Ticket:

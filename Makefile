@@ -1,0 +1,58 @@
+# Two commands set everything up: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
+PORT ?= 8000
+export PORT
+
+.PHONY: run test install lint typecheck pytest messages screenshots constraints clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Compiled translations are built, not committed.
+messages: $(STAMP)
+	cd comptoir && ../$(BIN)/django-admin compilemessages --ignore=.venv -v0
+
+run: $(STAMP) messages
+	mkdir -p var
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input -v0
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py run_embedded
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy comptoir
+
+pytest: $(STAMP) messages node_modules/.package-lock.json
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+# Chromium screenshots of every page, in French and English, under docs/screenshots/.
+screenshots: $(STAMP) messages node_modules/.package-lock.json
+	COMPTOIR_SCREENSHOTS=docs/screenshots $(BIN)/pytest -m browser -k screenshots -p no:randomly
+
+# Re-pin every dependency after changing pyproject.toml.
+constraints:
+	rm -rf /tmp/comptoir-pin && $(PYTHON) -m venv /tmp/comptoir-pin
+	/tmp/comptoir-pin/bin/pip install --quiet -e '.[dev]'
+	/tmp/comptoir-pin/bin/pip freeze --exclude-editable | grep -v '^comptoir' > constraints.txt
+
+clean:
+	rm -rf $(VENV) node_modules var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,74 @@
+"""Headless Chromium (Debian's), a live server, and a real Celery worker thread."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from comptoir.celery import app as celery_app
+from comptoir.helpcenter.demo import load_demo_content
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+# Playwright's sync API runs an event loop in the test thread; the test's own
+# database calls stay synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (npm ci)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(live_server, settings, transactional_db):
+    """The live server as `make run` serves it: DEBUG on, outbox, demo content, a worker."""
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "comptoir.devoutbox.backend.OutboxBackend"
+    settings.COMPTOIR_BASE_URL = live_server.url
+    load_demo_content()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"):
+        yield live_server
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts = []
+
+    def make(locale: str = "en-GB"):
+        # bypass_csp lets the test inject axe-core; the pages' own CSP is tested elsewhere.
+        context = browser.new_context(locale=locale, bypass_csp=True, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no violation on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    summary = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}" for v in violations
+    ]
+    assert summary == [], f"axe-core violations on {page.url}:\n" + "\n".join(summary)
