@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy comptoir
+	DEBUG=1 $(BIN)/mypy comptoir
 
 pytest: $(STAMP) messages node_modules/.package-lock.json
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import ClassVar
-
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
@@ -23,19 +21,19 @@ class UserEditForm(UserChangeForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin[User]):
+class UserAdmin(DjangoUserAdmin[User]):  # type: ignore[type-var]  # stubs expect AbstractUser
     form = UserEditForm
     add_form = UserCreateForm
     ordering = ("email",)
     list_display = ("email", "name", "role", "is_active", "date_joined")
     list_filter = ("role", "is_active", "is_staff")
     search_fields = ("email", "name")
-    fieldsets: ClassVar = (
+    fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("name", "role", "language")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets: ClassVar = (
+    add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "name", "role", "password1", "password2")}),
     )

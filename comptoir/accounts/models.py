@@ -18,9 +18,7 @@ class Role(models.TextChoices):
 
 
 class UserManager(DjangoUserManager["User"]):
-    def _create_user_object(
-        self, username: str | None, email: str | None, password: str | None, **extra: Any
-    ) -> User:
+    def _create_user_object(self, username: str | None, email: str | None, password: str | None, **extra: Any) -> User:
         address = normalize_email(email or username or "")
         if not address:
             raise ValueError("An e-mail address is required.")
@@ -28,9 +26,7 @@ class UserManager(DjangoUserManager["User"]):
         user.set_password(password)
         return user
 
-    def _create_user(
-        self, username: str | None, email: str | None, password: str | None, **extra: Any
-    ) -> User:
+    def _create_user(self, username: str | None, email: str | None, password: str | None, **extra: Any) -> User:
         user = self._create_user_object(username, email, password, **extra)
         user.save(using=self._db)
         return user

@@ -50,9 +50,8 @@ def _claim(email_id: int) -> OutboundEmail | None:
     """Take the e-mail for this worker, or None when another worker has it or it is done."""
     now = timezone.now()
     claimable = Q(status=OutboundStatus.QUEUED) | Q(status=OutboundStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
-    claimed = (
-        OutboundEmail.objects.filter(claimable, pk=email_id)
-        .update(status=OutboundStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    claimed = OutboundEmail.objects.filter(claimable, pk=email_id).update(
+        status=OutboundStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         return None

@@ -33,10 +33,7 @@ def ticket_created(email: OutboundEmail) -> EmailMultiAlternatives:
 @builder(OutboundKind.TICKET_LINK)
 def ticket_links(email: OutboundEmail) -> EmailMultiAlternatives | None:
     """Fresh links to every recent ticket of the address; nothing when it has none."""
-    tickets = list(
-        Ticket.objects.filter(requester__email=email.to_address)
-        .order_by("-updated_at")[:LINKS_PER_EMAIL]
-    )
+    tickets = list(Ticket.objects.filter(requester__email=email.to_address).order_by("-updated_at")[:LINKS_PER_EMAIL])
     if not tickets:
         return None
     entries = [{"ticket": ticket, "link": link_url(link_issue(ticket))} for ticket in tickets]

@@ -27,9 +27,9 @@ class AttachmentsField(forms.FileField):
         super().__init__(**kwargs)
         self.widget.attrs.update({"accept": ACCEPT_ATTRIBUTE, "multiple": True})
 
-    def clean(self, data: Any, initial: Any = None) -> list[NewAttachment]:  # type: ignore[override]
-        uploads: list[UploadedFile] = [f for f in (data or []) if f] if isinstance(data, list | tuple) else (
-            [data] if data else []
+    def clean(self, data: Any, initial: Any = None) -> list[NewAttachment]:
+        uploads: list[UploadedFile] = (
+            [f for f in (data or []) if f] if isinstance(data, list | tuple) else ([data] if data else [])
         )
         if len(uploads) > max_files():
             raise ValidationError(too_many_files_message(len(uploads)), code="too_many")
@@ -75,9 +75,7 @@ class TicketForm(CaptchaMixin):
         help_text=_("We send the confirmation and every answer here."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    name = forms.CharField(
-        label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
-    )
+    name = forms.CharField(label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     ticket_type = forms.ChoiceField(
         label=_("What is it about?"),
         choices=TicketType.choices,
@@ -108,6 +106,4 @@ class ReplyForm(forms.Form):
 
 
 class LinkRequestForm(CaptchaMixin):
-    email = forms.EmailField(
-        label=_("Your e-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
-    )
+    email = forms.EmailField(label=_("Your e-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))

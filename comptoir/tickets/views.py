@@ -99,9 +99,7 @@ def ticket_link_redeem(request: HttpRequest, token: str) -> HttpResponse:
 def _ticket_for(request: HttpRequest, reference: int) -> Ticket:
     """The ticket if this browser may see it; the same 404 whether it exists or not."""
     ticket = (
-        Ticket.objects.select_related("requester", "assignee")
-        .filter(pk=Ticket.pk_from_reference(reference))
-        .first()
+        Ticket.objects.select_related("requester", "assignee").filter(pk=Ticket.pk_from_reference(reference)).first()
     )
     if ticket is None or not access.can_view_ticket(request, ticket):
         raise Http404

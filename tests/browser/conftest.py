@@ -68,7 +68,5 @@ def assert_accessible(page) -> None:
     """axe-core finds no violation on the page as it is now."""
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate("async () => (await axe.run(document)).violations")
-    summary = [
-        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}" for v in violations
-    ]
+    summary = [f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}" for v in violations]
     assert summary == [], f"axe-core violations on {page.url}:\n" + "\n".join(summary)

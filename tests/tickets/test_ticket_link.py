@@ -10,10 +10,10 @@ from django.utils import timezone, translation
 
 from comptoir.mail.models import OutboundEmail, OutboundKind
 from comptoir.mail.outbound import email_deliver
+from comptoir.tickets.files import check_file
 from comptoir.tickets.links import TOKEN_BYTES, link_issue, link_redeem
 from comptoir.tickets.models import Attachment, Message, Status, Ticket, TicketAccessToken
 from comptoir.tickets.services import NewAttachment, ticket_set_status
-from comptoir.tickets.files import check_file
 from tests.conftest import png_bytes, png_upload
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +143,8 @@ def test_it_adds_the_requesters_reply_with_a_file(client, make_ticket):
     ticket = make_ticket()
     open_with_link(client, ticket)
     response = client.post(
-        url("ticket_reply", ticket.reference), {"body": "Here is a screenshot.", "attachments": [png_upload("more.png")]}
+        url("ticket_reply", ticket.reference),
+        {"body": "Here is a screenshot.", "attachments": [png_upload("more.png")]},
     )
     assert response.status_code == 302
     reply = Message.objects.filter(ticket=ticket).last()

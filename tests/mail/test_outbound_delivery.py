@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from comptoir.celery import app as celery_app
+from comptoir.mail.models import OutboundEmail, OutboundStatus
+from comptoir.mail.outbound import MAX_ATTEMPTS, email_deliver, stalled_email_ids
+
+
+def test_it_delivers_through_a_real_worker_after_commit(transactional_db, make_ticket, mailoutbox):
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"):
+        ticket = make_ticket()
+        deadline = time.monotonic() + 20
+        while not mailoutbox and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert len(mailoutbox) == 1
+    assert f"[#{ticket.reference}]" in mailoutbox[0].subject
+    assert OutboundEmail.objects.get().status == OutboundStatus.SENT
+
+
+@pytest.mark.django_db
+def test_it_puts_the_email_back_in_the_queue_when_the_smtp_server_is_down(make_ticket, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    make_ticket()
+    email = OutboundEmail.objects.get()
+    with pytest.raises(OSError):
+        email_deliver(email.pk)
+    email.refresh_from_db()
+    assert email.status == OutboundStatus.QUEUED
+    assert email.attempts == 1
+    assert "ConnectionRefusedError" in email.last_error
+
+
+@pytest.mark.django_db
+def test_it_gives_up_after_the_last_attempt_and_says_why(make_ticket, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    make_ticket()
+    email = OutboundEmail.objects.get()
+    OutboundEmail.objects.filter(pk=email.pk).update(attempts=MAX_ATTEMPTS - 1)
+    with pytest.raises(OSError):
+        email_deliver(email.pk)
+    email.refresh_from_db()
+    assert email.status == OutboundStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_it_sends_an_email_once_even_when_delivered_twice(make_ticket, mailoutbox):
+    make_ticket()
+    email = OutboundEmail.objects.get()
+    assert email_deliver(email.pk) is True
+    assert email_deliver(email.pk) is False
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
+def test_it_finds_emails_a_lost_task_left_behind(make_ticket):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_ticket()
+    email = OutboundEmail.objects.get()
+    assert stalled_email_ids() == []
+    OutboundEmail.objects.filter(pk=email.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert stalled_email_ids() == [email.pk]
