@@ -46,7 +46,7 @@ test: lint typecheck pytest
 
 # Chromium screenshots of every page, in French and English, under docs/screenshots/.
 screenshots: $(STAMP) messages node_modules/.package-lock.json
-	COMPTOIR_SCREENSHOTS=docs/screenshots $(BIN)/pytest -m browser -k screenshots -p no:randomly
+	COMPTOIR_SCREENSHOTS=docs/screenshots $(BIN)/pytest -m screenshots tests/browser/test_screenshots.py
 
 # Re-pin every dependency after changing pyproject.toml.
 constraints:

@@ -187,6 +187,9 @@ EMAIL_BACKEND = env_str(
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"
+    # The web process enqueues into these folders as much as the worker reads them.
+    for _folder in (_queue_dir, VAR_DIR / "celery" / "control"):
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),

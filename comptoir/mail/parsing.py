@@ -45,7 +45,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html import unescape
 from typing import TypeVar
 
-__all__ = ["ParsedAttachment", "ParsedEmail", "parse_email"]
+__all__ = ["ParsedAttachment", "ParsedEmail", "html_to_text", "parse_email"]
 
 MAX_SUBJECT_CHARS = 998  # RFC 5322 line length limit; also bounds DB columns
 MAX_HEADER_TEXT_CHARS = 998
@@ -223,7 +223,7 @@ def _build(message: Message, data: bytes, defects: _Defects) -> ParsedEmail:
             defects,
             "auto-submitted detection",
             False,
-            lambda: _is_auto_submitted(headers, top_type, defects),
+            lambda: _is_auto_submitted(headers, top_type),
         ),
         defects=defects.as_tuple(),
     )
@@ -595,7 +595,7 @@ def _first_token(raw: str) -> str:
     return _header_text(raw).split(";", 1)[0].strip().lower()
 
 
-def _is_auto_submitted(headers: _HeaderMap, top_type: str, defects: _Defects) -> bool:
+def _is_auto_submitted(headers: _HeaderMap, top_type: str) -> bool:
     """Signals that a reply would loop or go to a robot (RFC 3834 and practice)."""
     if any(_first_token(v) not in ("", "no") for v in headers.get("auto-submitted", [])):
         return True
@@ -739,12 +739,6 @@ class _Found:
     attachments: list[ParsedAttachment] = field(default_factory=list)
     forwarded: list[Message] = field(default_factory=list)
 
-    def merge(self, other: _Found) -> None:
-        self.plain.extend(other.plain)
-        self.html.extend(other.html)
-        self.attachments.extend(other.attachments)
-        self.forwarded.extend(other.forwarded)
-
 
 _BODY_TYPES = frozenset({"text/plain", "text/html"})
 _FORWARDED_TYPES = frozenset({"message/rfc822", "message/global"})
@@ -783,7 +777,7 @@ class _Walker:
         children = [child for child in payload or () if isinstance(child, Message)]
 
         if view.type in _FORWARDED_TYPES and children:
-            self._add_forwarded(part, view, children[0], found)
+            self._add_forwarded(view, children[0], found)
         elif view.type.startswith("multipart/") and part.is_multipart():
             self._walk_multipart(view, children, found, depth=depth, body_allowed=body_allowed)
         elif part.is_multipart():
@@ -888,7 +882,7 @@ class _Walker:
     def _serialise_children(self, children: list[Message]) -> bytes:
         return b"".join(self._serialise(child) for child in children)
 
-    def _add_forwarded(self, part: Message, view: _MimeView, enclosed: Message, found: _Found) -> None:
+    def _add_forwarded(self, view: _MimeView, enclosed: Message, found: _Found) -> None:
         self.attachment_count += 1
         name = view.filename
         if not name:
@@ -1037,13 +1031,18 @@ def _append_text(out: list[str], raw: str, pre_depth: int) -> None:
         return
     text = unescape(raw)
     if pre_depth:
-        out.append(text.replace("\xa0", " "))
+        # Non-breaking spaces survive _tidy_text's space clean-up, which is
+        # how <pre> keeps its indentation; they become spaces again at the end.
+        out.append(text.replace("\r\n", "\n").replace("\t", "\xa0" * 4).replace(" ", "\xa0"))
     else:
         out.append(_HTML_SPACE.sub(" ", text))
 
 
+_SPACE_RUN = re.compile(r" {2,}")
+
+
 def _tidy_text(text: str) -> str:
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    # Collapsed inline whitespace leaves one stray leading space per line.
-    lines = [line[1:] if line.startswith(" ") and not line.startswith("  ") else line for line in lines]
+    # Cell separators and collapsed source whitespace leave runs of spaces
+    # and indented lines that carry no meaning in plain text.
+    lines = [_SPACE_RUN.sub(" ", line).strip(" ").replace("\xa0", " ").rstrip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -49,7 +49,7 @@ class AttachmentsField(forms.FileField):
 
 class CaptchaMixin(forms.Form):
     # Filled in by the ALTCHA widget once the browser has solved the proof of work.
-    altcha = forms.CharField(required=False, widget=forms.HiddenInput)
+    altcha = forms.CharField(required=False, widget=forms.HiddenInput, label=_("“I'm not a robot” check"))
     # A field people never see; robots that fill every field give themselves away.
     website = forms.CharField(required=False, label=_("Leave this field empty"))
 

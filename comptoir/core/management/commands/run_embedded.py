@@ -13,14 +13,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from comptoir.accounts.demo import DEMO_ACCOUNTS
-from comptoir.celery import ensure_broker_folders
 
 
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and Celery beat until interrupted."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        ensure_broker_folders()
         python = sys.executable
         port = settings.PORT
         commands = {

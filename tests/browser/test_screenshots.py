@@ -1,0 +1,49 @@
+"""`make screenshots`: every requester-facing page, in French and English, under docs/screenshots/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from comptoir.helpcenter.models import ArticleTranslation, SectionTranslation
+from comptoir.tickets.links import link_issue
+from tests.browser.conftest import ROOT, assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.screenshots]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_screenshots(site, new_page, make_ticket, language, tmp_path):
+    folder = ROOT / os.environ.get("COMPTOIR_SCREENSHOTS", "docs/screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    base = f"{site.url}/{language}"
+    article = ArticleTranslation.objects.filter(language=language).order_by("article__position").first()
+    section = SectionTranslation.objects.filter(language=language).first()
+    ticket = make_ticket(language=language, subject="Export CSV" if language == "en" else "Export CSV en panne")
+
+    def shoot(name: str, url: str | None = None) -> None:
+        if url:
+            page.goto(url)
+        assert_accessible(page)
+        page.screenshot(path=str(folder / f"{name}.{language}.png"), full_page=True)
+
+    shoot("home", f"{base}/")
+    shoot("section", f"{base}/sections/{section.section_id}-{section.slug}/")
+    shoot("article", f"{base}/articles/{article.article_id}-{article.slug}/")
+    shoot("ticket-form", f"{base}/tickets/new/")
+    page.locator("input[name=subject]").fill("…")
+    image = Path(tmp_path / "bad.png")
+    image.write_bytes(b"MZ" + b"\0" * 100)
+    page.locator("input[name=attachments]").set_input_files(str(image))
+    page.locator("form.form-card button[type=submit]").click()
+    shoot("ticket-form-errors")
+    page.goto(f"{site.url}/t/{link_issue(ticket)}/")
+    shoot("ticket")
+    shoot("link-request", f"{base}/tickets/link/")
+    shoot("link-invalid", f"{site.url}/t/{'x' * 43}/")
+    shoot("not-found", f"{base}/tickets/99999/")
+    shoot("login", f"{site.url}/accounts/login/")
+    shoot("outbox", f"{site.url}/dev/outbox/")
