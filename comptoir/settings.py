@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "comptoir.mail.tasks.requeue_stalled_email",
         "schedule": 300.0,
     },
+    "purge-expired-records": {
+        "task": "comptoir.core.tasks.purge_expired_records",
+        "schedule": 6 * 3600.0,
+    },
 }
 
 # --- Security -----------------------------------------------------------------

@@ -160,3 +160,36 @@ def test_it_keeps_what_was_typed_when_a_file_is_refused(site, new_page, tmp_path
     assert page.locator("input[name=subject]").input_value() == "Kept subject"
     assert page.locator("textarea[name=description]").input_value() == "Kept description"
     assert_accessible(page)
+
+
+def test_it_attaches_a_pasted_screenshot_and_a_dropped_file(site, new_page):
+    page = new_page("en-GB")
+    page.goto(f"{site.url}/en/tickets/new/")
+    # What the browser hands the page when a screenshot is pasted or a file dropped.
+    page.evaluate(
+        """() => {
+        const png = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='), c => c.charCodeAt(0));
+        const pasted = new DataTransfer();
+        pasted.items.add(new File([png], 'image.png', {type: 'image/png'}));
+        document.querySelector('textarea[name=description]').dispatchEvent(
+            new ClipboardEvent('paste', {clipboardData: pasted, bubbles: true, cancelable: true}));
+        const dropped = new DataTransfer();
+        dropped.items.add(new File(['line one\\n'], 'notes.txt', {type: 'text/plain'}));
+        document.querySelector('[data-dropzone]').dispatchEvent(
+            new DragEvent('drop', {dataTransfer: dropped, bubbles: true, cancelable: true}));
+    }"""
+    )
+    listed = page.locator(".file-list").inner_text()
+    assert "screenshot-" in listed and "notes.txt" in listed
+    assert page.evaluate("() => document.querySelector('input[name=attachments]').files.length") == 2
+    page.locator("input[name=email]").fill("paste@example.org")
+    page.locator("input[name=name]").fill("Pat")
+    page.locator("input[name=subject]").fill("Pasted")
+    page.locator("textarea[name=description]").fill("See the pasted screenshot.")
+    solve_captcha(page, WORDS["en"])
+    page.get_by_role("button", name="Send", exact=True).click()
+    assert "has been sent" in page.get_by_role("heading", level=1).inner_text()
+    from comptoir.tickets.models import Attachment
+
+    kinds = sorted(Attachment.objects.values_list("content_type", flat=True))
+    assert kinds == ["image/png", "text/plain"]
