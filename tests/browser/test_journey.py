@@ -168,7 +168,9 @@ def test_it_attaches_a_pasted_screenshot_and_a_dropped_file(site, new_page):
     # What the browser hands the page when a screenshot is pasted or a file dropped.
     page.evaluate(
         """() => {
-        const png = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='), c => c.charCodeAt(0));
+        const png = Uint8Array.from(atob(
+            'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='
+        ), c => c.charCodeAt(0));
         const pasted = new DataTransfer();
         pasted.items.add(new File([png], 'image.png', {type: 'image/png'}));
         document.querySelector('textarea[name=description]').dispatchEvent(
