@@ -53,7 +53,8 @@ def outbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "email": captured,
         "headers": [(name, str(value)) for name, value in message.items()],
         "text": text,
-        "links": list(dict.fromkeys(_LINK.findall(text))),
+        # A sentence's closing punctuation is not part of the link it ends with.
+        "links": list(dict.fromkeys(link.rstrip(".,;:!?)") for link in _LINK.findall(text))),
         "raw": bytes(captured.raw).decode("utf-8", errors="replace"),
     }
     return render(request, "devoutbox/detail.html", context)

@@ -14,7 +14,7 @@ import logging
 import re
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail
@@ -101,12 +101,20 @@ def _quarantine(row: InboundEmail, reason: str) -> InboundEmail:
 
 @transaction.atomic
 def _act(row: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
+    # The row lock makes two workers that received the same message act once:
+    # the second finds it processed when the lock is released.
+    row = InboundEmail.objects.select_for_update().get(pk=row.pk)
+    if row.status != InboundStatus.RECEIVED:
+        return row
     sender = parsed.from_address
     if not sender:
         return _quarantine(row, "no usable sender address")
-    files, notes = _attachments(parsed)
-    body = "\n\n".join([parsed.text_body.strip() or gettext("(no text)"), *notes])
     ticket = find_ticket(parsed)
+    language = ticket.language if ticket is not None else ("fr" if _looks_french(parsed) else "en")
+    with translation.override(language):
+        files, notes = _attachments(parsed)
+        body = "\n\n".join([parsed.text_body.strip() or gettext("(no text)"), *notes])
+        subject = parsed.subject or gettext("(no subject)")
     if ticket is not None:
         if sender != ticket.requester.email:
             # A reference can be copied from a forwarded mail: only the
@@ -120,9 +128,9 @@ def _act(row: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         row.ticket = ticket_create(
             email=sender,
             name=parsed.from_name,
-            subject=parsed.subject or gettext("(no subject)"),
+            subject=subject,
             description=body,
-            language="fr" if _looks_french(parsed) else "en",
+            language=language,
             channel=Channel.EMAIL,
             files=files,
             inbound_email=row,
@@ -150,7 +158,9 @@ def ingest(raw: bytes, *, source: str) -> InboundEmail:
         row, created = _store(raw, source)
     except DatabaseError as error:
         raise TemporaryFailure(str(error)) from error
-    if not created:
+    if not created and row.status != InboundStatus.RECEIVED:
+        # Already handled. A row still "received" is one our side failed on
+        # (the server was told to retry): process it now.
         return row
     parsed = parse_email(raw)
     try:

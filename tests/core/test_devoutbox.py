@@ -1,0 +1,113 @@
+"""The development outbox: e-mails caught while DEBUG is on, readable under /dev/outbox/."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
+
+from comptoir.devoutbox.models import CapturedEmail
+
+pytestmark = pytest.mark.django_db
+
+LINK = "http://testserver/t/Zk3x-9q/?lang=fr&from=mail"
+TEXT = f"Bonjour Zoé,\n\nSuivez votre ticket ici :\n{LINK}\n\nÀ bientôt.\n"
+HTML = f'<p>Bonjour Zoé,</p><p><a href="{LINK.replace("&", "&amp;")}">Suivre votre ticket</a></p>'
+
+
+@pytest.fixture
+def outbox(settings):
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "comptoir.devoutbox.backend.OutboxBackend"
+
+
+def send(text: str = TEXT, html: str = HTML, subject: str = "[#1042] Demande reçue") -> CapturedEmail:
+    message = EmailMultiAlternatives(subject, text, "Comptoir <support@comptoir.localhost>", ["zoe@example.org"])
+    message.attach_alternative(html, "text/html")
+    assert message.send() == 1
+    return CapturedEmail.objects.get()
+
+
+def test_it_does_not_exist_when_debug_is_off(client, settings):
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "comptoir.devoutbox.backend.OutboxBackend"
+    captured = send()
+    settings.DEBUG = False
+
+    for address in (
+        reverse("outbox_list"),
+        reverse("outbox_detail", args=[captured.pk]),
+        reverse("outbox_html", args=[captured.pk]),
+    ):
+        response = client.get(address)
+        assert response.status_code == 404, address
+        assert "Zoé" not in response.content.decode(), address
+
+
+def test_it_catches_a_sent_email_instead_of_sending_it(outbox, mailoutbox):
+    captured = send()
+
+    assert mailoutbox == []
+    assert (captured.subject, captured.to_addresses) == ("[#1042] Demande reçue", "zoe@example.org")
+    assert captured.from_address == "Comptoir <support@comptoir.localhost>"
+
+
+def test_it_lists_the_caught_email(client, outbox):
+    captured = send()
+
+    response = client.get(reverse("outbox_list"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<a href="{reverse("outbox_detail", args=[captured.pk])}">[#1042] Demande reçue</a>' in html
+    assert "zoe@example.org" in html
+
+
+def test_it_shows_the_text_part_and_its_link_clickable(client, outbox):
+    captured = send()
+
+    response = client.get(reverse("outbox_detail", args=[captured.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    # The text part, decoded and escaped (the & in the link).
+    assert "Bonjour Zoé," in html
+    assert "Suivez votre ticket ici :" in html
+    escaped = LINK.replace("&", "&amp;")
+    assert f'<a href="{escaped}">{escaped}</a>' in html
+    # The HTML part is shown only through its sandboxed view, never inline.
+    assert f'src="{reverse("outbox_html", args=[captured.pk])}"' in html
+    assert "Suivre votre ticket</a>" not in html
+
+
+def test_it_does_not_take_sentence_punctuation_into_a_link(client, outbox):
+    captured = send(text="Your ticket is at http://testserver/t/abc/. Reply (or see http://testserver/help/), thanks.")
+
+    html = client.get(reverse("outbox_detail", args=[captured.pk])).content.decode()
+
+    assert '<a href="http://testserver/t/abc/">' in html, "the trailing '.' of the sentence is part of the link"
+    assert '<a href="http://testserver/help/">' in html, "the closing ')' of the sentence is part of the link"
+
+
+def test_it_serves_the_html_part_sandboxed(client, outbox):
+    captured = send()
+
+    response = client.get(reverse("outbox_html", args=[captured.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert response.content.decode().strip() == HTML
+    policy = [directive.strip() for directive in response["Content-Security-Policy"].split(";")]
+    # No allow-scripts and no allow-same-origin: a script in the e-mail cannot run or reach the app.
+    sandbox = next(directive for directive in policy if directive.startswith("sandbox"))
+    assert "allow-scripts" not in sandbox
+    assert "allow-same-origin" not in sandbox
+    assert "default-src 'none'" in policy
+    # Framed by the outbox page itself, and only by it.
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in policy
+
+
+def test_it_answers_404_for_an_unknown_email(client, outbox):
+    assert client.get(reverse("outbox_detail", args=[999])).status_code == 404
+    assert client.get(reverse("outbox_html", args=[999])).status_code == 404
