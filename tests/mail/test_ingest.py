@@ -344,6 +344,22 @@ def test_it_processes_a_message_left_received_when_the_server_delivers_it_again(
     assert Ticket.objects.count() == 1
 
 
+def test_it_stores_a_message_whose_message_id_holds_a_nul_byte():
+    # PostgreSQL refuses NUL in text columns; the raw bytes must still be kept
+    # (SQLite accepts it, so this fails only on PostgreSQL).
+    raw = raw_message(message_id="<a\x00b@mail.example.net>")
+
+    try:
+        row = ingest(raw, source="test")
+    except TemporaryFailure as error:
+        pytest.fail(
+            f"a hostile Message-ID makes every delivery a temporary failure, so the message is never stored: {error}"
+        )
+
+    assert bytes(InboundEmail.objects.get(pk=row.pk).raw) == raw
+    assert row.status in (InboundStatus.PROCESSED, InboundStatus.QUARANTINED)
+
+
 # --- Attachments ---------------------------------------------------------------
 
 

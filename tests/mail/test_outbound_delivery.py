@@ -21,10 +21,16 @@ def test_it_delivers_through_a_real_worker_after_commit(transactional_db, make_t
     assert OutboundEmail.objects.get().status == OutboundStatus.SENT
 
 
-@pytest.mark.django_db
-def test_it_puts_the_email_back_in_the_queue_when_the_smtp_server_is_down(make_ticket, settings):
+@pytest.fixture
+def smtp_down(settings):
+    """A real SMTP backend pointed at a loopback port where nothing listens."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("smtp_down")
+def test_it_puts_the_email_back_in_the_queue_when_the_smtp_server_is_down(make_ticket):
     make_ticket()
     email = OutboundEmail.objects.get()
     with pytest.raises(ConnectionRefusedError):
@@ -36,9 +42,8 @@ def test_it_puts_the_email_back_in_the_queue_when_the_smtp_server_is_down(make_t
 
 
 @pytest.mark.django_db
-def test_it_gives_up_after_the_last_attempt_and_says_why(make_ticket, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+@pytest.mark.usefixtures("smtp_down")
+def test_it_gives_up_after_the_last_attempt_and_says_why(make_ticket):
     make_ticket()
     email = OutboundEmail.objects.get()
     OutboundEmail.objects.filter(pk=email.pk).update(attempts=MAX_ATTEMPTS - 1)
