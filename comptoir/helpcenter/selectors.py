@@ -37,13 +37,22 @@ def _article_links(articles: list[Article], language: str) -> list[ArticleLink]:
 
 
 def sections_with_articles(language: str, section_pk: int | None = None) -> list[SectionView]:
-    """Sections in the language, with their published articles in that language (3 queries)."""
+    """Sections in the language with their published articles in that language.
+
+    Four queries: sections, section translations, articles, article translations.
+    """
     sections = Section.objects.prefetch_related(
         Prefetch("translations", queryset=SectionTranslation.objects.filter(language=language)),
         Prefetch(
             "articles",
             queryset=Article.objects.filter(is_published=True).prefetch_related(
-                Prefetch("translations", queryset=ArticleTranslation.objects.filter(language=language))
+                Prefetch(
+                    "translations",
+                    # Lists need titles, not bodies.
+                    queryset=ArticleTranslation.objects.filter(language=language).only(
+                        "article_id", "language", "slug", "title", "summary"
+                    ),
+                )
             ),
         ),
     )

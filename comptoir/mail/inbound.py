@@ -26,7 +26,9 @@ from comptoir.tickets.services import NewAttachment, ticket_create, ticket_reply
 logger = logging.getLogger(__name__)
 
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*<?([^\s<>]{1,250})>?", re.I | re.M)
+# Control bytes are not allowed in a Message-ID (and PostgreSQL text refuses NUL):
+# such an id is ignored and the message deduplicated by its hash instead.
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*<?([^\s<>\x00-\x1f\x7f]{1,250})>?(?=[\s>]|$)", re.I | re.M)
 
 
 class TemporaryFailure(Exception):
