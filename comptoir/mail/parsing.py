@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import binascii
 import codecs
+import functools
 import io
 import mimetypes
 import re
@@ -63,7 +64,8 @@ _MAX_DATE_CHARS = 256
 _MAX_PARTS = 1_000
 _MAX_DEPTH = 40
 _MAX_DEFAULT_POLICY_PARTS = 500  # policy.default parses ~10x slower per part
-_MAX_HTML_FOR_TEXT_CHARS = 4_000_000
+_MAX_HTML_FOR_TEXT_CHARS = 2_000_000
+_MAX_MIME_HEADER_CHARS = 8_192  # both MIME parameter parsers are quadratic
 _MAX_CHARSET_NAME_CHARS = 64
 
 _T = TypeVar("_T")
@@ -165,6 +167,23 @@ def _empty_result(defects: _Defects) -> ParsedEmail:
 
 
 _CONTENT_TYPE_LINE = re.compile(rb"^content-type[ \t]*:", re.IGNORECASE | re.MULTILINE)
+# A MIME header line plus its folded continuation lines.
+_MIME_HEADER_FIELD = re.compile(
+    rb"^content-(?:type|disposition)[ \t]*:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _default_policy_risk(data: bytes) -> str | None:
+    """Why policy.default would be too slow for this message, if it would."""
+    # policy.default builds a structured header object for every Content-Type
+    # lookup the feed parser makes: thousands of parts, or one header with
+    # thousands of parameters, take seconds to minutes.
+    if len(_CONTENT_TYPE_LINE.findall(data)) > _MAX_DEFAULT_POLICY_PARTS:
+        return "too many MIME parts"
+    if any(len(field) > _MAX_MIME_HEADER_CHARS for field in _MIME_HEADER_FIELD.findall(data)):
+        return "oversized MIME header"
+    return None
 
 
 def _parse_structure(data: bytes, defects: _Defects) -> Message:
@@ -173,11 +192,9 @@ def _parse_structure(data: bytes, defects: _Defects) -> Message:
         ("compat32", email_policy.compat32, False),
         ("headers-only", email_policy.compat32, True),
     ]
-    # policy.default builds a structured header object for every Content-Type
-    # lookup the feed parser makes; with thousands of parts that alone takes
-    # seconds, so very part-heavy messages go straight to compat32.
-    if len(_CONTENT_TYPE_LINE.findall(data)) > _MAX_DEFAULT_POLICY_PARTS:
-        defects.add("too many MIME parts for the default policy; used compat32")
+    risk = _default_policy_risk(data)
+    if risk is not None:
+        defects.add(f"{risk}; parsed with compat32 instead of the default policy")
         attempts = attempts[1:]
     for name, policy, headers_only in attempts:
         try:
@@ -236,7 +253,7 @@ def _build(message: Message, data: bytes, defects: _Defects) -> ParsedEmail:
 # Decoders that are strict supersets of commonly declared charsets: senders
 # routinely label Windows text with the ISO/legacy name.
 _CODEC_SUPERSETS = {
-    "latin_1": "cp1252",
+    "iso8859_1": "cp1252",
     "gb2312": "gb18030",
     "gbk": "gb18030",
     "shift_jis": "cp932",
@@ -301,7 +318,8 @@ def _raw_to_text(value: object) -> str:
         data = text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         return text.encode("utf-8", "replace").decode("utf-8")
-    decoded, _ = _decode_bytes(data, "utf-8")
+    # No charset is declared for raw 8-bit headers: UTF-8 (RFC 6532), else cp1252.
+    decoded, _ = _decode_bytes(data, None)
     return decoded
 
 
@@ -654,7 +672,7 @@ def _mime_view(part: Message) -> _MimeView:
     view.set_default_type(part.get_default_type())
     for name, value in part.raw_items():
         if str(name).lower() in _MIME_HEADERS:
-            view.set_raw(str(name), _header_text(str(value)))
+            view.set_raw(str(name), _header_text(str(value)[:_MAX_MIME_HEADER_CHARS]))
     filename = _param(view, "filename", "content-disposition") or _param(view, "name", "content-type")
     content_id_raw = view.get("content-id")
     return _MimeView(
@@ -710,8 +728,9 @@ def _sanitise_filename(name: str | None, fallback: str) -> str:
     text = unicodedata.normalize("NFC", _raw_to_text(name))
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
     text = _WINDOWS_DRIVE.sub("", text)
-    # Cf covers bidi overrides used to disguise "invoice\u202egpj.exe".
-    text = "".join(char for char in text if unicodedata.category(char) not in _UNSAFE_CATEGORIES)
+    # Tabs and newlines become spaces; other controls and Cf characters
+    # (bidi overrides that disguise "invoice\u202egpj.exe") are dropped.
+    text = "".join(" " if char.isspace() else char for char in text if char.isspace() or not _is_unsafe_char(char))
     text = " ".join(text.split()).strip(" .")
     if len(text) > MAX_FILENAME_CHARS:
         stem, dot, extension = text.rpartition(".")
@@ -723,10 +742,21 @@ def _sanitise_filename(name: str | None, fallback: str) -> str:
     return text or fallback
 
 
+@functools.cache
+def _builtin_mime_types() -> mimetypes.MimeTypes:
+    # A fresh instance knows only Python's built-in table, so fallback names
+    # do not depend on the host's /etc/mime.types.
+    return mimetypes.MimeTypes()
+
+
+def _is_unsafe_char(char: str) -> bool:
+    return unicodedata.category(char) in _UNSAFE_CATEGORIES
+
+
 def _extension_for(content_type: str) -> str:
     if content_type == "message/rfc822":
         return ".eml"
-    guessed = mimetypes.guess_extension(content_type, strict=False)
+    guessed = _builtin_mime_types().guess_extension(content_type, strict=False)
     if guessed:
         return guessed
     return ".txt" if content_type.split("/", 1)[0] in ("text", "message") else ".bin"
@@ -959,12 +989,13 @@ _PARAGRAPH_ELEMENTS = frozenset(
 )
 _LINE_ELEMENTS = frozenset(
     {
-        "br", "div", "tr", "li", "hr", "section", "article", "header", "footer", "nav",
+        "br", "div", "tr", "hr", "section", "article", "header", "footer", "nav",
         "address", "dt", "dd", "form", "fieldset", "figure", "figcaption", "main",
         "aside", "center", "caption", "tbody", "thead", "tfoot", "body", "html",
     }
 )  # fmt: skip
 _CELL_ELEMENTS = frozenset({"td", "th"})
+_HEAD_END = re.compile(r"</head\s*>|<body\b", re.IGNORECASE)
 _HTML_SPACE = re.compile(r"[ \t\r\n\f\v\xa0]+")
 
 
@@ -972,6 +1003,7 @@ def html_to_text(html: str) -> str:
     """Readable plain text from HTML: no tags, no script/style content."""
     out: list[str] = []
     pre_depth = 0
+    head_done = False
     position = 0
     length = len(html)
     while position < length:
@@ -1007,8 +1039,11 @@ def html_to_text(html: str) -> str:
                 _append_text(out, html[position:content_end], pre_depth)
             position = length if end_match is None else end_match.end()
             continue
-        if not closing and name == "head":
-            end_match = re.compile(r"</head\s*>|<body\b", re.IGNORECASE).search(html, position)
+        if not closing and name == "head" and not head_done:
+            # Only the first <head> can hide content; searching again for
+            # every repeated <head> would make hostile input quadratic.
+            head_done = True
+            end_match = _HEAD_END.search(html, position)
             if end_match is not None:
                 at_body = end_match.group(0).lower().startswith("<body")
                 position = end_match.start() if at_body else end_match.end()
@@ -1017,10 +1052,13 @@ def html_to_text(html: str) -> str:
             pre_depth = max(0, pre_depth + (-1 if closing else 1))
         if name in _PARAGRAPH_ELEMENTS:
             out.append("\n\n")
+        elif name == "li":
+            # The next <li> or the list's end breaks the line; </li> must not
+            # add a second break.
+            if not closing:
+                out.append("\n- ")
         elif name in _LINE_ELEMENTS:
             out.append("\n")
-            if name == "li" and not closing:
-                out.append("- ")
         elif name in _CELL_ELEMENTS and closing:
             out.append(" ")
     return _tidy_text("".join(out))
