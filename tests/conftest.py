@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import altcha
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from comptoir.accounts.models import Role, User
+from comptoir.celery import app as celery_app
 from comptoir.core import captcha
+from comptoir.tickets.files import NewAttachment, accept_file
 from comptoir.tickets.models import Ticket
 from comptoir.tickets.services import ticket_create
 
@@ -39,6 +45,19 @@ def png_bytes(width: int = 4, height: int = 3) -> bytes:
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def png_attachment(name: str = "shot.png") -> NewAttachment:
+    """A PNG accepted by the attachment rules, as the ticket services take it."""
+    data = png_bytes()
+    return accept_file(io.BytesIO(data), name, len(data))
+
+
+@contextmanager
+def running_worker() -> Iterator[None]:
+    """A real Celery worker thread consuming the configured broker."""
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"):
+        yield
 
 
 def png_upload(name: str = "screenshot.png") -> SimpleUploadedFile:

@@ -47,7 +47,3 @@ def purge_expired(older_than: timedelta = timedelta(days=2)) -> int:
 def client_ip(request: HttpRequest) -> str:
     """REMOTE_ADDR only: X-Forwarded-For is set by the client unless a proxy rewrites it."""
     return request.META.get("REMOTE_ADDR") or "unknown"
-
-
-class RateLimited(Exception):
-    """Raised by a view step when a limit is reached; answered with a 429 page."""

@@ -13,15 +13,16 @@ import io
 import logging
 import re
 
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail
 from comptoir.mail.parsing import ParsedEmail, parse_email
-from comptoir.tickets.files import check_file
+from comptoir.tickets.files import NewAttachment, accept_file
 from comptoir.tickets.models import Channel, Ticket
-from comptoir.tickets.services import NewAttachment, ticket_create, ticket_reply_by_requester
+from comptoir.tickets.services import ticket_create, ticket_reply_by_requester
 
 logger = logging.getLogger(__name__)
 
@@ -68,13 +69,21 @@ def find_ticket(parsed: ParsedEmail) -> Ticket | None:
     referenced = [*parsed.in_reply_to, *reversed(parsed.references)][:50]
     if not referenced:
         return None
-    ours = OutboundEmail.objects.filter(message_id__in=referenced, ticket__isnull=False).select_related("ticket")
-    for email in ours.order_by("-created_at")[:1]:
-        return email.ticket
-    theirs = InboundEmail.objects.filter(message_id__in=referenced, ticket__isnull=False).select_related("ticket")
-    for inbound in theirs.order_by("-received_at")[:1]:
-        return inbound.ticket
-    return None
+    ours = (
+        OutboundEmail.objects.filter(message_id__in=referenced, ticket__isnull=False)
+        .select_related("ticket")
+        .order_by("-created_at")
+        .first()
+    )
+    if ours is not None:
+        return ours.ticket
+    theirs = (
+        InboundEmail.objects.filter(message_id__in=referenced, ticket__isnull=False)
+        .select_related("ticket")
+        .order_by("-received_at")
+        .first()
+    )
+    return theirs.ticket if theirs is not None else None
 
 
 def _attachments(parsed: ParsedEmail) -> tuple[list[NewAttachment], list[str]]:
@@ -82,14 +91,10 @@ def _attachments(parsed: ParsedEmail) -> tuple[list[NewAttachment], list[str]]:
     kept: list[NewAttachment] = []
     notes: list[str] = []
     for part in parsed.attachments:
-        stream = io.BytesIO(part.content)
         try:
-            checked = check_file(stream, part.filename, len(part.content))
-        except Exception as error:
-            reason = "; ".join(getattr(error, "messages", [str(error)]))
-            notes.append(gettext("[Attachment not kept: %(reason)s]") % {"reason": reason})
-        else:
-            kept.append(NewAttachment(checked=checked, content=stream))
+            kept.append(accept_file(io.BytesIO(part.content), part.filename, len(part.content)))
+        except ValidationError as error:
+            notes.append(gettext("[Attachment not kept: %(reason)s]") % {"reason": "; ".join(error.messages)})
     return kept, notes
 
 

@@ -140,8 +140,6 @@ def builder(kind: OutboundKind) -> Callable[[Builder], Builder]:
 
 
 def build_message(email: OutboundEmail) -> EmailMultiAlternatives | None:
-    # The builders live beside the domain they describe; importing them here
-    # registers them without making this module depend on the tickets app.
-    from comptoir.tickets import emails  # noqa: F401
-
+    # Builders live beside the domain they describe and register themselves
+    # when their app starts (TicketsConfig.ready).
     return _BUILDERS[email.kind](email)

@@ -46,6 +46,14 @@ class CheckedFile:
     sha256: str
 
 
+@dataclass(frozen=True)
+class NewAttachment:
+    """A file accepted by the rules below, with its content, ready for a ticket service."""
+
+    checked: CheckedFile
+    content: IO[bytes]
+
+
 def max_bytes() -> int:
     return int(settings.COMPTOIR_ATTACHMENT_MAX_BYTES)
 
@@ -116,6 +124,11 @@ def check_file(stream: IO[bytes], filename: str, size: int) -> CheckedFile:
         digest.update(chunk)
     stream.seek(0)
     return CheckedFile(filename=name, content_type=content_type, size=size, sha256=digest.hexdigest())
+
+
+def accept_file(stream: IO[bytes], filename: str, size: int) -> NewAttachment:
+    """The one way a file from the web form or an e-mail becomes an attachment to be."""
+    return NewAttachment(checked=check_file(stream, filename, size), content=stream)
 
 
 def too_many_files_message(count: int) -> str:

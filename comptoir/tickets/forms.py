@@ -8,9 +8,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.core import captcha
-from comptoir.tickets.files import ACCEPT_ATTRIBUTE, check_file, max_files, too_many_files_message
+from comptoir.tickets.files import (
+    ACCEPT_ATTRIBUTE,
+    NewAttachment,
+    accept_file,
+    max_files,
+    too_many_files_message,
+)
 from comptoir.tickets.models import TicketType
-from comptoir.tickets.services import NewAttachment
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -37,11 +42,9 @@ class AttachmentsField(forms.FileField):
         errors: list[ValidationError] = []
         for upload in uploads:
             try:
-                checked = check_file(upload, upload.name or "", upload.size or 0)
+                accepted.append(accept_file(upload, upload.name or "", upload.size or 0))
             except ValidationError as error:
                 errors.append(error)
-            else:
-                accepted.append(NewAttachment(checked=checked, content=upload))
         if errors:
             raise ValidationError(errors)
         return accepted

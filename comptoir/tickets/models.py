@@ -132,10 +132,6 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.filename
 
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/") and self.content_type != "image/heic"
-
 
 class TicketAccessToken(models.Model):
     """A secret link to one ticket; only the SHA-256 of the token is stored."""

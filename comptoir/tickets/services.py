@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import IO
 
 from django.core.files import File
 from django.db import transaction
@@ -13,7 +11,7 @@ from django.utils import timezone
 from comptoir.accounts.models import User, normalize_email
 from comptoir.mail.models import InboundEmail, OutboundKind
 from comptoir.mail.outbound import email_queue
-from comptoir.tickets.files import CheckedFile
+from comptoir.tickets.files import NewAttachment
 from comptoir.tickets.models import (
     Attachment,
     AuthorRole,
@@ -28,14 +26,6 @@ from comptoir.tickets.models import (
 
 # A requester's reply brings these back to an agent's attention.
 REOPENED_BY_REQUESTER = {Status.PENDING, Status.ON_HOLD, Status.SOLVED}
-
-
-@dataclass(frozen=True)
-class NewAttachment:
-    """A file already accepted by tickets.files.check_file, with its content."""
-
-    checked: CheckedFile
-    content: IO[bytes]
 
 
 def requester_get_or_create(*, email: str, name: str = "", language: str = "") -> User:

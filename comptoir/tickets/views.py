@@ -84,13 +84,14 @@ def ticket_sent(request: HttpRequest) -> HttpResponse:
 def ticket_link_redeem(request: HttpRequest, token: str) -> HttpResponse:
     """Trade the secret link for a session scoped to its ticket, then drop the token from the address bar."""
     ticket = link_redeem(token)
+    response: HttpResponse
     if ticket is None:
         response = render(request, "tickets/link_invalid.html", status=404)
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
-    access.grant_ticket(request, ticket)
-    with translation.override(ticket.language):
-        response = HttpResponseRedirect(reverse("ticket_detail", args=[ticket.reference]))
+    else:
+        access.grant_ticket(request, ticket)
+        with translation.override(ticket.language):
+            response = HttpResponseRedirect(reverse("ticket_detail", args=[ticket.reference]))
+    # This address holds the token: it must not travel on in a Referer or a cache.
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -98,9 +99,7 @@ def ticket_link_redeem(request: HttpRequest, token: str) -> HttpResponse:
 
 def _ticket_for(request: HttpRequest, reference: int) -> Ticket:
     """The ticket if this browser may see it; the same 404 whether it exists or not."""
-    ticket = (
-        Ticket.objects.select_related("requester", "assignee").filter(pk=Ticket.pk_from_reference(reference)).first()
-    )
+    ticket = Ticket.objects.select_related("requester").filter(pk=Ticket.pk_from_reference(reference)).first()
     if ticket is None or not access.can_view_ticket(request, ticket):
         raise Http404
     return ticket

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from comptoir.celery import app as celery_app
 from comptoir.helpcenter.demo import load_demo_content
+from tests.conftest import running_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -44,7 +43,7 @@ def site(live_server, settings, transactional_db):
     settings.EMAIL_BACKEND = "comptoir.devoutbox.backend.OutboxBackend"
     settings.COMPTOIR_BASE_URL = live_server.url
     load_demo_content()
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"):
+    with running_worker():
         yield live_server
 
 

@@ -31,11 +31,16 @@ WORDS = {
 }
 
 
-def solve_captcha(page, words) -> None:
-    page.get_by_text(words["robot"], exact=True).click()
+def wait_for_captcha(page) -> None:
+    """The widget has solved its proof of work and filled the form's field."""
     page.wait_for_function(
         "() => { const i = document.querySelector('input[name=altcha]'); return i && i.value.length > 20; }"
     )
+
+
+def solve_captcha(page, words) -> None:
+    page.get_by_text(words["robot"], exact=True).click()
+    wait_for_captcha(page)
 
 
 def wait_for_email(page, base_url: str, subject_part: str) -> None:
@@ -133,9 +138,7 @@ def test_it_fills_and_sends_the_form_with_the_keyboard_alone(site, new_page, lan
         if page.evaluate("() => !!(document.activeElement && document.activeElement.closest('altcha-widget'))"):
             break
     page.keyboard.press("Space")
-    page.wait_for_function(
-        "() => { const i = document.querySelector('input[name=altcha]'); return i && i.value.length > 20; }"
-    )
+    wait_for_captcha(page)
     page.keyboard.press("Tab")
     focused = page.evaluate("() => document.activeElement.textContent.trim()")
     assert focused == words["send"]

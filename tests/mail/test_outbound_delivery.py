@@ -3,15 +3,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from comptoir.celery import app as celery_app
 from comptoir.mail.models import OutboundEmail, OutboundStatus
 from comptoir.mail.outbound import MAX_ATTEMPTS, email_deliver, stalled_email_ids
+from tests.conftest import running_worker
 
 
 def test_it_delivers_through_a_real_worker_after_commit(transactional_db, make_ticket, mailoutbox):
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"):
+    with running_worker():
         ticket = make_ticket()
         deadline = time.monotonic() + 20
         while not mailoutbox and time.monotonic() < deadline:

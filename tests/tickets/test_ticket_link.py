@@ -10,11 +10,10 @@ from django.utils import timezone, translation
 
 from comptoir.mail.models import OutboundEmail, OutboundKind
 from comptoir.mail.outbound import email_deliver
-from comptoir.tickets.files import check_file
 from comptoir.tickets.links import TOKEN_BYTES, link_issue, link_redeem
 from comptoir.tickets.models import Attachment, Message, Status, Ticket, TicketAccessToken
-from comptoir.tickets.services import NewAttachment, ticket_set_status
-from tests.conftest import png_bytes, png_upload
+from comptoir.tickets.services import ticket_set_status
+from tests.conftest import png_attachment, png_bytes, png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +29,7 @@ def open_with_link(client, ticket: Ticket) -> None:
 
 
 def with_png(make_ticket, **kwargs) -> Ticket:
-    import io
-
-    data = png_bytes()
-    checked = check_file(io.BytesIO(data), "shot.png", len(data))
-    return make_ticket(files=[NewAttachment(checked=checked, content=io.BytesIO(data))], **kwargs)
+    return make_ticket(files=[png_attachment()], **kwargs)
 
 
 def test_it_stores_only_the_hash_of_a_token_of_at_least_128_bits(make_ticket):

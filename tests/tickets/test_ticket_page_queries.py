@@ -1,26 +1,20 @@
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from comptoir.tickets.files import check_file
+from comptoir.tickets.files import NewAttachment
 from comptoir.tickets.links import link_issue
 from comptoir.tickets.models import Channel
-from comptoir.tickets.services import NewAttachment, ticket_reply_by_requester
-from tests.conftest import png_bytes
+from comptoir.tickets.services import ticket_reply_by_requester
+from tests.conftest import png_attachment
 
 pytestmark = pytest.mark.django_db
 
 
 def two_pngs() -> list[NewAttachment]:
-    data = png_bytes()
-    return [
-        NewAttachment(checked=check_file(io.BytesIO(data), f"s{i}.png", len(data)), content=io.BytesIO(data))
-        for i in range(2)
-    ]
+    return [png_attachment(f"s{i}.png") for i in range(2)]
 
 
 def page_queries(client, make_ticket, extra_messages: int) -> int:
