@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "comptoir.accounts",
     "comptoir.helpcenter",
     "comptoir.tickets",
+    "comptoir.workspace",
     "comptoir.mail",
     "comptoir.devoutbox",
 ]
@@ -117,7 +118,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "after_login"  # agents go on to their workspace, others to the Help Center
 LOGOUT_REDIRECT_URL = "/"
 
 # --- Languages ----------------------------------------------------------------
@@ -158,6 +159,11 @@ DATA_UPLOAD_MAX_NUMBER_FILES = COMPTOIR_ATTACHMENT_MAX_FILES + 5
 
 # --- Tickets, links and abuse limits ------------------------------------------
 COMPTOIR_TICKET_LINK_DAYS = env_int("COMPTOIR_TICKET_LINK_DAYS", 30, minimum=1)
+# A solved ticket closes by itself after this many days without a reply.
+COMPTOIR_AUTO_CLOSE_DAYS = env_int("COMPTOIR_AUTO_CLOSE_DAYS", 4, minimum=1)
+# Files on an agent's reply travel with the e-mail up to this total; beyond it
+# the e-mail lists them with a link to the ticket page instead.
+COMPTOIR_EMAIL_ATTACHMENTS_MAX_BYTES = env_int("COMPTOIR_EMAIL_ATTACHMENTS_MAX_MB", 10, minimum=0) * 1024 * 1024
 COMPTOIR_RATE_LIMIT_TICKETS_PER_IP = env_int("COMPTOIR_RATE_LIMIT_TICKETS_PER_IP", 20)
 COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL = env_int("COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL", 5)
 COMPTOIR_RATE_LIMIT_LINKS_PER_IP = env_int("COMPTOIR_RATE_LIMIT_LINKS_PER_IP", 10)
@@ -207,6 +213,10 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-email": {
         "task": "comptoir.mail.tasks.requeue_stalled_email",
         "schedule": 300.0,
+    },
+    "close-solved-tickets": {
+        "task": "comptoir.tickets.tasks.close_solved_tickets",
+        "schedule": 900.0,
     },
     "purge-expired-records": {
         "task": "comptoir.core.tasks.purge_expired_records",

@@ -10,6 +10,7 @@ from comptoir.core import views as core_views
 from comptoir.devoutbox import views as outbox_views
 from comptoir.helpcenter import views as helpcenter_views
 from comptoir.tickets import views as ticket_views
+from comptoir.workspace import views as workspace_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -19,6 +20,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/welcome/", workspace_views.after_login, name="after_login"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("t/<str:token>/", ticket_views.ticket_link_redeem, name="ticket_link_redeem"),
     path("altcha/challenge/", core_views.altcha_challenge, name="altcha_challenge"),
@@ -37,6 +39,12 @@ urlpatterns += i18n_patterns(
     path("tickets/link/", ticket_views.link_request, name="link_request"),
     path("tickets/<int:reference>/", ticket_views.ticket_detail, name="ticket_detail"),
     path("tickets/<int:reference>/reply/", ticket_views.ticket_reply, name="ticket_reply"),
+    path("surveys/<str:token>/", ticket_views.survey, name="survey"),
+    path("agent/", workspace_views.ticket_list, name="agent_tickets"),
+    path("agent/tickets/<int:reference>/", workspace_views.ticket_page, name="agent_ticket"),
+    path("agent/tickets/<int:reference>/update/", workspace_views.ticket_update, name="agent_ticket_update"),
+    path("agent/tickets/<int:reference>/take/", workspace_views.ticket_take, name="agent_ticket_take"),
+    path("agent/tickets/<int:reference>/presence/", workspace_views.presence, name="agent_presence"),
     path(
         "tickets/<int:reference>/attachments/<int:attachment_id>/",
         ticket_views.attachment_download,

@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 class OutboundKind(models.TextChoices):
     TICKET_CREATED = "ticket_created", _("Ticket received")
     TICKET_LINK = "ticket_link", _("New ticket link")
+    AGENT_REPLY = "agent_reply", _("Agent reply")
+    TICKET_SOLVED = "ticket_solved", _("Ticket solved")
+    REQUESTER_REPLIED = "requester_replied", _("Requester replied (to the assignee)")
 
 
 class OutboundStatus(models.TextChoices):
@@ -29,6 +32,10 @@ class OutboundEmail(models.Model):
     kind = models.CharField(max_length=30, choices=OutboundKind.choices)
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="outbound_emails"
+    )
+    # The ticket message this e-mail carries, when it carries one.
+    ticket_message = models.ForeignKey(
+        "tickets.Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     to_address = models.EmailField()
     language = models.CharField(max_length=8)

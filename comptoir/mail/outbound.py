@@ -30,8 +30,10 @@ MAX_ATTEMPTS = 8
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
-def email_queue(*, kind: str, to: str, language: str, ticket: Any = None) -> OutboundEmail:
-    email = OutboundEmail.objects.create(kind=kind, to_address=to, language=language, ticket=ticket)
+def email_queue(*, kind: str, to: str, language: str, ticket: Any = None, message: Any = None) -> OutboundEmail:
+    email = OutboundEmail.objects.create(
+        kind=kind, to_address=to, language=language, ticket=ticket, ticket_message=message
+    )
     transaction.on_commit(lambda: _enqueue(email.pk))
     return email
 
@@ -55,7 +57,9 @@ def _claim(email_id: int) -> OutboundEmail | None:
     )
     if not claimed:
         return None
-    return OutboundEmail.objects.select_related("ticket", "ticket__requester").get(pk=email_id)
+    return OutboundEmail.objects.select_related(
+        "ticket", "ticket__requester", "ticket_message", "ticket_message__author"
+    ).get(pk=email_id)
 
 
 def email_deliver(email_id: int) -> bool:

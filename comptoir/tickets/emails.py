@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
+from django.utils import translation
 
 from comptoir.mail.models import OutboundEmail, OutboundKind
 from comptoir.mail.outbound import builder, render_email
 from comptoir.tickets.links import link_issue, link_url
-from comptoir.tickets.models import Ticket
+from comptoir.tickets.models import Attachment, Message, Survey, Ticket
+from comptoir.tickets.satisfaction import RATINGS, survey_issue_token, survey_url
+from comptoir.tickets.statuses import REQUESTER_HELP
 
 LINKS_PER_EMAIL = 20
 
@@ -21,6 +26,7 @@ def ticket_created(email: OutboundEmail) -> EmailMultiAlternatives:
         "ticket_created",
         {
             "ticket": ticket,
+            "follow_up_of": ticket.follow_up_of,
             "requester_name": ticket.requester.name,
             "message": first_message,
             "link": link_url(link_issue(ticket)),
@@ -38,3 +44,102 @@ def ticket_links(email: OutboundEmail) -> EmailMultiAlternatives | None:
         return None
     entries = [{"ticket": ticket, "link": link_url(link_issue(ticket))} for ticket in tickets]
     return render_email("ticket_links", {"entries": entries}, to=email.to_address, language=email.language)
+
+
+def _with_files(email: EmailMultiAlternatives, attachments: list[Attachment]) -> bool:
+    """Attach the files when their total fits the limit; False when they are left as links."""
+    if not attachments or sum(a.size for a in attachments) > settings.COMPTOIR_EMAIL_ATTACHMENTS_MAX_BYTES:
+        return False
+    for attachment in attachments:
+        with attachment.file.open("rb") as handle:
+            email.attach(attachment.filename, handle.read(), attachment.content_type)
+    return True
+
+
+def _public_message(email: OutboundEmail) -> tuple[Message | None, list[Attachment]]:
+    message = email.ticket_message
+    if message is None or not message.is_public:
+        # Internal notes never leave, whatever queued this e-mail.
+        return None, []
+    return message, list(message.attachments.order_by("id"))
+
+
+def _render_with_files(
+    template: str, context: dict[str, object], attachments: list[Attachment], email: OutboundEmail
+) -> EmailMultiAlternatives:
+    rendered = render_email(template, {**context, "files_attached": True}, to=email.to_address, language=email.language)
+    if attachments and not _with_files(rendered, attachments):
+        # Too large to travel: the same e-mail, listing the files for the ticket page.
+        rendered = render_email(
+            template, {**context, "files_attached": False}, to=email.to_address, language=email.language
+        )
+    return rendered
+
+
+@builder(OutboundKind.AGENT_REPLY)
+def agent_reply(email: OutboundEmail) -> EmailMultiAlternatives | None:
+    ticket = email.ticket
+    assert ticket is not None
+    message, attachments = _public_message(email)
+    if message is None:
+        return None
+    context = {
+        "ticket": ticket,
+        "requester_name": ticket.requester.name,
+        "message": message,
+        "agent_name": message.author.get_short_name() if message.author else "",
+        "status_help": REQUESTER_HELP[ticket.status],
+        "attachments": attachments,
+        "link": link_url(link_issue(ticket)),
+    }
+    rendered = render_email(
+        "agent_reply", {**context, "files_attached": True}, to=email.to_address, language=email.language
+    )
+    if attachments and not _with_files(rendered, attachments):
+        rendered = render_email(
+            "agent_reply", {**context, "files_attached": False}, to=email.to_address, language=email.language
+        )
+    return rendered
+
+
+@builder(OutboundKind.TICKET_SOLVED)
+def ticket_solved(email: OutboundEmail) -> EmailMultiAlternatives | None:
+    ticket = email.ticket
+    assert ticket is not None
+    survey = Survey.objects.filter(ticket=ticket, withdrawn_at__isnull=True).order_by("-created_at").first()
+    if survey is None:
+        # Reopened before the e-mail left: "solved" would no longer be true.
+        return None
+    message, attachments = _public_message(email)
+    survey_link = survey_url(survey_issue_token(survey), email.language)
+    context = {
+        "ticket": ticket,
+        "requester_name": ticket.requester.name,
+        "message": message,
+        "agent_name": message.author.get_short_name() if message and message.author else "",
+        "attachments": attachments,
+        "survey_link": survey_link,
+        "rating_links": [(rating, f"{survey_link}?rating={rating}") for rating in RATINGS],
+        "link": link_url(link_issue(ticket)),
+    }
+    rendered = render_email(
+        "ticket_solved", {**context, "files_attached": True}, to=email.to_address, language=email.language
+    )
+    if attachments and not _with_files(rendered, attachments):
+        rendered = render_email(
+            "ticket_solved", {**context, "files_attached": False}, to=email.to_address, language=email.language
+        )
+    return rendered
+
+
+@builder(OutboundKind.REQUESTER_REPLIED)
+def requester_replied(email: OutboundEmail) -> EmailMultiAlternatives | None:
+    """Tell the assignee that the requester answered; the link needs an agent's login."""
+    ticket = email.ticket
+    assert ticket is not None
+    if email.ticket_message is None:
+        return None
+    with translation.override(email.language):
+        link = settings.COMPTOIR_BASE_URL + reverse("agent_ticket", args=[ticket.reference])
+    context = {"ticket": ticket, "message": email.ticket_message, "requester": ticket.requester, "link": link}
+    return render_email("requester_replied", context, to=email.to_address, language=email.language)

@@ -110,3 +110,26 @@ class ReplyForm(forms.Form):
 
 class LinkRequestForm(CaptchaMixin):
     email = forms.EmailField(label=_("Your e-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class SurveyForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How satisfied are you with our answer?"),
+        choices=[
+            (5, _("5 — Very satisfied")),
+            (4, _("4 — Satisfied")),
+            (3, _("3 — Neither satisfied nor dissatisfied")),
+            (2, _("2 — Dissatisfied")),
+            (1, _("1 — Very dissatisfied")),
+        ],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose a rating from 1 to 5.")},
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        help_text=_("Optional. What went well, what could we do better?"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

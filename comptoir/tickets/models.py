@@ -41,6 +41,23 @@ class Channel(models.TextChoices):
     API = "api", _("API")
 
 
+class SupportGroup(models.Model):
+    """A team of agents tickets can be routed to (managed in the Django admin)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="support_groups", verbose_name=_("members")
+    )
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Ticket(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets")
@@ -56,7 +73,12 @@ class Ticket(models.Model):
         blank=True,
         related_name="assigned_tickets",
     )
+    group = models.ForeignKey(
+        SupportGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("group")
+    )
     follow_up_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True)
+    # The rating of the latest answered satisfaction survey, kept here for lists.
+    satisfaction_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     solved_at = models.DateTimeField(null=True, blank=True)
@@ -67,6 +89,8 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=("status", "-updated_at")),
             models.Index(fields=("requester", "-created_at")),
+            models.Index(fields=("assignee", "status")),
+            models.Index(fields=("status", "solved_at")),
         ]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -149,6 +173,13 @@ class EventKind(models.TextChoices):
     CREATED = "created", _("Created")
     STATUS = "status", _("Status changed")
     REPLY = "reply", _("Public reply")
+    NOTE = "note", _("Internal note")
+    ASSIGNEE = "assignee", _("Assignee changed")
+    GROUP = "group", _("Group changed")
+    PRIORITY = "priority", _("Priority changed")
+    TYPE = "type", _("Type changed")
+    FOLLOW_UP = "follow_up", _("Follow-up opened")
+    SATISFACTION = "satisfaction", _("Satisfaction rated")
 
 
 class TicketEvent(models.Model):
@@ -166,3 +197,79 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on ticket {self.ticket_id}"
+
+    def _label(self, value: str) -> str:
+        choices: dict[str, type[models.TextChoices]] = {
+            EventKind.STATUS: Status,
+            EventKind.CREATED: Status,
+            EventKind.PRIORITY: Priority,
+            EventKind.TYPE: TicketType,
+        }
+        enum = choices.get(self.kind)
+        if enum is not None and value in enum.values:
+            return str(enum(value).label)
+        return value
+
+    @property
+    def old_label(self) -> str:
+        return self._label(self.old_value)
+
+    @property
+    def new_label(self) -> str:
+        return self._label(self.new_value)
+
+
+class Macro(models.Model):
+    """A canned reply: text with placeholders, and fields it may set on the ticket."""
+
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(
+        _("text"),
+        help_text=_("Placeholders: {requester_name}, {ticket_reference}, {ticket_subject}, {agent_name}."),
+    )
+    status = models.CharField(_("sets status"), max_length=10, choices=Status.choices, blank=True)
+    priority = models.CharField(_("sets priority"), max_length=10, choices=Priority.choices, blank=True)
+    type = models.CharField(_("sets type"), max_length=20, choices=TicketType.choices, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ("title",)
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Survey(models.Model):
+    """The satisfaction survey of one resolution; its link's token is stored hashed."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="surveys")
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Set when the ticket is reopened: that resolution is no longer the one to rate.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"survey {self.pk} on ticket {self.ticket_id}"
+
+
+class TicketPresence(models.Model):
+    """Which agent has the ticket open, and whether they are typing, as of seen_at."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="presences")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+    composing = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("ticket", "agent"), name="one_presence_per_agent")]
+
+    def __str__(self) -> str:
+        return f"agent {self.agent_id} on ticket {self.ticket_id}"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Final
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -19,13 +22,24 @@ from comptoir.tickets.models import (
     EventKind,
     Message,
     Status,
+    SupportGroup,
+    Survey,
     Ticket,
     TicketEvent,
     TicketType,
 )
+from comptoir.tickets.statuses import REOPENED_BY_REQUESTER, status_after_agent_action
 
-# A requester's reply brings these back to an agent's attention.
-REOPENED_BY_REQUESTER = {Status.PENDING, Status.ON_HOLD, Status.SOLVED}
+
+class _Unchanged:
+    """Marks a field the caller leaves as it is (None means "nobody" for the assignee)."""
+
+
+UNCHANGED: Final = _Unchanged()
+
+
+class TicketClosed(Exception):
+    """A closed ticket is final: only internal notes may still be added."""
 
 
 def requester_get_or_create(*, email: str, name: str = "", language: str = "") -> User:
@@ -93,27 +107,53 @@ def ticket_create(
     )
     _attach(ticket, message, files)
     _event(ticket, requester, EventKind.CREATED, new=Status.NEW)
+    if follow_up_of is not None:
+        _event(follow_up_of, requester, EventKind.FOLLOW_UP, new=f"#{ticket.reference}")
     if send_confirmation:
         email_queue(kind=OutboundKind.TICKET_CREATED, to=requester.email, language=language, ticket=ticket)
     return ticket
 
 
-def ticket_set_status(ticket: Ticket, status: str, *, actor: User | None) -> None:
-    """Every status change goes through here, so the history and timestamps stay true."""
-    if ticket.status == status:
-        return
+def ticket_set_status(
+    ticket: Ticket, status: str, *, actor: User | None, solved_before: datetime | None = None
+) -> bool:
+    """Every status change goes through here, so the history, timestamps and surveys stay true.
+
+    The change is a compare-and-set on the status the caller saw: when another
+    worker changed it first, nothing happens and False is returned, so that
+    jobs running concurrently never close (or reopen) a ticket twice.
+    """
     old = ticket.status
-    ticket.status = status
+    if old == status:
+        return False
     now = timezone.now()
-    fields = ["status", "updated_at"]
+    changes: dict[str, object] = {"status": status, "updated_at": now}
     if status == Status.SOLVED:
-        ticket.solved_at = now
-        fields.append("solved_at")
+        changes["solved_at"] = now
     elif status == Status.CLOSED:
-        ticket.closed_at = now
-        fields.append("closed_at")
-    ticket.save(update_fields=fields)
+        changes["closed_at"] = now
+    current = Ticket.objects.filter(pk=ticket.pk, status=old)
+    if solved_before is not None:
+        current = current.filter(solved_at__lt=solved_before)
+    if not current.update(**changes):
+        return False
+    for field, value in changes.items():
+        setattr(ticket, field, value)
     _event(ticket, actor, EventKind.STATUS, old=old, new=status)
+    if status == Status.SOLVED:
+        Survey.objects.filter(ticket=ticket, withdrawn_at__isnull=True, answered_at__isnull=True).update(
+            withdrawn_at=now
+        )
+        Survey.objects.create(ticket=ticket)
+    elif old == Status.SOLVED and status != Status.CLOSED:
+        # Reopened: the survey of that resolution is withdrawn.
+        Survey.objects.filter(ticket=ticket, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    return True
+
+
+def _touch(ticket: Ticket) -> None:
+    ticket.updated_at = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
 
 
 @transaction.atomic
@@ -129,7 +169,7 @@ def ticket_reply_by_requester(
 
     Returns the message written, whose ticket is the follow-up when one was opened.
     """
-    ticket = Ticket.objects.select_for_update().select_related("requester").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update().select_related("requester", "assignee").get(pk=ticket.pk)
     requester = ticket.requester
     if ticket.status == Status.CLOSED:
         follow_up = ticket_create(
@@ -158,5 +198,131 @@ def ticket_reply_by_requester(
     if ticket.status in REOPENED_BY_REQUESTER:
         ticket_set_status(ticket, Status.OPEN, actor=requester)
     else:
-        ticket.save(update_fields=["updated_at"])
+        _touch(ticket)
+    assignee = ticket.assignee
+    if assignee is not None and assignee.is_agent:
+        email_queue(
+            kind=OutboundKind.REQUESTER_REPLIED,
+            to=assignee.email,
+            language=assignee.language or settings.LANGUAGE_CODE,
+            ticket=ticket,
+            message=message,
+        )
     return message
+
+
+def _set_field(ticket: Ticket, agent: User, field: str, value: str, kind: str) -> None:
+    old = getattr(ticket, field)
+    if old == value:
+        return
+    setattr(ticket, field, value)
+    Ticket.objects.filter(pk=ticket.pk).update(**{field: value})
+    _event(ticket, agent, kind, old=old, new=value)
+
+
+@transaction.atomic
+def ticket_update_by_agent(
+    ticket: Ticket,
+    *,
+    agent: User,
+    body: str = "",
+    is_public: bool = True,
+    files: Sequence[NewAttachment] = (),
+    status: str | None = None,
+    priority: str | None = None,
+    ticket_type: str | None = None,
+    assignee: User | _Unchanged | None = UNCHANGED,
+    group: SupportGroup | _Unchanged | None = UNCHANGED,
+) -> Message | None:
+    """What an agent does in one submit: set fields, write a reply or a note, set the status.
+
+    A public reply is e-mailed to the requester; solving sends the "solved"
+    e-mail (with the reply, if any) and its satisfaction survey instead. An
+    internal note never leaves. Returns the message written, if any.
+    """
+    ticket = Ticket.objects.select_for_update().select_related("requester", "assignee", "group").get(pk=ticket.pk)
+    has_message = bool(body.strip() or files)
+    if ticket.status == Status.CLOSED:
+        changes_fields = (
+            status is not None
+            or priority is not None
+            or ticket_type is not None
+            or not isinstance(assignee, _Unchanged)
+            or not isinstance(group, _Unchanged)
+        )
+        if changes_fields or (has_message and is_public):
+            raise TicketClosed
+    if priority is not None:
+        _set_field(ticket, agent, "priority", priority, EventKind.PRIORITY)
+    if ticket_type is not None:
+        _set_field(ticket, agent, "type", ticket_type, EventKind.TYPE)
+    if not isinstance(assignee, _Unchanged) and assignee != ticket.assignee:
+        old_assignee = ticket.assignee
+        ticket.assignee = assignee
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee)
+        _event(
+            ticket,
+            agent,
+            EventKind.ASSIGNEE,
+            old=old_assignee.get_full_name()[:100] if old_assignee else "",
+            new=assignee.get_full_name()[:100] if assignee else "",
+        )
+    if not isinstance(group, _Unchanged) and group != ticket.group:
+        old_group = ticket.group
+        ticket.group = group
+        Ticket.objects.filter(pk=ticket.pk).update(group=group)
+        _event(ticket, agent, EventKind.GROUP, old=old_group.name if old_group else "", new=group.name if group else "")
+    message = None
+    if has_message:
+        message = Message.objects.create(
+            ticket=ticket,
+            author=agent,
+            author_role=AuthorRole.AGENT,
+            is_public=is_public,
+            channel=Channel.WEB,
+            body=body,
+        )
+        _attach(ticket, message, files)
+        _event(ticket, agent, EventKind.REPLY if is_public else EventKind.NOTE)
+    new_status = status_after_agent_action(ticket.status, status)
+    solved_now = new_status == Status.SOLVED and ticket.status != Status.SOLVED
+    if not ticket_set_status(ticket, new_status, actor=agent):
+        _touch(ticket)
+    public_message = message if message is not None and is_public else None
+    requester = ticket.requester
+    if solved_now:
+        email_queue(
+            kind=OutboundKind.TICKET_SOLVED,
+            to=requester.email,
+            language=ticket.language,
+            ticket=ticket,
+            message=public_message,
+        )
+    elif public_message is not None:
+        email_queue(
+            kind=OutboundKind.AGENT_REPLY,
+            to=requester.email,
+            language=ticket.language,
+            ticket=ticket,
+            message=public_message,
+        )
+    return message
+
+
+def ticket_take(ticket: Ticket, *, agent: User) -> None:
+    """ "Assign to me"."""
+    ticket_update_by_agent(ticket, agent=agent, assignee=agent)
+
+
+def tickets_close_solved(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Close tickets solved more than COMPTOIR_AUTO_CLOSE_DAYS ago. Safe to run on many workers at once."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.COMPTOIR_AUTO_CLOSE_DAYS)
+    closed = 0
+    candidates = Ticket.objects.filter(status=Status.SOLVED, solved_at__lt=cutoff).order_by("solved_at")
+    for ticket in candidates[:batch]:
+        with transaction.atomic():
+            # ticket_set_status only closes it if it is still solved: a
+            # concurrent run, or a reply that just reopened it, wins.
+            closed += ticket_set_status(ticket, Status.CLOSED, actor=None, solved_before=cutoff)
+    return closed

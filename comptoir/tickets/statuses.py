@@ -1,4 +1,14 @@
-"""What each status means to the requester, in plain words."""
+"""The status rules, in one place, and what each status means in plain words.
+
+- new: just created; becomes open when an agent first acts on it.
+- open: an agent is working on it.
+- pending: the agent waits for the requester; on-hold: waiting for a third party.
+- A requester's reply moves pending, on-hold and solved back to open.
+- solved: closes by itself after COMPTOIR_AUTO_CLOSE_DAYS (tickets.tasks).
+- closed is final: a requester's reply opens a linked follow-up ticket.
+
+The services in tickets.services apply these rules; nothing else sets a status.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +18,27 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.tickets.models import Status
+
+# A requester's reply brings these back to an agent's attention.
+REOPENED_BY_REQUESTER = frozenset({Status.PENDING, Status.ON_HOLD, Status.SOLVED})
+
+# The statuses an agent submits as ("Submit as pending"...). New is where a
+# ticket starts and closed is reached only by time.
+AGENT_SUBMIT_STATUSES = (Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED)
+
+# Tickets still waiting for work (the workspace's default views).
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+
+
+def status_after_agent_action(current: str, chosen: str | None) -> str:
+    """The status after an agent acts: the one chosen, else new becomes open."""
+    if current == Status.CLOSED:
+        return current
+    if chosen is not None:
+        if chosen not in AGENT_SUBMIT_STATUSES:
+            raise ValueError(f"agents cannot set the status {chosen!r}")
+        return chosen
+    return Status.OPEN if current == Status.NEW else current
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from comptoir.mail.models import OutboundKind
 from comptoir.mail.outbound import email_queue
 from comptoir.tickets import access
 from comptoir.tickets.files import ACCEPTED_EXTENSIONS, human_size, max_bytes, max_files
-from comptoir.tickets.forms import LinkRequestForm, ReplyForm, TicketForm
+from comptoir.tickets.forms import LinkRequestForm, ReplyForm, SurveyForm, TicketForm
 from comptoir.tickets.links import link_redeem
 from comptoir.tickets.models import Attachment, Channel, Message, Ticket
+from comptoir.tickets.satisfaction import SurveyClosed, survey_answer, survey_for_token, survey_is_open
 from comptoir.tickets.services import ticket_create, ticket_reply_by_requester
 from comptoir.tickets.statuses import REQUESTER_HELP
 
@@ -91,7 +92,11 @@ def ticket_link_redeem(request: HttpRequest, token: str) -> HttpResponse:
         access.grant_ticket(request, ticket)
         with translation.override(ticket.language):
             response = HttpResponseRedirect(reverse("ticket_detail", args=[ticket.reference]))
-    # This address holds the token: it must not travel on in a Referer or a cache.
+    return _secret_address(response)
+
+
+def _secret_address(response: HttpResponse) -> HttpResponse:
+    # This address holds a token: it must not travel on in a Referer or a cache.
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -187,3 +192,39 @@ def link_request(request: HttpRequest) -> HttpResponse:
     else:
         form = LinkRequestForm()
     return render(request, "tickets/link_request.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def survey(request: HttpRequest, token: str) -> HttpResponse:
+    """The satisfaction survey of one resolution. Opening it records nothing; only the form's POST does."""
+    found = survey_for_token(token)
+    if found is None:
+        return _secret_address(render(request, "tickets/survey_invalid.html", status=404))
+    form: SurveyForm
+    status = 200
+    if request.method == "POST":
+        form = SurveyForm(request.POST)
+        if form.is_valid():
+            try:
+                survey_answer(found, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+            except SurveyClosed:
+                found = survey_for_token(token) or found
+            else:
+                return _secret_address(HttpResponseRedirect(request.path + "?saved=1"))
+        else:
+            status = 400
+    else:
+        initial: dict[str, object] = {"rating": found.rating, "comment": found.comment}
+        preselected = request.GET.get("rating", "")
+        if found.rating is None and preselected in {"1", "2", "3", "4", "5"}:
+            # The e-mail's one-click links preselect; the person still confirms.
+            initial["rating"] = int(preselected)
+        form = SurveyForm(initial=initial)
+    context = {
+        "survey": found,
+        "ticket": found.ticket,
+        "form": form,
+        "is_open": survey_is_open(found),
+        "saved": request.GET.get("saved") == "1" and found.answered_at is not None,
+    }
+    return _secret_address(render(request, "tickets/survey.html", context, status=status))

@@ -1,0 +1,42 @@
+// Agent ticket page: canned replies fill the form; the presence check-in says
+// whether this agent is typing. Everything works without it except these two.
+(function () {
+  "use strict";
+  const form = document.getElementById("agent-update");
+  if (!form) return;
+  const body = form.querySelector("textarea[name=body]");
+  const composing = document.getElementById("composing");
+
+  if (body && composing) {
+    body.addEventListener("input", function () {
+      composing.value = body.value.trim() ? "on" : "";
+    });
+  }
+
+  const select = form.querySelector("[data-macro-select]");
+  const apply = form.querySelector("[data-macro-apply]");
+  const submit = form.querySelector("[data-submit-default]");
+  if (!select || !apply || !body) return;
+
+  function setField(name, value) {
+    const field = document.querySelector("[name=" + name + "][form=agent-update]");
+    if (field && value) field.value = value;
+  }
+
+  apply.addEventListener("click", function () {
+    const option = select.selectedOptions[0];
+    if (!option || !option.value) return;
+    const text = option.dataset.text || "";
+    body.value = body.value.trim() ? body.value.replace(/\s+$/, "") + "\n\n" + text : text;
+    body.dispatchEvent(new Event("input"));
+    setField("priority", option.dataset.priority);
+    setField("type", option.dataset.type);
+    if (submit) {
+      const status = option.dataset.status || "";
+      const twin = status ? form.querySelector("button.submit-as[value='" + status + "']") : null;
+      submit.value = twin ? status : "";
+      submit.textContent = twin ? twin.textContent : submit.dataset.defaultLabel;
+    }
+    body.focus();
+  });
+})();

@@ -1,0 +1,195 @@
+"""The agent workspace: ticket views, the ticket page, one submit per action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.views.decorators.http import require_GET, require_POST
+
+from comptoir.accounts.models import User
+from comptoir.tickets import access, services
+from comptoir.tickets.models import EventKind, Macro, Status, SupportGroup, Survey, Ticket, TicketPresence
+from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
+from comptoir.tickets.views import _attachment_rules
+from comptoir.workspace import selectors
+from comptoir.workspace.forms import AgentUpdateForm, PresenceForm, TicketFilterForm
+from comptoir.workspace.macros import macro_entries
+
+PAGE_SIZE = 25
+# An agent counts as "viewing" a ticket for this long after the page last checked in.
+PRESENCE_WINDOW = timedelta(seconds=45)
+
+CLOSED_MESSAGE = gettext_noop(
+    "This ticket is closed: only internal notes can be added. A reply from the requester opens a follow-up."
+)
+
+View = Callable[..., HttpResponse]
+
+
+def agent_required(view: View) -> View:
+    """Agents only: a visitor is sent to log in, anyone else is refused."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not access.is_agent(request):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _agent(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@require_GET
+def after_login(request: HttpRequest) -> HttpResponse:
+    return redirect("agent_tickets" if access.is_agent(request) else "home")
+
+
+@require_GET
+@agent_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    view_key = request.GET.get("view", "unassigned")
+    if view_key not in selectors.VIEW_KEYS:
+        view_key = "unassigned"
+    agents = list(selectors.agents())
+    groups = list(SupportGroup.objects.all())
+    filters = TicketFilterForm(request.GET, agents=agents, groups=groups)
+    rows = selectors.ticket_rows(view_key, agent, filters.queryset_filters(), filters.ordering())
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    counts = selectors.view_counts(agent)
+    context = {
+        "views": [(view, counts[view.key]) for view in selectors.VIEWS],
+        "current_view": next(view for view in selectors.VIEWS if view.key == view_key),
+        "view_key": view_key,
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": any(request.GET.get(name) for name in ("status", "assignee", "group", "type", "priority")),
+    }
+    return render(request, "workspace/list.html", context)
+
+
+def _ticket(reference: int) -> Ticket:
+    ticket = (
+        Ticket.objects.select_related("requester", "assignee", "group", "follow_up_of")
+        .filter(pk=Ticket.pk_from_reference(reference))
+        .first()
+    )
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def _update_form(ticket: Ticket, data: Any = None, files: Any = None) -> AgentUpdateForm:
+    initial = {"priority": ticket.priority, "type": ticket.type, "assignee": ticket.assignee, "group": ticket.group}
+    return AgentUpdateForm(data, files, initial=initial, agents=selectors.agents(), groups=SupportGroup.objects.all())
+
+
+def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, status: int = 200) -> HttpResponse:
+    agent = _agent(request)
+    context = {
+        "ticket": ticket,
+        "messages": selectors.conversation(ticket),
+        "events": ticket.events.select_related("actor").exclude(kind__in=(EventKind.REPLY, EventKind.NOTE)),
+        "other_tickets": selectors.other_tickets(ticket),
+        "surveys": Survey.objects.filter(ticket=ticket, answered_at__isnull=False).order_by("-answered_at"),
+        "macros": macro_entries(Macro.objects.filter(is_active=True), ticket, agent),
+        "form": form,
+        "property_fields": form.property_fields(),
+        "submit_statuses": AGENT_SUBMIT_STATUSES,
+        "is_closed": ticket.status == Status.CLOSED,
+        "rules": _attachment_rules(),
+    }
+    return render(request, "workspace/ticket.html", context, status=status)
+
+
+@require_GET
+@agent_required
+def ticket_page(request: HttpRequest, reference: int) -> HttpResponse:
+    ticket = _ticket(reference)
+    return _render_ticket(request, ticket, _update_form(ticket))
+
+
+@require_POST
+@agent_required
+def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
+    ticket = _ticket(reference)
+    form = _update_form(ticket, request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, form, status=400)
+    data = form.cleaned_data
+    closed = ticket.status == Status.CLOSED
+    try:
+        message = services.ticket_update_by_agent(
+            ticket,
+            agent=_agent(request),
+            body=data["body"],
+            is_public=form.is_public,
+            files=data["attachments"],
+            status=data["status"] or None,
+            # A closed ticket keeps its fields; the form still shows them.
+            priority=None if closed else data["priority"],
+            ticket_type=None if closed else data["type"],
+            assignee=ticket.assignee if closed else data["assignee"],
+            group=ticket.group if closed else data["group"],
+        )
+    except services.TicketClosed:
+        form.add_error(
+            None,
+            gettext(
+                "This ticket is closed: only internal notes can be added. A reply from the requester opens a follow-up."
+            ),
+        )
+        return _render_ticket(request, ticket, form, status=400)
+    anchor = f"#message-{message.pk}" if message is not None else ""
+    return redirect(reverse("agent_ticket", args=[ticket.reference]) + anchor)
+
+
+@require_POST
+@agent_required
+def ticket_take(request: HttpRequest, reference: int) -> HttpResponse:
+    ticket = _ticket(reference)
+    if ticket.status != Status.CLOSED:
+        services.ticket_take(ticket, agent=_agent(request))
+    return redirect("agent_ticket", ticket.reference)
+
+
+@require_POST
+@agent_required
+def presence(request: HttpRequest, reference: int) -> HttpResponse:
+    """Check in this agent on the ticket and list the other agents viewing or replying to it."""
+    ticket = _ticket(reference)
+    agent = _agent(request)
+    form = PresenceForm(request.POST)
+    composing = form.is_valid() and form.cleaned_data["composing"]
+    now = timezone.now()
+    TicketPresence.objects.update_or_create(
+        ticket=ticket, agent=agent, defaults={"seen_at": now, "composing": composing}
+    )
+    others = (
+        TicketPresence.objects.filter(ticket=ticket, seen_at__gte=now - PRESENCE_WINDOW)
+        .exclude(agent=agent)
+        .select_related("agent")
+        .order_by("agent__name")
+    )
+    return render(request, "workspace/_presence.html", {"others": list(others)})
