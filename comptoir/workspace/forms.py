@@ -64,6 +64,11 @@ class TicketFilterForm(forms.Form):
         return (self.cleaned_data.get("sort") if self.is_valid() else "") or "-updated"
 
 
+class AgentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name())
+
+
 FORM_ID = "agent-update"
 PROPERTY_FIELDS = ("priority", "type", "assignee", "group")
 
@@ -86,7 +91,7 @@ class AgentUpdateForm(forms.Form):
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices)
-    assignee = forms.ModelChoiceField(
+    assignee = AgentChoiceField(
         label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label=_("Nobody")
     )
     group = forms.ModelChoiceField(

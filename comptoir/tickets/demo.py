@@ -1,0 +1,39 @@
+"""Demo workspace setup for `make run`: a group and a few canned replies (idempotent)."""
+
+from __future__ import annotations
+
+from comptoir.accounts.models import Role, User
+from comptoir.tickets.models import Macro, Priority, Status, SupportGroup
+
+DEMO_MACROS = (
+    (
+        "Demander plus d'informations / Ask for details",
+        "Bonjour {requester_name},\n\nMerci pour votre message. Pour avancer sur le ticket {ticket_reference}, "
+        "pourriez-vous nous envoyer une capture d'écran et la version du produit que vous utilisez ?\n\n"
+        "Hello {requester_name},\n\nThank you for your message. To move ticket {ticket_reference} forward, "
+        "could you send us a screenshot and the product version you use?\n\n{agent_name}",
+        Status.PENDING,
+        "",
+    ),
+    (
+        "Problème résolu / Issue fixed",
+        "Bonjour {requester_name},\n\nLe problème est corrigé. N'hésitez pas à nous répondre s'il persiste.\n\n"
+        "Hello {requester_name},\n\nThe issue is fixed. Do reply if it comes back.\n\n{agent_name}",
+        Status.SOLVED,
+        "",
+    ),
+    (
+        "Transmis à l'équipe technique / Escalated",
+        "Bonjour {requester_name},\n\nNous avons transmis votre demande à notre équipe technique.\n\n"
+        "Hello {requester_name},\n\nWe have passed your request on to our engineering team.\n\n{agent_name}",
+        Status.ON_HOLD,
+        Priority.HIGH,
+    ),
+)
+
+
+def ensure_demo_workspace() -> None:
+    group, _ = SupportGroup.objects.get_or_create(name="Support")
+    group.members.add(*User.objects.filter(role__in=(Role.AGENT, Role.ADMIN)))
+    for title, body, status, priority in DEMO_MACROS:
+        Macro.objects.update_or_create(title=title, defaults={"body": body, "status": status, "priority": priority})
