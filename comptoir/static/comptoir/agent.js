@@ -9,7 +9,11 @@
 
   if (body && composing) {
     body.addEventListener("input", function () {
-      composing.value = body.value.trim() ? "on" : "";
+      const value = body.value.trim() ? "on" : "";
+      if (value === composing.value) return;
+      composing.value = value;
+      // Tell colleagues now rather than at the next check-in (htmx listens for this).
+      document.body.dispatchEvent(new CustomEvent("composing-changed"));
     });
   }
 
