@@ -169,7 +169,7 @@ def ticket_reply_by_requester(
 
     Returns the message written, whose ticket is the follow-up when one was opened.
     """
-    ticket = Ticket.objects.select_for_update().select_related("requester", "assignee").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester", "assignee").get(pk=ticket.pk)
     requester = ticket.requester
     if ticket.status == Status.CLOSED:
         follow_up = ticket_create(
@@ -240,7 +240,11 @@ def ticket_update_by_agent(
     e-mail (with the reply, if any) and its satisfaction survey instead. An
     internal note never leaves. Returns the message written, if any.
     """
-    ticket = Ticket.objects.select_for_update().select_related("requester", "assignee", "group").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester", "assignee", "group")
+        .get(pk=ticket.pk)
+    )
     has_message = bool(body.strip() or files)
     if ticket.status == Status.CLOSED:
         changes_fields = (

@@ -95,6 +95,13 @@ def ticket_link_redeem(request: HttpRequest, token: str) -> HttpResponse:
     return _secret_address(response)
 
 
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # The survey page keeps the default same-origin Referrer-Policy: with
+    # no-referrer Chromium posts its form with "Origin: null", which CSRF refuses.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _secret_address(response: HttpResponse) -> HttpResponse:
     # This address holds a token: it must not travel on in a Referer or a cache.
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -199,7 +206,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     """The satisfaction survey of one resolution. Opening it records nothing; only the form's POST does."""
     found = survey_for_token(token)
     if found is None:
-        return _secret_address(render(request, "tickets/survey_invalid.html", status=404))
+        return _no_store(render(request, "tickets/survey_invalid.html", status=404))
     form: SurveyForm
     status = 200
     if request.method == "POST":
@@ -210,7 +217,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             except SurveyClosed:
                 found = survey_for_token(token) or found
             else:
-                return _secret_address(HttpResponseRedirect(request.path + "?saved=1"))
+                return _no_store(HttpResponseRedirect(request.path + "?saved=1"))
         else:
             status = 400
     else:
@@ -227,4 +234,4 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         "is_open": survey_is_open(found),
         "saved": request.GET.get("saved") == "1" and found.answered_at is not None,
     }
-    return _secret_address(render(request, "tickets/survey.html", context, status=status))
+    return _no_store(render(request, "tickets/survey.html", context, status=status))

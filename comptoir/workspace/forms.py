@@ -89,8 +89,9 @@ class AgentUpdateForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "-"), *[(s.value, s.label) for s in AGENT_SUBMIT_STATUSES]]
     )
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices)
+    # Not required: a closed ticket's page does not send them (only notes are allowed).
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, required=False)
+    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices, required=False)
     assignee = AgentChoiceField(
         label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label=_("Nobody")
     )

@@ -148,10 +148,10 @@ def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
             files=data["attachments"],
             status=data["status"] or None,
             # A closed ticket keeps its fields; the form still shows them.
-            priority=None if closed else data["priority"],
-            ticket_type=None if closed else data["type"],
-            assignee=ticket.assignee if closed else data["assignee"],
-            group=ticket.group if closed else data["group"],
+            priority=None if closed else (data["priority"] or None),
+            ticket_type=None if closed else (data["type"] or None),
+            assignee=services.UNCHANGED if closed else data["assignee"],
+            group=services.UNCHANGED if closed else data["group"],
         )
     except services.TicketClosed:
         form.add_error(

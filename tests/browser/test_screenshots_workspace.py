@@ -46,7 +46,10 @@ def test_workspace_screenshots(site, new_page, make_ticket, language):
         assignee=agent,
     )
     ticket_reply_by_requester(
-        ticket=main, body="Voici le fichier." if french else "Here is the file.", channel="web", files=[png_attachment()]
+        ticket=main,
+        body="Voici le fichier." if french else "Here is the file.",
+        channel="web",
+        files=[png_attachment()],
     )
     ticket_update_by_agent(
         main, agent=agent, is_public=False, body="Bug connu, corrigé en 4.2." if french else "Known bug, fixed in 4.2."

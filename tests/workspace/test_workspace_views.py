@@ -1,0 +1,418 @@
+"""The agent workspace through its views: who gets in, the lists, one submit per action."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from comptoir.accounts.models import Role, User
+from comptoir.mail.models import OutboundEmail, OutboundKind
+from comptoir.tickets.links import link_issue
+from comptoir.tickets.models import (
+    EventKind,
+    Macro,
+    Message,
+    Priority,
+    Status,
+    SupportGroup,
+    Survey,
+    Ticket,
+    TicketPresence,
+    TicketType,
+)
+from comptoir.tickets.satisfaction import survey_answer
+from comptoir.tickets.services import ticket_set_status, ticket_update_by_agent
+from tests.conftest import png_upload
+
+pytestmark = pytest.mark.django_db
+
+WORKSPACE_URLS = [
+    ("get", "agent_tickets", False),
+    ("get", "agent_ticket", True),
+    ("post", "agent_ticket_update", True),
+    ("post", "agent_ticket_take", True),
+    ("post", "agent_presence", True),
+]
+
+
+def url(name: str, *args) -> str:
+    with translation.override("en"):
+        return reverse(name, args=args)
+
+
+def ticket_url(name: str, ticket: Ticket) -> str:
+    return url(name, ticket.reference)
+
+
+def references(response) -> list[int]:
+    """The ticket references of the list's rows, in order."""
+    return [int(ref) for ref in re.findall(r'<span class="ref">#(\d+)</span>', response.content.decode())]
+
+
+def submit(client, ticket: Ticket, **data):
+    """POST the agent form as the page sends it: current properties, then what the agent changed."""
+    ticket.refresh_from_db()
+    fields = {
+        "visibility": "public",
+        "body": "",
+        "status": "",
+        "priority": ticket.priority,
+        "type": ticket.type,
+        "assignee": ticket.assignee_id or "",
+        "group": ticket.group_id or "",
+        **data,
+    }
+    return client.post(ticket_url("agent_ticket_update", ticket), fields)
+
+
+def queued(kind: str) -> list[OutboundEmail]:
+    return list(OutboundEmail.objects.filter(kind=kind))
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def colleague(db) -> User:
+    return User.objects.create_user("dominique@example.com", password="x", name="Dominique", role=Role.AGENT)
+
+
+# --- Who gets in ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "name", "per_ticket"), WORKSPACE_URLS, ids=[u[1] for u in WORKSPACE_URLS])
+def test_it_sends_a_visitor_to_log_in(client, make_ticket, method, name, per_ticket):
+    ticket = make_ticket()
+    address = ticket_url(name, ticket) if per_ticket else url(name)
+    response = getattr(client, method)(address)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/accounts/login/?next=")
+    assert Ticket.objects.get().status == Status.NEW
+
+
+@pytest.mark.parametrize(("method", "name", "per_ticket"), WORKSPACE_URLS, ids=[u[1] for u in WORKSPACE_URLS])
+def test_it_refuses_a_logged_in_requester(client, make_ticket, method, name, per_ticket):
+    ticket = make_ticket()
+    client.force_login(ticket.requester)
+    address = ticket_url(name, ticket) if per_ticket else url(name)
+    response = getattr(client, method)(address, {"visibility": "public", "body": "I am an agent now"})
+    assert response.status_code == 403
+    assert Message.objects.count() == 1
+    assert not TicketPresence.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["agent_ticket_update", "agent_ticket_take", "agent_presence"])
+def test_it_answers_405_to_a_get_on_a_post_only_address(agent_client, make_ticket, name):
+    ticket = make_ticket()
+    assert agent_client.get(ticket_url(name, ticket)).status_code == 405
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.status) == (None, Status.NEW)
+
+
+def test_it_sends_an_agent_to_the_workspace_and_others_home_after_login(client, agent, requester):
+    requester.set_password("requester-pass")
+    requester.save()
+    response = client.post("/accounts/login/", {"username": "agent@example.com", "password": "agent"})
+    assert response.headers["Location"] == "/accounts/welcome/"
+    welcome = client.get("/accounts/welcome/", HTTP_ACCEPT_LANGUAGE="en")
+    assert welcome.headers["Location"] == url("agent_tickets")
+    client.logout()
+    client.post("/accounts/login/", {"username": "alice@example.org", "password": "requester-pass"})
+    welcome = client.get("/accounts/welcome/", HTTP_ACCEPT_LANGUAGE="en")
+    assert welcome.headers["Location"] == url("home")
+
+
+# --- Taking and answering -------------------------------------------------------------
+
+
+def test_it_shows_a_new_ticket_in_unassigned_and_moves_it_to_mine_when_taken(agent_client, agent, make_ticket):
+    ticket = make_ticket()
+    assert references(agent_client.get(url("agent_tickets"))) == [ticket.reference]
+    assert references(agent_client.get(url("agent_tickets") + "?view=mine")) == []
+
+    response = agent_client.post(ticket_url("agent_ticket_take", ticket))
+
+    assert response.headers["Location"] == ticket_url("agent_ticket", ticket)
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.status) == (agent, Status.OPEN)
+    assert references(agent_client.get(url("agent_tickets") + "?view=mine")) == [ticket.reference]
+    assert references(agent_client.get(url("agent_tickets"))) == []
+    events = list(ticket.events.values_list("kind", "actor", "new_value"))
+    assert (EventKind.ASSIGNEE, agent.pk, "Camille") in events
+    assert (EventKind.STATUS, agent.pk, Status.OPEN) in events
+    page = agent_client.get(ticket_url("agent_ticket", ticket)).content.decode()
+    assert "Assigned to Camille" in page
+    assert "Camille · Assignee changed: Camille" in page
+
+
+def test_it_sends_a_public_reply_with_a_file_and_waits_for_the_requester(agent_client, make_ticket):
+    ticket = make_ticket()
+    response = submit(
+        agent_client,
+        ticket,
+        body="Could you send us the export log?",
+        status="pending",
+        attachments=[png_upload("steps.png")],
+    )
+
+    reply = Message.objects.filter(ticket=ticket).last()
+    assert response.headers["Location"] == ticket_url("agent_ticket", ticket) + f"#message-{reply.pk}"
+    assert (reply.body, reply.is_public) == ("Could you send us the export log?", True)
+    assert [a.filename for a in reply.attachments.all()] == ["steps.png"]
+    ticket.refresh_from_db()
+    assert ticket.status == Status.PENDING
+    [email] = queued(OutboundKind.AGENT_REPLY)
+    assert (email.to_address, email.ticket_message) == ("alice@example.org", reply)
+
+
+def test_it_keeps_an_internal_note_inside_and_labels_it_on_the_agent_page(agent_client, make_ticket):
+    ticket = make_ticket()
+    submit(agent_client, ticket, visibility="note", body="The customer is on the legacy plan.")
+
+    note = Message.objects.get(ticket=ticket, is_public=False)
+    assert note.body == "The customer is on the legacy plan."
+    assert OutboundEmail.objects.exclude(kind=OutboundKind.TICKET_CREATED).count() == 0
+    page = agent_client.get(ticket_url("agent_ticket", ticket)).content.decode()
+    item = page.split(f'id="message-{note.pk}"')[0].rsplit("<li ", 1)[1]
+    assert "message-note" in item
+    note_html = page.split(f'id="message-{note.pk}"')[1].split("</li>")[0]
+    assert '<span class="tag tag-note">Internal note</span>' in note_html
+    assert "The customer is on the legacy plan." in note_html
+
+
+def test_it_never_shows_an_internal_note_on_the_requester_page(client, agent, make_ticket):
+    ticket = make_ticket()
+    ticket_update_by_agent(ticket, agent=agent, body="Secret: refund approved by Max", is_public=False)
+    ticket_update_by_agent(ticket, agent=agent, body="We are looking into it.")
+
+    redirect = client.get(reverse("ticket_link_redeem", args=[link_issue(ticket)]))
+    page = client.get(redirect.headers["Location"])
+
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "We are looking into it." in content
+    assert "Secret: refund approved by Max" not in content
+
+
+def test_it_sends_the_solved_email_when_submitted_as_solved(agent_client, make_ticket):
+    ticket = make_ticket()
+    submit(agent_client, ticket, body="Fixed in version 2.3.", status="solved")
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SOLVED
+    [email] = queued(OutboundKind.TICKET_SOLVED)
+    assert email.to_address == "alice@example.org"
+    assert email.ticket_message.body == "Fixed in version 2.3."
+    assert queued(OutboundKind.AGENT_REPLY) == []
+    assert Survey.objects.filter(ticket=ticket, withdrawn_at__isnull=True).count() == 1
+
+
+def test_it_saves_field_changes_and_shows_them_in_the_history(agent_client, make_ticket, colleague):
+    ticket = make_ticket()
+    group = SupportGroup.objects.create(name="Billing team")
+
+    response = submit(agent_client, ticket, priority="urgent", type="incident", assignee=colleague.pk, group=group.pk)
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.type, ticket.assignee, ticket.group) == (
+        Priority.URGENT,
+        TicketType.INCIDENT,
+        colleague,
+        group,
+    )
+    assert queued(OutboundKind.AGENT_REPLY) == []
+    page = agent_client.get(ticket_url("agent_ticket", ticket)).content.decode()
+    history = page.split('id="history-title"')[1]
+    assert "Priority changed: Normal → Urgent" in history
+    assert "Type changed: Question → Incident" in history
+    assert "Assignee changed: Dominique" in history
+    assert "Group changed: Billing team" in history
+
+
+# --- Closed tickets ----------------------------------------------------------------------
+
+
+def test_it_refuses_a_public_reply_on_a_closed_ticket_and_says_why(agent_client, make_ticket):
+    ticket = make_ticket()
+    ticket_set_status(ticket, Status.CLOSED, actor=None)
+
+    response = submit(agent_client, ticket, body="Any news?")
+
+    assert response.status_code == 400
+    summary = response.content.decode().split('class="error-summary"')[1].split("</div>")[0]
+    assert "This ticket is closed: only internal notes can be added." in summary
+    assert Message.objects.filter(ticket=ticket).count() == 1
+    assert queued(OutboundKind.AGENT_REPLY) == []
+
+
+def test_it_accepts_an_internal_note_on_a_closed_ticket(agent_client, make_ticket):
+    ticket = make_ticket()
+    ticket_set_status(ticket, Status.CLOSED, actor=None)
+    page = agent_client.get(ticket_url("agent_ticket", ticket)).content.decode()
+    # The closed page's form holds the note and the submit button, no property fields.
+    assert 'name="priority"' not in page
+
+    response = agent_client.post(
+        ticket_url("agent_ticket_update", ticket),
+        {"visibility": "note", "body": "Customer called, nothing to do.", "status": ""},
+    )
+
+    assert response.status_code == 302, "an internal note on a closed ticket is refused"
+    note = Message.objects.get(ticket=ticket, is_public=False)
+    assert note.body == "Customer called, nothing to do."
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+
+
+# --- The list ------------------------------------------------------------------------------
+
+
+def test_it_filters_by_assignee_and_priority_and_sorts_by_priority(agent_client, agent, make_ticket):
+    low = make_ticket(subject="Low")
+    urgent = make_ticket(subject="Urgent")
+    high = make_ticket(subject="High")
+    normal = make_ticket(subject="Normal")
+    for ticket, priority in ((low, "low"), (urgent, "urgent"), (high, "high")):
+        ticket_update_by_agent(ticket, agent=agent, priority=priority)
+    ticket_update_by_agent(high, agent=agent, assignee=agent)
+    address = url("agent_tickets") + "?view=all"
+
+    assert references(agent_client.get(address + "&sort=-priority")) == [
+        urgent.reference,
+        high.reference,
+        normal.reference,
+        low.reference,
+    ]
+    assert sorted(references(agent_client.get(address + "&assignee=none"))) == sorted(
+        [low.reference, urgent.reference, normal.reference]
+    )
+    assert references(agent_client.get(address + f"&assignee={agent.pk}")) == [high.reference]
+    assert references(agent_client.get(address + "&priority=urgent")) == [urgent.reference]
+    assert references(agent_client.get(address + "&priority=high&assignee=none")) == []
+
+
+def test_it_ignores_invalid_filter_values(agent_client, make_ticket):
+    ticket = make_ticket()
+
+    response = agent_client.get(
+        url("agent_tickets") + "?view=bogus&status=nope&assignee=abc&group=999&priority=max&sort=sideways&page=zz"
+    )
+
+    assert response.status_code == 200
+    assert references(response) == [ticket.reference]
+    assert response.context["view_key"] == "unassigned"
+
+
+def test_it_pages_the_list_by_25(agent_client, make_ticket):
+    tickets = [make_ticket(subject=f"Ticket {n}") for n in range(26)]
+
+    first = agent_client.get(url("agent_tickets"))
+    second = agent_client.get(url("agent_tickets") + "?page=2")
+
+    assert len(references(first)) == 25
+    assert "Page 1 of 2" in first.content.decode()
+    assert references(second) == [tickets[0].reference]
+    assert set(references(first)) | set(references(second)) == {t.reference for t in tickets}
+
+
+def test_it_marks_the_tickets_where_the_requester_spoke_last(agent_client, agent, make_ticket):
+    waiting = make_ticket(subject="Waiting")
+    answered = make_ticket(subject="Answered")
+    ticket_update_by_agent(answered, agent=agent, body="Done on our side.")
+    ticket_update_by_agent(waiting, agent=agent, body="Internal only", is_public=False)
+
+    content = agent_client.get(url("agent_tickets") + "?view=all").content.decode()
+
+    rows = {int(ref): row for ref, row in re.findall(r'<span class="ref">#(\d+)</span>(.*?)</tr>', content, re.S)}
+    assert "Requester spoke last" in rows[waiting.reference]
+    assert "Requester spoke last" not in rows[answered.reference]
+
+
+def test_it_counts_every_view(agent_client, agent, make_ticket):
+    make_ticket()
+    mine = make_ticket()
+    ticket_update_by_agent(mine, agent=agent, assignee=agent, status="pending")
+
+    counts = dict((view.key, count) for view, count in agent_client.get(url("agent_tickets")).context["views"])
+
+    assert counts == {"unassigned": 1, "mine": 1, "open": 1, "pending": 1, "on_hold": 0, "solved": 0, "all": 2}
+
+
+# --- The ticket page -------------------------------------------------------------------------
+
+
+def test_it_reports_other_agents_viewing_and_replying(client, agent, colleague, make_ticket):
+    from django.test import Client
+
+    ticket = make_ticket()
+    theirs = Client()
+    theirs.force_login(colleague)
+    client.force_login(agent)
+    address = ticket_url("agent_presence", ticket)
+
+    assert "Dominique" not in theirs.post(address).content.decode()
+    client.post(address)
+    assert "Camille is viewing this ticket." in theirs.post(address).content.decode()
+    client.post(address, {"composing": "on"})
+    seen = theirs.post(address).content.decode()
+    assert "Camille is replying to this ticket." in seen
+    assert "Dominique" not in seen
+    # Gone for longer than the window: no longer reported.
+    TicketPresence.objects.filter(agent=agent).update(seen_at=timezone.now() - timedelta(seconds=60))
+    assert "Camille" not in theirs.post(address).content.decode()
+
+
+def test_it_fills_in_macro_placeholders_and_leaves_attribute_access_alone(agent_client, make_ticket):
+    ticket = make_ticket(subject="Export fails")
+    Macro.objects.create(
+        title="Greeting",
+        body="Hi {requester_name}, about {ticket_reference} ({ticket_subject}). {agent_name} "
+        "{ticket_subject.__class__} {0} {unknown}",
+    )
+    Macro.objects.create(title="Retired", body="Old text", is_active=False)
+
+    page = agent_client.get(ticket_url("agent_ticket", ticket)).content.decode()
+
+    expected = (
+        f"Hi Alice Martin, about #{ticket.reference} (Export fails). Camille "
+        "{ticket_subject.__class__} {0} {unknown}"
+    )
+    assert f'data-text="{expected}"' in page
+    assert "&lt;class" not in page
+    assert "Old text" not in page
+
+
+def test_it_lists_the_requesters_other_tickets(agent_client, make_ticket):
+    earlier = make_ticket(subject="Invoice missing")
+    make_ticket(email="bob@example.org", subject="Bob's own problem")
+    ticket = make_ticket()
+
+    page = agent_client.get(ticket_url("agent_ticket", ticket)).content.decode()
+
+    others = page.split('id="requester-title"')[1].split("</section>")[0]
+    assert f"#{earlier.reference} Invoice missing" in others
+    assert "Bob's own problem" not in others
+    assert f"#{ticket.reference} " not in others
+
+
+def test_it_shows_the_satisfaction_rating_in_the_list_and_on_the_page(agent_client, agent, make_ticket):
+    ticket = make_ticket()
+    ticket_update_by_agent(ticket, agent=agent, body="Fixed.", status="solved")
+    survey_answer(Survey.objects.get(ticket=ticket), rating=4, comment="Quick and kind")
+
+    content = agent_client.get(url("agent_tickets") + "?view=solved").content.decode()
+    page = agent_client.get(ticket_url("agent_ticket", ticket)).content.decode()
+
+    row = content.split(f"#{ticket.reference}</span>")[1].split("</tr>")[0]
+    assert '<span class="rating">4/5</span>' in row
+    assert "Rated 4/5" in page
+    satisfaction = page.split('id="satisfaction-title"')[1].split("</section>")[0]
+    assert "4/5" in satisfaction and "Quick and kind" in satisfaction
