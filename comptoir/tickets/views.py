@@ -105,8 +105,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 def _secret_address(response: HttpResponse) -> HttpResponse:
     # This address holds a token: it must not travel on in a Referer or a cache.
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _no_store(response)
 
 
 def _ticket_for(request: HttpRequest, reference: int) -> Ticket:
