@@ -173,6 +173,24 @@ COMPTOIR_RATE_LIMIT_WINDOW_SECONDS = env_int("COMPTOIR_RATE_LIMIT_WINDOW_SECONDS
 COMPTOIR_ALTCHA_COST = env_int("COMPTOIR_ALTCHA_COST", 5000, minimum=1)
 COMPTOIR_ALTCHA_HMAC_KEY = env_str("COMPTOIR_ALTCHA_HMAC_KEY", SECRET_KEY)
 
+# --- The e-mail channel ---------------------------------------------------------
+# Replies go to support+<ticket>.<signature>@ the support address's domain, or,
+# when this is set, to <ticket>.<signature>@ this domain (its MX must reach us).
+COMPTOIR_REPLY_DOMAIN = env_str("COMPTOIR_REPLY_DOMAIN", "").lower()
+# A message about an existing ticket from someone who is not its requester or a
+# CC: "quarantine" it for an agent, or open a "new_ticket" for that person.
+COMPTOIR_INBOUND_STRANGERS = env_str("COMPTOIR_INBOUND_STRANGERS", "quarantine")
+if COMPTOIR_INBOUND_STRANGERS not in ("quarantine", "new_ticket"):
+    raise ImproperlyConfigured("COMPTOIR_INBOUND_STRANGERS must be 'quarantine' or 'new_ticket'.")
+# Loop breakers: at most this many automatic e-mails (confirmations,
+# notifications) to one address, and about one ticket, per hour.
+COMPTOIR_AUTO_EMAILS_PER_RECIPIENT_PER_HOUR = env_int("COMPTOIR_AUTO_EMAILS_PER_RECIPIENT_PER_HOUR", 10, minimum=1)
+COMPTOIR_AUTO_EMAILS_PER_TICKET_PER_HOUR = env_int("COMPTOIR_AUTO_EMAILS_PER_TICKET_PER_HOUR", 20, minimum=1)
+# Reading one inbound message may take at most this long (a backstop: see comptoir.mail.timelimit).
+COMPTOIR_INBOUND_PARSE_SECONDS = env_int("COMPTOIR_INBOUND_PARSE_SECONDS", 30, minimum=1)
+# After a permanent bounce nothing is sent to the address for this many days.
+COMPTOIR_BOUNCE_SUPPRESSION_DAYS = env_int("COMPTOIR_BOUNCE_SUPPRESSION_DAYS", 7, minimum=1)
+
 # --- E-mail -------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
@@ -188,6 +206,22 @@ EMAIL_BACKEND = env_str(
     if DEBUG and not EMAIL_HOST
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# DKIM: with a private key (PEM, RSA) every e-mail is signed as
+# d=<domain>; s=<selector>; `manage.py check_email` prints the DNS records.
+COMPTOIR_DKIM_PRIVATE_KEY_FILE = env_str("COMPTOIR_DKIM_PRIVATE_KEY_FILE", "")
+COMPTOIR_DKIM_SELECTOR = env_str("COMPTOIR_DKIM_SELECTOR", "comptoir").lower()
+COMPTOIR_DKIM_DOMAIN = env_str("COMPTOIR_DKIM_DOMAIN", COMPTOIR_SUPPORT_EMAIL.rpartition("@")[2]).lower().rstrip(".")
+
+# django-anymail: every ANYMAIL_<NAME> environment variable becomes ANYMAIL["<NAME>"],
+# so a provider is configuration only (ANYMAIL_MAILGUN_API_KEY, ANYMAIL_WEBHOOK_SECRET...).
+ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
+
+# IMAP mailboxes are set up in the admin (docs/imap.md). A mailbox that fails
+# this many polls in a row is paused, 5 minutes at first, doubling up to 6 hours.
+COMPTOIR_IMAP_PAUSE_AFTER_FAILURES = env_int("COMPTOIR_IMAP_PAUSE_AFTER_FAILURES", 5, minimum=1)
+# IMAP server certificates are checked against the system's CAs, or only against
+# this PEM file when set (a private CA).
+COMPTOIR_IMAP_CA_FILE = env_str("COMPTOIR_IMAP_CA_FILE", "")
 
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
@@ -221,6 +255,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-records": {
         "task": "comptoir.core.tasks.purge_expired_records",
         "schedule": 6 * 3600.0,
+    },
+    "fetch-mail": {
+        "task": "comptoir.mail.tasks.fetch_mail",
+        "schedule": 60.0,
+        # A run left in the queue while no worker was up is dropped: the next one comes a minute later.
+        "options": {"expires": 60},
     },
 }
 

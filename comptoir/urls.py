@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from comptoir.core import views as core_views
 from comptoir.devoutbox import views as outbox_views
 from comptoir.helpcenter import views as helpcenter_views
 from comptoir.tickets import views as ticket_views
+from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import views as workspace_views
 
 urlpatterns = [
@@ -30,6 +32,11 @@ urlpatterns = [
     path("dev/outbox/<int:pk>/html/", outbox_views.outbox_html, name="outbox_html"),
 ]
 
+if settings.ANYMAIL.get("WEBHOOK_SECRET"):
+    # Providers' inbound (and tracking) webhooks, only once they are protected:
+    # anymail checks this basic-auth secret, and each provider's signature where it has one.
+    urlpatterns.append(path("webhooks/anymail/", include("anymail.urls")))
+
 urlpatterns += i18n_patterns(
     path("", helpcenter_views.home, name="home"),
     path("sections/<int:pk>-<slug:slug>/", helpcenter_views.section_detail, name="section_detail"),
@@ -45,6 +52,11 @@ urlpatterns += i18n_patterns(
     path("agent/tickets/<int:reference>/update/", workspace_views.ticket_update, name="agent_ticket_update"),
     path("agent/tickets/<int:reference>/take/", workspace_views.ticket_take, name="agent_ticket_take"),
     path("agent/tickets/<int:reference>/presence/", workspace_views.presence, name="agent_presence"),
+    path("agent/mail/quarantine/", workspace_mail_views.quarantine_list, name="agent_quarantine"),
+    path("agent/mail/<int:pk>/", workspace_mail_views.inbound_detail, name="agent_inbound"),
+    path("agent/mail/<int:pk>/raw/", workspace_mail_views.inbound_raw, name="agent_inbound_raw"),
+    path("agent/mail/<int:pk>/parts/<int:index>/", workspace_mail_views.inbound_part, name="agent_inbound_part"),
+    path("agent/mail/<int:pk>/release/", workspace_mail_views.quarantine_action, name="agent_quarantine_action"),
     path(
         "tickets/<int:reference>/attachments/<int:attachment_id>/",
         ticket_views.attachment_download,

@@ -13,16 +13,28 @@ import io
 import logging
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail
-from comptoir.mail.parsing import ParsedEmail, parse_email
+from comptoir.accounts.models import Role, User
+from comptoir.mail.addressing import is_own_address
+from comptoir.mail.bounces import bounce_record, find_bounce, looks_like_bounce
+from comptoir.mail.matching import match_ticket
+from comptoir.mail.models import InboundEmail, InboundStatus, QuarantineKind
+from comptoir.mail.parsing import ParsedEmail, html_to_text, parse_email
+from comptoir.mail.quotes import split_html_reply, split_text_reply
+from comptoir.mail.timelimit import TimeLimitExceeded, time_limit
 from comptoir.tickets.files import NewAttachment, accept_file
-from comptoir.tickets.models import Channel, Ticket
-from comptoir.tickets.services import ticket_create, ticket_reply_by_requester
+from comptoir.tickets.models import Channel, Status, Ticket
+from comptoir.tickets.services import (
+    requester_get_or_create,
+    ticket_add_ccs,
+    ticket_create,
+    ticket_reply_by_requester,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,28 +76,6 @@ def _store(raw: bytes, source: str) -> tuple[InboundEmail, bool]:
     return row, True
 
 
-def find_ticket(parsed: ParsedEmail) -> Ticket | None:
-    """The ticket this message answers, by the Message-IDs it refers to (ours first)."""
-    referenced = [*parsed.in_reply_to, *reversed(parsed.references)][:50]
-    if not referenced:
-        return None
-    ours = (
-        OutboundEmail.objects.filter(message_id__in=referenced, ticket__isnull=False)
-        .select_related("ticket")
-        .order_by("-created_at")
-        .first()
-    )
-    if ours is not None:
-        return ours.ticket
-    theirs = (
-        InboundEmail.objects.filter(message_id__in=referenced, ticket__isnull=False)
-        .select_related("ticket")
-        .order_by("-received_at")
-        .first()
-    )
-    return theirs.ticket if theirs is not None else None
-
-
 def _attachments(parsed: ParsedEmail) -> tuple[list[NewAttachment], list[str]]:
     """Files kept under the web form's rules, and a note for each one refused."""
     kept: list[NewAttachment] = []
@@ -98,12 +88,54 @@ def _attachments(parsed: ParsedEmail) -> tuple[list[NewAttachment], list[str]]:
     return kept, notes
 
 
-def _quarantine(row: InboundEmail, reason: str) -> InboundEmail:
+def _quarantine(
+    row: InboundEmail, parsed: ParsedEmail | None, kind: QuarantineKind, reason: str, candidate: Ticket | None = None
+) -> InboundEmail:
+    """Keep the message aside for an agent, with why, and the ticket it seemed to answer."""
     row.status = InboundStatus.QUARANTINED
+    row.quarantine_kind = kind
     row.quarantine_reason = reason
+    row.candidate_ticket = candidate
     row.processed_at = timezone.now()
-    row.save(update_fields=["status", "quarantine_reason", "processed_at"])
+    if parsed is not None:
+        row.from_address = (parsed.from_address or "")[:320]
+        row.subject = parsed.subject[:998]
+    row.save(
+        update_fields=[
+            "status",
+            "quarantine_kind",
+            "quarantine_reason",
+            "candidate_ticket",
+            "processed_at",
+            "from_address",
+            "subject",
+        ]
+    )
     return row
+
+
+def _processed(row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, matched_by: str) -> InboundEmail:
+    row.status = InboundStatus.PROCESSED
+    row.processed_at = timezone.now()
+    row.ticket = ticket
+    row.matched_by = matched_by
+    row.from_address = (parsed.from_address or "")[:320]
+    row.subject = parsed.subject[:998]
+    row.save(update_fields=["status", "processed_at", "ticket", "matched_by", "from_address", "subject"])
+    return row
+
+
+def _copied(parsed: ParsedEmail) -> list[tuple[str, str]]:
+    """Everyone the sender wrote to besides us: they become the ticket's CCs."""
+    return [("", address) for address in (*parsed.to_addresses, *parsed.cc_addresses) if address != parsed.from_address]
+
+
+def _author(ticket: Ticket, sender: str) -> User | None:
+    """The person who may write into the ticket by e-mail: its requester or one of its CCs."""
+    if ticket.requester.email.lower() == sender:
+        return ticket.requester
+    cc = ticket.ccs.filter(email__iexact=sender).first()
+    return requester_get_or_create(email=cc.email, name=cc.name) if cc is not None else None
 
 
 @transaction.atomic
@@ -115,40 +147,114 @@ def _act(row: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
         return row
     sender = parsed.from_address
     if not sender:
-        return _quarantine(row, "no usable sender address")
-    ticket = find_ticket(parsed)
-    language = ticket.language if ticket is not None else ("fr" if _looks_french(parsed) else "en")
+        return _quarantine(row, parsed, QuarantineKind.NO_SENDER, "no usable sender address")
+    if is_own_address(sender):
+        return _quarantine(
+            row, parsed, QuarantineKind.OWN_ADDRESS, f"sent from our own address {sender}: a loop or a forgery"
+        )
+    if looks_like_bounce(parsed):
+        return _act_on_bounce(row, parsed)
+    match = match_ticket(parsed)
+    if match.forged:
+        return _quarantine(
+            row, parsed, QuarantineKind.FORGED, "a reply address or Message-ID of ours with a forged signature"
+        )
+    ticket = match.ticket
+    if ticket is not None:
+        author = _author(ticket, sender)
+        if author is not None:
+            return _reply(row, parsed, ticket, author, match.matched_by)
+        if User.objects.filter(email__iexact=sender, role__in=(Role.AGENT, Role.ADMIN)).exists():
+            return _quarantine(
+                row,
+                parsed,
+                QuarantineKind.AGENT,
+                f"agent {sender} answered by e-mail; agents answer from the workspace",
+                ticket,
+            )
+        if settings.COMPTOIR_INBOUND_STRANGERS == "quarantine":
+            # A reference can be copied from a forwarded mail, a subject tag typed
+            # by anyone: only the ticket's participants write into it this way.
+            reason = (
+                f"sender {sender} is not a participant of ticket #{ticket.reference} (matched by {match.matched_by})"
+            )
+            return _quarantine(row, parsed, QuarantineKind.STRANGER, reason, ticket)
+    return _new_ticket(row, parsed, sender)
+
+
+def _act_on_bounce(row: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
+    bounce = find_bounce(parsed)
+    if bounce is None or bounce.ticket is None:
+        if bounce is not None:
+            bounce_record(bounce)
+        return _quarantine(row, parsed, QuarantineKind.UNKNOWN_BOUNCE, "delivery report about no ticket e-mail of ours")
+    message = bounce_record(bounce, inbound_email=row)
+    assert message is not None
+    return _processed(row, parsed, message.ticket, "bounce")
+
+
+def _content(parsed: ParsedEmail, language: str, *, is_reply: bool = False) -> tuple[str, list[NewAttachment], str]:
+    text = _new_text(parsed) if is_reply else parsed.text_body
     with translation.override(language):
         files, notes = _attachments(parsed)
-        body = "\n\n".join([parsed.text_body.strip() or gettext("(no text)"), *notes])
+        body = "\n\n".join([text.strip() or gettext("(no text)"), *notes])
         subject = parsed.subject or gettext("(no subject)")
-    if ticket is not None:
-        if sender != ticket.requester.email:
-            # A reference can be copied from a forwarded mail: only the
-            # requester may write into the ticket this way.
-            return _quarantine(row, f"sender {sender} is not a participant of ticket #{ticket.reference}")
-        message = ticket_reply_by_requester(
-            ticket=ticket, body=body, channel=Channel.EMAIL, files=files, inbound_email=row
+    return body, files, subject
+
+
+def _new_text(parsed: ParsedEmail) -> str:
+    """A reply without the quoted conversation and the signature; the original stays one click away."""
+    split = split_text_reply(parsed.text_body)
+    if split.quoted or not parsed.html_body:
+        return split.reply
+    # HTML-only mail: the quote markers live in the markup (gmail_quote, type="cite"...).
+    html_split = split_html_reply(parsed.html_body)
+    return html_to_text(html_split.reply) if html_split.quoted else parsed.text_body
+
+
+def _reply(row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, author: User, matched_by: str) -> InboundEmail:
+    if parsed.auto_submitted and ticket.status == Status.CLOSED:
+        # An out-of-office must not open a follow-up ticket.
+        return _quarantine(
+            row,
+            parsed,
+            QuarantineKind.AUTO_REPLY_CLOSED,
+            f"automatic reply to closed ticket #{ticket.reference}",
+            ticket,
         )
-        row.ticket = message.ticket
-    else:
-        row.ticket = ticket_create(
-            email=sender,
-            name=parsed.from_name,
-            subject=subject,
-            description=body,
-            language=language,
-            channel=Channel.EMAIL,
-            files=files,
-            inbound_email=row,
-            send_confirmation=not parsed.auto_submitted,
-        )
-    row.status = InboundStatus.PROCESSED
-    row.processed_at = timezone.now()
-    row.from_address = sender[:320]
-    row.subject = parsed.subject[:998]
-    row.save(update_fields=["status", "processed_at", "ticket", "from_address", "subject"])
-    return row
+    body, files, _ = _content(parsed, ticket.language, is_reply=True)
+    message = ticket_reply_by_requester(
+        ticket=ticket,
+        body=body,
+        channel=Channel.EMAIL,
+        files=files,
+        inbound_email=row,
+        author=author,
+        automatic=parsed.auto_submitted,
+    )
+    if not parsed.auto_submitted:
+        ticket_add_ccs(message.ticket, _copied(parsed), actor=author)
+    return _processed(row, parsed, message.ticket, matched_by)
+
+
+def _new_ticket(row: InboundEmail, parsed: ParsedEmail, sender: str) -> InboundEmail:
+    language = "fr" if _looks_french(parsed) else "en"
+    body, files, subject = _content(parsed, language)
+    ticket = ticket_create(
+        email=sender,
+        name=parsed.from_name,
+        subject=subject,
+        description=body,
+        language=language,
+        channel=Channel.EMAIL,
+        files=files,
+        inbound_email=row,
+        # Never answer a robot: that is how loops start.
+        send_confirmation=not parsed.auto_submitted,
+    )
+    if not parsed.auto_submitted:
+        ticket_add_ccs(ticket, _copied(parsed), actor=ticket.requester)
+    return _processed(row, parsed, ticket, "")
 
 
 _FRENCH_HINTS = re.compile(r"\b(bonjour|merci|je|vous|nous|est|pas|une|avec|pour)\b", re.I)
@@ -169,7 +275,12 @@ def ingest(raw: bytes, *, source: str) -> InboundEmail:
         # Already handled. A row still "received" is one our side failed on
         # (the server was told to retry): process it now.
         return row
-    parsed = parse_email(raw)
+    try:
+        with time_limit(settings.COMPTOIR_INBOUND_PARSE_SECONDS):
+            parsed = parse_email(raw)
+    except TimeLimitExceeded:
+        seconds = settings.COMPTOIR_INBOUND_PARSE_SECONDS
+        return _quarantine(row, None, QuarantineKind.TOO_SLOW, f"reading the message took longer than {seconds} s")
     try:
         return _act(row, parsed)
     except DatabaseError as error:
@@ -177,4 +288,60 @@ def ingest(raw: bytes, *, source: str) -> InboundEmail:
         raise TemporaryFailure(str(error)) from error
     except Exception as error:
         logger.exception("Inbound e-mail %s could not be processed", row.pk)
-        return _quarantine(row, f"processing failed: {type(error).__name__}: {error}")
+        return _quarantine(row, parsed, QuarantineKind.FAILED, f"processing failed: {type(error).__name__}: {error}")
+
+
+# What an agent does with a quarantined message ----------------------------------
+
+
+class NotQuarantined(Exception):
+    """The message was released or deleted meanwhile (by another agent)."""
+
+
+def _locked_quarantined(row: InboundEmail) -> InboundEmail:
+    locked = InboundEmail.objects.select_for_update().filter(pk=row.pk, status=InboundStatus.QUARANTINED).first()
+    if locked is None:
+        raise NotQuarantined
+    return locked
+
+
+@transaction.atomic
+def quarantine_accept(row: InboundEmail, *, agent: User) -> InboundEmail:
+    """Add the message to the ticket it answers; its sender becomes a CC of that ticket."""
+    row = _locked_quarantined(row)
+    ticket = row.candidate_ticket
+    if ticket is None:
+        raise NotQuarantined
+    parsed = parse_email(bytes(row.raw))
+    sender = parsed.from_address or ""
+    author = _author(ticket, sender)
+    if author is None:
+        ticket_add_ccs(ticket, [(parsed.from_name, sender)], actor=agent)
+        author = requester_get_or_create(email=sender, name=parsed.from_name)
+    body, files, _ = _content(parsed, ticket.language, is_reply=True)
+    message = ticket_reply_by_requester(
+        ticket=ticket,
+        body=body,
+        channel=Channel.EMAIL,
+        files=files,
+        inbound_email=row,
+        author=author,
+        automatic=parsed.auto_submitted,
+    )
+    return _processed(row, parsed, message.ticket, "agent")
+
+
+@transaction.atomic
+def quarantine_new_ticket(row: InboundEmail, *, agent: User) -> InboundEmail:
+    """Open a new ticket for the sender with the message."""
+    row = _locked_quarantined(row)
+    parsed = parse_email(bytes(row.raw))
+    if not parsed.from_address:
+        raise NotQuarantined
+    return _new_ticket(row, parsed, parsed.from_address)
+
+
+@transaction.atomic
+def quarantine_delete(row: InboundEmail, *, agent: User) -> None:
+    _locked_quarantined(row).delete()
+    logger.info("Agent %s deleted quarantined e-mail %s", agent.pk, row.pk)

@@ -9,6 +9,8 @@ Inbound: the raw message is stored byte for byte before anything else.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,7 @@ class OutboundKind(models.TextChoices):
     TICKET_CREATED = "ticket_created", _("Ticket received")
     TICKET_LINK = "ticket_link", _("New ticket link")
     AGENT_REPLY = "agent_reply", _("Agent reply")
+    AGENT_REPLY_CC = "agent_reply_cc", _("Agent reply (to a CC)")
     TICKET_SOLVED = "ticket_solved", _("Ticket solved")
     REQUESTER_REPLIED = "requester_replied", _("Requester replied (to the assignee)")
 
@@ -26,6 +29,10 @@ class OutboundStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # The receiving server reported it could not deliver (a bounce).
+    BOUNCED = "bounced", _("Bounced")
+    # Never sent: the address bounced recently, or a loop cap was reached.
+    SUPPRESSED = "suppressed", _("Not sent")
 
 
 class OutboundEmail(models.Model):
@@ -46,10 +53,16 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # After a failed attempt: not before this time (the back-off every worker respects).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=("status", "created_at"))]
+        indexes = [
+            models.Index(fields=("status", "created_at")),
+            # The loop caps count recent automatic e-mails per address and per ticket.
+            models.Index(fields=("to_address", "created_at")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to_address} ({self.status})"
@@ -59,6 +72,18 @@ class InboundStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     PROCESSED = "processed", _("Processed")
     QUARANTINED = "quarantined", _("Quarantined")
+
+
+class QuarantineKind(models.TextChoices):
+    NO_SENDER = "no_sender", _("No usable sender address")
+    OWN_ADDRESS = "own_address", _("Sent from our own address (a loop or a forgery)")
+    FORGED = "forged", _("Forged ticket reference")
+    STRANGER = "stranger", _("Sender not part of the ticket")
+    AGENT = "agent", _("An agent answered by e-mail")
+    AUTO_REPLY_CLOSED = "auto_reply_closed", _("Automatic reply to a closed ticket")
+    UNKNOWN_BOUNCE = "unknown_bounce", _("Delivery report about none of our e-mails")
+    TOO_SLOW = "too_slow", _("Took too long to read")
+    FAILED = "failed", _("Could not be processed")
 
 
 class InboundEmail(models.Model):
@@ -75,12 +100,119 @@ class InboundEmail(models.Model):
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_emails"
     )
+    quarantine_kind = models.CharField(max_length=20, choices=QuarantineKind.choices, blank=True)
+    # The technical detail behind the kind, for the agent who inspects it.
     quarantine_reason = models.TextField(blank=True)
+    # The ticket a quarantined message seemed to answer: an agent may accept it there.
+    candidate_ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # How the message found its ticket: reply address, references, subject tag, or none.
+    matched_by = models.CharField(max_length=20, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-received_at",)
+        indexes = [models.Index(fields=("status", "-received_at"))]
 
     def __str__(self) -> str:
         return f"inbound {self.pk} ({self.status})"
+
+
+class EmailSuppression(models.Model):
+    """An address that bounced for good: nothing is sent to it until the date passes."""
+
+    email = models.EmailField(unique=True)
+    reason = models.TextField(blank=True)
+    until = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} suppressed until {self.until:%Y-%m-%d}"
+
+
+class MailboxSecurity(models.TextChoices):
+    TLS = "tls", _("TLS (implicit, usually port 993)")
+    STARTTLS = "starttls", _("STARTTLS (usually port 143)")
+    NONE = "none", _("None: plain text")
+
+
+class AfterImport(models.TextChoices):
+    SEEN = "seen", _("Mark as read (\\Seen)")
+    MOVE = "move", _("Move to another folder")
+    DELETE = "delete", _("Delete")
+
+
+class Mailbox(models.Model):
+    """An IMAP mailbox polled for new mail by comptoir.mail.imap (docs/imap.md)."""
+
+    # Each stored message is labelled "imap:<name>", which must fit InboundEmail.source (20 characters).
+    name = models.SlugField(
+        max_length=15, unique=True, help_text=_("A short name such as support-fr, shown in logs and on stored mail.")
+    )
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField(default=993, validators=[MaxValueValidator(65535)])
+    security = models.CharField(
+        max_length=10,
+        choices=MailboxSecurity.choices,
+        default=MailboxSecurity.TLS,
+        help_text=_(
+            "The server certificate is always checked. “None” sends the password and the mail unencrypted "
+            "and is refused unless “Allow insecure” is ticked."
+        ),
+    )
+    allow_insecure = models.BooleanField(
+        default=False,
+        help_text=_("Allow security “None”: only for a server on this machine or on a network you trust."),
+    )
+    username = models.CharField(max_length=255)
+    password = models.CharField(
+        max_length=255,
+        help_text=_(
+            "Stored in the database as entered, because IMAP needs it to log in: protect database access and "
+            "backups, and prefer an app password that can only read mail. Leave empty to keep the current one."
+        ),
+    )
+    folder = models.CharField(max_length=255, default="INBOX")
+    after_import = models.CharField(
+        max_length=10,
+        choices=AfterImport.choices,
+        default=AfterImport.SEEN,
+        help_text=_(
+            "Done on the server once the message is stored in Comptoir. With “Mark as read”, only unread "
+            "messages are fetched; with “Move” and “Delete”, every message in the folder is."
+        ),
+    )
+    move_to = models.CharField(
+        max_length=255,
+        default="Comptoir/Imported",
+        blank=True,
+        help_text=_("The folder for “Move”, created if missing; separate levels with /."),
+    )
+    enabled = models.BooleanField(default=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    paused_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("After repeated failures, polling waits until then. Clear it to try again at once."),
+    )
+    last_error = models.TextField(blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    # The worker polling the mailbox holds it until then (comptoir.mail.imap.mailbox_claim).
+    # The claim expires so that a killed worker does not block the mailbox for ever.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.security == MailboxSecurity.NONE and not self.allow_insecure:
+            raise ValidationError(
+                {"security": _("A plain-text connection is refused unless “Allow insecure” is ticked.")}
+            )
+        if self.after_import == AfterImport.MOVE and not self.move_to.strip():
+            raise ValidationError({"move_to": _("Name the folder to move imported messages to.")})

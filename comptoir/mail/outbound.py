@@ -20,22 +20,66 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from comptoir.mail.models import OutboundEmail, OutboundKind, OutboundStatus
+from comptoir.mail.addressing import reply_address, ticket_message_id
+from comptoir.mail.dkim import DkimEmail
+from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundKind, OutboundStatus
+from comptoir.tickets.models import Channel
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+# With the back-off of comptoir.mail.tasks (30 s doubling, capped at an hour),
+# 16 attempts keep trying for about ten hours: a mail server down overnight
+# loses nothing.
+MAX_ATTEMPTS = 16
 # A worker that claimed an e-mail and died leaves it "sending"; after this long
 # another worker may take it again.
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
 
+# E-mails Comptoir writes on its own in answer to something that came in: the
+# ones a loop with another robot would multiply. Agents' replies are not capped.
+AUTOMATIC_KINDS = frozenset({OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK, OutboundKind.REQUESTER_REPLIED})
+
+
 def email_queue(*, kind: str, to: str, language: str, ticket: Any = None, message: Any = None) -> OutboundEmail:
+    """Write the e-mail to send; it leaves once the caller's transaction commits.
+
+    An e-mail to an address that bounced for good, or over a loop cap, is kept
+    as "not sent" with the reason, so the ticket shows why nothing arrived.
+    """
+    reason = _why_not_send(kind, to, ticket)
     email = OutboundEmail.objects.create(
-        kind=kind, to_address=to, language=language, ticket=ticket, ticket_message=message
+        kind=kind,
+        to_address=to,
+        language=language,
+        ticket=ticket,
+        ticket_message=message,
+        status=OutboundStatus.SUPPRESSED if reason else OutboundStatus.QUEUED,
+        last_error=reason,
     )
-    transaction.on_commit(lambda: _enqueue(email.pk))
+    if not reason:
+        transaction.on_commit(lambda: _enqueue(email.pk))
     return email
+
+
+def _why_not_send(kind: str, to: str, ticket: Any) -> str:
+    now = timezone.now()
+    suppression = EmailSuppression.objects.filter(email__iexact=to, until__gt=now).first()
+    if suppression is not None:
+        until = f"{suppression.until:%Y-%m-%d %H:%M} UTC"
+        return f"{to} bounced ({suppression.reason[:200]}); nothing is sent to it until {until}"
+    if kind not in AUTOMATIC_KINDS:
+        return ""
+    recent = OutboundEmail.objects.filter(kind__in=AUTOMATIC_KINDS, created_at__gte=now - timedelta(hours=1)).exclude(
+        status=OutboundStatus.SUPPRESSED
+    )
+    cap = settings.COMPTOIR_AUTO_EMAILS_PER_RECIPIENT_PER_HOUR
+    if recent.filter(to_address=to).count() >= cap:
+        return f"loop guard: {cap} automatic e-mails to {to} in the last hour"
+    cap = settings.COMPTOIR_AUTO_EMAILS_PER_TICKET_PER_HOUR
+    if ticket is not None and recent.filter(ticket=ticket).count() >= cap:
+        return f"loop guard: {cap} automatic e-mails about this ticket in the last hour"
+    return ""
 
 
 def _enqueue(email_id: int) -> None:
@@ -48,10 +92,22 @@ def _enqueue(email_id: int) -> None:
         logger.exception("Could not enqueue e-mail %s; the periodic job will pick it up", email_id)
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after a failed attempt: 30 s, 1 min, 2 min... capped at an hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
 def _claim(email_id: int) -> OutboundEmail | None:
-    """Take the e-mail for this worker, or None when another worker has it or it is done."""
+    """Take the e-mail for this worker, or None when another worker has it, it is done, or not yet due.
+
+    "Not yet due" matters: a task arriving early (the periodic requeue, a
+    duplicate) must not spend one of the e-mail's attempts during an outage.
+    """
     now = timezone.now()
-    claimable = Q(status=OutboundStatus.QUEUED) | Q(status=OutboundStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    claimable = Q(due, status=OutboundStatus.QUEUED) | Q(
+        status=OutboundStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
+    )
     claimed = OutboundEmail.objects.filter(claimable, pk=email_id).update(
         status=OutboundStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
@@ -79,6 +135,8 @@ def email_deliver(email_id: int) -> bool:
                 email.last_error = "nothing to send"
                 email.save(update_fields=["status", "last_error"])
                 return False
+            if email.ticket is not None:
+                thread_headers(message, email)
             message.send()
             email.status = OutboundStatus.SENT
             email.sent_at = timezone.now()
@@ -88,15 +146,53 @@ def email_deliver(email_id: int) -> bool:
     except Exception as error:
         final = email.attempts >= MAX_ATTEMPTS
         email.status = OutboundStatus.FAILED if final else OutboundStatus.QUEUED
+        email.next_attempt_at = None if final else timezone.now() + retry_delay(email.attempts)
         email.last_error = f"{type(error).__name__}: {error}"[:2000]
-        email.save(update_fields=["status", "last_error"])
+        email.save(update_fields=["status", "next_attempt_at", "last_error"])
         raise
     return True
 
 
+def thread_headers(message: EmailMultiAlternatives, email: OutboundEmail) -> None:
+    """Headers that make the reply to this e-mail find its ticket, and only its ticket."""
+    ticket = email.ticket
+    assert ticket is not None
+    message.extra_headers["Message-ID"] = f"<{ticket_message_id(ticket.reference)}>"
+    message.reply_to = [reply_address(ticket.reference)]
+    root, parent = _thread_ids(email)
+    if parent or root:
+        message.extra_headers["In-Reply-To"] = f"<{parent or root}>"
+        message.extra_headers["References"] = " ".join(f"<{i}>" for i in dict.fromkeys([root, parent]) if i)
+    if email.kind in (OutboundKind.AGENT_REPLY, OutboundKind.AGENT_REPLY_CC):
+        # A person wrote it (RFC 3834: not automatic); X-Auto-Response-Suppress
+        # still asks the requester's server not to answer it with an out-of-office.
+        del message.extra_headers["Auto-Submitted"]
+    elif email.kind == OutboundKind.TICKET_CREATED and ticket.channel == Channel.EMAIL:
+        # RFC 3834: an automatic answer to a message, not a message of our own.
+        message.extra_headers["Auto-Submitted"] = "auto-replied"
+
+
+def _thread_ids(email: OutboundEmail) -> tuple[str, str]:
+    """The thread's first message and the requester's latest e-mail, as Message-IDs ("" when none)."""
+    inbound = InboundEmail.objects.filter(ticket=email.ticket_id).exclude(message_id="").order_by("received_at", "pk")
+    first_in = inbound.values_list("message_id", flat=True).first() or ""
+    latest_in = inbound.reverse().values_list("message_id", flat=True).first() or ""
+    first_out = (
+        OutboundEmail.objects.filter(ticket=email.ticket_id, message_id__isnull=False)
+        .exclude(pk=email.pk)
+        .order_by("created_at", "pk")
+        .values_list("message_id", flat=True)
+        .first()
+    ) or ""
+    return (first_in or first_out), latest_in
+
+
 def stalled_email_ids(older_than: timedelta = timedelta(minutes=2)) -> list[int]:
+    """E-mails whose task was lost: queued and due for a while, or claimed by a worker that died."""
     now = timezone.now()
-    stalled = Q(status=OutboundStatus.QUEUED, created_at__lt=now - older_than) | Q(
+    never_tried = Q(next_attempt_at__isnull=True, created_at__lt=now - older_than)
+    retry_overdue = Q(next_attempt_at__lt=now - older_than)
+    stalled = Q(never_tried | retry_overdue, status=OutboundStatus.QUEUED) | Q(
         status=OutboundStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
     )
     return list(OutboundEmail.objects.filter(stalled).values_list("pk", flat=True)[:500])
@@ -113,7 +209,7 @@ def render_email(template: str, context: dict[str, Any], *, to: str, language: s
         subject = " ".join(render_to_string(f"emails/{template}-subject.txt", full_context).split())
         text = render_to_string(f"emails/{template}-body.txt", full_context)
         html = render_to_string(f"emails/{template}-body.html", full_context)
-    message = EmailMultiAlternatives(
+    message = DkimEmail(
         subject=subject,
         body=text,
         from_email=f"{settings.COMPTOIR_SITE_NAME} <{settings.COMPTOIR_SUPPORT_EMAIL}>",

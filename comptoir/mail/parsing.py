@@ -46,7 +46,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html import unescape
 from typing import TypeVar
 
-__all__ = ["ParsedAttachment", "ParsedEmail", "html_to_text", "parse_email"]
+__all__ = ["DeliveryReport", "ParsedAttachment", "ParsedEmail", "html_to_text", "parse_email"]
 
 MAX_SUBJECT_CHARS = 998  # RFC 5322 line length limit; also bounds DB columns
 MAX_HEADER_TEXT_CHARS = 998
@@ -69,6 +69,24 @@ _MAX_MIME_HEADER_CHARS = 8_192  # both MIME parameter parsers are quadratic
 _MAX_CHARSET_NAME_CHARS = 64
 
 _T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What a delivery status notification (RFC 3464) says about one recipient."""
+
+    # "failed", "delayed", "delivered", "relayed" or "expanded".
+    action: str
+    # The enhanced status code, e.g. "5.1.1"; "" when the report has none.
+    status: str
+    recipient: str | None
+    diagnostic: str
+    # The Message-ID of the e-mail the report is about, when it was returned.
+    original_message_id: str | None
+
+    @property
+    def is_permanent_failure(self) -> bool:
+        return self.action == "failed" and not self.status.startswith("4")
 
 
 @dataclass(frozen=True)
@@ -97,6 +115,11 @@ class ParsedEmail:
     attachments: tuple[ParsedAttachment, ...]
     auto_submitted: bool
     defects: tuple[str, ...]
+    # Where the mail server says it delivered the message (Delivered-To,
+    # X-Original-To, Envelope-To): where a reply address may hide when the
+    # sender's client dropped it from To and Cc.
+    envelope_recipients: tuple[str, ...] = ()
+    delivery_report: DeliveryReport | None = None
 
 
 class _Defects:
@@ -242,6 +265,8 @@ def _build(message: Message, data: bytes, defects: _Defects) -> ParsedEmail:
             False,
             lambda: _is_auto_submitted(headers, top_type),
         ),
+        envelope_recipients=_guarded(defects, "envelope", (), lambda: _envelope_recipients(headers, defects)),
+        delivery_report=_guarded(defects, "delivery report", None, lambda: _delivery_report(message, top_type)),
         defects=defects.as_tuple(),
     )
 
@@ -342,11 +367,19 @@ def _normalise_body_text(text: str) -> str:
 _HeaderMap = dict[str, list[str]]
 
 
+# Headers Comptoir itself might use to steer a message: inbound mail cannot
+# prove it wrote them, so they are dropped before anything reads them.
+CONTROL_HEADER_PREFIX = "x-comptoir-"
+
+
 def _header_map(message: Message) -> _HeaderMap:
     headers: _HeaderMap = {}
     for name, value in message.raw_items():
         text = value if isinstance(value, str) else str(value)
-        headers.setdefault(str(name).strip().lower(), []).append(text)
+        key = str(name).strip().lower()
+        if key.startswith(CONTROL_HEADER_PREFIX):
+            continue
+        headers.setdefault(key, []).append(text)
     return headers
 
 
@@ -601,6 +634,90 @@ def _addresses(headers: _HeaderMap, name: str, defects: _Defects) -> list[tuple[
 
 def _address_list(headers: _HeaderMap, name: str, defects: _Defects) -> tuple[str, ...]:
     return tuple(address for _, address in _addresses(headers, name, defects))
+
+
+def _envelope_recipients(headers: _HeaderMap, defects: _Defects) -> tuple[str, ...]:
+    found: list[str] = []
+    for name in ("delivered-to", "x-original-to", "envelope-to"):
+        for address in _address_list(headers, name, defects):
+            if address not in found:
+                found.append(address)
+    return tuple(found[:MAX_ADDRESSES])
+
+
+# Delivery status notifications ----------------------------------------------
+
+_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
+_STATUS_CODE = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+_HEADER_MESSAGE_ID = re.compile(r"^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+
+
+def _report_parts(message: Message) -> tuple[list[Message], Message | str | None]:
+    """The per-recipient blocks of the delivery-status part, and the returned message or its headers."""
+    blocks: list[Message] = []
+    returned: Message | str | None = None
+    payload = message.get_payload()
+    for part in payload if isinstance(payload, list) else []:
+        if not isinstance(part, Message):
+            continue
+        kind = part.get_content_type()
+        inner = part.get_payload()
+        if kind in ("message/delivery-status", "message/global-delivery-status") and isinstance(inner, list):
+            # The first block is about the reporting server; the rest are per recipient.
+            blocks = [block for block in inner[1:] if isinstance(block, Message)] or [
+                block for block in inner if isinstance(block, Message)
+            ]
+        elif kind in ("message/rfc822", "message/global") and isinstance(inner, list) and inner:
+            returned = inner[0] if isinstance(inner[0], Message) else None
+        elif kind in ("text/rfc822-headers", "text/rfc822-header"):
+            raw = part.get_payload(decode=True)
+            returned = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else None
+    return blocks, returned
+
+
+def _field(block: Message, name: str) -> str:
+    value = block.get(name)
+    return _single_line(_header_text(str(value)))[:MAX_HEADER_TEXT_CHARS] if value is not None else ""
+
+
+def _diagnostic(block: Message) -> str:
+    # "smtp; 550 5.1.1 <x@example.org>: Recipient address rejected"
+    value = _field(block, "diagnostic-code")
+    return value.partition(";")[2].strip() or value
+
+
+def _delivery_report(message: Message, top_type: str) -> DeliveryReport | None:
+    if top_type != "multipart/report":
+        return None
+    report_type = str(message.get_param("report-type", "", header="content-type") or "").lower()
+    if report_type not in ("delivery-status", "global-delivery-status"):
+        return None
+    blocks, returned = _report_parts(message)
+    # The first failed recipient says the most; else the first recipient at all.
+    chosen = next((b for b in blocks if _field(b, "action").lower() == "failed"), blocks[0] if blocks else None)
+    action = _field(chosen, "action").lower() if chosen is not None else ""
+    status_match = _STATUS_CODE.search(_field(chosen, "status")) if chosen is not None else None
+    recipient = None
+    if chosen is not None:
+        # "rfc822; someone@example.org"
+        final = _field(chosen, "final-recipient") or _field(chosen, "original-recipient")
+        recipient = _normalise_address(final.rpartition(";")[2]) if final else None
+    original: str | None = None
+    if isinstance(returned, Message):
+        raw_id = returned.get("message-id")
+        ids = _extract_ids(str(raw_id)) if raw_id is not None else []
+        original = ids[0] if ids else None
+    elif isinstance(returned, str):
+        found = _HEADER_MESSAGE_ID.search(returned[:_MAX_RAW_HEADER_CHARS])
+        ids = _extract_ids(found.group(1)) if found else []
+        original = ids[0] if ids else None
+    return DeliveryReport(
+        action=action if action in _ACTIONS else ("failed" if not action else action[:20]),
+        status=".".join(status_match.groups()) if status_match else "",
+        recipient=recipient,
+        diagnostic=_diagnostic(chosen) if chosen is not None else "",
+        original_message_id=original,
+    )
 
 
 # Auto-submitted detection ------------------------------------------------------

@@ -4,7 +4,10 @@ import logging
 
 from celery import shared_task
 from celery.app.task import Task
+from django.utils import timezone
 
+from comptoir.mail.imap import fetch_all
+from comptoir.mail.models import OutboundEmail, OutboundStatus
 from comptoir.mail.outbound import MAX_ATTEMPTS, email_deliver, stalled_email_ids
 
 logger = logging.getLogger(__name__)
@@ -15,11 +18,14 @@ def deliver_email(self: Task[[int], None], email_id: int) -> None:
     try:
         email_deliver(email_id)
     except Exception as error:
-        if self.request.retries >= MAX_ATTEMPTS - 1:
+        # The row knows when it is due again (and whether it gave up): one clock for
+        # this retry and for the periodic job that rescues lost tasks.
+        email = OutboundEmail.objects.filter(pk=email_id).values("status", "next_attempt_at").first()
+        if email is None or email["status"] != OutboundStatus.QUEUED or email["next_attempt_at"] is None:
             logger.error("E-mail %s failed for good: %s", email_id, error)
             return
-        # 30 s, 60 s, 120 s ... capped at an hour.
-        raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 3600)) from error
+        wait = (email["next_attempt_at"] - timezone.now()).total_seconds()
+        raise self.retry(exc=error, countdown=max(1.0, wait + 1)) from error
 
 
 @shared_task
@@ -28,3 +34,9 @@ def requeue_stalled_email() -> int:
     for email_id in ids:
         deliver_email.delay(email_id)
     return len(ids)
+
+
+@shared_task
+def fetch_mail() -> int:
+    """The beat job: poll every IMAP mailbox; a mailbox's errors are recorded on it, not raised."""
+    return sum(result.ingested for result in fetch_all())

@@ -92,14 +92,25 @@ def agent_reply(email: OutboundEmail) -> EmailMultiAlternatives | None:
         "attachments": attachments,
         "link": link_url(link_issue(ticket)),
     }
-    rendered = render_email(
-        "agent_reply", {**context, "files_attached": True}, to=email.to_address, language=email.language
-    )
-    if attachments and not _with_files(rendered, attachments):
-        rendered = render_email(
-            "agent_reply", {**context, "files_attached": False}, to=email.to_address, language=email.language
-        )
-    return rendered
+    return _render_with_files("agent_reply", context, attachments, email)
+
+
+@builder(OutboundKind.AGENT_REPLY_CC)
+def agent_reply_cc(email: OutboundEmail) -> EmailMultiAlternatives | None:
+    """The reply, for someone copied on the ticket: no link, since the ticket is not theirs to open."""
+    ticket = email.ticket
+    assert ticket is not None
+    message, attachments = _public_message(email)
+    if message is None:
+        return None
+    context = {
+        "ticket": ticket,
+        "requester_name": ticket.requester.name or ticket.requester.email,
+        "message": message,
+        "agent_name": message.author.get_short_name() if message.author else "",
+        "attachments": attachments,
+    }
+    return _render_with_files("agent_reply_cc", context, attachments, email)
 
 
 @builder(OutboundKind.TICKET_SOLVED)
@@ -122,14 +133,7 @@ def ticket_solved(email: OutboundEmail) -> EmailMultiAlternatives | None:
         "rating_links": [(rating, f"{survey_link}?rating={rating}") for rating in RATINGS],
         "link": link_url(link_issue(ticket)),
     }
-    rendered = render_email(
-        "ticket_solved", {**context, "files_attached": True}, to=email.to_address, language=email.language
-    )
-    if attachments and not _with_files(rendered, attachments):
-        rendered = render_email(
-            "ticket_solved", {**context, "files_attached": False}, to=email.to_address, language=email.language
-        )
-    return rendered
+    return _render_with_files("ticket_solved", context, attachments, email)
 
 
 @builder(OutboundKind.REQUESTER_REPLIED)

@@ -180,6 +180,8 @@ class EventKind(models.TextChoices):
     TYPE = "type", _("Type changed")
     FOLLOW_UP = "follow_up", _("Follow-up opened")
     SATISFACTION = "satisfaction", _("Satisfaction rated")
+    CC_ADDED = "cc_added", _("CC added")
+    DELIVERY_FAILED = "delivery_failed", _("E-mail not delivered")
 
 
 class TicketEvent(models.Model):
@@ -217,6 +219,25 @@ class TicketEvent(models.Model):
     @property
     def new_label(self) -> str:
         return self._label(self.new_value)
+
+
+class TicketCC(models.Model):
+    """Someone copied on the ticket: kept informed of public replies and allowed to answer by e-mail."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ccs")
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [models.UniqueConstraint(fields=("ticket", "email"), name="unique_cc_per_ticket")]
+        verbose_name = _("CC")
+        verbose_name_plural = _("CCs")
+
+    def __str__(self) -> str:
+        return self.email
 
 
 class Macro(models.Model):

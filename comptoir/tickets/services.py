@@ -9,9 +9,11 @@ from typing import Final
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User, normalize_email
+from comptoir.mail.addressing import is_own_address
 from comptoir.mail.models import InboundEmail, OutboundKind
 from comptoir.mail.outbound import email_queue
 from comptoir.tickets.files import NewAttachment
@@ -25,6 +27,7 @@ from comptoir.tickets.models import (
     SupportGroup,
     Survey,
     Ticket,
+    TicketCC,
     TicketEvent,
     TicketType,
 )
@@ -164,17 +167,23 @@ def ticket_reply_by_requester(
     channel: str,
     files: Sequence[NewAttachment] = (),
     inbound_email: InboundEmail | None = None,
+    author: User | None = None,
+    automatic: bool = False,
 ) -> Message:
-    """Add the requester's reply; a closed ticket gets a linked follow-up instead.
+    """Add a reply from the requester (or from a CC, given as ``author``).
 
+    A closed ticket gets a linked follow-up instead. An ``automatic`` reply (an
+    out-of-office, an autoresponder) is recorded but changes no status and
+    tells nobody: it must not reopen a solved ticket or feed a loop; the caller
+    keeps such replies away from closed tickets.
     Returns the message written, whose ticket is the follow-up when one was opened.
     """
     ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester", "assignee").get(pk=ticket.pk)
-    requester = ticket.requester
+    writer = author or ticket.requester
     if ticket.status == Status.CLOSED:
         follow_up = ticket_create(
-            email=requester.email,
-            name=requester.name,
+            email=writer.email,
+            name=writer.name,
             subject=ticket.subject,
             description=body,
             ticket_type=ticket.type,
@@ -187,16 +196,19 @@ def ticket_reply_by_requester(
         return follow_up.messages.get()
     message = Message.objects.create(
         ticket=ticket,
-        author=requester,
+        author=writer,
         author_role=AuthorRole.REQUESTER,
         channel=channel,
         body=body,
         inbound_email=inbound_email,
     )
     _attach(ticket, message, files)
-    _event(ticket, requester, EventKind.REPLY)
+    _event(ticket, writer, EventKind.REPLY)
+    if automatic:
+        _touch(ticket)
+        return message
     if ticket.status in REOPENED_BY_REQUESTER:
-        ticket_set_status(ticket, Status.OPEN, actor=requester)
+        ticket_set_status(ticket, Status.OPEN, actor=writer)
     else:
         _touch(ticket)
     assignee = ticket.assignee
@@ -310,6 +322,60 @@ def ticket_update_by_agent(
             ticket=ticket,
             message=public_message,
         )
+    if public_message is not None:
+        # People copied on the ticket read the reply too, without the requester's link.
+        for cc in ticket.ccs.all():
+            email_queue(
+                kind=OutboundKind.AGENT_REPLY_CC,
+                to=cc.email,
+                language=ticket.language,
+                ticket=ticket,
+                message=public_message,
+            )
+    return message
+
+
+def ticket_add_ccs(ticket: Ticket, people: Sequence[tuple[str, str]], *, actor: User | None) -> list[TicketCC]:
+    """Copy people (name, address) on the ticket; the requester, our own addresses and known CCs are skipped."""
+    known = {cc.email.lower() for cc in ticket.ccs.all()} | {ticket.requester.email.lower()}
+    added: list[TicketCC] = []
+    for name, address in people:
+        email = normalize_email(address)
+        if email.lower() in known or is_own_address(email):
+            continue
+        known.add(email.lower())
+        cc, created = TicketCC.objects.get_or_create(
+            ticket=ticket, email=email, defaults={"name": name[:200], "added_by": actor}
+        )
+        if created:
+            _event(ticket, actor, EventKind.CC_ADDED, new=email[:100])
+            added.append(cc)
+    return added
+
+
+def _delivery_failure_text(recipient: str, detail: str, permanent: bool) -> str:
+    values = {"address": recipient, "detail": detail or _("no reason given")}
+    if permanent:
+        return _("Our e-mail to %(address)s could not be delivered: %(detail)s") % values
+    return _("Our e-mail to %(address)s is delayed; the mail server keeps trying: %(detail)s") % values
+
+
+def ticket_record_delivery_failure(
+    ticket: Ticket, *, recipient: str, detail: str, permanent: bool, inbound_email: InboundEmail | None = None
+) -> Message:
+    """An e-mail about the ticket did not arrive: an internal note says so, for the agents only."""
+    with translation.override(ticket.language):
+        body = _delivery_failure_text(recipient, detail, permanent)
+    message = Message.objects.create(
+        ticket=ticket,
+        author=None,
+        author_role=AuthorRole.SYSTEM,
+        is_public=False,
+        channel=Channel.EMAIL,
+        body=body,
+        inbound_email=inbound_email,
+    )
+    _event(ticket, None, EventKind.DELIVERY_FAILED, new=recipient[:100])
     return message
 
 

@@ -125,7 +125,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm, 
     context = {
         "ticket": ticket,
         "status_help": REQUESTER_HELP[ticket.status],
-        "messages": messages,
+        "conversation": messages,
         "reply_form": reply_form,
         "can_reply": access.can_reply_as_requester(request, ticket),
         "rules": _attachment_rules(),

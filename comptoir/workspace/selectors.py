@@ -9,6 +9,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Role, User
+from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundStatus
 from comptoir.tickets.models import Attachment, Message, Priority, Status, Ticket
 from comptoir.tickets.statuses import ACTIVE_STATUSES
 
@@ -99,3 +100,13 @@ def conversation(ticket: Ticket) -> QuerySet[Message]:
 
 def other_tickets(ticket: Ticket, limit: int = 10) -> QuerySet[Ticket]:
     return Ticket.objects.filter(requester_id=ticket.requester_id).exclude(pk=ticket.pk).order_by("-created_at")[:limit]
+
+
+def delivery_problems(ticket: Ticket, limit: int = 10) -> QuerySet[OutboundEmail]:
+    """E-mails about the ticket that failed, bounced or were held back, newest first."""
+    problems = (OutboundStatus.FAILED, OutboundStatus.BOUNCED, OutboundStatus.SUPPRESSED)
+    return OutboundEmail.objects.filter(ticket=ticket, status__in=problems).order_by("-created_at")[:limit]
+
+
+def quarantine_count() -> int:
+    return InboundEmail.objects.filter(status=InboundStatus.QUARANTINED).count()

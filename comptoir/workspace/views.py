@@ -79,6 +79,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     counts = selectors.view_counts(agent)
     context = {
         "views": [(view, counts[view.key]) for view in selectors.VIEWS],
+        "quarantined": selectors.quarantine_count(),
         "current_view": next(view for view in selectors.VIEWS if view.key == view_key),
         "view_key": view_key,
         "filters": filters,
@@ -109,9 +110,11 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
     agent = _agent(request)
     context = {
         "ticket": ticket,
-        "messages": selectors.conversation(ticket),
+        "conversation": selectors.conversation(ticket),
         "events": ticket.events.select_related("actor").exclude(kind__in=(EventKind.REPLY, EventKind.NOTE)),
         "other_tickets": selectors.other_tickets(ticket),
+        "ccs": ticket.ccs.all(),
+        "delivery_problems": selectors.delivery_problems(ticket),
         "surveys": Survey.objects.filter(ticket=ticket, answered_at__isnull=False).order_by("-answered_at"),
         "macros": macro_entries(Macro.objects.filter(is_active=True), ticket, agent),
         "form": form,

@@ -7,12 +7,14 @@ import os
 import pytest
 
 from comptoir.accounts.models import Role, User
+from comptoir.mail.inbound import ingest
 from comptoir.mail.models import OutboundEmail, OutboundKind
 from comptoir.tickets.models import Macro, Priority, Status, SupportGroup
 from comptoir.tickets.satisfaction import survey_issue_token, survey_url
 from comptoir.tickets.services import ticket_reply_by_requester, ticket_update_by_agent
 from tests.browser.conftest import ROOT, assert_accessible
 from tests.conftest import png_attachment
+from tests.mail.test_ingest import raw_message
 
 pytestmark = [pytest.mark.browser, pytest.mark.screenshots]
 
@@ -57,6 +59,15 @@ def test_workspace_screenshots(site, new_page, make_ticket, language):
     solved = tickets[1]
     ticket_update_by_agent(solved, agent=agent, body="…", status=Status.SOLVED)
     OutboundEmail.objects.filter(kind=OutboundKind.TICKET_SOLVED).delete()
+    stranger = ingest(
+        raw_message(
+            sender="Dana Colleague <dana@example.org>",
+            subject=f"Re: [#{main.reference}] {main.subject}",
+            body=("Même souci de mon côté." if french else "Same problem on my side.").encode(),
+            message_id="<dana-screenshot@example.org>",
+        ),
+        source="imap:support",
+    )
 
     page = new_page("fr-FR" if french else "en-GB")
 
@@ -73,5 +84,7 @@ def test_workspace_screenshots(site, new_page, make_ticket, language):
     page.wait_for_url(f"**/{language}/agent/**")
     shoot("agent-list", f"{site.url}/{language}/agent/?view=all")
     shoot("agent-ticket", f"{site.url}/{language}/agent/tickets/{main.reference}/")
+    shoot("agent-quarantine", f"{site.url}/{language}/agent/mail/quarantine/")
+    shoot("agent-inbound-email", f"{site.url}/{language}/agent/mail/{stranger.pk}/")
     survey = solved.surveys.get()
     shoot("survey", survey_url(survey_issue_token(survey), language))

@@ -72,3 +72,40 @@ def test_it_finds_emails_a_lost_task_left_behind(make_ticket):
     assert stalled_email_ids() == []
     OutboundEmail.objects.filter(pk=email.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     assert stalled_email_ids() == [email.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("smtp_down")
+def test_an_outage_spends_attempts_only_on_the_backoff_schedule(make_ticket):
+    """Early tasks (the periodic rescue, duplicates) wait for the e-mail's due time instead of burning attempts."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_ticket()
+    email = OutboundEmail.objects.get()
+    OutboundEmail.objects.filter(pk=email.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    with pytest.raises(ConnectionRefusedError):
+        email_deliver(email.pk)
+    email.refresh_from_db()
+    assert email.attempts == 1
+    assert timedelta(seconds=25) < email.next_attempt_at - timezone.now() <= timedelta(seconds=30)
+
+    # Ten early deliveries and rescues during the outage: none of them counts as an attempt.
+    for _ in range(10):
+        assert stalled_email_ids() == []
+        assert email_deliver(email.pk) is False
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (OutboundStatus.QUEUED, 1)
+
+    # Once due, the next attempt happens (and waits twice as long after failing).
+    OutboundEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())
+    with pytest.raises(ConnectionRefusedError):
+        email_deliver(email.pk)
+    email.refresh_from_db()
+    assert email.attempts == 2
+    assert timedelta(seconds=55) < email.next_attempt_at - timezone.now() <= timedelta(seconds=60)
+
+    # A retry task that was lost is rescued by the periodic job a little after it was due.
+    OutboundEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=3))
+    assert stalled_email_ids() == [email.pk]

@@ -106,3 +106,42 @@ def test_it_reopens_a_solved_ticket_answered_by_email_and_withdraws_its_survey(
     survey.refresh_from_db()
     assert survey.rating is None
     assert "This request was opened again" in client.get(survey_address).content.decode()
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        # Gmail in French, the attribution wrapped onto two lines.
+        "Le mar. 3 juin 2025 à 10:02, Comptoir <support@comptoir.localhost> a\r\n"
+        "écrit :\r\n> Which browser do you use?\r\n",
+        # Outlook in English.
+        "________________________________\r\nFrom: Comptoir <support@comptoir.localhost>\r\n"
+        "Sent: Tuesday, June 3, 2025 10:02\r\nTo: Alice Martin\r\nSubject: Export fails\r\n\r\n"
+        "Which browser do you use?\r\n",
+    ],
+    ids=["gmail-fr", "outlook-en"],
+)
+def test_an_emailed_answer_keeps_only_the_new_text_and_links_to_the_original(
+    make_ticket, agent, mailoutbox, monkeypatch, client, quoted
+):
+    ticket = make_ticket()
+    ticket_update_by_agent(ticket, agent=agent, body="Which browser do you use?", status="pending")
+    message_id = deliver(OutboundKind.AGENT_REPLY, mailoutbox)
+    body = f"Firefox 128.\r\n\r\n-- \r\nAlice Martin\r\n\r\n{quoted}".encode()
+    raw = raw_message(
+        sender="Alice Martin <alice@example.org>",
+        subject="Re: Export fails",
+        body=body,
+        message_id="<answer-quoted@mail.example.org>",
+        headers=[f"In-Reply-To: <{message_id}>"],
+    )
+
+    ingest_from_stdin(monkeypatch, raw)
+
+    answer = Message.objects.filter(ticket=ticket).last()
+    assert answer.body == "Firefox 128."
+    client.force_login(agent)
+    original = client.get(f"/en/agent/mail/{answer.inbound_email_id}/").content.decode()
+    assert "Which browser do you use?" in original
+    page = client.get(f"/en/agent/tickets/{ticket.reference}/").content.decode()
+    assert f'href="/en/agent/mail/{answer.inbound_email_id}/"' in page

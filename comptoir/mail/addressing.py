@@ -1,0 +1,145 @@
+"""Signed references that let a reply find its ticket, and nothing else.
+
+Every e-mail about a ticket carries three references, from strongest to weakest:
+
+- a reply address ``support+1042.<signature>@domain`` (plus-addressing on the
+  support address, or ``1042.<signature>@reply-domain`` when a reply domain is
+  configured), whose signature covers the ticket reference;
+- a Message-ID ``<cpt.1042.<nonce>.<signature>@domain>`` whose signature
+  covers the reference and the nonce, so a reply's In-Reply-To/References
+  prove which ticket it answers even when no row remembers that ID;
+- a ``[#1042]`` tag in the subject, which proves nothing and is only trusted
+  together with a participant's address (see comptoir.mail.threading).
+
+Signatures are HMACs keyed by SECRET_KEY (and its fallbacks, so rotating the
+key does not orphan replies in flight). The module is pure apart from settings.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from enum import Enum
+
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+# 26 base32 characters carry 130 bits: the same strength as the ticket links.
+_SIGNATURE_CHARS = 26
+_SIGNATURE = rf"[a-z2-7]{{{_SIGNATURE_CHARS}}}"
+_MESSAGE_ID = re.compile(rf"^cpt\.(\d{{1,12}})\.([0-9a-f]{{16}})\.({_SIGNATURE})@(.+)$", re.IGNORECASE)
+_REPLY_LOCAL = re.compile(rf"^(\d{{1,12}})\.({_SIGNATURE})$", re.IGNORECASE)
+_SUBJECT_TAG = re.compile(r"\[#(\d{1,12})\]")
+
+
+class Check(Enum):
+    """What a reference turned out to be."""
+
+    NOT_OURS = "not ours"
+    VALID = "valid"
+    FORGED = "forged"
+
+
+@dataclass(frozen=True)
+class Reference:
+    check: Check
+    ticket_reference: int | None = None
+
+
+_NOT_OURS = Reference(Check.NOT_OURS)
+
+
+def _signature(purpose: str, value: str, secret: str | bytes) -> str:
+    digest = salted_hmac(f"comptoir.mail.{purpose}", value, secret=secret, algorithm="sha256").digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:_SIGNATURE_CHARS]
+
+
+def _sign(purpose: str, value: str) -> str:
+    return _signature(purpose, value, settings.SECRET_KEY)
+
+
+def _verify(purpose: str, value: str, signature: str) -> bool:
+    secrets_to_try = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    given = signature.lower()
+    return any(hmac.compare_digest(_signature(purpose, value, secret), given) for secret in secrets_to_try)
+
+
+def support_domain() -> str:
+    return str(settings.COMPTOIR_SUPPORT_EMAIL).rpartition("@")[2].lower()
+
+
+def _reply_domain() -> str:
+    return str(settings.COMPTOIR_REPLY_DOMAIN or support_domain()).lower()
+
+
+# Message-IDs -------------------------------------------------------------------
+
+
+def ticket_message_id(ticket_reference: int) -> str:
+    """A fresh Message-ID (without angle brackets) that names and signs the ticket."""
+    nonce = secrets.token_hex(8)
+    signature = _sign("message-id", f"{ticket_reference}.{nonce}")
+    return f"cpt.{ticket_reference}.{nonce}.{signature}@{support_domain()}"
+
+
+def check_message_id(message_id: str) -> Reference:
+    match = _MESSAGE_ID.match(message_id.strip("<> "))
+    if match is None or match.group(4).lower() != support_domain():
+        return _NOT_OURS
+    reference, nonce, signature = int(match.group(1)), match.group(2).lower(), match.group(3)
+    if _verify("message-id", f"{reference}.{nonce}", signature):
+        return Reference(Check.VALID, reference)
+    return Reference(Check.FORGED, reference)
+
+
+# Reply addresses ---------------------------------------------------------------
+
+
+def reply_address(ticket_reference: int) -> str:
+    """The address replies about this ticket go to; the same for the ticket's whole life."""
+    token = f"{ticket_reference}.{_sign('reply-address', str(ticket_reference))}"
+    if settings.COMPTOIR_REPLY_DOMAIN:
+        return f"{token}@{_reply_domain()}"
+    local, _, domain = str(settings.COMPTOIR_SUPPORT_EMAIL).rpartition("@")
+    return f"{local}+{token}@{domain}"
+
+
+def check_reply_address(address: str) -> Reference:
+    local, _, domain = address.strip().lower().rpartition("@")
+    if settings.COMPTOIR_REPLY_DOMAIN:
+        if domain != _reply_domain():
+            return _NOT_OURS
+        token = local
+    else:
+        support_local = str(settings.COMPTOIR_SUPPORT_EMAIL).rpartition("@")[0].lower()
+        base, plus, token = local.partition("+")
+        if domain != support_domain() or base != support_local or not plus:
+            return _NOT_OURS
+    match = _REPLY_LOCAL.match(token)
+    if match is None:
+        # Another use of plus-addressing (support+billing@...): not a reply address.
+        return _NOT_OURS
+    reference = int(match.group(1))
+    if _verify("reply-address", str(reference), match.group(2)):
+        return Reference(Check.VALID, reference)
+    return Reference(Check.FORGED, reference)
+
+
+def is_own_address(address: str) -> bool:
+    """The support address itself or one of its reply addresses: never a participant."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    support_local, _, support = str(settings.COMPTOIR_SUPPORT_EMAIL).lower().rpartition("@")
+    if domain == support and local.partition("+")[0] == support_local:
+        return True
+    return check_reply_address(address).check is not Check.NOT_OURS
+
+
+# Subject tags ------------------------------------------------------------------
+
+
+def subject_tag_references(subject: str) -> list[int]:
+    """Ticket references tagged ``[#1042]`` in a subject, in order of appearance."""
+    return [int(found) for found in _SUBJECT_TAG.findall(subject)][:5]

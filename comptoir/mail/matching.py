@@ -1,0 +1,102 @@
+"""Which ticket an inbound message answers: a query, no side effects.
+
+In order of trust: a signed reply address among the recipients, then the
+In-Reply-To/References ids (our signed Message-IDs, then ids we stored), then a
+``[#1042]`` tag in the subject. Any forged signature spoils the whole match. The
+caller decides what the sender may do with the ticket found (see ``is_participant``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from comptoir.mail.addressing import Check, check_message_id, check_reply_address, subject_tag_references
+from comptoir.mail.models import InboundEmail, OutboundEmail
+from comptoir.mail.parsing import ParsedEmail
+from comptoir.tickets.models import Ticket
+
+MAX_REFERENCES = 50
+
+
+class MatchedBy(StrEnum):
+    REPLY_ADDRESS = "reply_address"
+    REFERENCES = "references"
+    SUBJECT_TAG = "subject_tag"
+    NOTHING = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    ticket: Ticket | None
+    matched_by: MatchedBy
+    # A signature of ours that does not verify: someone is guessing.
+    forged: bool = False
+
+
+def _ticket(reference: int | None) -> Ticket | None:
+    if reference is None:
+        return None
+    return Ticket.objects.select_related("requester").filter(pk=Ticket.pk_from_reference(reference)).first()
+
+
+def _by_reply_address(parsed: ParsedEmail) -> tuple[Ticket | None, bool]:
+    forged = False
+    for address in (*parsed.to_addresses, *parsed.cc_addresses, *parsed.envelope_recipients):
+        reference = check_reply_address(address)
+        if reference.check is Check.VALID:
+            return _ticket(reference.ticket_reference), forged
+        forged = forged or reference.check is Check.FORGED
+    return None, forged
+
+
+def _by_references(parsed: ParsedEmail) -> tuple[Ticket | None, bool]:
+    # The direct parent first, then the thread from the newest to the root.
+    referenced = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))[:MAX_REFERENCES]
+    forged = False
+    for message_id in referenced:
+        reference = check_message_id(message_id)
+        if reference.check is Check.VALID:
+            return _ticket(reference.ticket_reference), forged
+        forged = forged or reference.check is Check.FORGED
+    if not referenced:
+        return None, forged
+    # Ids we did not sign: our older e-mails, and the requester's own messages.
+    ours = (
+        OutboundEmail.objects.filter(message_id__in=referenced, ticket__isnull=False)
+        .select_related("ticket", "ticket__requester")
+        .order_by("-created_at")
+        .first()
+    )
+    if ours is not None:
+        return ours.ticket, forged
+    theirs = (
+        InboundEmail.objects.filter(message_id__in=referenced, ticket__isnull=False)
+        .select_related("ticket", "ticket__requester")
+        .order_by("-received_at")
+        .first()
+    )
+    return (theirs.ticket if theirs is not None else None), forged
+
+
+def match_ticket(parsed: ParsedEmail) -> Match:
+    ticket, forged_address = _by_reply_address(parsed)
+    if ticket is not None and not forged_address:
+        return Match(ticket, MatchedBy.REPLY_ADDRESS)
+    by_references, forged_reference = _by_references(parsed)
+    forged = forged_address or forged_reference
+    if ticket is not None or forged:
+        return Match(ticket or by_references, MatchedBy.REPLY_ADDRESS if ticket else MatchedBy.REFERENCES, forged)
+    if by_references is not None:
+        return Match(by_references, MatchedBy.REFERENCES)
+    for reference in subject_tag_references(parsed.subject):
+        tagged = _ticket(reference)
+        if tagged is not None:
+            return Match(tagged, MatchedBy.SUBJECT_TAG)
+    return Match(None, MatchedBy.NOTHING)
+
+
+def is_participant(ticket: Ticket, address: str) -> bool:
+    """The requester or someone copied on the ticket."""
+    lowered = address.lower()
+    return ticket.requester.email.lower() == lowered or ticket.ccs.filter(email__iexact=lowered).exists()
