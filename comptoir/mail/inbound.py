@@ -202,8 +202,14 @@ def _content(parsed: ParsedEmail, language: str, *, is_reply: bool = False) -> t
     return body, files, subject
 
 
+# "Fwd:", "FW:", "TR:" (Outlook in French), "WG:": a forwarded message is the content, not a quote.
+_FORWARD = re.compile(r"^\s*(?:fwd?|tr|wg)\s*:", re.IGNORECASE)
+
+
 def _new_text(parsed: ParsedEmail) -> str:
     """A reply without the quoted conversation and the signature; the original stays one click away."""
+    if _FORWARD.match(parsed.subject):
+        return parsed.text_body
     split = split_text_reply(parsed.text_body)
     if split.quoted or not parsed.html_body:
         return split.reply

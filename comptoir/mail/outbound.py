@@ -39,6 +39,9 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 # E-mails Comptoir writes on its own in answer to something that came in: the
 # ones a loop with another robot would multiply. Agents' replies are not capped.
 AUTOMATIC_KINDS = frozenset({OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK, OutboundKind.REQUESTER_REPLIED})
+# Of those, the ones that go outside: a robot at that address could answer them.
+# Notices to agents are capped per ticket only, so a busy agent hears of every ticket.
+CAPPED_PER_RECIPIENT = frozenset({OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK})
 
 
 def email_queue(*, kind: str, to: str, language: str, ticket: Any = None, message: Any = None) -> OutboundEmail:
@@ -64,7 +67,7 @@ def email_queue(*, kind: str, to: str, language: str, ticket: Any = None, messag
 
 def _why_not_send(kind: str, to: str, ticket: Any) -> str:
     now = timezone.now()
-    suppression = EmailSuppression.objects.filter(email__iexact=to, until__gt=now).first()
+    suppression = EmailSuppression.objects.filter(email=to.lower(), until__gt=now).first()
     if suppression is not None:
         until = f"{suppression.until:%Y-%m-%d %H:%M} UTC"
         return f"{to} bounced ({suppression.reason[:200]}); nothing is sent to it until {until}"
@@ -74,7 +77,7 @@ def _why_not_send(kind: str, to: str, ticket: Any) -> str:
         status=OutboundStatus.SUPPRESSED
     )
     cap = settings.COMPTOIR_AUTO_EMAILS_PER_RECIPIENT_PER_HOUR
-    if recent.filter(to_address=to).count() >= cap:
+    if kind in CAPPED_PER_RECIPIENT and recent.filter(to_address=to, kind__in=CAPPED_PER_RECIPIENT).count() >= cap:
         return f"loop guard: {cap} automatic e-mails to {to} in the last hour"
     cap = settings.COMPTOIR_AUTO_EMAILS_PER_TICKET_PER_HOUR
     if ticket is not None and recent.filter(ticket=ticket).count() >= cap:

@@ -201,6 +201,26 @@ def test_it_stops_automatic_emails_about_one_ticket_after_the_hourly_cap(setting
         assert "ticket" in email.last_error
 
 
+def test_an_agent_hears_of_every_ticket_however_many_are_answered_in_an_hour(settings, agent):
+    """Notices to agents cannot loop (an agent's e-mail answer is quarantined): no per-recipient cap."""
+    settings.COMPTOIR_AUTO_EMAILS_PER_RECIPIENT_PER_HOUR = 3
+    tickets = [
+        ingest(new_ticket_email(n, sender=f"Client {n} <client{n}@example.net>"), source="test").ticket
+        for n in range(6)
+    ]
+    for n, ticket in enumerate(tickets):
+        ticket_take(ticket, agent=agent)
+        raw = raw_message(
+            sender=f"Client {n} <client{n}@example.net>",
+            subject=f"Re: Problem {n}",
+            message_id=f"<answer-{n}@mail.example.net>",
+        ).replace(b"To: support@comptoir.localhost", f"To: {reply_address(ticket.reference)}".encode())
+        ingest(raw, source="test")
+
+    notices = OutboundEmail.objects.filter(kind=OutboundKind.REQUESTER_REPLIED, to_address=agent.email)
+    assert [email.status for email in notices] == [OutboundStatus.QUEUED] * 6
+
+
 # --- Bounces ----------------------------------------------------------------------------------
 
 

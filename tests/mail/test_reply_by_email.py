@@ -145,3 +145,24 @@ def test_an_emailed_answer_keeps_only_the_new_text_and_links_to_the_original(
     assert "Which browser do you use?" in original
     page = client.get(f"/en/agent/tickets/{ticket.reference}/").content.decode()
     assert f'href="/en/agent/mail/{answer.inbound_email_id}/"' in page
+
+
+def test_a_forward_into_the_ticket_keeps_the_forwarded_text(make_ticket, agent, mailoutbox, monkeypatch):
+    ticket = make_ticket()
+    ticket_update_by_agent(ticket, agent=agent, body="Can you forward the error e-mail?", status="pending")
+    message_id = deliver(OutboundKind.AGENT_REPLY, mailoutbox)
+    forwarded = (
+        b"Here it is.\r\n\r\n-----Original Message-----\r\nFrom: Billing <billing@example.net>\r\n"
+        b"Sent: Monday, June 2, 2025 09:00\r\nTo: Alice Martin\r\nSubject: Export error\r\n\r\nError E42 at line 7.\r\n"
+    )
+    raw = raw_message(
+        sender="Alice Martin <alice@example.org>",
+        subject="FW: Export error",
+        body=forwarded,
+        message_id="<forward-1@mail.example.org>",
+        headers=[f"In-Reply-To: <{message_id}>"],
+    )
+
+    ingest_from_stdin(monkeypatch, raw)
+
+    assert "Error E42 at line 7." in Message.objects.filter(ticket=ticket).last().body
