@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 PORT ?= 8000
 export PORT
+# Two pytest workers: the machines have two cores. `make test PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test install lint typecheck pytest messages screenshots constraints clean
 
@@ -46,7 +48,7 @@ test: lint typecheck pytest
 
 # Chromium screenshots of every page, in French and English, under docs/screenshots/.
 screenshots: $(STAMP) messages node_modules/.package-lock.json
-	COMPTOIR_SCREENSHOTS=docs/screenshots $(BIN)/pytest -m screenshots tests/browser/test_screenshots.py
+	COMPTOIR_SCREENSHOTS=docs/screenshots $(BIN)/pytest -m screenshots tests/browser/test_screenshots.py tests/browser/test_screenshots_workspace.py
 
 # Re-pin every dependency after changing pyproject.toml.
 constraints:

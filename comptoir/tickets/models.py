@@ -181,6 +181,7 @@ class EventKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up opened")
     SATISFACTION = "satisfaction", _("Satisfaction rated")
     CC_ADDED = "cc_added", _("CC added")
+    CC_REMOVED = "cc_removed", _("CC removed")
     DELIVERY_FAILED = "delivery_failed", _("E-mail not delivered")
 
 

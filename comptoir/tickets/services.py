@@ -353,6 +353,12 @@ def ticket_add_ccs(ticket: Ticket, people: Sequence[tuple[str, str]], *, actor: 
     return added
 
 
+def ticket_remove_cc(ticket: Ticket, cc: TicketCC, *, actor: User) -> None:
+    """Stop copying someone on the ticket; they can no longer write into it by e-mail."""
+    TicketCC.objects.filter(pk=cc.pk, ticket=ticket).delete()
+    _event(ticket, actor, EventKind.CC_REMOVED, new=cc.email[:100])
+
+
 def _delivery_failure_text(recipient: str, detail: str, permanent: bool) -> str:
     values = {"address": recipient, "detail": detail or _("no reason given")}
     if permanent:

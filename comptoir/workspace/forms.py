@@ -117,3 +117,8 @@ class AgentUpdateForm(forms.Form):
 
 class PresenceForm(forms.Form):
     composing = forms.BooleanField(required=False)
+
+
+class CCForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -19,11 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.accounts.models import User
 from comptoir.tickets import access, services
-from comptoir.tickets.models import EventKind, Macro, Status, SupportGroup, Survey, Ticket, TicketPresence
+from comptoir.tickets.models import EventKind, Macro, Status, SupportGroup, Survey, Ticket, TicketCC, TicketPresence
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.tickets.views import _attachment_rules
 from comptoir.workspace import selectors
-from comptoir.workspace.forms import AgentUpdateForm, PresenceForm, TicketFilterForm
+from comptoir.workspace.forms import AgentUpdateForm, CCForm, PresenceForm, TicketFilterForm
 from comptoir.workspace.macros import macro_entries
 
 PAGE_SIZE = 25
@@ -114,6 +115,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "events": ticket.events.select_related("actor").exclude(kind__in=(EventKind.REPLY, EventKind.NOTE)),
         "other_tickets": selectors.other_tickets(ticket),
         "ccs": ticket.ccs.all(),
+        "cc_form": CCForm(),
         "delivery_problems": selectors.delivery_problems(ticket),
         "surveys": Survey.objects.filter(ticket=ticket, answered_at__isnull=False).order_by("-answered_at"),
         "macros": macro_entries(Macro.objects.filter(is_active=True), ticket, agent),
@@ -196,3 +198,28 @@ def presence(request: HttpRequest, reference: int) -> HttpResponse:
         .order_by("agent__name")
     )
     return render(request, "workspace/_presence.html", {"others": list(others)})
+
+
+@require_POST
+@agent_required
+def cc_add(request: HttpRequest, reference: int) -> HttpResponse:
+    ticket = _ticket(reference)
+    form = CCForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Enter a valid e-mail address to copy someone on the ticket."))
+    elif not services.ticket_add_ccs(
+        ticket, [(form.cleaned_data["name"], form.cleaned_data["email"])], actor=_agent(request)
+    ):
+        messages.error(request, gettext("This address is already on the ticket, or is one of ours."))
+    return redirect("agent_ticket", ticket.reference)
+
+
+@require_POST
+@agent_required
+def cc_remove(request: HttpRequest, reference: int, cc_id: int) -> HttpResponse:
+    ticket = _ticket(reference)
+    cc = TicketCC.objects.filter(pk=cc_id, ticket=ticket).first()
+    if cc is None:
+        raise Http404
+    services.ticket_remove_cc(ticket, cc, actor=_agent(request))
+    return redirect("agent_ticket", ticket.reference)
