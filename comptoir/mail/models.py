@@ -149,11 +149,15 @@ class Mailbox(models.Model):
 
     # Each stored message is labelled "imap:<name>", which must fit InboundEmail.source (20 characters).
     name = models.SlugField(
-        max_length=15, unique=True, help_text=_("A short name such as support-fr, shown in logs and on stored mail.")
+        _("name"),
+        max_length=15,
+        unique=True,
+        help_text=_("A short name such as support-fr, shown in logs and on stored mail."),
     )
-    host = models.CharField(max_length=255)
-    port = models.PositiveIntegerField(default=993, validators=[MaxValueValidator(65535)])
+    host = models.CharField(_("server"), max_length=255)
+    port = models.PositiveIntegerField(_("port"), default=993, validators=[MaxValueValidator(65535)])
     security = models.CharField(
+        _("security"),
         max_length=10,
         choices=MailboxSecurity.choices,
         default=MailboxSecurity.TLS,
@@ -163,19 +167,22 @@ class Mailbox(models.Model):
         ),
     )
     allow_insecure = models.BooleanField(
+        _("allow insecure"),
         default=False,
         help_text=_("Allow security “None”: only for a server on this machine or on a network you trust."),
     )
-    username = models.CharField(max_length=255)
+    username = models.CharField(_("user name"), max_length=255)
     password = models.CharField(
+        _("password"),
         max_length=255,
         help_text=_(
             "Stored in the database as entered, because IMAP needs it to log in: protect database access and "
             "backups, and prefer an app password that can only read mail. Leave empty to keep the current one."
         ),
     )
-    folder = models.CharField(max_length=255, default="INBOX")
+    folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     after_import = models.CharField(
+        _("after import"),
         max_length=10,
         choices=AfterImport.choices,
         default=AfterImport.SEEN,
@@ -185,26 +192,30 @@ class Mailbox(models.Model):
         ),
     )
     move_to = models.CharField(
+        _("move to"),
         max_length=255,
         default="Comptoir/Imported",
         blank=True,
         help_text=_("The folder for “Move”, created if missing; separate levels with /."),
     )
-    enabled = models.BooleanField(default=True)
-    consecutive_failures = models.PositiveIntegerField(default=0)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
     paused_until = models.DateTimeField(
+        _("paused until"),
         null=True,
         blank=True,
         help_text=_("After repeated failures, polling waits until then. Clear it to try again at once."),
     )
-    last_error = models.TextField(blank=True)
-    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
     # The worker polling the mailbox holds it until then (comptoir.mail.imap.mailbox_claim).
     # The claim expires so that a killed worker does not block the mailbox for ever.
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ("name",)
+        verbose_name = _("IMAP mailbox")
+        verbose_name_plural = _("IMAP mailboxes")
 
     def __str__(self) -> str:
         return self.name
