@@ -177,6 +177,9 @@ COMPTOIR_ALTCHA_HMAC_KEY = env_str("COMPTOIR_ALTCHA_HMAC_KEY", SECRET_KEY)
 # Replies go to support+<ticket>.<signature>@ the support address's domain, or,
 # when this is set, to <ticket>.<signature>@ this domain (its MX must reach us).
 COMPTOIR_REPLY_DOMAIN = env_str("COMPTOIR_REPLY_DOMAIN", "").lower()
+# Other addresses that deliver to Comptoir (aliases such as help@ forwarding to
+# support@): never taken for a person, never copied on a ticket.
+COMPTOIR_OWN_ADDRESSES = frozenset(address.lower() for address in env_list("COMPTOIR_OWN_ADDRESSES", []))
 # A message about an existing ticket from someone who is not its requester or a
 # CC: "quarantine" it for an agent, or open a "new_ticket" for that person.
 COMPTOIR_INBOUND_STRANGERS = env_str("COMPTOIR_INBOUND_STRANGERS", "quarantine")
@@ -247,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-email": {
         "task": "comptoir.mail.tasks.requeue_stalled_email",
         "schedule": 300.0,
+    },
+    "ingest-stuck-email": {
+        "task": "comptoir.mail.tasks.ingest_stuck_email",
+        "schedule": 600.0,
     },
     "close-solved-tickets": {
         "task": "comptoir.tickets.tasks.close_solved_tickets",

@@ -30,9 +30,11 @@ from django.utils.crypto import salted_hmac
 # 26 base32 characters carry 130 bits: the same strength as the ticket links.
 _SIGNATURE_CHARS = 26
 _SIGNATURE = rf"[a-z2-7]{{{_SIGNATURE_CHARS}}}"
-_MESSAGE_ID = re.compile(rf"^cpt\.(\d{{1,12}})\.([0-9a-f]{{16}})\.({_SIGNATURE})@(.+)$", re.IGNORECASE)
-_REPLY_LOCAL = re.compile(rf"^(\d{{1,12}})\.({_SIGNATURE})$", re.IGNORECASE)
-_SUBJECT_TAG = re.compile(r"\[#(\d{1,12})\]")
+# re.ASCII: without it [a-z] with IGNORECASE also matches the long s (U+017F) and \d matches
+# other scripts' digits, and hmac.compare_digest refuses non-ASCII strings.
+_MESSAGE_ID = re.compile(rf"^cpt\.(\d{{1,12}})\.([0-9a-f]{{16}})\.({_SIGNATURE})@(.+)$", re.IGNORECASE | re.ASCII)
+_REPLY_LOCAL = re.compile(rf"^(\d{{1,12}})\.({_SIGNATURE})$", re.IGNORECASE | re.ASCII)
+_SUBJECT_TAG = re.compile(r"\[#(\d{1,12})\]", re.ASCII)
 
 
 class Check(Enum):
@@ -63,8 +65,10 @@ def _sign(purpose: str, value: str) -> str:
 
 def _verify(purpose: str, value: str, signature: str) -> bool:
     secrets_to_try = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    given = signature.lower()
-    return any(hmac.compare_digest(_signature(purpose, value, secret), given) for secret in secrets_to_try)
+    given = signature.lower().encode("ascii", "replace")
+    return any(
+        hmac.compare_digest(_signature(purpose, value, secret).encode("ascii"), given) for secret in secrets_to_try
+    )
 
 
 def support_domain() -> str:
@@ -130,7 +134,10 @@ def check_reply_address(address: str) -> Reference:
 
 def is_own_address(address: str) -> bool:
     """The support address itself or one of its reply addresses: never a participant."""
-    local, _, domain = address.strip().lower().rpartition("@")
+    lowered = address.strip().lower()
+    if lowered in settings.COMPTOIR_OWN_ADDRESSES:
+        return True
+    local, _, domain = lowered.rpartition("@")
     support_local, _, support = str(settings.COMPTOIR_SUPPORT_EMAIL).lower().rpartition("@")
     if domain == support and local.partition("+")[0] == support_local:
         return True

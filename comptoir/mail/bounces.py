@@ -21,7 +21,7 @@ from comptoir.mail.parsing import ParsedEmail
 from comptoir.tickets.models import Message, Ticket
 from comptoir.tickets.services import ticket_record_delivery_failure
 
-_OUR_ID = re.compile(r"cpt\.\d{1,12}\.[0-9a-f]{16}\.[a-z2-7]{26}@[A-Za-z0-9.-]+", re.IGNORECASE)
+_OUR_ID = re.compile(r"cpt\.\d{1,12}\.[0-9a-f]{16}\.[a-z2-7]{26}@[A-Za-z0-9.-]+", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,14 @@ def find_bounce(parsed: ParsedEmail) -> Bounce | None:
     reported = report.recipient if report is not None else None
     # Reports are not authenticated: one stops mail only to the address our
     # e-mail was really sent to, so nobody can silence someone else with it.
-    confirmed = outbound is not None and reported in (None, outbound.to_address.lower())
+    # The report must name that address, in its Final-Recipient field or, for
+    # the plain-text kind, in its text. Each recipient only ever sees the
+    # Message-IDs of e-mails sent to them (outbound._thread_ids), so nobody else
+    # can write a report about their mail.
+    confirmed = outbound is not None and (
+        reported == outbound.to_address.lower()
+        or (reported is None and outbound.to_address.lower() in parsed.text_body[:200_000].lower())
+    )
     return Bounce(
         outbound=outbound,
         ticket=ticket,

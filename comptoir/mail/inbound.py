@@ -12,17 +12,18 @@ import hashlib
 import io
 import logging
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from comptoir.accounts.models import Role, User
 from comptoir.mail.addressing import is_own_address
 from comptoir.mail.bounces import bounce_record, find_bounce, looks_like_bounce
-from comptoir.mail.matching import match_ticket
+from comptoir.mail.matching import SIGNED_MATCHES, match_ticket
 from comptoir.mail.models import InboundEmail, InboundStatus, QuarantineKind
 from comptoir.mail.parsing import ParsedEmail, html_to_text, parse_email
 from comptoir.mail.quotes import split_html_reply, split_text_reply
@@ -125,9 +126,18 @@ def _processed(row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, matched_b
     return row
 
 
+# More than this in To and Cc is a mailing, not a conversation: nobody is copied.
+MAX_CCS_FROM_EMAIL = 10
+
+
 def _copied(parsed: ParsedEmail) -> list[tuple[str, str]]:
     """Everyone the sender wrote to besides us: they become the ticket's CCs."""
-    return [("", address) for address in (*parsed.to_addresses, *parsed.cc_addresses) if address != parsed.from_address]
+    people = [
+        ("", address)
+        for address in dict.fromkeys((*parsed.to_addresses, *parsed.cc_addresses))
+        if address != parsed.from_address and not is_own_address(address)
+    ]
+    return people if len(people) <= MAX_CCS_FROM_EMAIL else []
 
 
 def _author(ticket: Ticket, sender: str) -> User | None:
@@ -238,7 +248,10 @@ def _reply(row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, author: User,
         author=author,
         automatic=parsed.auto_submitted,
     )
-    if not parsed.auto_submitted:
+    if not parsed.auto_submitted and matched_by in SIGNED_MATCHES:
+        # Copying people on an existing ticket lets them read its next replies:
+        # only a message that proves it answers our e-mail may do it, never a
+        # subject tag anyone can type next to a forged From.
         ticket_add_ccs(message.ticket, _copied(parsed), actor=author)
     return _processed(row, parsed, message.ticket, matched_by)
 
@@ -281,20 +294,43 @@ def ingest(raw: bytes, *, source: str) -> InboundEmail:
         # Already handled. A row still "received" is one our side failed on
         # (the server was told to retry): process it now.
         return row
+    return _process(row)
+
+
+def _process(row: InboundEmail) -> InboundEmail:
     try:
         with time_limit(settings.COMPTOIR_INBOUND_PARSE_SECONDS):
-            parsed = parse_email(raw)
+            # The stored bytes, always: a second delivery of the same Message-ID may differ.
+            parsed = parse_email(bytes(row.raw))
     except TimeLimitExceeded:
         seconds = settings.COMPTOIR_INBOUND_PARSE_SECONDS
         return _quarantine(row, None, QuarantineKind.TOO_SLOW, f"reading the message took longer than {seconds} s")
     try:
         return _act(row, parsed)
+    except DataError as error:
+        # A value from the message the database refuses (too long, bad encoding):
+        # retrying will never help, so an agent gets it.
+        return _quarantine(row, parsed, QuarantineKind.FAILED, f"the database refused a value: {error}")
     except DatabaseError as error:
         # The raw message is stored; leave it "received" so it can be retried.
         raise TemporaryFailure(str(error)) from error
     except Exception as error:
         logger.exception("Inbound e-mail %s could not be processed", row.pk)
         return _quarantine(row, parsed, QuarantineKind.FAILED, f"processing failed: {type(error).__name__}: {error}")
+
+
+def ingest_stuck(older_than: timedelta = timedelta(minutes=10), batch: int = 100) -> int:
+    """Process again the messages stored but left "received" when our side failed; returns how many ended."""
+    stuck = InboundEmail.objects.filter(status=InboundStatus.RECEIVED, received_at__lt=timezone.now() - older_than)
+    done = 0
+    for row in stuck.order_by("received_at")[:batch]:
+        try:
+            _process(row)
+        except TemporaryFailure:
+            logger.warning("Inbound e-mail %s still cannot be processed; next run will try again", row.pk)
+            break
+        done += 1
+    return done
 
 
 # What an agent does with a quarantined message ----------------------------------
@@ -315,6 +351,9 @@ def _locked_quarantined(row: InboundEmail) -> InboundEmail:
 def quarantine_accept(row: InboundEmail, *, agent: User) -> InboundEmail:
     """Add the message to the ticket it answers; its sender becomes a CC of that ticket."""
     row = _locked_quarantined(row)
+    if row.quarantine_kind == QuarantineKind.TOO_SLOW:
+        # Reading it again would hold this web worker as long: only deleting is offered.
+        raise NotQuarantined
     ticket = row.candidate_ticket
     if ticket is None:
         raise NotQuarantined
@@ -341,6 +380,9 @@ def quarantine_accept(row: InboundEmail, *, agent: User) -> InboundEmail:
 def quarantine_new_ticket(row: InboundEmail, *, agent: User) -> InboundEmail:
     """Open a new ticket for the sender with the message."""
     row = _locked_quarantined(row)
+    if row.quarantine_kind == QuarantineKind.TOO_SLOW:
+        # Reading it again would hold this web worker as long: only deleting is offered.
+        raise NotQuarantined
     parsed = parse_email(bytes(row.raw))
     if not parsed.from_address:
         raise NotQuarantined

@@ -26,6 +26,12 @@ class MatchedBy(StrEnum):
     NOTHING = ""
 
 
+# Matches that prove the message answers one of the ticket's e-mails (a signed
+# reply address or Message-ID, or an id only the thread's participants saw), as a
+# subject tag does not.
+SIGNED_MATCHES = frozenset({MatchedBy.REPLY_ADDRESS, MatchedBy.REFERENCES})
+
+
 @dataclass(frozen=True)
 class Match:
     ticket: Ticket | None

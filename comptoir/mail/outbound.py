@@ -176,12 +176,17 @@ def thread_headers(message: EmailMultiAlternatives, email: OutboundEmail) -> Non
 
 
 def _thread_ids(email: OutboundEmail) -> tuple[str, str]:
-    """The thread's first message and the requester's latest e-mail, as Message-IDs ("" when none)."""
+    """The thread's first message and the latest e-mail that came in, as Message-IDs ("" when none).
+
+    Of our own e-mails only those sent to this same recipient are named: a CC
+    never learns the Message-ID of the requester's e-mails, so cannot forge a
+    bounce report about them (comptoir.mail.bounces).
+    """
     inbound = InboundEmail.objects.filter(ticket=email.ticket_id).exclude(message_id="").order_by("received_at", "pk")
     first_in = inbound.values_list("message_id", flat=True).first() or ""
     latest_in = inbound.reverse().values_list("message_id", flat=True).first() or ""
     first_out = (
-        OutboundEmail.objects.filter(ticket=email.ticket_id, message_id__isnull=False)
+        OutboundEmail.objects.filter(ticket=email.ticket_id, message_id__isnull=False, to_address=email.to_address)
         .exclude(pk=email.pk)
         .order_by("created_at", "pk")
         .values_list("message_id", flat=True)

@@ -47,6 +47,8 @@ class TicketClosed(Exception):
 
 def requester_get_or_create(*, email: str, name: str = "", language: str = "") -> User:
     address = normalize_email(email)
+    # Names come from e-mail headers too: whatever their length, they fit.
+    name = name.strip()[: User._meta.get_field("name").max_length]
     user, created = User.objects.get_or_create(email=address, defaults={"name": name, "language": language})
     if created:
         user.set_unusable_password()
@@ -192,6 +194,8 @@ def ticket_reply_by_requester(
             files=files,
             inbound_email=inbound_email,
             follow_up_of=ticket,
+            # Never answer a robot: an autoresponder gets no confirmation.
+            send_confirmation=not automatic,
         )
         return follow_up.messages.get()
     message = Message.objects.create(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filetype
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,9 +15,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.mail import inbound
 from comptoir.mail.display import safe_email_html
-from comptoir.mail.models import InboundEmail, InboundStatus
-from comptoir.mail.parsing import parse_email
+from comptoir.mail.models import InboundEmail, InboundStatus, QuarantineKind
+from comptoir.mail.parsing import ParsedEmail, parse_email
+from comptoir.mail.timelimit import TimeLimitExceeded, time_limit
 from comptoir.workspace.views import PAGE_SIZE, _agent, agent_required
+
+
+def _parsed(row: InboundEmail) -> ParsedEmail | None:
+    """The message read under the same time limit as ingestion; None when it is too slow to read."""
+    if row.quarantine_kind == QuarantineKind.TOO_SLOW:
+        return None
+    try:
+        with time_limit(settings.COMPTOIR_INBOUND_PARSE_SECONDS):
+            return parse_email(bytes(row.raw))
+    except TimeLimitExceeded:
+        return None
 
 
 def _inbound(pk: int) -> InboundEmail:
@@ -44,7 +57,9 @@ def quarantine_list(request: HttpRequest) -> HttpResponse:
 def inbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The message as it arrived: headers, full text (quoted parts included), formatted version and files."""
     row = _inbound(pk)
-    parsed = parse_email(bytes(row.raw))
+    parsed = _parsed(row)
+    if parsed is None:
+        return render(request, "workspace/inbound_email_unreadable.html", {"row": row})
     by_content_id = {part.content_id: index for index, part in enumerate(parsed.attachments) if part.content_id}
 
     def inline_image_url(content_id: str) -> str | None:
@@ -69,9 +84,10 @@ _INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/
 @agent_required
 def inbound_part(request: HttpRequest, pk: int, index: int) -> HttpResponse:
     """One file of the stored message, as a download (images may still be shown by an <img>)."""
-    parts = parse_email(bytes(_inbound(pk).raw)).attachments
-    if index >= len(parts):
+    parsed = _parsed(_inbound(pk))
+    if parsed is None or index >= len(parsed.attachments):
         raise Http404
+    parts = parsed.attachments
     part = parts[index]
     sniffed = filetype.guess_mime(part.content)
     content_type = sniffed if sniffed in _INLINE_IMAGE_TYPES else "application/octet-stream"
