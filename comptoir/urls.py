@@ -9,6 +9,7 @@ from django.views.i18n import set_language
 
 from comptoir.core import views as core_views
 from comptoir.devoutbox import views as outbox_views
+from comptoir.helpcenter import sitemaps as helpcenter_sitemaps
 from comptoir.helpcenter import views as helpcenter_views
 from comptoir.tickets import views as ticket_views
 from comptoir.workspace import mail_views as workspace_mail_views
@@ -27,6 +28,8 @@ urlpatterns = [
     path("t/<str:token>/", ticket_views.ticket_link_redeem, name="ticket_link_redeem"),
     path("altcha/challenge/", core_views.altcha_challenge, name="altcha_challenge"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("sitemap.xml", helpcenter_sitemaps.sitemap, name="sitemap"),
+    path("robots.txt", helpcenter_sitemaps.robots_txt, name="robots_txt"),
     path("dev/outbox/", outbox_views.outbox_list, name="outbox_list"),
     path("dev/outbox/<int:pk>/", outbox_views.outbox_detail, name="outbox_detail"),
     path("dev/outbox/<int:pk>/html/", outbox_views.outbox_html, name="outbox_html"),
@@ -41,6 +44,7 @@ urlpatterns += i18n_patterns(
     path("", helpcenter_views.home, name="home"),
     path("sections/<int:pk>-<slug:slug>/", helpcenter_views.section_detail, name="section_detail"),
     path("articles/<int:pk>-<slug:slug>/", helpcenter_views.article_detail, name="article_detail"),
+    path("articles/<int:pk>/vote/", helpcenter_views.article_vote, name="article_vote"),
     path("tickets/new/", ticket_views.ticket_new, name="ticket_new"),
     path("tickets/new/sent/", ticket_views.ticket_sent, name="ticket_sent"),
     path("tickets/link/", ticket_views.link_request, name="link_request"),

@@ -71,3 +71,24 @@ class ArticleTranslation(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ArticleVote(models.Model):
+    """One "Was this article helpful?" answer per person and article; the person may change it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="votes")
+    language = models.CharField(max_length=8)
+    # "user:<id>" for someone logged in, else "session:<sha256 of the session key>":
+    # the session key itself, a credential, is never stored.
+    voter = models.CharField(max_length=80)
+    helpful = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("article", "voter"), name="one_vote_per_person_per_article")]
+        verbose_name = _("article vote")
+        verbose_name_plural = _("article votes")
+
+    def __str__(self) -> str:
+        return f"{self.voter} on {self.article_id}: {'yes' if self.helpful else 'no'}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 
-from comptoir.helpcenter.models import Article, ArticleTranslation, Section, SectionTranslation
+from comptoir.helpcenter.models import Article, ArticleTranslation, ArticleVote, Section, SectionTranslation
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,18 @@ def other_languages(pk: int, language: str) -> list[ArticleTranslation]:
         .exclude(language=language)
         .only("language", "slug", "title")
     )
+
+
+@dataclass(frozen=True)
+class VoteCounts:
+    helpful: int
+    not_helpful: int
+
+
+def vote_counts(article_pk: int) -> VoteCounts:
+    """Both answers in one aggregate query."""
+    # Aliases must not shadow the "helpful" field the filters read.
+    counts = ArticleVote.objects.filter(article_id=article_pk).aggregate(
+        yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False))
+    )
+    return VoteCounts(helpful=counts["yes"], not_helpful=counts["no"])

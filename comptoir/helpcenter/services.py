@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from comptoir.helpcenter.models import Article, ArticleTranslation, Section
+from comptoir.helpcenter.models import Article, ArticleTranslation, ArticleVote, Section
 from comptoir.helpcenter.rendering import render_markdown
 
 
@@ -30,3 +30,11 @@ def article_translation_save(
 def section_get_or_create(*, key: str, position: int, icon: str) -> Section:
     section, _ = Section.objects.update_or_create(key=key, defaults={"position": position, "icon": icon})
     return section
+
+
+def article_vote(*, article: Article, voter: str, helpful: bool, language: str) -> ArticleVote:
+    """Record whether the article helped; a second answer from the same person replaces the first."""
+    vote, _ = ArticleVote.objects.update_or_create(
+        article=article, voter=voter, defaults={"helpful": helpful, "language": language}
+    )
+    return vote

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+import hashlib
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from comptoir.helpcenter import selectors
-from comptoir.helpcenter.models import SectionTranslation
+from comptoir.helpcenter import selectors, services
+from comptoir.helpcenter.models import ArticleVote, SectionTranslation
 from comptoir.helpcenter.rendering import split_at_headings
+from comptoir.tickets import access
 
 
 def _language() -> str:
@@ -44,10 +48,41 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     if slug != article.slug:
         return redirect("article_detail", pk=pk, slug=article.slug, permanent=True)
     section = SectionTranslation.objects.filter(section_id=article.article.section_id, language=language).first()
+    voter = _voter(request, create=False)
     context = {
         "article": article,
         "section": section,
         "parts": [(part, part.startswith("<h2")) for part in split_at_headings(article.body_html)],
         "back_to_top": _("Back to the top of the article"),
+        # Only someone who may have voted costs a query.
+        "vote": ArticleVote.objects.filter(article_id=pk, voter=voter).first() if voter else None,
+        "vote_counts": selectors.vote_counts(pk) if access.is_agent(request) else None,
     }
     return render(request, "helpcenter/article.html", context)
+
+
+def _voter(request: HttpRequest, *, create: bool) -> str:
+    """Who is voting: the account, else a hash of the session key ("" when there is no session yet)."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    if not request.session.session_key:
+        if not create:
+            return ""
+        request.session.save()
+    session_key = request.session.session_key or ""
+    return "session:" + hashlib.sha256(session_key.encode()).hexdigest()
+
+
+@require_POST
+def article_vote(request: HttpRequest, pk: int) -> HttpResponse:
+    language = _language()
+    article = selectors.article_translation(pk, language)
+    helpful = request.POST.get("helpful")
+    if article is None or not article.article.is_published:
+        raise Http404
+    if helpful not in ("yes", "no"):
+        return HttpResponseBadRequest()
+    services.article_vote(
+        article=article.article, voter=_voter(request, create=True), helpful=helpful == "yes", language=language
+    )
+    return redirect(reverse("article_detail", args=[pk, article.slug]) + "#feedback")
