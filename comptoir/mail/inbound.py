@@ -73,7 +73,17 @@ def _store(raw: bytes, source: str) -> tuple[InboundEmail, bool]:
                 message_id=message_id or "",
             )
     except IntegrityError:
-        return InboundEmail.objects.get(dedup_key=dedup_key), False
+        existing = InboundEmail.objects.defer("raw").get(dedup_key=dedup_key)
+        if existing.sha256 != digest:
+            # The same Message-ID is the same message (a relay re-delivering it
+            # with other Received lines): not ingested twice, but said.
+            logger.warning(
+                "Inbound e-mail with Message-ID %s from %s differs from stored message %s; kept the first",
+                message_id,
+                source,
+                existing.pk,
+            )
+        return existing, False
     return row, True
 
 

@@ -22,6 +22,7 @@ class OutboundKind(models.TextChoices):
     AGENT_REPLY_CC = "agent_reply_cc", _("Agent reply (to a CC)")
     TICKET_SOLVED = "ticket_solved", _("Ticket solved")
     REQUESTER_REPLIED = "requester_replied", _("Requester replied (to the assignee)")
+    CCS_ADDED = "ccs_added", _("People copied (to the requester)")
 
 
 class OutboundStatus(models.TextChoices):

@@ -38,10 +38,12 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 
 # E-mails Comptoir writes on its own in answer to something that came in: the
 # ones a loop with another robot would multiply. Agents' replies are not capped.
-AUTOMATIC_KINDS = frozenset({OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK, OutboundKind.REQUESTER_REPLIED})
+AUTOMATIC_KINDS = frozenset(
+    {OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK, OutboundKind.REQUESTER_REPLIED, OutboundKind.CCS_ADDED}
+)
 # Of those, the ones that go outside: a robot at that address could answer them.
 # Notices to agents are capped per ticket only, so a busy agent hears of every ticket.
-CAPPED_PER_RECIPIENT = frozenset({OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK})
+CAPPED_PER_RECIPIENT = frozenset({OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK, OutboundKind.CCS_ADDED})
 
 
 def email_queue(*, kind: str, to: str, language: str, ticket: Any = None, message: Any = None) -> OutboundEmail:

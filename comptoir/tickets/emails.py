@@ -113,6 +113,23 @@ def agent_reply_cc(email: OutboundEmail) -> EmailMultiAlternatives | None:
     return _render_with_files("agent_reply_cc", context, attachments, email)
 
 
+@builder(OutboundKind.CCS_ADDED)
+def ccs_added(email: OutboundEmail) -> EmailMultiAlternatives | None:
+    """Tell the requester who is copied on their request now; nothing when nobody is any more."""
+    ticket = email.ticket
+    assert ticket is not None
+    ccs = list(ticket.ccs.order_by("created_at", "pk"))
+    if not ccs:
+        return None
+    context = {
+        "ticket": ticket,
+        "requester_name": ticket.requester.name,
+        "ccs": ccs,
+        "link": link_url(link_issue(ticket)),
+    }
+    return render_email("ccs_added", context, to=email.to_address, language=email.language)
+
+
 @builder(OutboundKind.TICKET_SOLVED)
 def ticket_solved(email: OutboundEmail) -> EmailMultiAlternatives | None:
     ticket = email.ticket

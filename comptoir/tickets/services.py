@@ -340,7 +340,10 @@ def ticket_update_by_agent(
 
 
 def ticket_add_ccs(ticket: Ticket, people: Sequence[tuple[str, str]], *, actor: User | None) -> list[TicketCC]:
-    """Copy people (name, address) on the ticket; the requester, our own addresses and known CCs are skipped."""
+    """Copy people (name, address) on the ticket; the requester, our own addresses and known CCs are skipped.
+
+    When anyone but the requester copies people, the requester gets an e-mail naming them.
+    """
     known = {cc.email.lower() for cc in ticket.ccs.all()} | {ticket.requester.email.lower()}
     added: list[TicketCC] = []
     for name, address in people:
@@ -354,6 +357,14 @@ def ticket_add_ccs(ticket: Ticket, people: Sequence[tuple[str, str]], *, actor: 
         if created:
             _event(ticket, actor, EventKind.CC_ADDED, new=email[:100])
             added.append(cc)
+    if added and actor != ticket.requester:
+        # Someone else now reads the requester's conversation: the requester is told, once per change.
+        email_queue(
+            kind=OutboundKind.CCS_ADDED,
+            to=ticket.requester.email,
+            language=ticket.language,
+            ticket=ticket,
+        )
     return added
 
 

@@ -163,3 +163,15 @@ def test_non_ascii_look_alikes_in_a_reply_address_are_not_ours_and_crash_nothing
     raw = raw_message(message_id="<lookalike@example.net>", headers=["Cc: LOOKALIKE"])
     raw = raw.replace(b"LOOKALIKE", address.encode())
     assert ingest(raw, source="test").status == InboundStatus.PROCESSED
+
+
+def test_a_different_message_reusing_a_message_id_is_not_ingested_but_logged(caplog):
+    first = ingest(raw_message(subject="First", message_id="<reused@example.net>"), source="test")
+
+    with caplog.at_level("WARNING", logger="comptoir.mail.inbound"):
+        again = ingest(raw_message(subject="Second", message_id="<reused@example.net>"), source="imap:support")
+
+    assert again.pk == first.pk
+    assert Ticket.objects.get().subject == "First"
+    assert "reused@example.net" in caplog.text
+    assert "differs from stored message" in caplog.text

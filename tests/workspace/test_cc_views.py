@@ -6,9 +6,12 @@ import pytest
 from django.urls import reverse
 
 from comptoir.mail.addressing import reply_address
+from comptoir.mail.inbound import ingest
 from comptoir.mail.models import OutboundEmail, OutboundKind
+from comptoir.mail.outbound import email_deliver
 from comptoir.tickets.models import EventKind, Status, TicketCC
 from comptoir.tickets.services import ticket_set_status, ticket_update_by_agent
+from tests.mail.test_ingest import raw_message
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +88,30 @@ def test_a_closed_ticket_shows_its_ccs_without_the_form(client, agent, make_tick
 
     assert "dana@example.org" in page
     assert reverse("agent_cc_add", args=[ticket.reference]) not in page
+
+
+def test_the_requester_is_told_who_an_agent_copied(client, agent, make_ticket, mailoutbox):
+    ticket = make_ticket()
+    client.force_login(agent)
+
+    client.post(reverse("agent_cc_add", args=[ticket.reference]), {"email": "dana@example.org", "name": "Dana"})
+
+    notice = OutboundEmail.objects.get(kind=OutboundKind.CCS_ADDED)
+    assert (notice.to_address, notice.ticket) == ("alice@example.org", ticket)
+    assert email_deliver(notice.pk) is True
+    sent = mailoutbox[-1]
+    assert sent.to == ["alice@example.org"]
+    assert "Dana <dana@example.org>" in sent.body
+    assert "/t/" in sent.body  # her own secret link, to her only
+
+
+def test_people_the_requester_copies_herself_bring_no_notice(make_ticket):
+    ticket = make_ticket()
+    raw = raw_message(
+        sender="Alice Martin <alice@example.org>", message_id="<own-cc@example.org>", headers=["Cc: bob@example.org"]
+    ).replace(b"To: support@comptoir.localhost", f"To: {reply_address(ticket.reference)}".encode())
+
+    ingest(raw, source="test")
+
+    assert TicketCC.objects.filter(ticket=ticket, email="bob@example.org").exists()
+    assert not OutboundEmail.objects.filter(kind=OutboundKind.CCS_ADDED).exists()
