@@ -45,6 +45,7 @@ urlpatterns += i18n_patterns(
     path("sections/<int:pk>-<slug:slug>/", helpcenter_views.section_detail, name="section_detail"),
     path("articles/<int:pk>-<slug:slug>/", helpcenter_views.article_detail, name="article_detail"),
     path("articles/<int:pk>/vote/", helpcenter_views.article_vote, name="article_vote"),
+    path("search/", helpcenter_views.search_page, name="search"),
     path("tickets/new/", ticket_views.ticket_new, name="ticket_new"),
     path("tickets/new/sent/", ticket_views.ticket_sent, name="ticket_sent"),
     path("tickets/link/", ticket_views.link_request, name="link_request"),

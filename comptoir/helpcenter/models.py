@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,11 @@ class ArticleTranslation(models.Model):
     # Rendered once on save, sanitised, so pages never run Markdown per request.
     body_html = models.TextField(editable=False)
     toc = models.JSONField(default=list, editable=False)
+    # The body's words without markup, for search and its excerpts.
+    body_text = models.TextField(default="", editable=False)
+    # PostgreSQL only (title A, summary B, body C), written by article_translation_save;
+    # SQLite carries the empty column and searches its FTS5 table instead (search_index.py).
+    search_vector = SearchVectorField(null=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

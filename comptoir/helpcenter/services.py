@@ -4,13 +4,17 @@ from django.db import transaction
 
 from comptoir.helpcenter.models import Article, ArticleTranslation, ArticleVote, Section
 from comptoir.helpcenter.rendering import render_markdown
+from comptoir.helpcenter.search_index import index_translation, plain_text
 
 
 @transaction.atomic
 def article_translation_save(
     *, article: Article, language: str, title: str, slug: str, summary: str, body_markdown: str
 ) -> ArticleTranslation:
-    """Write one language of an article, rendering its HTML once here rather than on every view."""
+    """Write one language of an article, rendering its HTML once here rather than on every view.
+
+    The search index is updated in the same transaction, so search never lags the page.
+    """
     rendered = render_markdown(body_markdown)
     translation, _ = ArticleTranslation.objects.update_or_create(
         article=article,
@@ -22,8 +26,10 @@ def article_translation_save(
             "body_markdown": body_markdown,
             "body_html": rendered.html,
             "toc": rendered.toc,
+            "body_text": plain_text(rendered.html),
         },
     )
+    index_translation(translation)
     return translation
 
 

@@ -33,6 +33,7 @@ def test_screenshots(site, new_page, make_ticket, language, tmp_path):
     shoot("home", f"{base}/")
     shoot("section", f"{base}/sections/{section.section_id}-{section.slug}/")
     shoot("article", f"{base}/articles/{article.article_id}-{article.slug}/")
+    shoot("search", f"{base}/search/?q=ticket")
     shoot("ticket-form", f"{base}/tickets/new/")
     page.locator("input[name=subject]").fill("…")
     image = Path(tmp_path / "bad.png")
