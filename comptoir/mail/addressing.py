@@ -32,7 +32,9 @@ _SIGNATURE_CHARS = 26
 _SIGNATURE = rf"[a-z2-7]{{{_SIGNATURE_CHARS}}}"
 # re.ASCII: without it [a-z] with IGNORECASE also matches the long s (U+017F) and \d matches
 # other scripts' digits, and hmac.compare_digest refuses non-ASCII strings.
-_MESSAGE_ID = re.compile(rf"^cpt\.(\d{{1,12}})\.([0-9a-f]{{16}})\.({_SIGNATURE})@(.+)$", re.IGNORECASE | re.ASCII)
+_MESSAGE_ID_LOCAL = rf"cpt\.(\d{{1,12}})\.([0-9a-f]{{16}})\.({_SIGNATURE})"
+_MESSAGE_ID = re.compile(rf"^{_MESSAGE_ID_LOCAL}@(.+)$", re.IGNORECASE | re.ASCII)
+_MESSAGE_ID_IN_TEXT = re.compile(rf"{_MESSAGE_ID_LOCAL}@[A-Za-z0-9.-]+", re.IGNORECASE | re.ASCII)
 _REPLY_LOCAL = re.compile(rf"^(\d{{1,12}})\.({_SIGNATURE})$", re.IGNORECASE | re.ASCII)
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,12})\]", re.ASCII)
 
@@ -97,6 +99,15 @@ def check_message_id(message_id: str) -> Reference:
     if _verify("message-id", f"{reference}.{nonce}", signature):
         return Reference(Check.VALID, reference)
     return Reference(Check.FORGED, reference)
+
+
+def valid_message_ids_in(text: str) -> list[str]:
+    """Our Message-IDs, with a valid signature, quoted anywhere in a text (a bounce's, say)."""
+    return [
+        found.group(0)
+        for found in _MESSAGE_ID_IN_TEXT.finditer(text)
+        if check_message_id(found.group(0)).check is Check.VALID
+    ]
 
 
 # Reply addresses ---------------------------------------------------------------

@@ -8,20 +8,17 @@ address for a while (COMPTOIR_BOUNCE_SUPPRESSION_DAYS).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
-from comptoir.mail.addressing import Check, check_message_id, support_domain
+from comptoir.mail.addressing import Check, check_message_id, valid_message_ids_in
 from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundStatus
 from comptoir.mail.parsing import ParsedEmail
 from comptoir.tickets.models import Message, Ticket
 from comptoir.tickets.services import ticket_record_delivery_failure
-
-_OUR_ID = re.compile(r"cpt\.\d{1,12}\.[0-9a-f]{16}\.[a-z2-7]{26}@[A-Za-z0-9.-]+", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -46,11 +43,7 @@ def _quoted_id(parsed: ParsedEmail) -> str | None:
     # Bounces that are not RFC 3464 reports still quote the failed message's headers.
     texts = [parsed.text_body[:200_000]]
     texts += [part.content[:200_000].decode("utf-8", "replace") for part in parsed.attachments[:5]]
-    for text in texts:
-        for found in _OUR_ID.findall(text):
-            if found.lower().endswith("@" + support_domain()) and check_message_id(found).check is Check.VALID:
-                return str(found)
-    return None
+    return next((message_id for text in texts for message_id in valid_message_ids_in(text)), None)
 
 
 def find_bounce(parsed: ParsedEmail) -> Bounce | None:

@@ -57,15 +57,20 @@ def quick_message_id(raw: bytes) -> str | None:
     return match.group(1).decode("ascii", errors="replace") if match else None
 
 
+def dedup_key(message_id: str | None, sha256: str) -> str:
+    """What makes two deliveries one message: its Message-ID, or its hash when it has none."""
+    return f"mid:{message_id}"[:300] if message_id else f"sha256:{sha256}"
+
+
 def _store(raw: bytes, source: str) -> tuple[InboundEmail, bool]:
     """Save the raw message once; returns (row, created)."""
     digest = hashlib.sha256(raw).hexdigest()
     message_id = quick_message_id(raw)
-    dedup_key = f"mid:{message_id}"[:300] if message_id else f"sha256:{digest}"
+    key = dedup_key(message_id, digest)
     try:
         with transaction.atomic():
             row = InboundEmail.objects.create(
-                dedup_key=dedup_key,
+                dedup_key=key,
                 sha256=digest,
                 raw=raw,
                 size=len(raw),
@@ -73,7 +78,7 @@ def _store(raw: bytes, source: str) -> tuple[InboundEmail, bool]:
                 message_id=message_id or "",
             )
     except IntegrityError:
-        existing = InboundEmail.objects.defer("raw").get(dedup_key=dedup_key)
+        existing = InboundEmail.objects.defer("raw").get(dedup_key=key)
         if existing.sha256 != digest:
             # The same Message-ID is the same message (a relay re-delivering it
             # with other Received lines): not ingested twice, but said.
@@ -248,6 +253,17 @@ def _reply(row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, author: User,
             f"automatic reply to closed ticket #{ticket.reference}",
             ticket,
         )
+    copy_people = not parsed.auto_submitted and matched_by in SIGNED_MATCHES
+    # Copying people on an existing ticket lets them read its next replies: only
+    # a message that proves it answers our e-mail may do it, never a subject tag
+    # anyone can type next to a forged From.
+    return _write_reply(row, parsed, ticket, author, matched_by, copy_people=copy_people)
+
+
+def _write_reply(
+    row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, author: User, matched_by: str, *, copy_people: bool
+) -> InboundEmail:
+    """The message as a reply on the ticket, by its requester or one of its CCs."""
     body, files, _ = _content(parsed, ticket.language, is_reply=True)
     message = ticket_reply_by_requester(
         ticket=ticket,
@@ -258,10 +274,7 @@ def _reply(row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, author: User,
         author=author,
         automatic=parsed.auto_submitted,
     )
-    if not parsed.auto_submitted and matched_by in SIGNED_MATCHES:
-        # Copying people on an existing ticket lets them read its next replies:
-        # only a message that proves it answers our e-mail may do it, never a
-        # subject tag anyone can type next to a forged From.
+    if copy_people:
         ticket_add_ccs(message.ticket, _copied(parsed), actor=author)
     return _processed(row, parsed, message.ticket, matched_by)
 
@@ -357,43 +370,34 @@ def _locked_quarantined(row: InboundEmail) -> InboundEmail:
     return locked
 
 
-@transaction.atomic
-def quarantine_accept(row: InboundEmail, *, agent: User) -> InboundEmail:
-    """Add the message to the ticket it answers; its sender becomes a CC of that ticket."""
+def _reread(row: InboundEmail) -> tuple[InboundEmail, ParsedEmail]:
+    """The quarantined row, locked, and its stored bytes read again for an agent's decision."""
     row = _locked_quarantined(row)
     if row.quarantine_kind == QuarantineKind.TOO_SLOW:
         # Reading it again would hold this web worker as long: only deleting is offered.
         raise NotQuarantined
+    return row, parse_email(bytes(row.raw))
+
+
+@transaction.atomic
+def quarantine_accept(row: InboundEmail, *, agent: User) -> InboundEmail:
+    """Add the message to the ticket it answers; its sender becomes a CC of that ticket."""
+    row, parsed = _reread(row)
     ticket = row.candidate_ticket
     if ticket is None:
         raise NotQuarantined
-    parsed = parse_email(bytes(row.raw))
     sender = parsed.from_address or ""
     author = _author(ticket, sender)
     if author is None:
         ticket_add_ccs(ticket, [(parsed.from_name, sender)], actor=agent)
         author = requester_get_or_create(email=sender, name=parsed.from_name)
-    body, files, _ = _content(parsed, ticket.language, is_reply=True)
-    message = ticket_reply_by_requester(
-        ticket=ticket,
-        body=body,
-        channel=Channel.EMAIL,
-        files=files,
-        inbound_email=row,
-        author=author,
-        automatic=parsed.auto_submitted,
-    )
-    return _processed(row, parsed, message.ticket, "agent")
+    return _write_reply(row, parsed, ticket, author, "agent", copy_people=False)
 
 
 @transaction.atomic
 def quarantine_new_ticket(row: InboundEmail, *, agent: User) -> InboundEmail:
     """Open a new ticket for the sender with the message."""
-    row = _locked_quarantined(row)
-    if row.quarantine_kind == QuarantineKind.TOO_SLOW:
-        # Reading it again would hold this web worker as long: only deleting is offered.
-        raise NotQuarantined
-    parsed = parse_email(bytes(row.raw))
+    row, parsed = _reread(row)
     if not parsed.from_address:
         raise NotQuarantined
     return _new_ticket(row, parsed, parsed.from_address)

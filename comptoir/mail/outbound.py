@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from comptoir.mail.addressing import reply_address, ticket_message_id
+from comptoir.mail.addressing import reply_address, support_domain, ticket_message_id
 from comptoir.mail.dkim import DkimEmail
 from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundKind, OutboundStatus
 from comptoir.tickets.models import Channel
@@ -142,6 +142,9 @@ def email_deliver(email_id: int) -> bool:
                 return False
             if email.ticket is not None:
                 thread_headers(message, email)
+            automatic = _auto_submitted(email)
+            if automatic:
+                message.extra_headers["Auto-Submitted"] = automatic
             message.send()
             email.status = OutboundStatus.SENT
             email.sent_at = timezone.now()
@@ -168,13 +171,18 @@ def thread_headers(message: EmailMultiAlternatives, email: OutboundEmail) -> Non
     if parent or root:
         message.extra_headers["In-Reply-To"] = f"<{parent or root}>"
         message.extra_headers["References"] = " ".join(f"<{i}>" for i in dict.fromkeys([root, parent]) if i)
+
+
+def _auto_submitted(email: OutboundEmail) -> str:
+    """RFC 3834's Auto-Submitted value: "" for what a person wrote, else what kind of robot sent it."""
     if email.kind in (OutboundKind.AGENT_REPLY, OutboundKind.AGENT_REPLY_CC):
-        # A person wrote it (RFC 3834: not automatic); X-Auto-Response-Suppress
-        # still asks the requester's server not to answer it with an out-of-office.
-        del message.extra_headers["Auto-Submitted"]
-    elif email.kind == OutboundKind.TICKET_CREATED and ticket.channel == Channel.EMAIL:
-        # RFC 3834: an automatic answer to a message, not a message of our own.
-        message.extra_headers["Auto-Submitted"] = "auto-replied"
+        # X-Auto-Response-Suppress (on every e-mail) still asks the requester's
+        # server not to answer it with an out-of-office.
+        return ""
+    if email.kind == OutboundKind.TICKET_CREATED and email.ticket is not None and email.ticket.channel == Channel.EMAIL:
+        # An automatic answer to a message, not a message of our own.
+        return "auto-replied"
+    return "auto-generated"
 
 
 def _thread_ids(email: OutboundEmail) -> tuple[str, str]:
@@ -208,10 +216,6 @@ def stalled_email_ids(older_than: timedelta = timedelta(minutes=2)) -> list[int]
     return list(OutboundEmail.objects.filter(stalled).values_list("pk", flat=True)[:500])
 
 
-def _domain() -> str:
-    return str(settings.COMPTOIR_SUPPORT_EMAIL).rpartition("@")[2]
-
-
 def render_email(template: str, context: dict[str, Any], *, to: str, language: str) -> EmailMultiAlternatives:
     """Render emails/<template>-subject.txt, -body.txt and -body.html in the given language."""
     with translation.override(language):
@@ -226,10 +230,9 @@ def render_email(template: str, context: dict[str, Any], *, to: str, language: s
         to=[to],
         reply_to=[settings.COMPTOIR_SUPPORT_EMAIL],
         headers={
-            "Message-ID": make_msgid(domain=_domain()),
-            # We write these e-mails automatically: other systems must not
-            # answer them automatically (RFC 3834, and Exchange's own header).
-            "Auto-Submitted": "auto-generated",
+            "Message-ID": make_msgid(domain=support_domain()),
+            # Other systems must not answer our e-mails automatically (Exchange's
+            # header; RFC 3834's Auto-Submitted is set per kind by email_deliver).
             "X-Auto-Response-Suppress": "All",
         },
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 
-from comptoir.mail.inbound import ingest
+from comptoir.mail.inbound import dedup_key, ingest, quick_message_id
 from comptoir.mail.models import InboundEmail, InboundStatus
+from comptoir.tickets.models import Message
 from tests.conftest import CORPUS
 
 NOT_MESSAGES = ("LICENSE", "MIT-LICENSE", "README")
@@ -40,10 +42,6 @@ def test_it_ingests_the_corpus_message(db, path):
 
 def test_the_whole_corpus_goes_through_and_every_message_is_accounted_for(db, capsys):
     """One pass over every file: stored byte for byte with its hash, then a ticket message or a quarantined item."""
-    import hashlib
-
-    from comptoir.tickets.models import Message
-
     for path in FILES:
         ingest(path.read_bytes(), source="test")
 
@@ -59,7 +57,8 @@ def test_the_whole_corpus_goes_through_and_every_message_is_accounted_for(db, ca
     assert len(processed) + len(quarantined) == len(rows)
     assert Message.objects.filter(inbound_email__in=processed).count() == len(processed)
     assert all(row.quarantine_reason for row in quarantined)
-    distinct_keys = {quick_key(path.read_bytes()) for path in FILES}
+    raws = [path.read_bytes() for path in FILES]
+    distinct_keys = {dedup_key(quick_message_id(raw), hashlib.sha256(raw).hexdigest()) for raw in raws}
     assert len(rows) == len(distinct_keys)
     tickets = len({row.ticket_id for row in processed})
     with capsys.disabled():
@@ -67,13 +66,3 @@ def test_the_whole_corpus_goes_through_and_every_message_is_accounted_for(db, ca
             f"\ncorpus: {len(FILES)} files, {len(rows)} distinct messages, "
             f"{len(processed)} ticket messages on {tickets} tickets, {len(quarantined)} quarantined"
         )
-
-
-def quick_key(raw: bytes) -> str:
-    """The deduplication key ingest uses: the Message-ID, or the hash when there is none."""
-    import hashlib
-
-    from comptoir.mail.inbound import quick_message_id
-
-    message_id = quick_message_id(raw)
-    return f"mid:{message_id}"[:300] if message_id else f"sha256:{hashlib.sha256(raw).hexdigest()}"
