@@ -53,10 +53,12 @@ INSTALLED_APPS = [
     "comptoir.core",
     "comptoir.accounts",
     "comptoir.helpcenter",
+    "comptoir.editor",
     "comptoir.tickets",
     "comptoir.workspace",
     "comptoir.mail",
     "comptoir.devoutbox",
+    "comptoir.deflection",
 ]
 
 MIDDLEWARE = [

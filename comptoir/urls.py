@@ -8,6 +8,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from comptoir.core import views as core_views
+from comptoir.deflection import views as deflection_views
 from comptoir.devoutbox import views as outbox_views
 from comptoir.helpcenter import sitemaps as helpcenter_sitemaps
 from comptoir.helpcenter import views as helpcenter_views
@@ -42,17 +43,21 @@ if settings.ANYMAIL.get("WEBHOOK_SECRET"):
 
 urlpatterns += i18n_patterns(
     path("", helpcenter_views.home, name="home"),
+    path("categories/<int:pk>-<slug:slug>/", helpcenter_views.category_detail, name="category_detail"),
     path("sections/<int:pk>-<slug:slug>/", helpcenter_views.section_detail, name="section_detail"),
     path("articles/<int:pk>-<slug:slug>/", helpcenter_views.article_detail, name="article_detail"),
     path("articles/<int:pk>/vote/", helpcenter_views.article_vote, name="article_vote"),
     path("search/", helpcenter_views.search_page, name="search"),
     path("tickets/new/", ticket_views.ticket_new, name="ticket_new"),
     path("tickets/new/sent/", ticket_views.ticket_sent, name="ticket_sent"),
+    path("tickets/suggestions/", deflection_views.suggestions, name="ticket_suggestions"),
+    path("tickets/suggestions/events/", deflection_views.suggestion_event, name="ticket_suggestion_event"),
     path("tickets/link/", ticket_views.link_request, name="link_request"),
     path("tickets/<int:reference>/", ticket_views.ticket_detail, name="ticket_detail"),
     path("tickets/<int:reference>/reply/", ticket_views.ticket_reply, name="ticket_reply"),
     path("surveys/<str:token>/", ticket_views.survey, name="survey"),
     path("agent/", workspace_views.ticket_list, name="agent_tickets"),
+    path("agent/articles/", include("comptoir.editor.urls")),
     path("agent/tickets/<int:reference>/", workspace_views.ticket_page, name="agent_ticket"),
     path("agent/tickets/<int:reference>/update/", workspace_views.ticket_update, name="agent_ticket_update"),
     path("agent/tickets/<int:reference>/take/", workspace_views.ticket_take, name="agent_ticket_take"),
@@ -60,6 +65,7 @@ urlpatterns += i18n_patterns(
     path("agent/tickets/<int:reference>/ccs/", workspace_views.cc_add, name="agent_cc_add"),
     path("agent/tickets/<int:reference>/ccs/<int:cc_id>/remove/", workspace_views.cc_remove, name="agent_cc_remove"),
     path("agent/mail/quarantine/", workspace_mail_views.quarantine_list, name="agent_quarantine"),
+    path("agent/help-center/deflection/", deflection_views.report, name="agent_deflection"),
     path("agent/mail/<int:pk>/", workspace_mail_views.inbound_detail, name="agent_inbound"),
     path("agent/mail/<int:pk>/raw/", workspace_mail_views.inbound_raw, name="agent_inbound_raw"),
     path("agent/mail/<int:pk>/parts/<int:index>/", workspace_mail_views.inbound_part, name="agent_inbound_part"),

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.text import slugify
 
-from comptoir.helpcenter.models import Article, SectionTranslation
+from comptoir.helpcenter.models import Article, Category, CategoryTranslation, SectionTranslation
 from comptoir.helpcenter.services import article_translation_save, section_get_or_create
 
 CONTENT_DIR = Path(__file__).resolve().parent / "demo_content"
@@ -62,11 +62,30 @@ def _link_articles(body: str, language: str, urls: dict[tuple[str, str], str]) -
 
 @transaction.atomic
 def load_demo_content(content_dir: Path = CONTENT_DIR) -> tuple[int, int]:
-    """Create or update the demo sections and articles; returns (sections, article translations)."""
+    """Create or update the demo categories, sections and articles; returns (sections, article translations)."""
     config = tomllib.loads((content_dir / "sections.toml").read_text(encoding="utf-8"))
+    categories = {}
+    for entry in config.get("category", []):
+        category, _ = Category.objects.update_or_create(key=entry["key"], defaults={"position": entry["position"]})
+        categories[entry["key"]] = category
+        for language in ("fr", "en"):
+            CategoryTranslation.objects.update_or_create(
+                category=category,
+                language=language,
+                defaults={
+                    "title": entry[f"title_{language}"],
+                    "slug": slugify(entry[f"title_{language}"]),
+                    "description": entry.get(f"description_{language}", ""),
+                },
+            )
     sections = {}
     for entry in config["section"]:
-        section = section_get_or_create(key=entry["key"], position=entry["position"], icon=entry.get("icon", ""))
+        section = section_get_or_create(
+            key=entry["key"],
+            position=entry["position"],
+            icon=entry.get("icon", ""),
+            category=categories.get(entry.get("category", "")),
+        )
         sections[entry["key"]] = section
         for language in ("fr", "en"):
             SectionTranslation.objects.update_or_create(

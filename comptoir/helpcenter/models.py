@@ -1,4 +1,4 @@
-"""Help Center content: sections of articles, each translated into French and English."""
+"""Help Center content: categories of sections of articles, each translated into French and English."""
 
 from __future__ import annotations
 
@@ -7,8 +7,41 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Category(models.Model):
+    """The top level of the Help Center: a few categories, each grouping sections."""
+
+    key = models.SlugField(unique=True, help_text=_("Stable identifier used by the demo loader."))
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class CategoryTranslation(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    description = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("category", "language"), name="category_one_translation_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Section(models.Model):
     key = models.SlugField(unique=True, help_text=_("Stable identifier used by the demo loader."))
+    # Optional so that a Help Center may stay flat; sections without one are listed after the categories.
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="sections")
     position = models.PositiveIntegerField(default=0)
     icon = models.CharField(max_length=32, blank=True)
 

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
 
-from comptoir.helpcenter.models import Article, ArticleTranslation, ArticleVote, Section, SectionTranslation
+from comptoir.helpcenter.models import (
+    Article,
+    ArticleTranslation,
+    ArticleVote,
+    CategoryTranslation,
+    Section,
+    SectionTranslation,
+)
+
+RELATED_ARTICLES = 5
 
 
 @dataclass(frozen=True)
@@ -24,7 +33,17 @@ class SectionView:
     title: str
     description: str
     icon: str
+    category_pk: int | None
     articles: list[ArticleLink]
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    pk: int
+    slug: str
+    title: str
+    description: str
+    sections: list[SectionView]
 
 
 def _article_links(articles: list[Article], language: str) -> list[ArticleLink]:
@@ -36,7 +55,9 @@ def _article_links(articles: list[Article], language: str) -> list[ArticleLink]:
     return links
 
 
-def sections_with_articles(language: str, section_pk: int | None = None) -> list[SectionView]:
+def sections_with_articles(
+    language: str, *, section_pk: int | None = None, category_pk: int | None = None
+) -> list[SectionView]:
     """Sections in the language with their published articles in that language.
 
     Four queries: sections, section translations, articles, article translations.
@@ -58,6 +79,8 @@ def sections_with_articles(language: str, section_pk: int | None = None) -> list
     )
     if section_pk is not None:
         sections = sections.filter(pk=section_pk)
+    if category_pk is not None:
+        sections = sections.filter(category_id=category_pk)
     views = []
     for section in sections:
         translation = next(iter(section.translations.all()), None)
@@ -70,10 +93,72 @@ def sections_with_articles(language: str, section_pk: int | None = None) -> list
                 title=translation.title,
                 description=translation.description,
                 icon=section.icon,
+                category_pk=section.category_id,
                 articles=_article_links(list(section.articles.all()), language),
             )
         )
     return views
+
+
+def categories_with_sections(language: str) -> tuple[list[CategoryView], list[SectionView]]:
+    """The home page: categories in the language with their sections, then the sections in no category.
+
+    Five queries: the four of sections_with_articles, then the category translations.
+    A category without a translation in the language is left out, and so are its sections,
+    as a section without a translation is.
+    """
+    sections = sections_with_articles(language)
+    by_category: dict[int | None, list[SectionView]] = {}
+    for section in sections:
+        by_category.setdefault(section.category_pk, []).append(section)
+    translations = (
+        CategoryTranslation.objects.filter(language=language)
+        .select_related("category")
+        .order_by("category__position", "category_id")
+    )
+    categories = [
+        CategoryView(t.category_id, t.slug, t.title, t.description, by_category.get(t.category_id, []))
+        for t in translations
+    ]
+    return [c for c in categories if c.sections], by_category.get(None, [])
+
+
+def category_translation(pk: int, language: str) -> CategoryTranslation | None:
+    return CategoryTranslation.objects.filter(category_id=pk, language=language).first()
+
+
+def section_category(section: SectionView, language: str) -> CategoryTranslation | None:
+    """The breadcrumb's category for a section page (no query for a section in no category)."""
+    if section.category_pk is None:
+        return None
+    return category_translation(section.category_pk, language)
+
+
+def article_breadcrumb(
+    article: ArticleTranslation,
+) -> tuple[SectionTranslation | None, CategoryTranslation | None]:
+    """The article's section and category in its language: two queries, one when the section has no category."""
+    section = (
+        SectionTranslation.objects.select_related("section")
+        .filter(section_id=article.article.section_id, language=article.language)
+        .first()
+    )
+    category_pk = article.article.section.category_id
+    category = category_translation(category_pk, article.language) if category_pk is not None else None
+    return section, category
+
+
+def related_articles(article: ArticleTranslation) -> list[ArticleLink]:
+    """Up to five other published articles of the same section, in the article's language (one query)."""
+    rows = (
+        ArticleTranslation.objects.filter(
+            language=article.language, article__section_id=article.article.section_id, article__is_published=True
+        )
+        .exclude(article_id=article.article_id)
+        .order_by("article__position", "article_id")
+        .only("article_id", "slug", "title", "summary")[:RELATED_ARTICLES]
+    )
+    return [ArticleLink(row.article_id, row.slug, row.title, row.summary) for row in rows]
 
 
 def article_translation(pk: int, language: str) -> ArticleTranslation | None:

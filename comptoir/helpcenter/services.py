@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from comptoir.helpcenter.models import Article, ArticleTranslation, ArticleVote, Section
+from comptoir.helpcenter.models import Article, ArticleTranslation, ArticleVote, Category, Section
 from comptoir.helpcenter.rendering import render_markdown
 from comptoir.helpcenter.search_index import index_translation, plain_text
 
@@ -33,8 +33,10 @@ def article_translation_save(
     return translation
 
 
-def section_get_or_create(*, key: str, position: int, icon: str) -> Section:
-    section, _ = Section.objects.update_or_create(key=key, defaults={"position": position, "icon": icon})
+def section_get_or_create(*, key: str, position: int, icon: str, category: Category | None = None) -> Section:
+    section, _ = Section.objects.update_or_create(
+        key=key, defaults={"position": position, "icon": icon, "category": category}
+    )
     return section
 
 

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_safe
 
-from comptoir.helpcenter.models import ArticleTranslation, SectionTranslation
+from comptoir.helpcenter.models import ArticleTranslation, CategoryTranslation, SectionTranslation
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -32,7 +32,7 @@ PRIVATE_PATHS = ("/agent/", "/admin/", "/t/", "/dev/", "/tickets/", "/surveys/")
 
 @dataclass(frozen=True)
 class Page:
-    """One <url> of the sitemap: one language of the home page, a section or an article."""
+    """One <url> of the sitemap: one language of the home page, a category, a section or an article."""
 
     location: str
     lastmod: datetime | None
@@ -58,11 +58,12 @@ def _language_versions(urls: dict[str, str], lastmods: dict[str, datetime]) -> l
 
 
 def sitemap_pages() -> list[Page]:
-    """Home, sections and published articles in each language they exist in.
+    """Home, categories, sections and published articles in each language they exist in.
 
-    Two queries whatever the number of articles: published article
-    translations, then section translations. A section or the home page has no
-    date of its own, so it takes that of the newest article it lists.
+    Three queries whatever the number of articles: published article
+    translations, section translations, category translations. A category, a
+    section or the home page has no date of its own, so it takes that of the
+    newest article it lists.
     """
     languages = _languages()
 
@@ -81,15 +82,36 @@ def sitemap_pages() -> list[Page]:
         newest[language] = max(updated_at, newest.get(language, updated_at))
 
     sections: dict[int, dict[str, str]] = {}
+    newest_in_category: dict[int, dict[str, datetime]] = {}
     section_rows = (
         SectionTranslation.objects.filter(language__in=languages)
         .order_by("section__position", "section_id")
-        .values_list("section_id", "language", "slug")
+        .values_list("section_id", "section__category_id", "language", "slug")
     )
-    for section_id, language, slug in section_rows:
+    for section_id, category_id, language, slug in section_rows:
         sections.setdefault(section_id, {})[language] = slug
+        section_newest = newest_in_section.get(section_id, {}).get(language)
+        if category_id is not None and section_newest is not None:
+            in_category = newest_in_category.setdefault(category_id, {})
+            in_category[language] = max(section_newest, in_category.get(language, section_newest))
+
+    categories: dict[int, dict[str, str]] = {}
+    category_rows = (
+        CategoryTranslation.objects.filter(language__in=languages)
+        .order_by("category__position", "category_id")
+        .values_list("category_id", "language", "slug")
+    )
+    for category_id, language, slug in category_rows:
+        categories.setdefault(category_id, {})[language] = slug
 
     pages = _language_versions({language: _absolute_url("home", language) for language in languages}, newest)
+    for category_id, slugs in categories.items():
+        urls = {
+            language: _absolute_url("category_detail", language, pk=category_id, slug=slugs[language])
+            for language in languages
+            if language in slugs
+        }
+        pages += _language_versions(urls, newest_in_category.get(category_id, {}))
     for section_id, slugs in sections.items():
         urls = {
             language: _absolute_url("section_detail", language, pk=section_id, slug=slugs[language])

@@ -9,8 +9,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from comptoir.deflection.services import search_record
 from comptoir.helpcenter import search, selectors, services
-from comptoir.helpcenter.models import ArticleVote, SectionTranslation
+from comptoir.helpcenter.models import ArticleVote
 from comptoir.helpcenter.rendering import split_at_headings
 from comptoir.tickets import access
 
@@ -21,19 +22,33 @@ def _language() -> str:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    sections = selectors.sections_with_articles(_language())
-    return render(request, "helpcenter/home.html", {"sections": sections})
+    categories, other_sections = selectors.categories_with_sections(_language())
+    return render(request, "helpcenter/home.html", {"categories": categories, "other_sections": other_sections})
+
+
+@require_GET
+def category_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    language = _language()
+    category = selectors.category_translation(pk, language)
+    if category is None:
+        raise Http404
+    if slug != category.slug:
+        return redirect("category_detail", pk=pk, slug=category.slug, permanent=True)
+    sections = selectors.sections_with_articles(language, category_pk=pk)
+    return render(request, "helpcenter/category.html", {"category": category, "sections": sections})
 
 
 @require_GET
 def section_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
-    sections = selectors.sections_with_articles(_language(), section_pk=pk)
+    language = _language()
+    sections = selectors.sections_with_articles(language, section_pk=pk)
     if not sections:
         raise Http404
     section = sections[0]
     if slug != section.slug:
         return redirect("section_detail", pk=pk, slug=section.slug, permanent=True)
-    return render(request, "helpcenter/section.html", {"section": section})
+    category = selectors.section_category(section, language)
+    return render(request, "helpcenter/section.html", {"section": section, "category": category})
 
 
 @require_GET
@@ -47,11 +62,13 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         return render(request, "helpcenter/article_missing.html", {"others": others}, status=404)
     if slug != article.slug:
         return redirect("article_detail", pk=pk, slug=article.slug, permanent=True)
-    section = SectionTranslation.objects.filter(section_id=article.article.section_id, language=language).first()
+    section, category = selectors.article_breadcrumb(article)
     voter = _voter(request, create=False)
     context = {
         "article": article,
         "section": section,
+        "category": category,
+        "related": selectors.related_articles(article),
         "parts": [(part, part.startswith("<h2")) for part in split_at_headings(article.body_html)],
         "back_to_top": _("Back to the top of the article"),
         # Only someone who may have voted costs a query.
@@ -65,6 +82,9 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 def search_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[: search.MAX_QUERY_LENGTH]
     hits = search.search_articles(query, _language())
+    if query and not hits:
+        # What readers looked for in vain: the deflection report's "articles to write next".
+        search_record(query=query, language=_language())
     return render(request, "helpcenter/search.html", {"query": query, "hits": hits})
 
 

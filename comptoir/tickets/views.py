@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from comptoir.core.ratelimit import client_ip, hit
 from comptoir.core.views import too_many_requests
+from comptoir.deflection.services import ticket_after_open_record
 from comptoir.mail.models import OutboundKind
 from comptoir.mail.outbound import email_queue
 from comptoir.tickets import access
@@ -66,6 +67,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 channel=Channel.WEB,
                 files=data["attachments"],
             )
+            # Sent after opening a suggested article: that article did not answer.
+            ticket_after_open_record(visit=request.POST.get("suggestion_visit", ""), language=ticket.language)
             request.session[LAST_CREATED_KEY] = {"reference": ticket.reference, "email": ticket.requester.email}
             return redirect("ticket_sent")
     else:

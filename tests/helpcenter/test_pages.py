@@ -14,9 +14,10 @@ from comptoir.helpcenter.models import Article, ArticleTranslation, Section, Sec
 from comptoir.helpcenter.rendering import render_markdown
 from comptoir.helpcenter.services import article_translation_save
 
+# In the order the home page shows them: by category, then by position.
 SECTION_TITLES = {
-    "fr": ["Tickets de support", "Suivre vos tickets", "Aidez-nous à vous aider", "Votre compte et vos e-mails"],
-    "en": ["Support tickets", "Following your tickets", "Help us help you", "Your account and e-mails"],
+    "fr": ["Tickets de support", "Aidez-nous à vous aider", "Suivre vos tickets", "Votre compte et vos e-mails"],
+    "en": ["Support tickets", "Help us help you", "Following your tickets", "Your account and e-mails"],
 }
 
 
@@ -276,19 +277,20 @@ def add_articles(language: str, number: int) -> None:
 
 def test_it_pins_the_home_page_queries(client, demo, django_assert_num_queries):
     # 1 sections, 2 their translations in the language, 3 their published
-    # articles, 4 the articles' translations in the language.
-    with django_assert_num_queries(4):
+    # articles, 4 the articles' translations in the language, 5 the categories'
+    # translations in the language with their categories.
+    with django_assert_num_queries(5):
         response = client.get("/en/")
     assert response.status_code == 200
 
 
 def test_it_runs_the_same_home_page_queries_with_more_articles(client, demo, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         before = client.get("/en/").content.decode()
     add_articles("en", 5)
 
-    # The same four queries: sections, section translations, articles, article translations.
-    with django_assert_num_queries(4):
+    # The same five queries: sections, section translations, articles, article translations, categories.
+    with django_assert_num_queries(5):
         after = client.get("/en/").content.decode()
     assert after.count("Extra article") == 5
     assert "Extra article" not in before
@@ -297,19 +299,20 @@ def test_it_runs_the_same_home_page_queries_with_more_articles(client, demo, dja
 def test_it_pins_the_section_page_queries(client, demo, django_assert_num_queries):
     section = SectionTranslation.objects.get(section__key="support-tickets", language="en")
     # 1 the section, 2 its translation in the language, 3 its published
-    # articles, 4 the articles' translations in the language.
-    with django_assert_num_queries(4):
+    # articles, 4 the articles' translations in the language, 5 its category's
+    # translation for the breadcrumb.
+    with django_assert_num_queries(5):
         response = client.get(section_url(section))
     assert response.status_code == 200
     add_articles("en", 5)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert client.get(section_url(section)).content.decode().count("Extra article") == 5
 
 
 def test_it_pins_the_article_page_queries(client, demo, django_assert_num_queries):
     article = open_ticket_article()
-    # 1 the translation with its article and section, 2 the section's
-    # translation for the breadcrumb.
-    with django_assert_num_queries(2):
+    # 1 the translation with its article and section, 2 the section's and
+    # 3 the category's translations for the breadcrumb, 4 the related articles.
+    with django_assert_num_queries(4):
         response = client.get(article_url(article))
     assert response.status_code == 200

@@ -1,0 +1,175 @@
+"""The article editor in the workspace: list, new article, edit, preview, publish, unpublish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from comptoir.accounts.models import User
+from comptoir.editor import selectors, services
+from comptoir.editor.access import can_edit_articles
+from comptoir.editor.forms import ArticleForm, NewArticleForm
+from comptoir.helpcenter.models import Article
+from comptoir.helpcenter.rendering import render_markdown
+
+View = Callable[..., HttpResponse]
+
+
+def editor_required(view: View) -> View:
+    """Editors only: a visitor is sent to log in, anyone else is refused."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_edit_articles(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _editor(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _page_language() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _article(pk: int, language: str) -> Article:
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    return get_object_or_404(Article.objects.select_related("section"), pk=pk)
+
+
+def _public_url(article: Article, language: str, slug: str) -> str:
+    with translation.override(language):
+        return reverse("article_detail", kwargs={"pk": article.pk, "slug": slug})
+
+
+def _render_edit(
+    request: HttpRequest,
+    article: Article,
+    language: str,
+    form: ArticleForm,
+    *,
+    state: selectors.EditState | None = None,
+    preview: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    state = state or selectors.edit_state(article, language)
+    published = state.published
+    context = {
+        "article": article,
+        "language": language,
+        # In the page's language ("French" on an English page), unlike the switcher's own names.
+        "language_name": translation.get_language_info(language)["name_translated"],
+        "languages": [(code, name) for code, name in settings.LANGUAGES],
+        "form": form,
+        "preview": preview,
+        "state": state,
+        "public_url": _public_url(article, language, published.slug) if published and article.is_published else "",
+        "history": selectors.revision_history(article, language),
+    }
+    return render(request, "editor/edit.html", context, status=status)
+
+
+@require_GET
+@editor_required
+def article_list(request: HttpRequest) -> HttpResponse:
+    language = _page_language()
+    rows = selectors.article_rows(language)
+    return render(request, "editor/list.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def article_new(request: HttpRequest) -> HttpResponse:
+    form = NewArticleForm(request.POST or None, page_language=_page_language())
+    if request.method == "POST":
+        if form.is_valid():
+            language = form.cleaned_data["language"]
+            article = services.article_create(
+                section=form.cleaned_data["section"],
+                language=language,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+                body_markdown=form.cleaned_data["body_markdown"],
+                author=_editor(request),
+            )
+            messages.success(request, gettext("Draft saved. Readers will see the article once it is published."))
+            return redirect("editor_article", pk=article.pk, language=language)
+        return render(request, "editor/new.html", {"form": form}, status=400)
+    return render(request, "editor/new.html", {"form": form})
+
+
+@require_GET
+@editor_required
+def article_edit(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+    article = _article(pk, language)
+    state = selectors.edit_state(article, language)
+    initial = {} if state.content is None else vars(state.content)
+    return _render_edit(request, article, language, ArticleForm(initial=initial, language=language), state=state)
+
+
+def _bound_form(request: HttpRequest, pk: int, language: str) -> tuple[Article, ArticleForm]:
+    article = _article(pk, language)
+    return article, ArticleForm(request.POST, language=language)
+
+
+@require_POST
+@editor_required
+def article_preview(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+    """Show the typed text as readers would see it; nothing is saved."""
+    article, form = _bound_form(request, pk, language)
+    if not form.is_valid():
+        return _render_edit(request, article, language, form, status=400)
+    # render_markdown sanitises its output: what an author types cannot run in this page.
+    preview = render_markdown(form.cleaned_data["body_markdown"]).html
+    return _render_edit(request, article, language, form, preview=preview)
+
+
+@require_POST
+@editor_required
+def article_draft(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+    article, form = _bound_form(request, pk, language)
+    if not form.is_valid():
+        return _render_edit(request, article, language, form, status=400)
+    services.article_draft_save(article=article, language=language, author=_editor(request), **form.cleaned_data)
+    messages.success(request, gettext("Draft saved. The published article has not changed."))
+    return redirect("editor_article", pk=article.pk, language=language)
+
+
+@require_POST
+@editor_required
+def article_publish(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+    article, form = _bound_form(request, pk, language)
+    if not form.is_valid():
+        return _render_edit(request, article, language, form, status=400)
+    services.article_publish(article=article, language=language, author=_editor(request), **form.cleaned_data)
+    messages.success(request, gettext("Published: readers see this version in the Help Center."))
+    return redirect("editor_article", pk=article.pk, language=language)
+
+
+@require_POST
+@editor_required
+def article_unpublish(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+    article = _article(pk, language)
+    services.article_unpublish(article=article, author=_editor(request))
+    messages.success(request, gettext("Unpublished: the article is hidden from the Help Center in every language."))
+    return redirect("editor_article", pk=article.pk, language=language)
