@@ -56,9 +56,13 @@ INSTALLED_APPS = [
     "comptoir.editor",
     "comptoir.tickets",
     "comptoir.workspace",
+    "comptoir.portal",
     "comptoir.mail",
     "comptoir.devoutbox",
     "comptoir.deflection",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "comptoir.accounts.middleware.AgentTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "comptoir.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -119,9 +125,62 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "after_login"  # agents go on to their workspace, others to the Help Center
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "after_login"  # agents go on to their workspace, others to "My tickets"
 LOGOUT_REDIRECT_URL = "/"
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+
+# --- Cache ----------------------------------------------------------------------
+# Sign-in rate limits live in the cache: give several web processes one shared
+# Redis cache; the embedded default is one process, so memory is enough.
+_cache_url = env_str("CACHE_URL", "")
+if _cache_url and not _cache_url.startswith("redis://"):
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// URL.")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- Accounts (django-allauth) ------------------------------------------------
+# Everyone logs in with an e-mail address; a requester's tickets show only once
+# that address is verified, so verification is mandatory.
+COMPTOIR_SIGNUP_OPEN = env_bool("COMPTOIR_SIGNUP_OPEN", True)
+ACCOUNT_ADAPTER = "comptoir.accounts.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+# One address per account: it is the address the account's tickets were opened with.
+ACCOUNT_CHANGE_EMAIL = False
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if COMPTOIR_BASE_URL.startswith("https://") else "http"
+# Brute force is slowed per address and per IP; allauth keeps the counters in the cache.
+ACCOUNT_RATE_LIMITS = {
+    "login": env_str("COMPTOIR_RATE_LIMIT_LOGIN", "30/m/ip"),
+    "login_failed": env_str("COMPTOIR_RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key"),
+    "signup": env_str("COMPTOIR_RATE_LIMIT_SIGNUP", "20/m/ip"),
+    "confirm_email": "1/3m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# When on, an agent must set up an authenticator app before reaching the workspace or the admin.
+COMPTOIR_REQUIRE_AGENT_2FA = env_bool("COMPTOIR_REQUIRE_AGENT_2FA", False)
+MFA_TOTP_ISSUER = env_str("COMPTOIR_SITE_NAME", "Comptoir")
 
 # --- Languages ----------------------------------------------------------------
 LANGUAGE_CODE = env_str("COMPTOIR_DEFAULT_LANGUAGE", "fr")

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -12,19 +11,15 @@ from comptoir.deflection import views as deflection_views
 from comptoir.devoutbox import views as outbox_views
 from comptoir.helpcenter import sitemaps as helpcenter_sitemaps
 from comptoir.helpcenter import views as helpcenter_views
+from comptoir.portal import views as portal_views
 from comptoir.tickets import views as ticket_views
 from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import views as workspace_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/welcome/", workspace_views.after_login, name="after_login"),
+    path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("t/<str:token>/", ticket_views.ticket_link_redeem, name="ticket_link_redeem"),
     path("altcha/challenge/", core_views.altcha_challenge, name="altcha_challenge"),
@@ -55,7 +50,12 @@ urlpatterns += i18n_patterns(
     path("tickets/link/", ticket_views.link_request, name="link_request"),
     path("tickets/<int:reference>/", ticket_views.ticket_detail, name="ticket_detail"),
     path("tickets/<int:reference>/reply/", ticket_views.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:reference>/solved/", ticket_views.ticket_solve, name="ticket_solve"),
+    path("tickets/<int:reference>/survey/", ticket_views.ticket_survey, name="ticket_survey"),
+    path("tickets/<int:reference>/account/", ticket_views.ticket_account, name="ticket_account"),
     path("surveys/<str:token>/", ticket_views.survey, name="survey"),
+    path("my/tickets/", portal_views.my_tickets, name="my_tickets"),
+    path("statuses/", portal_views.statuses_help, name="statuses_help"),
     path("agent/", workspace_views.ticket_list, name="agent_tickets"),
     path("agent/articles/", include("comptoir.editor.urls")),
     path("agent/tickets/<int:reference>/", workspace_views.ticket_page, name="agent_ticket"),
@@ -63,6 +63,11 @@ urlpatterns += i18n_patterns(
     path("agent/tickets/<int:reference>/take/", workspace_views.ticket_take, name="agent_ticket_take"),
     path("agent/tickets/<int:reference>/presence/", workspace_views.presence, name="agent_presence"),
     path("agent/tickets/<int:reference>/ccs/", workspace_views.cc_add, name="agent_cc_add"),
+    path(
+        "agent/tickets/<int:reference>/organisation/",
+        workspace_views.requester_organisation,
+        name="agent_requester_organisation",
+    ),
     path("agent/tickets/<int:reference>/ccs/<int:cc_id>/remove/", workspace_views.cc_remove, name="agent_cc_remove"),
     path("agent/mail/quarantine/", workspace_mail_views.quarantine_list, name="agent_quarantine"),
     path("agent/help-center/deflection/", deflection_views.report, name="agent_deflection"),

@@ -13,6 +13,7 @@ from pathlib import Path
 import altcha
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from comptoir.accounts.models import Role, User
@@ -24,6 +25,12 @@ from comptoir.tickets.services import ticket_create
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "mail-corpus"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Sign-in rate limits count in the cache: one test's attempts must not slow the next.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -6,3 +6,6 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "comptoir.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from comptoir.accounts import receivers  # noqa: F401  (connects the signal handlers)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from comptoir.accounts.models import Role, User
+from comptoir.accounts.services import email_address_record
 
 # Well-known passwords: created only when DEBUG is on, never in production.
 DEMO_ACCOUNTS = (
@@ -22,3 +23,4 @@ def ensure_demo_accounts() -> None:
         user.is_superuser = role == Role.ADMIN
         user.set_password(password)
         user.save()
+        email_address_record(user=user, verified=True)

@@ -27,8 +27,12 @@ class UserManager(DjangoUserManager["User"]):
         return user
 
     def _create_user(self, username: str | None, email: str | None, password: str | None, **extra: Any) -> User:
+        from comptoir.accounts.services import email_address_record  # services import this module
+
         user = self._create_user_object(username, email, password, **extra)
         user.save(using=self._db)
+        # Whoever creates a colleague's account vouches for its address; a requester's must be proven.
+        email_address_record(user=user, verified=user.role in (Role.AGENT, Role.ADMIN))
         return user
 
     def create_user(  # type: ignore[override]
@@ -50,11 +54,41 @@ def normalize_email(address: str) -> str:
     return address.strip().lower()
 
 
+class Organisation(models.Model):
+    """A customer company. Its members see each other's tickets only when the agents turn sharing on."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    shares_tickets = models.BooleanField(
+        _("members see each other's tickets"),
+        default=False,
+        help_text=_("Members can read and answer every ticket opened by another member."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.REQUESTER)
     language = models.CharField(_("preferred language"), max_length=8, blank=True)
+    # Off: no e-mail for replies and notices; the confirmation and solved e-mails still go.
+    notify_by_email = models.BooleanField(_("notification e-mails"), default=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("organisation"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from comptoir.accounts.models import User
 from comptoir.mail.addressing import reply_address, support_domain, ticket_message_id
 from comptoir.mail.dkim import DkimEmail
 from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundKind, OutboundStatus
@@ -44,6 +45,11 @@ AUTOMATIC_KINDS = frozenset(
 # Of those, the ones that go outside: a robot at that address could answer them.
 # Notices to agents are capped per ticket only, so a busy agent hears of every ticket.
 CAPPED_PER_RECIPIENT = frozenset({OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK, OutboundKind.CCS_ADDED})
+# What a person may turn off on their profile. The confirmation, the solved e-mail
+# and links they ask for always go.
+NOTIFICATION_KINDS = frozenset(
+    {OutboundKind.AGENT_REPLY, OutboundKind.AGENT_REPLY_CC, OutboundKind.REQUESTER_REPLIED, OutboundKind.CCS_ADDED}
+)
 
 
 def email_queue(*, kind: str, to: str, language: str, ticket: Any = None, message: Any = None) -> OutboundEmail:
@@ -52,11 +58,12 @@ def email_queue(*, kind: str, to: str, language: str, ticket: Any = None, messag
     An e-mail to an address that bounced for good, or over a loop cap, is kept
     as "not sent" with the reason, so the ticket shows why nothing arrived.
     """
-    reason = _why_not_send(kind, to, ticket)
+    person = User.objects.filter(email=to.lower()).only("language", "notify_by_email", "password").first()
+    reason = _why_not_send(kind, to, ticket) or _turned_off(kind, person)
     email = OutboundEmail.objects.create(
         kind=kind,
         to_address=to,
-        language=language,
+        language=_preferred_language(person) or language,
         ticket=ticket,
         ticket_message=message,
         status=OutboundStatus.SUPPRESSED if reason else OutboundStatus.QUEUED,
@@ -65,6 +72,19 @@ def email_queue(*, kind: str, to: str, language: str, ticket: Any = None, messag
     if not reason:
         transaction.on_commit(lambda: _enqueue(email.pk))
     return email
+
+
+def _preferred_language(person: User | None) -> str:
+    """An account holder's chosen language wins; a guest's e-mails follow the ticket's language."""
+    if person is None or not person.has_usable_password():
+        return ""
+    return person.language
+
+
+def _turned_off(kind: str, person: User | None) -> str:
+    if person is not None and not person.notify_by_email and kind in NOTIFICATION_KINDS:
+        return f"{person.email} turned notification e-mails off"
+    return ""
 
 
 def _why_not_send(kind: str, to: str, ticket: Any) -> str:

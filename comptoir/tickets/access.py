@@ -1,14 +1,17 @@
 """Who may see a ticket: the one place that decides, tested as a matrix.
 
 A browser earns access to a ticket by following a secret link (the grant is
-kept in its session, for that ticket only) or by being an agent. A ticket
-number alone opens nothing.
+kept in its session, for that ticket only), by being signed in as the
+requester with a verified address, or by being an agent. A ticket number alone
+opens nothing.
 """
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.http import HttpRequest
 
+from comptoir.accounts.models import Organisation
 from comptoir.tickets.models import Ticket
 
 SESSION_KEY = "comptoir_ticket_grants"
@@ -33,12 +36,42 @@ def is_agent(request: HttpRequest) -> bool:
     return bool(user.is_authenticated and getattr(user, "is_agent", False))
 
 
+def has_verified_address(request: HttpRequest) -> bool:
+    """The signed-in person proved their address; an unverified one sees no ticket. One query per request."""
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    cached: bool | None = getattr(request, "_comptoir_verified", None)
+    if cached is None:
+        cached = EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=True).exists()
+        request._comptoir_verified = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def owns_ticket(request: HttpRequest, ticket: Ticket) -> bool:
+    """Signed in as the ticket's requester, with that address verified."""
+    return ticket.requester_id == request.user.pk and has_verified_address(request)
+
+
+def shares_ticket(request: HttpRequest, ticket: Ticket) -> bool:
+    """A verified member of the requester's organisation, when that organisation shares its tickets.
+
+    Costs nothing for people in no organisation, the usual case.
+    """
+    organisation_id = getattr(request.user, "organisation_id", None)
+    if organisation_id is None or ticket.requester.organisation_id != organisation_id:
+        return False
+    return Organisation.objects.filter(pk=organisation_id, shares_tickets=True).exists() and has_verified_address(
+        request
+    )
+
+
 def can_view_ticket(request: HttpRequest, ticket: Ticket) -> bool:
     if is_agent(request):
         return True
-    return ticket.pk in granted_ticket_ids(request)
+    return can_reply_as_requester(request, ticket)
 
 
 def can_reply_as_requester(request: HttpRequest, ticket: Ticket) -> bool:
-    """Only the requester's side replies from the Help Center page."""
-    return ticket.pk in granted_ticket_ids(request)
+    """Only the requester's side replies from the Help Center page: the requester, or a colleague when shared."""
+    return ticket.pk in granted_ticket_ids(request) or owns_ticket(request, ticket) or shares_ticket(request, ticket)

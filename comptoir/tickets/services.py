@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User, normalize_email
+from comptoir.accounts.services import email_address_record
 from comptoir.mail.addressing import is_own_address
 from comptoir.mail.models import InboundEmail, OutboundKind
 from comptoir.mail.outbound import email_queue
@@ -53,6 +54,7 @@ def requester_get_or_create(*, email: str, name: str = "", language: str = "") -
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
+        email_address_record(user=user, verified=False)
     elif name and not user.name:
         user.name = name
         user.save(update_fields=["name"])

@@ -73,3 +73,14 @@ REQUESTER_HELP: dict[str, StatusHelp] = {
         _("If you reply, we will open a new ticket linked to this one."),
     ),
 }
+
+# The order in which the "My statuses" help page explains them: a ticket's life.
+REQUESTER_HELP_ORDER = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED)
+
+# What "My tickets" lists by default: everything not yet solved or closed.
+DONE_STATUSES = (Status.SOLVED, Status.CLOSED)
+
+
+def status_anchor(status: str) -> str:
+    """The id of a status's explanation on the "My statuses" page (status-on-hold, status-pending...)."""
+    return "status-" + status.replace("_", "-")

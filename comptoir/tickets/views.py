@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
+from django.contrib import messages as flash
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from comptoir.accounts.adapter import AccountAdapter
+from comptoir.accounts.services import is_guest
 from comptoir.core.ratelimit import client_ip, hit
 from comptoir.core.views import too_many_requests
 from comptoir.deflection.services import ticket_after_open_record
 from comptoir.mail.models import OutboundKind
 from comptoir.mail.outbound import email_queue
+from comptoir.portal.services import ticket_solve_by_requester
 from comptoir.tickets import access
 from comptoir.tickets.files import ACCEPTED_EXTENSIONS, human_size, max_bytes, max_files
 from comptoir.tickets.forms import LinkRequestForm, ReplyForm, SurveyForm, TicketForm
 from comptoir.tickets.links import link_redeem
-from comptoir.tickets.models import Attachment, Channel, Message, Ticket
+from comptoir.tickets.models import Attachment, Channel, Message, Status, Survey, Ticket
 from comptoir.tickets.satisfaction import SurveyClosed, survey_answer, survey_for_token, survey_is_open
 from comptoir.tickets.services import ticket_create, ticket_reply_by_requester
-from comptoir.tickets.statuses import REQUESTER_HELP
+from comptoir.tickets.statuses import ACTIVE_STATUSES, REQUESTER_HELP, status_anchor
 
 LAST_CREATED_KEY = "comptoir_last_created"
+ACCOUNT_CLAIMS_KEY = "comptoir_account_claims"
+ACCOUNT_CLAIM_INTERVAL_SECONDS = 10 * 60
 
 
 def _attachment_rules() -> dict[str, object]:
@@ -119,7 +128,25 @@ def _ticket_for(request: HttpRequest, reference: int) -> Ticket:
     return ticket
 
 
-def _render_ticket(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm, status: int = 200) -> HttpResponse:
+def _waiting_survey(ticket: Ticket) -> Survey | None:
+    """The survey of this resolution while it waits for an answer (only a solved ticket has one)."""
+    if ticket.status != Status.SOLVED:
+        return None
+    return (
+        Survey.objects.filter(ticket=ticket, withdrawn_at__isnull=True, answered_at__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _render_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    reply_form: ReplyForm,
+    status: int = 200,
+    survey_form: SurveyForm | None = None,
+) -> HttpResponse:
+    can_reply = access.can_reply_as_requester(request, ticket)
     messages = (
         Message.objects.filter(ticket=ticket, is_public=True)
         .select_related("author")
@@ -128,9 +155,16 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, reply_form: ReplyForm, 
     context = {
         "ticket": ticket,
         "status_help": REQUESTER_HELP[ticket.status],
+        "status_anchor": status_anchor(ticket.status),
         "conversation": messages,
         "reply_form": reply_form,
-        "can_reply": access.can_reply_as_requester(request, ticket),
+        "can_reply": can_reply,
+        "can_solve": can_reply and ticket.status in ACTIVE_STATUSES,
+        # The requester's side rates the answer here too, through the same write path as the e-mailed link.
+        "survey": _waiting_survey(ticket) if can_reply else None,
+        "survey_form": survey_form or SurveyForm(),
+        # A guest who came by the secret link may turn it into an account that follows all their tickets.
+        "offer_account": can_reply and not request.user.is_authenticated,
         "rules": _attachment_rules(),
     }
     return render(request, "tickets/detail.html", context, status=status)
@@ -157,6 +191,75 @@ def ticket_reply(request: HttpRequest, reference: int) -> HttpResponse:
         # The ticket was closed: the reply opened a follow-up, which this browser may now follow too.
         access.grant_ticket(request, message.ticket)
     return redirect(reverse("ticket_detail", args=[message.ticket.reference]) + f"#message-{message.pk}")
+
+
+@require_POST
+def ticket_solve(request: HttpRequest, reference: int) -> HttpResponse:
+    """The requester says their request is solved; a satisfaction survey then waits on the page."""
+    ticket = _ticket_for(request, reference)
+    if not access.can_reply_as_requester(request, ticket):
+        raise Http404
+    if ticket_solve_by_requester(ticket=ticket):
+        flash.success(request, _("Thank you! Your request is marked as solved."))
+    return redirect("ticket_detail", ticket.reference)
+
+
+@require_POST
+def ticket_survey(request: HttpRequest, reference: int) -> HttpResponse:
+    """The survey card of the ticket page: the same survey and write path as the e-mailed link."""
+    ticket = _ticket_for(request, reference)
+    if not access.can_reply_as_requester(request, ticket):
+        raise Http404
+    waiting = _waiting_survey(ticket)
+    if waiting is None:
+        return redirect("ticket_detail", ticket.reference)
+    form = SurveyForm(request.POST)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, ReplyForm(), status=400, survey_form=form)
+    try:
+        survey_answer(waiting, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+    except SurveyClosed:
+        return redirect("ticket_detail", ticket.reference)
+    flash.success(request, _("Thank you! Your answer is recorded."))
+    return redirect("ticket_detail", ticket.reference)
+
+
+def masked_address(email: str) -> str:
+    """a•••@example.org: enough for the person to recognise, too little for anyone else."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+@require_POST
+def ticket_account(request: HttpRequest, reference: int) -> HttpResponse:
+    """Turn the secret link into an account: mail the requester a link to choose a password.
+
+    The answer is the same whether the requester already has a password (then
+    nothing new is sent), so it tells nothing about the account. One e-mail per
+    ticket per ten minutes for each browser.
+    """
+    ticket = _ticket_for(request, reference)
+    if not access.can_reply_as_requester(request, ticket):
+        raise Http404
+    claims = request.session.get(ACCOUNT_CLAIMS_KEY, {})
+    if not isinstance(claims, dict):
+        claims = {}
+    now = time.time()
+    last = claims.get(str(ticket.pk))
+    recent = isinstance(last, int | float) and now - last < ACCOUNT_CLAIM_INTERVAL_SECONDS
+    if not recent:
+        if is_guest(ticket.requester):
+            AccountAdapter().send_account_claim_mail(ticket.requester)
+        claims = {key: value for key, value in claims.items() if now - value < ACCOUNT_CLAIM_INTERVAL_SECONDS}
+        claims[str(ticket.pk)] = now
+        request.session[ACCOUNT_CLAIMS_KEY] = claims
+    context = {
+        "ticket": ticket,
+        "masked_email": masked_address(ticket.requester.email),
+        "already_sent": recent,
+        "interval_minutes": ACCOUNT_CLAIM_INTERVAL_SECONDS // 60,
+    }
+    return _no_store(render(request, "portal/account_sent.html", context))
 
 
 @require_GET

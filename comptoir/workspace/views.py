@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
-from comptoir.accounts.models import User
+from comptoir.accounts.models import Organisation, User
+from comptoir.accounts.services import requester_set_organisation
 from comptoir.tickets import access, services
 from comptoir.tickets.models import EventKind, Macro, Status, SupportGroup, Survey, Ticket, TicketCC, TicketPresence
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
@@ -60,7 +61,7 @@ def _agent(request: HttpRequest) -> User:
 
 @require_GET
 def after_login(request: HttpRequest) -> HttpResponse:
-    return redirect("agent_tickets" if access.is_agent(request) else "home")
+    return redirect("agent_tickets" if access.is_agent(request) else "my_tickets")
 
 
 @require_GET
@@ -93,7 +94,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 def _ticket(reference: int) -> Ticket:
     ticket = (
-        Ticket.objects.select_related("requester", "assignee", "group", "follow_up_of")
+        Ticket.objects.select_related("requester__organisation", "assignee", "group", "follow_up_of")
         .filter(pk=Ticket.pk_from_reference(reference))
         .first()
     )
@@ -116,6 +117,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "other_tickets": selectors.other_tickets(ticket),
         "ccs": ticket.ccs.all(),
         "cc_form": CCForm(),
+        "organisations": Organisation.objects.only("pk", "name"),
         "delivery_problems": selectors.delivery_problems(ticket),
         "surveys": Survey.objects.filter(ticket=ticket, answered_at__isnull=False).order_by("-answered_at"),
         "macros": macro_entries(Macro.objects.filter(is_active=True), ticket, agent),
@@ -211,6 +213,21 @@ def cc_add(request: HttpRequest, reference: int) -> HttpResponse:
         ticket, [(form.cleaned_data["name"], form.cleaned_data["email"])], actor=_agent(request)
     ):
         messages.error(request, gettext("This address is already on the ticket, or is one of ours."))
+    return redirect("agent_ticket", ticket.reference)
+
+
+@require_POST
+@agent_required
+def requester_organisation(request: HttpRequest, reference: int) -> HttpResponse:
+    """Put the ticket's requester into an organisation, or take them out of it."""
+    ticket = _ticket(reference)
+    value = request.POST.get("organisation", "")
+    organisation = Organisation.objects.filter(pk=value).first() if value.isdigit() else None
+    if value and organisation is None:
+        messages.error(request, gettext("This organisation no longer exists."))
+    else:
+        requester_set_organisation(requester=ticket.requester, organisation=organisation, actor=_agent(request))
+        messages.success(request, gettext("The requester's organisation is saved."))
     return redirect("agent_ticket", ticket.reference)
 
 

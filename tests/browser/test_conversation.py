@@ -48,9 +48,9 @@ def open_email(page, base_url: str, subject: str) -> None:
 def log_in(page, base_url: str, email: str, password: str, language: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     assert_accessible(page)
-    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(password)
-    page.locator("form.login-card button[type=submit]").click()
+    page.locator("input[name=password]").press("Enter")
     page.wait_for_url(re.compile(rf"/{language}/agent/"))
 
 

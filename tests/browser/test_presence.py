@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def log_in(page, base: str, email: str, password: str) -> None:
     page.goto(f"{base}/accounts/login/")
-    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(password)
     page.locator("input[name=password]").press("Enter")
     page.wait_for_url(re.compile(r"/agent/"))

@@ -78,7 +78,7 @@ def test_workspace_screenshots(site, new_page, make_ticket, language):
         page.screenshot(path=str(folder / f"{name}.{language}.png"), full_page=True)
 
     page.goto(f"{site.url}/accounts/login/")
-    page.locator("input[name=username]").fill("camille@example.com")
+    page.locator("input[name=login]").fill("camille@example.com")
     page.locator("input[name=password]").fill("pw-camille")
     page.locator("input[name=password]").press("Enter")
     page.wait_for_url(f"**/{language}/agent/**")

@@ -116,17 +116,20 @@ def test_it_answers_405_to_a_get_on_a_post_only_address(agent_client, make_ticke
     assert (ticket.assignee, ticket.status) == (None, Status.NEW)
 
 
-def test_it_sends_an_agent_to_the_workspace_and_others_home_after_login(client, agent, requester):
+def test_it_sends_an_agent_to_the_workspace_and_a_requester_to_my_tickets_after_login(client, agent, requester):
+    from comptoir.accounts.services import email_address_record
+
     requester.set_password("requester-pass")
     requester.save()
-    response = client.post("/accounts/login/", {"username": "agent@example.com", "password": "agent"})
+    email_address_record(user=requester, verified=True)
+    response = client.post("/accounts/login/", {"login": "agent@example.com", "password": "agent"})
     assert response.headers["Location"] == "/accounts/welcome/"
     welcome = client.get("/accounts/welcome/", HTTP_ACCEPT_LANGUAGE="en")
     assert welcome.headers["Location"] == url("agent_tickets")
     client.logout()
-    client.post("/accounts/login/", {"username": "alice@example.org", "password": "requester-pass"})
+    client.post("/accounts/login/", {"login": "alice@example.org", "password": "requester-pass"})
     welcome = client.get("/accounts/welcome/", HTTP_ACCEPT_LANGUAGE="en")
-    assert welcome.headers["Location"] == url("home")
+    assert welcome.headers["Location"] == url("my_tickets")
 
 
 # --- Taking and answering -------------------------------------------------------------

@@ -1,0 +1,99 @@
+"""How django-allauth sends its e-mails and treats people who first came as guests."""
+
+from __future__ import annotations
+
+from email.utils import make_msgid
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import translation
+
+from comptoir.accounts.models import User, normalize_email
+from comptoir.accounts.services import is_guest
+from comptoir.mail.addressing import support_domain
+from comptoir.mail.dkim import DkimEmail
+
+
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ships no type hints
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return bool(settings.COMPTOIR_SIGNUP_OPEN)
+
+    def get_from_email(self) -> str:
+        return f"{settings.COMPTOIR_SITE_NAME} <{settings.COMPTOIR_SUPPORT_EMAIL}>"
+
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        # A new account speaks the language it signed up in until the profile says otherwise.
+        user.language = translation.get_language() or settings.LANGUAGE_CODE
+        return super().save_user(request, user, form, commit)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Account e-mails go out at once (a person is waiting for the code), signed like all our mail.
+
+        They are written in the person's preferred language when the address has
+        an account, else in the language of the page they are on.
+        """
+        user = User.objects.filter(email=normalize_email(email)).only("language").first()
+        language = (user.language if user else "") or translation.get_language() or settings.LANGUAGE_CODE
+        with translation.override(language):
+            extra = {"site_name": settings.COMPTOIR_SITE_NAME, "language": language}
+            super().send_mail(template_prefix, email, {**context, **extra})
+
+    def render_mail(
+        self,
+        template_prefix: str,
+        email: str | list[str],
+        context: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> EmailMessage:
+        rendered = super().render_mail(template_prefix, email, context, headers)
+        message = DkimEmail(
+            subject=rendered.subject,
+            body=rendered.body,
+            from_email=rendered.from_email,
+            to=rendered.to,
+            headers={
+                **(headers or {}),
+                "Message-ID": make_msgid(domain=support_domain()),
+                # Sent by a program on someone's request: no out-of-office should answer it.
+                "Auto-Submitted": "auto-generated",
+                "X-Auto-Response-Suppress": "All",
+            },
+        )
+        for content, mimetype in getattr(rendered, "alternatives", []):
+            message.attach_alternative(content, mimetype)
+        if rendered.content_subtype == "html":
+            message.content_subtype = "html"
+        return message
+
+    # Links in e-mails are built on COMPTOIR_BASE_URL, never on the request's Host header.
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        uid, _, token = key.partition("-")
+        return settings.COMPTOIR_BASE_URL + reverse(
+            "account_reset_password_from_key", kwargs={"uidb36": uid, "key": token}
+        )
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
+        return settings.COMPTOIR_BASE_URL + reverse("account_confirm_email", args=[emailconfirmation.key])
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Someone signed up with an address we know only from its tickets: mail it a link to choose a password.
+
+        The page answers the same as for a new address, so it reveals nothing;
+        only the owner of the address can follow the link, which proves it.
+        """
+        user = User.objects.filter(email=normalize_email(email), is_active=True).first()
+        if user is None or not is_guest(user):
+            super().send_account_already_exists_mail(email)
+            return
+        self.send_account_claim_mail(user)
+
+    def send_account_claim_mail(self, user: User) -> None:
+        key = default_token_generator.make_token(user)
+        url = self.get_reset_password_from_key_url(f"{user_pk_to_url_str(user)}-{key}")
+        self.send_mail("account/email/account_claim", user.email, {"user": user, "password_set_url": url})

@@ -1,0 +1,49 @@
+"""Writes on accounts: the address on record for each person, and claiming a guest's account."""
+
+from __future__ import annotations
+
+import logging
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from comptoir.accounts.models import Organisation, User
+
+logger = logging.getLogger(__name__)
+
+
+def email_address_record(*, user: User, verified: bool) -> EmailAddress:
+    """Make sure the account's address is on record for sign-in; mark it verified only when it was proven.
+
+    Guests who opened a ticket get an unverified record, so that logging in by a
+    code sent to that address, or setting a password through a link sent to it,
+    proves it and shows their tickets. Staff addresses typed by an administrator
+    are trusted.
+    """
+    address, _created = EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": verified}
+    )
+    if verified and not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+    return address
+
+
+def is_guest(user: User) -> bool:
+    """Someone known only from the tickets they opened: no password was ever chosen."""
+    return not user.has_usable_password()
+
+
+@transaction.atomic
+def email_address_verified_by_link(*, user: User) -> None:
+    """A password set through a link mailed to the account's address proves that address."""
+    email_address_record(user=user, verified=True)
+
+
+def requester_set_organisation(*, requester: User, organisation: Organisation | None, actor: User) -> None:
+    """An agent files a requester under an organisation (or none); sharing follows the organisation's setting."""
+    if requester.organisation_id == (organisation.pk if organisation else None):
+        return
+    requester.organisation = organisation
+    requester.save(update_fields=["organisation"])
+    logger.info("%s put %s into organisation %s", actor.email, requester.email, organisation or "-")

@@ -1,0 +1,78 @@
+"""Read-side queries of "My tickets": a fixed number of them, whatever the number of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.accounts.models import User
+from comptoir.tickets.models import EventKind, Message, Status, Ticket, TicketEvent
+from comptoir.tickets.statuses import ACTIVE_STATUSES, DONE_STATUSES
+
+MAX_SEARCH_WORDS = 10
+
+
+@dataclass(frozen=True)
+class StatusFilter:
+    key: str
+    label: str | Promise
+    statuses: tuple[str, ...] | None  # None: every status
+
+
+# The tabs first (open ones by default), then each single status.
+TABS = (
+    StatusFilter("active", _("Open"), tuple(ACTIVE_STATUSES)),
+    StatusFilter("done", _("Solved and closed"), tuple(DONE_STATUSES)),
+    StatusFilter("all", _("All"), None),
+)
+FILTERS = TABS + tuple(StatusFilter(status.value, status.label, (status.value,)) for status in Status)
+FILTER_KEYS = {item.key: item for item in FILTERS}
+DEFAULT_FILTER = "active"
+
+
+def status_filter(key: str) -> StatusFilter:
+    return FILTER_KEYS.get(key) or FILTER_KEYS[DEFAULT_FILTER]
+
+
+def _status_q(item: StatusFilter) -> Q:
+    return Q() if item.statuses is None else Q(status__in=item.statuses)
+
+
+def tab_counts(user: User) -> dict[str, int]:
+    """How many of the person's tickets each tab holds, in one aggregate query."""
+    counts = Ticket.objects.filter(requester=user).aggregate(
+        **{item.key: Count("pk", filter=_status_q(item)) for item in TABS}
+    )
+    return {key: int(value or 0) for key, value in counts.items()}
+
+
+def search_words(query: str) -> list[str]:
+    return query.split()[:MAX_SEARCH_WORDS]
+
+
+def requester_tickets(*, user: User, key: str = DEFAULT_FILTER, query: str = "") -> QuerySet[Ticket]:
+    """The person's tickets, newest update first, each with its last update and who spoke last.
+
+    Only public messages count: an internal note never shows, moves a ticket up
+    or matches a search. The last update is the later of the last public message
+    and the last status change.
+    """
+    public = Message.objects.filter(ticket=OuterRef("pk"), is_public=True)
+    last_public = public.order_by("-created_at", "-id")
+    last_status = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=EventKind.STATUS).order_by(
+        "-created_at", "-id"
+    )
+    tickets = Ticket.objects.filter(_status_q(status_filter(key)), requester=user)
+    for word in search_words(query):
+        tickets = tickets.filter(Q(subject__icontains=word) | Exists(public.filter(body__icontains=word)))
+    return tickets.annotate(
+        last_public_at=Subquery(last_public.values("created_at")[:1], output_field=DateTimeField()),
+        last_public_role=Subquery(last_public.values("author_role")[:1]),
+        last_status_at=Subquery(last_status.values("created_at")[:1], output_field=DateTimeField()),
+        # Greatest is NULL on SQLite when one side is: fall back on the creation time.
+        last_update=Greatest(Coalesce("last_public_at", "created_at"), Coalesce("last_status_at", "created_at")),
+    ).order_by("-last_update", "-pk")

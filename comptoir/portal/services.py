@@ -1,0 +1,21 @@
+"""Writes the requester makes from their own pages."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from comptoir.tickets.models import Status, Ticket
+from comptoir.tickets.services import ticket_set_status
+from comptoir.tickets.statuses import ACTIVE_STATUSES
+
+
+@transaction.atomic
+def ticket_solve_by_requester(*, ticket: Ticket) -> bool:
+    """The requester says "this is solved": the ticket is solved as if an agent had, and a survey waits.
+
+    Only a ticket still being worked on can be solved this way; returns whether it was.
+    """
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
+    if ticket.status not in ACTIVE_STATUSES:
+        return False
+    return ticket_set_status(ticket, Status.SOLVED, actor=ticket.requester)

@@ -1,0 +1,117 @@
+"""Organisations: agents file requesters under one; members see each other's tickets only when it is shared."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from comptoir.accounts.models import Organisation, User
+from comptoir.accounts.services import email_address_record
+
+PASSWORD = "a-long-and-unusual-passphrase"
+
+
+def page(name: str, *args: object) -> str:
+    with translation.override("en"):
+        return reverse(name, args=args)
+
+
+def member(email: str, organisation: Organisation | None) -> User:
+    user = User.objects.create_user(email, password=PASSWORD, organisation=organisation)
+    email_address_record(user=user, verified=True)
+    return user
+
+
+@pytest.fixture
+def agent_client(agent) -> Client:
+    agent_side = Client()
+    agent_side.force_login(agent)
+    return agent_side
+
+
+@pytest.fixture
+def acme(db) -> Organisation:
+    return Organisation.objects.create(name="Acme")
+
+
+@pytest.fixture
+def colleague_ticket(make_ticket, acme):
+    ticket = make_ticket(email="bob@acme.example", subject="Printer on fire")
+    ticket.requester.organisation = acme
+    ticket.requester.save()
+    return ticket
+
+
+def test_members_do_not_see_each_other_s_tickets_by_default(client, colleague_ticket, acme):
+    client.force_login(member("carol@acme.example", acme))
+
+    assert client.get(page("ticket_detail", colleague_ticket.reference)).status_code == 404
+
+
+def test_members_of_a_sharing_organisation_see_each_other_s_tickets(client, colleague_ticket, acme):
+    acme.shares_tickets = True
+    acme.save()
+    client.force_login(member("carol@acme.example", acme))
+
+    response = client.get(page("ticket_detail", colleague_ticket.reference))
+
+    assert response.status_code == 200
+    assert "Printer on fire" in response.content.decode()
+
+
+def test_a_non_member_sees_nothing_even_when_shared(client, colleague_ticket, acme, db):
+    acme.shares_tickets = True
+    acme.save()
+    other = Organisation.objects.create(name="Globex", shares_tickets=True)
+
+    for outsider in (member("dave@globex.example", other), member("erin@example.org", None)):
+        client.force_login(outsider)
+        assert client.get(page("ticket_detail", colleague_ticket.reference)).status_code == 404
+
+
+def test_an_unverified_member_sees_nothing(client, colleague_ticket, acme):
+    acme.shares_tickets = True
+    acme.save()
+    carol = User.objects.create_user("carol@acme.example", password=PASSWORD, organisation=acme)
+
+    client.force_login(carol)
+
+    assert client.get(page("ticket_detail", colleague_ticket.reference)).status_code == 404
+
+
+def test_an_agent_files_the_requester_under_an_organisation(agent_client, make_ticket, acme):
+    ticket = make_ticket()
+
+    response = agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": acme.pk})
+
+    assert response.status_code == 302
+    ticket.requester.refresh_from_db()
+    assert ticket.requester.organisation == acme
+    html = agent_client.get(page("agent_ticket", ticket.reference)).content.decode()
+    assert f'<option value="{acme.pk}" selected>Acme</option>' in html
+    agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": ""})
+    ticket.requester.refresh_from_db()
+    assert ticket.requester.organisation is None
+
+
+def test_an_unknown_organisation_changes_nothing(agent_client, make_ticket, acme):
+    ticket = make_ticket()
+    agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": acme.pk})
+
+    agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": "999"})
+
+    ticket.requester.refresh_from_db()
+    assert ticket.requester.organisation == acme
+
+
+def test_only_agents_file_requesters_and_only_by_post(client, agent_client, make_ticket, acme):
+    ticket = make_ticket()
+    url = page("agent_requester_organisation", ticket.reference)
+    client.force_login(member("carol@acme.example", None))
+
+    assert client.post(url, {"organisation": acme.pk}).status_code == 403
+    assert agent_client.get(url).status_code == 405
+    ticket.requester.refresh_from_db()
+    assert ticket.requester.organisation is None
