@@ -42,9 +42,21 @@ def _status_q(item: StatusFilter) -> Q:
     return Q() if item.statuses is None else Q(status__in=item.statuses)
 
 
+def visible_to(user: User) -> Q:
+    """The person's own tickets, and their organisation's when it shares them.
+
+    Sharing is read in the same query (a join), so the list costs no extra
+    query and a change of the setting shows at once.
+    """
+    own = Q(requester=user)
+    if user.organisation_id is None:
+        return own
+    return own | Q(requester__organisation_id=user.organisation_id, requester__organisation__shares_tickets=True)
+
+
 def tab_counts(user: User) -> dict[str, int]:
-    """How many of the person's tickets each tab holds, in one aggregate query."""
-    counts = Ticket.objects.filter(requester=user).aggregate(
+    """How many of the tickets the person sees each tab holds, in one aggregate query."""
+    counts = Ticket.objects.filter(visible_to(user)).aggregate(
         **{item.key: Count("pk", filter=_status_q(item)) for item in TABS}
     )
     return {key: int(value or 0) for key, value in counts.items()}
@@ -55,7 +67,7 @@ def search_words(query: str) -> list[str]:
 
 
 def requester_tickets(*, user: User, key: str = DEFAULT_FILTER, query: str = "") -> QuerySet[Ticket]:
-    """The person's tickets, newest update first, each with its last update and who spoke last.
+    """The tickets the person sees, newest update first, each with its last update and who spoke last.
 
     Only public messages count: an internal note never shows, moves a ticket up
     or matches a search. The last update is the later of the last public message
@@ -66,12 +78,14 @@ def requester_tickets(*, user: User, key: str = DEFAULT_FILTER, query: str = "")
     last_status = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=EventKind.STATUS).order_by(
         "-created_at", "-id"
     )
-    tickets = Ticket.objects.filter(_status_q(status_filter(key)), requester=user)
+    tickets = Ticket.objects.filter(visible_to(user), _status_q(status_filter(key))).select_related("requester")
     for word in search_words(query):
         tickets = tickets.filter(Q(subject__icontains=word) | Exists(public.filter(body__icontains=word)))
     return tickets.annotate(
         last_public_at=Subquery(last_public.values("created_at")[:1], output_field=DateTimeField()),
         last_public_role=Subquery(last_public.values("author_role")[:1]),
+        last_public_author_id=Subquery(last_public.values("author_id")[:1]),
+        last_public_author_name=Subquery(last_public.values("author__name")[:1]),
         last_status_at=Subquery(last_status.values("created_at")[:1], output_field=DateTimeField()),
         # Greatest is NULL on SQLite when one side is: fall back on the creation time.
         last_update=Greatest(Coalesce("last_public_at", "created_at"), Coalesce("last_status_at", "created_at")),

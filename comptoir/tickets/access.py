@@ -11,7 +11,7 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from django.http import HttpRequest
 
-from comptoir.accounts.models import Organisation
+from comptoir.accounts.models import Organisation, User
 from comptoir.tickets.models import Ticket
 
 SESSION_KEY = "comptoir_ticket_grants"
@@ -75,3 +75,11 @@ def can_view_ticket(request: HttpRequest, ticket: Ticket) -> bool:
 def can_reply_as_requester(request: HttpRequest, ticket: Ticket) -> bool:
     """Only the requester's side replies from the Help Center page: the requester, or a colleague when shared."""
     return ticket.pk in granted_ticket_ids(request) or owns_ticket(request, ticket) or shares_ticket(request, ticket)
+
+
+def requester_side_author(request: HttpRequest, ticket: Ticket) -> User | None:
+    """Who writes a requester-side reply: a signed-in colleague in their own name, else the requester (None)."""
+    user = request.user
+    if isinstance(user, User) and user.pk != ticket.requester_id and shares_ticket(request, ticket):
+        return user
+    return None

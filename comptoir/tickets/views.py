@@ -185,7 +185,11 @@ def ticket_reply(request: HttpRequest, reference: int) -> HttpResponse:
     if not form.is_valid():
         return _render_ticket(request, ticket, form, status=400)
     message = ticket_reply_by_requester(
-        ticket=ticket, body=form.cleaned_data["body"], channel=Channel.WEB, files=form.cleaned_data["attachments"]
+        ticket=ticket,
+        body=form.cleaned_data["body"],
+        channel=Channel.WEB,
+        files=form.cleaned_data["attachments"],
+        author=access.requester_side_author(request, ticket),
     )
     if message.ticket_id != ticket.pk:
         # The ticket was closed: the reply opened a follow-up, which this browser may now follow too.

@@ -115,3 +115,46 @@ def test_only_agents_file_requesters_and_only_by_post(client, agent_client, make
     assert agent_client.get(url).status_code == 405
     ticket.requester.refresh_from_db()
     assert ticket.requester.organisation is None
+
+
+def test_a_colleague_s_reply_is_written_in_the_colleague_s_name(client, colleague_ticket, acme):
+    acme.shares_tickets = True
+    acme.save()
+    carol = member("carol@acme.example", acme)
+    client.force_login(carol)
+
+    response = client.post(page("ticket_reply", colleague_ticket.reference), {"body": "Same here on floor 2."})
+
+    assert response.status_code == 302
+    message = colleague_ticket.messages.latest("id")
+    assert (message.body, message.author, message.author_role) == ("Same here on floor 2.", carol, "requester")
+    assert colleague_ticket.requester.email == "bob@acme.example"
+
+
+def test_the_requester_s_own_reply_stays_in_their_name(client, colleague_ticket, acme):
+    acme.shares_tickets = True
+    acme.save()
+    bob = colleague_ticket.requester
+    email_address_record(user=bob, verified=True)
+    client.force_login(bob)
+
+    client.post(page("ticket_reply", colleague_ticket.reference), {"body": "Still burning."})
+
+    assert colleague_ticket.messages.latest("id").author == bob
+
+
+def test_my_tickets_lists_the_organisation_s_tickets_only_while_it_shares_them(client, colleague_ticket, acme):
+    carol = member("carol@acme.example", acme)
+    client.force_login(carol)
+    assert "Printer on fire" not in client.get(page("my_tickets")).content.decode()
+
+    acme.shares_tickets = True
+    acme.save()
+    html = client.get(page("my_tickets"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Printer on fire" in html
+    assert "Opened by Alice Martin" in html
+    assert "Tickets of your colleagues at Acme are listed too." in html
+    outsider = member("dave@globex.example", Organisation.objects.create(name="Globex", shares_tickets=True))
+    client.force_login(outsider)
+    assert "Printer on fire" not in client.get(page("my_tickets")).content.decode()

@@ -184,6 +184,23 @@ def test_it_runs_the_same_queries_for_25_tickets(client, verified, make_ticket, 
     list_queries(client, make_ticket, django_assert_num_queries, 25)
 
 
+@pytest.mark.parametrize("count", [1, 25])
+def test_a_sharing_organisation_adds_one_query_whatever_the_number_of_tickets(
+    client, verified, make_ticket, django_assert_num_queries, count
+):
+    from comptoir.accounts.models import Organisation
+
+    acme = Organisation.objects.create(name="Acme", shares_tickets=True)
+    User.objects.filter(pk=verified.pk).update(organisation=acme)
+    colleague = User.objects.create_user("bob@example.org", organisation=acme)
+    for n in range(count):
+        make_ticket(email=colleague.email if n % 2 else verified.email, subject=f"Export {n}")
+    # The six above, and 7: the organisation named above the list.
+    with django_assert_num_queries(7):
+        response = client.get(url(), {"q": "export"})
+    assert len(listed(response)) == count
+
+
 def test_it_links_signed_in_requesters_but_not_agents_to_my_tickets(client, verified, agent):
     assert f'href="{url()}"' in client.get(url("home")).content.decode()
     client.force_login(agent)
