@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from comptoir.accounts.services import email_address_record
 from comptoir.helpcenter.models import ArticleTranslation, SectionTranslation
 from comptoir.tickets.links import link_issue
+from comptoir.tickets.models import Status
+from comptoir.tickets.services import ticket_set_status
 from tests.browser.conftest import ROOT, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.screenshots]
+
+PASSWORD = "a-long-Passw0rd!"
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -47,4 +52,20 @@ def test_screenshots(site, new_page, make_ticket, language, tmp_path):
     shoot("link-invalid", f"{site.url}/t/{'x' * 43}/")
     shoot("not-found", f"{base}/tickets/99999/")
     shoot("login", f"{site.url}/accounts/login/")
+    shoot("signup", f"{site.url}/accounts/signup/")
+    shoot("login-code", f"{site.url}/accounts/login/code/")
+    shoot("password-reset", f"{site.url}/accounts/password/reset/")
+    shoot("statuses", f"{base}/statuses/")
     shoot("outbox", f"{site.url}/dev/outbox/")
+    # Signed in: the requester's own space.
+    ticket_set_status(ticket, Status.PENDING, actor=None)
+    email_address_record(user=ticket.requester, verified=True)
+    ticket.requester.set_password(PASSWORD)
+    ticket.requester.save()
+    page.goto(f"{site.url}/accounts/login/")
+    page.locator("input[name=login]").fill(ticket.requester.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("input[name=password]").press("Enter")
+    shoot("my-tickets", f"{base}/my/tickets/?status=all")
+    shoot("account-password", f"{site.url}/accounts/password/change/")
