@@ -245,6 +245,10 @@ def ticket_account(request: HttpRequest, reference: int) -> HttpResponse:
     ticket = _ticket_for(request, reference)
     if not access.can_reply_as_requester(request, ticket):
         raise Http404
+    if request.user.is_authenticated:
+        # Offered to guests only: whoever is signed in already has an account, and a
+        # colleague must not trigger e-mails to the requester.
+        return redirect("ticket_detail", ticket.reference)
     claims = request.session.get(ACCOUNT_CLAIMS_KEY, {})
     if not isinstance(claims, dict):
         claims = {}
