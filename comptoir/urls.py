@@ -11,6 +11,7 @@ from comptoir.deflection import views as deflection_views
 from comptoir.devoutbox import views as outbox_views
 from comptoir.helpcenter import sitemaps as helpcenter_sitemaps
 from comptoir.helpcenter import views as helpcenter_views
+from comptoir.portal import profile_views
 from comptoir.portal import views as portal_views
 from comptoir.tickets import views as ticket_views
 from comptoir.workspace import mail_views as workspace_mail_views
@@ -55,6 +56,9 @@ urlpatterns += i18n_patterns(
     path("tickets/<int:reference>/account/", ticket_views.ticket_account, name="ticket_account"),
     path("surveys/<str:token>/", ticket_views.survey, name="survey"),
     path("my/tickets/", portal_views.my_tickets, name="my_tickets"),
+    path("my/profile/", profile_views.profile, name="profile"),
+    path("my/profile/export/", profile_views.profile_export, name="profile_export"),
+    path("my/profile/erase/", profile_views.profile_erase, name="profile_erase"),
     path("statuses/", portal_views.statuses_help, name="statuses_help"),
     path("agent/", workspace_views.ticket_list, name="agent_tickets"),
     path("agent/articles/", include("comptoir.editor.urls")),

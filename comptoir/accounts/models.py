@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,6 +48,11 @@ class UserManager(DjangoUserManager["User"]):
     ) -> User:
         extra.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
         return self._create_user(None, email, password, **extra)
+
+
+# Erased accounts keep their row (tickets point to it) under an address in a
+# domain that can never receive mail (RFC 2606); see comptoir.portal.erasure.
+ERASED_DOMAIN = "invalid.invalid"
 
 
 def normalize_email(address: str) -> str:
@@ -115,8 +121,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Agents and admins work tickets; requesters only see their own."""
         return self.is_active and self.role in {Role.AGENT, Role.ADMIN}
 
+    @property
+    def is_erased(self) -> bool:
+        """The person asked for their data to be erased: the row stays, anonymous, for the tickets' sake."""
+        return not self.is_active and self.email.endswith("@" + ERASED_DOMAIN)
+
     def get_full_name(self) -> str:
+        if self.is_erased:
+            return gettext("Erased requester")
         return self.name or self.email
 
     def get_short_name(self) -> str:
+        if self.is_erased:
+            return gettext("Erased requester")
         return self.name or self.email.split("@")[0]

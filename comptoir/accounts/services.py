@@ -47,3 +47,15 @@ def requester_set_organisation(*, requester: User, organisation: Organisation | 
     requester.organisation = organisation
     requester.save(update_fields=["organisation"])
     logger.info("%s put %s into organisation %s", actor.email, requester.email, organisation or "-")
+
+
+def profile_update(*, user: User, name: str, language: str, notify_by_email: bool) -> None:
+    """What a person sets on their profile page: how they are called, and how e-mails reach them.
+
+    The language is one of settings.LANGUAGES, or blank for the site's; the form checks it.
+    """
+    user.name = name.strip()[: User._meta.get_field("name").max_length]
+    user.language = language
+    user.notify_by_email = notify_by_email
+    user.save(update_fields=["name", "language", "notify_by_email"])
+    logger.info("user %s updated their profile", user.pk)

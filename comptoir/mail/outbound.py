@@ -75,10 +75,8 @@ def email_queue(*, kind: str, to: str, language: str, ticket: Any = None, messag
 
 
 def _preferred_language(person: User | None) -> str:
-    """An account holder's chosen language wins; a guest's e-mails follow the ticket's language."""
-    if person is None or not person.has_usable_password():
-        return ""
-    return person.language
+    """A language the person chose (at sign-up or on their profile) wins; else the ticket's language."""
+    return person.language if person is not None else ""
 
 
 def _turned_off(kind: str, person: User | None) -> str:

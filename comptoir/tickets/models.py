@@ -183,6 +183,7 @@ class EventKind(models.TextChoices):
     CC_ADDED = "cc_added", _("CC added")
     CC_REMOVED = "cc_removed", _("CC removed")
     DELIVERY_FAILED = "delivery_failed", _("E-mail not delivered")
+    REQUESTER_ERASED = "requester_erased", _("Requester's personal data erased")
 
 
 class TicketEvent(models.Model):

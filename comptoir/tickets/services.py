@@ -46,11 +46,13 @@ class TicketClosed(Exception):
     """A closed ticket is final: only internal notes may still be added."""
 
 
-def requester_get_or_create(*, email: str, name: str = "", language: str = "") -> User:
+def requester_get_or_create(*, email: str, name: str = "") -> User:
     address = normalize_email(email)
     # Names come from e-mail headers too: whatever their length, they fit.
     name = name.strip()[: User._meta.get_field("name").max_length]
-    user, created = User.objects.get_or_create(email=address, defaults={"name": name, "language": language})
+    # The language is not stored on the person: it stays blank until they choose one
+    # (sign-up, profile), and until then each ticket's e-mails follow that ticket.
+    user, created = User.objects.get_or_create(email=address, defaults={"name": name})
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
@@ -94,7 +96,7 @@ def ticket_create(
     follow_up_of: Ticket | None = None,
     send_confirmation: bool = True,
 ) -> Ticket:
-    requester = requester_get_or_create(email=email, name=name, language=language)
+    requester = requester_get_or_create(email=email, name=name)
     ticket = Ticket.objects.create(
         subject=subject.strip()[:200],
         requester=requester,

@@ -69,3 +69,4 @@ def test_screenshots(site, new_page, make_ticket, language, tmp_path):
         page.locator("input[name=password]").press("Enter")
     shoot("my-tickets", f"{base}/my/tickets/?status=all")
     shoot("account-password", f"{site.url}/accounts/password/change/")
+    shoot("profile", f"{base}/my/profile/")

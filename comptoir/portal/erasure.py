@@ -1,0 +1,123 @@
+"""A requester's right to erasure: the person goes, the support team's records stay coherent.
+
+The account row cannot be deleted (tickets point to it), so it is anonymised:
+no name, an address that can never receive mail, no way to sign in. Every copy
+of the person's address elsewhere (CC rows, e-mail records, history) is swapped
+for that placeholder, so an agent reading an old ticket sees one consistent
+"Erased requester". What they wrote stays: it is part of the tickets.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from comptoir.accounts.models import ERASED_DOMAIN, Role, User
+from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundStatus
+from comptoir.tickets.models import EventKind, Message, Ticket, TicketAccessToken, TicketCC, TicketEvent
+
+logger = logging.getLogger(__name__)
+
+# Nothing may ever be sent to an erased account's placeholder: agents' replies on
+# its old tickets are kept as "not sent" with this reason.
+ERASED_REASON = "the requester erased their account"
+SUPPRESSION_YEARS = 100
+
+
+class NotErasable(Exception):
+    """Agents' and administrators' accounts are closed by an administrator, not from the profile page."""
+
+
+def can_erase_self(user: User) -> bool:
+    return user.role == Role.REQUESTER and not user.is_staff and not user.is_superuser
+
+
+def erased_address(user: User) -> str:
+    # The random part keeps anyone from taking the placeholder in advance
+    # (a guest ticket "from" erased-42@invalid.invalid would make it collide).
+    return f"erased-{user.pk}-{secrets.token_hex(4)}@{ERASED_DOMAIN}"
+
+
+@transaction.atomic
+def account_erase(*, user: User) -> str:
+    """Anonymise the person everywhere and close the account; returns the placeholder address.
+
+    The caller logs the request's session out; every other session of the
+    account ends because the account is inactive and its password hash changed.
+    """
+    if not can_erase_self(user):
+        raise NotErasable
+    old = user.email
+    placeholder = erased_address(user)
+    ticket_ids = list(Ticket.objects.filter(requester=user).values_list("pk", flat=True))
+
+    # E-mail not yet out must not leave; what was sent keeps its row, under the placeholder.
+    OutboundEmail.objects.filter(
+        to_address__iexact=old, status__in=(OutboundStatus.QUEUED, OutboundStatus.SENDING)
+    ).update(status=OutboundStatus.SUPPRESSED, last_error=ERASED_REASON)
+    OutboundEmail.objects.filter(to_address__iexact=old).update(to_address=placeholder)
+    EmailSuppression.objects.filter(email__iexact=old).delete()
+    EmailSuppression.objects.create(
+        email=placeholder, reason=ERASED_REASON, until=timezone.now() + timedelta(days=365 * SUPPRESSION_YEARS)
+    )
+    _scrub_inbound(old, placeholder)
+    _scrub_text(old, placeholder)
+
+    # Copied on other people's tickets, and named in those tickets' history.
+    TicketCC.objects.filter(email__iexact=old).update(email=placeholder, name="")
+    TicketEvent.objects.filter(kind__in=(EventKind.CC_ADDED, EventKind.CC_REMOVED), new_value__iexact=old).update(
+        new_value=placeholder[:100]
+    )
+    # Secret links already mailed to the person stop opening their tickets.
+    TicketAccessToken.objects.filter(ticket_id__in=ticket_ids).delete()
+    TicketEvent.objects.bulk_create(
+        TicketEvent(ticket_id=pk, actor=None, kind=EventKind.REQUESTER_ERASED) for pk in ticket_ids
+    )
+
+    EmailAddress.objects.filter(Q(user=user) | Q(email__iexact=old)).delete()
+    Authenticator.objects.filter(user=user).delete()
+    user.groups.clear()
+    user.user_permissions.clear()
+    user.email = placeholder
+    user.name = ""
+    user.language = ""
+    # Off rather than reset to the default: nothing is to reach this account again.
+    user.notify_by_email = False
+    user.organisation = None
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["email", "name", "language", "notify_by_email", "organisation", "is_active", "password"])
+    logger.info("user %s erased their personal data (%d tickets kept, anonymised)", user.pk, len(ticket_ids))
+    return placeholder
+
+
+def _scrub_text(old: str, placeholder: str) -> None:
+    """The address written out in a message or a subject (a signature, "write to me at ...") goes too."""
+    pattern = re.compile(re.escape(old), re.IGNORECASE)
+    for message in Message.objects.filter(body__icontains=old).only("pk", "body").iterator(chunk_size=100):
+        Message.objects.filter(pk=message.pk).update(body=pattern.sub(placeholder, message.body))
+    for ticket in Ticket.objects.filter(subject__icontains=old).only("pk", "subject").iterator(chunk_size=100):
+        Ticket.objects.filter(pk=ticket.pk).update(subject=pattern.sub(placeholder, ticket.subject)[:200])
+
+
+def _scrub_inbound(old: str, placeholder: str) -> None:
+    """The person's e-mails stay, as the messages they became do, but without their address.
+
+    The raw source is rewritten wherever the address appears as such; a display
+    name in an encoded header, or a name in the body, is part of what they wrote
+    and stays with it, as the messages' text does.
+    """
+    pattern = re.compile(re.escape(old.encode()), re.IGNORECASE)
+    replacement = placeholder.encode()
+    rows = InboundEmail.objects.filter(from_address__iexact=old).only("pk", "raw")
+    for row in rows.iterator(chunk_size=100):
+        raw = pattern.sub(replacement, bytes(row.raw))
+        InboundEmail.objects.filter(pk=row.pk).update(raw=raw, from_address=placeholder)

@@ -1,0 +1,170 @@
+"""A requester's copy of their data: one zip of their profile, tickets, public messages and files.
+
+The zip is written to a temporary file, one attachment at a time, so a person
+with many screen recordings never fills the web process's memory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import unicodedata
+import zipfile
+from typing import IO, Any
+
+from allauth.account.models import EmailAddress
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from comptoir.accounts.models import User
+from comptoir.tickets.models import Attachment, AuthorRole, Message, Ticket
+
+FILENAME_MAX = 100
+_UNSAFE = re.compile(r"[^\w.()+ -]+")
+
+
+def address_is_verified(user: User) -> bool:
+    """The person proved the address they signed in with (access.has_verified_address, without a request)."""
+    return bool(EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=True).exists())
+
+
+def safe_filename(name: str, fallback: str = "file") -> str:
+    """A person's file name made harmless inside an archive: no folders, no "..", no control characters."""
+    name = unicodedata.normalize("NFC", name)
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = _UNSAFE.sub("_", name).strip(" .")
+    if len(name) > FILENAME_MAX:
+        stem, dot, extension = name.rpartition(".")
+        extension = extension[:10] if dot else ""
+        name = (stem if dot else name)[: FILENAME_MAX - len(extension) - 1] + (f".{extension}" if extension else "")
+    return name or fallback
+
+
+def requester_export_tickets(user: User) -> QuerySet[Ticket]:
+    """The person's own tickets with their public messages and those messages' files: three queries."""
+    attachments = Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+    public = (
+        Message.objects.filter(is_public=True)
+        .select_related("author")
+        .prefetch_related(attachments)
+        .order_by("created_at", "id")
+    )
+    return (
+        Ticket.objects.filter(requester=user)
+        .order_by("created_at", "id")
+        .prefetch_related(Prefetch("messages", queryset=public, to_attr="public_messages"))
+    )
+
+
+def _author(message: Message, user: User) -> str:
+    if message.author_role == AuthorRole.AGENT:
+        name = message.author.get_short_name() if message.author else ""
+        return f"{name} ({_('Customer Care')})" if name else _("Customer Care")
+    if message.author_role == AuthorRole.SYSTEM or message.author is None:
+        return _("System")
+    if message.author_id == user.pk:
+        return _("You")
+    return message.author.get_full_name()
+
+
+def _when(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _attachment_path(reference: int, attachment: Attachment) -> str:
+    # The id keeps two "screenshot.png" apart; the folder is named by a number only.
+    return f"tickets/{reference}/attachments/{attachment.pk}-{safe_filename(attachment.filename)}"
+
+
+def _ticket_record(ticket: Ticket, user: User) -> dict[str, Any]:
+    messages: list[Message] = ticket.public_messages  # type: ignore[attr-defined]
+    return {
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "status_label": str(ticket.get_status_display()),
+        "type": ticket.type,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "language": ticket.language,
+        "created_at": _when(ticket.created_at),
+        "updated_at": _when(ticket.updated_at),
+        "solved_at": _when(ticket.solved_at),
+        "closed_at": _when(ticket.closed_at),
+        "messages": [
+            {
+                "author": _author(message, user),
+                "author_role": message.author_role,
+                "channel": message.channel,
+                "created_at": _when(message.created_at),
+                "body": message.body,
+                "attachments": [
+                    {
+                        "filename": attachment.filename,
+                        "path": _attachment_path(ticket.reference, attachment),
+                        "content_type": attachment.content_type,
+                        "size": attachment.size,
+                        "sha256": attachment.sha256,
+                    }
+                    for attachment in message.attachments.all()
+                ],
+            }
+            for message in messages
+        ],
+    }
+
+
+def _ticket_text(record: dict[str, Any]) -> str:
+    """The same ticket for reading without tools."""
+    lines = [
+        f"#{record['reference']} {record['subject']}",
+        f"{_('Status')}: {record['status_label']}",
+        f"{_('Opened')}: {record['created_at']}",
+        "",
+    ]
+    for message in record["messages"]:
+        lines += [f"--- {message['author']} · {message['created_at']}", "", message["body"], ""]
+        lines += [f"[{_('Attachment')}: {item['path']}]" for item in message["attachments"]]
+    return "\n".join(lines) + "\n"
+
+
+def _profile_record(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email,
+        "name": user.name,
+        "language": user.language,
+        "notification_emails": user.notify_by_email,
+        "date_joined": _when(user.date_joined),
+    }
+
+
+def _write_json(archive: zipfile.ZipFile, path: str, value: Any) -> None:
+    archive.writestr(path, json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def requester_data_export(*, user: User) -> IO[bytes]:
+    """Write the zip into a temporary file and return it open at its start; closing it deletes it."""
+    output = tempfile.TemporaryFile(suffix=".zip")  # noqa: SIM115 (the response closes it once sent)
+    try:
+        with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            _write_json(archive, "profile.json", _profile_record(user))
+            for ticket in requester_export_tickets(user):
+                record = _ticket_record(ticket, user)
+                _write_json(archive, f"tickets/{ticket.reference}/ticket.json", record)
+                archive.writestr(f"tickets/{ticket.reference}/conversation.txt", _ticket_text(record))
+                for message in ticket.public_messages:  # type: ignore[attr-defined]
+                    for attachment in message.attachments.all():
+                        _copy_file(archive, _attachment_path(ticket.reference, attachment), attachment)
+    except BaseException:
+        output.close()
+        raise
+    output.seek(0)
+    return output
+
+
+def _copy_file(archive: zipfile.ZipFile, path: str, attachment: Attachment) -> None:
+    with attachment.file.open("rb") as source, archive.open(path, "w", force_zip64=True) as target:
+        shutil.copyfileobj(source, target, 1024 * 1024)
