@@ -9,7 +9,14 @@ from comptoir.accounts.services import email_address_record
 DEMO_ACCOUNTS = (
     ("agent@example.com", "agent", Role.AGENT),
     ("admin@example.com", "admin", Role.ADMIN),
+    # A customer with a verified address, to try "My tickets" and the profile.
+    ("customer@example.com", "customer", Role.REQUESTER),
 )
+DEMO_NAMES = {
+    "agent@example.com": "Camille Agent",
+    "admin@example.com": "Alex Admin",
+    "customer@example.com": "Claire Client",
+}
 
 
 def ensure_demo_accounts() -> None:
@@ -18,8 +25,8 @@ def ensure_demo_accounts() -> None:
     for email, password, role in DEMO_ACCOUNTS:
         user, _ = User.objects.get_or_create(email=email, defaults={"role": role})
         user.role = role
-        user.name = {"agent@example.com": "Camille Agent", "admin@example.com": "Alex Admin"}[email]
-        user.is_staff = True
+        user.name = DEMO_NAMES[email]
+        user.is_staff = role != Role.REQUESTER
         user.is_superuser = role == Role.ADMIN
         user.set_password(password)
         user.save()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from comptoir.accounts.models import Role, User
-from comptoir.tickets.models import Macro, Priority, Status, SupportGroup
+from comptoir.tickets.models import Macro, Priority, Status, SupportGroup, Ticket, TicketType
+from comptoir.tickets.services import ticket_create
 
 DEMO_MACROS = (
     (
@@ -37,3 +38,16 @@ def ensure_demo_workspace() -> None:
     group.members.add(*User.objects.filter(role__in=(Role.AGENT, Role.ADMIN)))
     for title, body, status, priority in DEMO_MACROS:
         Macro.objects.update_or_create(title=title, defaults={"body": body, "status": status, "priority": priority})
+
+    # The demo customer's first ticket, so that "My tickets" is not empty.
+    customer = User.objects.filter(email="customer@example.com").first()
+    if customer is not None and not Ticket.objects.filter(requester=customer).exists():
+        ticket_create(
+            email=customer.email,
+            name=customer.name,
+            subject="L'export CSV est vide / The CSV export is empty",
+            description="Depuis la mise à jour, le fichier exporté ne contient que l'en-tête.\n\n"
+            "Since the update, the exported file only holds the header row.",
+            ticket_type=TicketType.INCIDENT,
+            language="fr",
+        )
