@@ -153,6 +153,10 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# A code typed in the page that signed up: whoever chose the password proves the
+# mailbox in the same session (a link could be followed by anyone, anywhere).
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_FORMS = {"signup": "comptoir.accounts.forms.SignupForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 # One address per account: it is the address the account's tickets were opened with.
 ACCOUNT_CHANGE_EMAIL = False

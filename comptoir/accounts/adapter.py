@@ -32,6 +32,15 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
         user.language = translation.get_language() or settings.LANGUAGE_CODE
         return super().save_user(request, user, form, commit)
 
+    def confirm_email(self, request: HttpRequest, email_address: Any) -> bool:
+        # Only reached for the code of a pending verification, typed in the session that
+        # knew the password (sign-up, or a password sign-in to an unverified address);
+        # the receivers keep that password. Codes to sign in arrive by another path.
+        from comptoir.accounts.receivers import CONFIRMED_IN_SESSION  # receivers import this module's services
+
+        setattr(request, CONFIRMED_IN_SESSION, True)
+        return bool(super().confirm_email(request, email_address))
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Account e-mails go out at once (a person is waiting for the code), signed like all our mail.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from allauth.account.models import EmailAddress
-from django.db import transaction
 
 from comptoir.accounts.models import Organisation, User
 
@@ -34,10 +33,19 @@ def is_guest(user: User) -> bool:
     return not user.has_usable_password()
 
 
-@transaction.atomic
 def email_address_verified_by_link(*, user: User) -> None:
     """A password set through a link mailed to the account's address proves that address."""
     email_address_record(user=user, verified=True)
+
+
+def password_drop_unproven(*, user: User) -> bool:
+    """Forget a password chosen before the address was proven by the one who chose it; True if there was one."""
+    if not user.has_usable_password():
+        return False
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    logger.info("user %s: the password chosen before the address was proven no longer works", user.pk)
+    return True
 
 
 def requester_set_organisation(*, requester: User, organisation: Organisation | None, actor: User) -> None:
@@ -46,7 +54,9 @@ def requester_set_organisation(*, requester: User, organisation: Organisation | 
         return
     requester.organisation = organisation
     requester.save(update_fields=["organisation"])
-    logger.info("%s put %s into organisation %s", actor.email, requester.email, organisation or "-")
+    logger.info(
+        "agent %s put user %s into organisation %s", actor.pk, requester.pk, organisation.pk if organisation else "-"
+    )
 
 
 def profile_update(*, user: User, name: str, language: str, notify_by_email: bool) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib import messages as flash
 from django.db.models import Prefetch
@@ -14,8 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from comptoir.accounts.adapter import AccountAdapter
-from comptoir.accounts.services import is_guest
+from comptoir.accounts.offer import ACCOUNT_OFFER_INTERVAL_SECONDS, account_offer_send
 from comptoir.core.ratelimit import client_ip, hit
 from comptoir.core.views import too_many_requests
 from comptoir.deflection.services import ticket_after_open_record
@@ -32,8 +29,6 @@ from comptoir.tickets.services import ticket_create, ticket_reply_by_requester
 from comptoir.tickets.statuses import ACTIVE_STATUSES, REQUESTER_HELP, status_anchor
 
 LAST_CREATED_KEY = "comptoir_last_created"
-ACCOUNT_CLAIMS_KEY = "comptoir_account_claims"
-ACCOUNT_CLAIM_INTERVAL_SECONDS = 10 * 60
 
 
 def _attachment_rules() -> dict[str, object]:
@@ -238,9 +233,9 @@ def masked_address(email: str) -> str:
 def ticket_account(request: HttpRequest, reference: int) -> HttpResponse:
     """Turn the secret link into an account: mail the requester a link to choose a password.
 
-    The answer is the same whether the requester already has a password (then
-    nothing new is sent), so it tells nothing about the account. One e-mail per
-    ticket per ten minutes for each browser.
+    Holding the link does not prove the address, so the account is made by
+    following a link mailed to it. The page reads the same whatever the
+    account's state.
     """
     ticket = _ticket_for(request, reference)
     if not access.can_reply_as_requester(request, ticket):
@@ -249,23 +244,12 @@ def ticket_account(request: HttpRequest, reference: int) -> HttpResponse:
         # Offered to guests only: whoever is signed in already has an account, and a
         # colleague must not trigger e-mails to the requester.
         return redirect("ticket_detail", ticket.reference)
-    claims = request.session.get(ACCOUNT_CLAIMS_KEY, {})
-    if not isinstance(claims, dict):
-        claims = {}
-    now = time.time()
-    last = claims.get(str(ticket.pk))
-    recent = isinstance(last, int | float) and now - last < ACCOUNT_CLAIM_INTERVAL_SECONDS
-    if not recent:
-        if is_guest(ticket.requester):
-            AccountAdapter().send_account_claim_mail(ticket.requester)
-        claims = {key: value for key, value in claims.items() if now - value < ACCOUNT_CLAIM_INTERVAL_SECONDS}
-        claims[str(ticket.pk)] = now
-        request.session[ACCOUNT_CLAIMS_KEY] = claims
+    sent = account_offer_send(requester=ticket.requester)
     context = {
         "ticket": ticket,
         "masked_email": masked_address(ticket.requester.email),
-        "already_sent": recent,
-        "interval_minutes": ACCOUNT_CLAIM_INTERVAL_SECONDS // 60,
+        "already_sent": not sent,
+        "interval_minutes": ACCOUNT_OFFER_INTERVAL_SECONDS // 60,
     }
     return _no_store(render(request, "portal/account_sent.html", context))
 

@@ -70,3 +70,12 @@ def test_screenshots(site, new_page, make_ticket, language, tmp_path):
     shoot("my-tickets", f"{base}/my/tickets/?status=all")
     shoot("account-password", f"{site.url}/accounts/password/change/")
     shoot("profile", f"{base}/my/profile/")
+    # A new visitor signs up: the page that waits for the code mailed to the address.
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    page.goto(f"{site.url}/accounts/signup/")
+    page.locator("#id_email").fill(f"new-{language}@example.org")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("#id_password2").press("Enter")
+    shoot("signup-code")

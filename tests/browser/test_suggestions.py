@@ -114,7 +114,7 @@ def test_it_shows_agents_the_deflection_report(site, new_page, language):
 
     page = new_page("fr-FR" if language == "fr" else "en-GB")
     page.goto(f"{site.url}/accounts/login/")
-    page.locator("input[name=username]").fill("camille@example.com")
+    page.locator("input[name=login]").fill("camille@example.com")
     page.locator("input[name=password]").fill("pw-camille")
     page.locator("input[name=password]").press("Enter")
     page.wait_for_url(f"**/{language}/agent/**")
