@@ -20,6 +20,10 @@ from comptoir.mail.addressing import support_domain
 from comptoir.mail.dkim import DkimEmail
 
 
+# E-mails whose links lead to a page (sign up, ask for a new password) rather than carry a key.
+PAGE_LINK_MAILS = ("account/email/account_already_exists", "account/email/unknown_account")
+
+
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ships no type hints
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(settings.COMPTOIR_SIGNUP_OPEN)
@@ -51,6 +55,10 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
         language = (user.language if user else "") or translation.get_language() or settings.LANGUAGE_CODE
         with translation.override(language):
             extra = {"site_name": settings.COMPTOIR_SITE_NAME, "language": language}
+            if template_prefix in PAGE_LINK_MAILS:
+                # allauth builds these two from the request's Host header; ours come from the base URL.
+                extra["signup_url"] = settings.COMPTOIR_BASE_URL + reverse("account_signup")
+                extra["password_reset_url"] = settings.COMPTOIR_BASE_URL + reverse("account_reset_password")
             super().send_mail(template_prefix, email, {**context, **extra})
 
     def render_mail(

@@ -5,10 +5,12 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.accounts.models import Organisation, Role, User
+from comptoir.accounts.models import Organisation, Role, SecurityPolicy, User
+from comptoir.accounts.policy import POLICY_PK, security_policy, security_policy_save
 from comptoir.accounts.services import email_address_record
 
 
@@ -51,3 +53,23 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_display = ("name", "shares_tickets", "created_at")
     list_filter = ("shares_tickets",)
     search_fields = ("name",)
+
+
+@admin.register(SecurityPolicy)
+class SecurityPolicyAdmin(admin.ModelAdmin[SecurityPolicy]):
+    """One row, edited in place: the list leads straight to it."""
+
+    fields = ("require_agent_two_factor",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SecurityPolicy | None = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        security_policy()
+        return redirect("admin:accounts_securitypolicy_change", POLICY_PK)
+
+    def save_model(self, request: HttpRequest, obj: SecurityPolicy, form: Any, change: bool) -> None:
+        security_policy_save(obj)

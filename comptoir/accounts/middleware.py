@@ -6,21 +6,26 @@ from collections.abc import Callable
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from comptoir.accounts.policy import agent_two_factor_required
+
 # What an agent still reaches before turning it on: the pages to set it up, log out, switch language.
 OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/")
+
+
+def is_staff_side(request: HttpRequest) -> bool:
+    """Agents, and anyone who reaches the admin."""
+    user = request.user
+    return bool(user.is_authenticated and (getattr(user, "is_agent", False) or getattr(user, "is_staff", False)))
 
 
 def needs_second_factor(request: HttpRequest) -> bool:
     """An agent who neither signed in with a second factor nor has one set up."""
     user = request.user
-    if not (user.is_authenticated and getattr(user, "is_agent", False)):
-        return False
     if any(record.get("method") == "mfa" for record in get_authentication_records(request, user)):
         return False
     # Only reached until the agent signs in again with the second factor: no query on ordinary pages.
@@ -33,8 +38,9 @@ class AgentTwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
-            settings.COMPTOIR_REQUIRE_AGENT_2FA
-            and not request.path.startswith(OPEN_PREFIXES)
+            not request.path.startswith(OPEN_PREFIXES)
+            and is_staff_side(request)
+            and agent_two_factor_required()
             and needs_second_factor(request)
         ):
             messages.warning(

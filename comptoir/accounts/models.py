@@ -135,3 +135,24 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.is_erased:
             return gettext("Erased requester")
         return self.name or self.email.split("@")[0]
+
+
+class SecurityPolicy(models.Model):
+    """Sign-in rules an administrator sets in the admin; one row."""
+
+    require_agent_two_factor = models.BooleanField(
+        _("require two-factor authentication of every agent"),
+        default=False,
+        help_text=_(
+            "Agents and administrators must set up an authenticator app before they reach the workspace or the "
+            "admin. The COMPTOIR_REQUIRE_AGENT_2FA setting turns it on for good."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("security policy")
+        verbose_name_plural = _("security policy")
+
+    def __str__(self) -> str:
+        return str(_("Security policy"))

@@ -19,6 +19,8 @@ def email_address_record(*, user: User, verified: bool) -> EmailAddress:
     proves it and shows their tickets. Staff addresses typed by an administrator
     are trusted.
     """
+    # One address per account: an address changed in the admin stops signing in at once.
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).delete()
     address, _created = EmailAddress.objects.get_or_create(
         user=user, email=user.email, defaults={"primary": True, "verified": verified}
     )
@@ -29,7 +31,10 @@ def email_address_record(*, user: User, verified: bool) -> EmailAddress:
 
 
 def is_guest(user: User) -> bool:
-    """Someone known only from the tickets they opened: no password was ever chosen."""
+    """No usable password: someone known from their tickets, or who only ever signed in by code.
+
+    Either way, "choose your password" is the e-mail that helps them.
+    """
     return not user.has_usable_password()
 
 

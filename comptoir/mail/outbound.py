@@ -81,7 +81,7 @@ def _preferred_language(person: User | None) -> str:
 
 def _turned_off(kind: str, person: User | None) -> str:
     if person is not None and not person.notify_by_email and kind in NOTIFICATION_KINDS:
-        return f"{person.email} turned notification e-mails off"
+        return "the person turned notification e-mails off on their profile"
     return ""
 
 

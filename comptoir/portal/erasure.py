@@ -64,6 +64,12 @@ def account_erase(*, user: User) -> str:
         to_address__iexact=old, status__in=(OutboundStatus.QUEUED, OutboundStatus.SENDING)
     ).update(status=OutboundStatus.SUPPRESSED, last_error=ERASED_REASON)
     OutboundEmail.objects.filter(to_address__iexact=old).update(to_address=placeholder)
+    # Reasons shown to agents ("x@y bounced ...") name the address too.
+    pattern = re.compile(re.escape(old), re.IGNORECASE)
+    for row in (
+        OutboundEmail.objects.filter(last_error__icontains=old).only("pk", "last_error").iterator(chunk_size=100)
+    ):
+        OutboundEmail.objects.filter(pk=row.pk).update(last_error=pattern.sub(placeholder, row.last_error))
     EmailSuppression.objects.filter(email__iexact=old).delete()
     EmailSuppression.objects.create(
         email=placeholder, reason=ERASED_REASON, until=timezone.now() + timedelta(days=365 * SUPPRESSION_YEARS)
@@ -117,7 +123,9 @@ def _scrub_inbound(old: str, placeholder: str) -> None:
     """
     pattern = re.compile(re.escape(old.encode()), re.IGNORECASE)
     replacement = placeholder.encode()
-    rows = InboundEmail.objects.filter(from_address__iexact=old).only("pk", "raw")
+    text = re.compile(re.escape(old), re.IGNORECASE)
+    rows = InboundEmail.objects.filter(from_address__iexact=old).only("pk", "raw", "subject")
     for row in rows.iterator(chunk_size=100):
         raw = pattern.sub(replacement, bytes(row.raw))
-        InboundEmail.objects.filter(pk=row.pk).update(raw=raw, from_address=placeholder)
+        subject = text.sub(placeholder, row.subject)
+        InboundEmail.objects.filter(pk=row.pk).update(raw=raw, from_address=placeholder, subject=subject)

@@ -19,7 +19,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
-from comptoir.tickets.models import Attachment, AuthorRole, Message, Ticket
+from comptoir.tickets.models import Attachment, AuthorRole, Message, Survey, Ticket
 
 FILENAME_MAX = 100
 _UNSAFE = re.compile(r"[^\w.()+ -]+")
@@ -44,7 +44,7 @@ def safe_filename(name: str, fallback: str = "file") -> str:
 
 
 def requester_export_tickets(user: User) -> QuerySet[Ticket]:
-    """The person's own tickets with their public messages and those messages' files: three queries."""
+    """The person's own tickets, their public messages, those messages' files and the survey answers: four queries."""
     attachments = Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     public = (
         Message.objects.filter(is_public=True)
@@ -55,7 +55,14 @@ def requester_export_tickets(user: User) -> QuerySet[Ticket]:
     return (
         Ticket.objects.filter(requester=user)
         .order_by("created_at", "id")
-        .prefetch_related(Prefetch("messages", queryset=public, to_attr="public_messages"))
+        .prefetch_related(
+            Prefetch("messages", queryset=public, to_attr="public_messages"),
+            Prefetch(
+                "surveys",
+                queryset=Survey.objects.filter(answered_at__isnull=False).order_by("answered_at", "id"),
+                to_attr="answered_surveys",
+            ),
+        )
     )
 
 
@@ -87,13 +94,16 @@ def _ticket_record(ticket: Ticket, user: User) -> dict[str, Any]:
         "status": ticket.status,
         "status_label": str(ticket.get_status_display()),
         "type": ticket.type,
-        "priority": ticket.priority,
         "channel": ticket.channel,
         "language": ticket.language,
         "created_at": _when(ticket.created_at),
         "updated_at": _when(ticket.updated_at),
         "solved_at": _when(ticket.solved_at),
         "closed_at": _when(ticket.closed_at),
+        "survey_answers": [
+            {"rating": survey.rating, "comment": survey.comment, "answered_at": _when(survey.answered_at)}
+            for survey in ticket.answered_surveys  # type: ignore[attr-defined]
+        ],
         "messages": [
             {
                 "author": _author(message, user),

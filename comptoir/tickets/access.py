@@ -61,9 +61,16 @@ def shares_ticket(request: HttpRequest, ticket: Ticket) -> bool:
     organisation_id = getattr(request.user, "organisation_id", None)
     if organisation_id is None or ticket.requester.organisation_id != organisation_id:
         return False
-    return Organisation.objects.filter(pk=organisation_id, shares_tickets=True).exists() and has_verified_address(
-        request
-    )
+    return _organisation_shares(request, organisation_id) and has_verified_address(request)
+
+
+def _organisation_shares(request: HttpRequest, organisation_id: int) -> bool:
+    """Read once per request: a page checks access two or three times."""
+    cached: bool | None = getattr(request, "_comptoir_organisation_shares", None)
+    if cached is None:
+        cached = Organisation.objects.filter(pk=organisation_id, shares_tickets=True).exists()
+        request._comptoir_organisation_shares = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def can_view_ticket(request: HttpRequest, ticket: Ticket) -> bool:
@@ -72,9 +79,18 @@ def can_view_ticket(request: HttpRequest, ticket: Ticket) -> bool:
     return can_reply_as_requester(request, ticket)
 
 
+def holds_grant(request: HttpRequest, ticket: Ticket) -> bool:
+    """This browser followed a link to the ticket, and the requester's account still stands.
+
+    A requester who erased their data (or an account an administrator closed)
+    takes every browser's grant with them, not only the links not yet followed.
+    """
+    return ticket.pk in granted_ticket_ids(request) and ticket.requester.is_active
+
+
 def can_reply_as_requester(request: HttpRequest, ticket: Ticket) -> bool:
     """Only the requester's side replies from the Help Center page: the requester, or a colleague when shared."""
-    return ticket.pk in granted_ticket_ids(request) or owns_ticket(request, ticket) or shares_ticket(request, ticket)
+    return holds_grant(request, ticket) or owns_ticket(request, ticket) or shares_ticket(request, ticket)
 
 
 def requester_side_author(request: HttpRequest, ticket: Ticket) -> User | None:

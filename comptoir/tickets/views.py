@@ -198,7 +198,7 @@ def ticket_solve(request: HttpRequest, reference: int) -> HttpResponse:
     ticket = _ticket_for(request, reference)
     if not access.can_reply_as_requester(request, ticket):
         raise Http404
-    if ticket_solve_by_requester(ticket=ticket):
+    if ticket_solve_by_requester(ticket=ticket, actor=access.requester_side_author(request, ticket)):
         flash.success(request, _("Thank you! Your request is marked as solved."))
     return redirect("ticket_detail", ticket.reference)
 

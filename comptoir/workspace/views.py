@@ -222,7 +222,7 @@ def requester_organisation(request: HttpRequest, reference: int) -> HttpResponse
     """Put the ticket's requester into an organisation, or take them out of it."""
     ticket = _ticket(reference)
     value = request.POST.get("organisation", "")
-    organisation = Organisation.objects.filter(pk=value).first() if value.isdigit() else None
+    organisation = Organisation.objects.filter(pk=value).first() if value.isdecimal() and value.isascii() else None
     if value and organisation is None:
         messages.error(request, gettext("This organisation no longer exists."))
     else:

@@ -300,3 +300,22 @@ def test_tickets_show_only_once_the_address_is_verified(rf, make_ticket):
     request.user = ticket.requester
     assert access.can_view_ticket(request, ticket)
     assert access.can_reply_as_requester(request, ticket)
+
+
+def test_page_links_in_account_e_mails_ignore_a_forged_host_too(client, db, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+    User.objects.create_user("owner@example.org", password=PASSWORD)
+    forged = {"HTTP_HOST": "evil.example", "HTTP_ACCEPT_LANGUAGE": "en"}
+
+    client.post("/accounts/password/reset/", {"email": "nobody@example.org"}, **forged)
+    client.post(
+        "/accounts/signup/",
+        {"email": "owner@example.org", "password1": "x-long-passphrase-2", "password2": "x-long-passphrase-2"},
+        **forged,
+    )
+
+    unknown = sent_to("nobody@example.org", "No account")
+    exists = sent_to("owner@example.org", "You already have an account")
+    for message in (unknown, exists):
+        assert "evil.example" not in message.body
+        assert "http://testserver/accounts/" in message.body

@@ -7,6 +7,7 @@ import time
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
+from django.test import Client
 
 from comptoir.accounts.models import User
 
@@ -88,3 +89,25 @@ def test_requesters_are_not_asked_for_it(client, required, db):
     client.force_login(customer)
 
     assert client.get("/en/").status_code == 200
+
+
+def test_an_administrator_requires_it_in_the_admin_and_agents_must_set_it_up(client, agent, db):
+    admin_side = Client()
+    admin_side.force_login(User.objects.create_superuser("root@example.com", password="root-passphrase"))
+    page = admin_side.get("/admin/accounts/securitypolicy/", follow=True)
+    assert page.status_code == 200 and 'name="require_agent_two_factor"' in page.content.decode()
+    log_in(client)
+    assert client.get(AGENT_PAGE).status_code == 200
+
+    saved = admin_side.post("/admin/accounts/securitypolicy/1/change/", {"require_agent_two_factor": "on"})
+
+    assert saved.status_code == 302
+    assert client.get(AGENT_PAGE)["Location"] == "/accounts/2fa/totp/activate/"
+    # The administrator is held to it as well.
+    assert admin_side.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_staff_who_are_not_agents_are_held_to_it_too(client, db, required):
+    client.force_login(User.objects.create_user("ops@example.com", is_staff=True))
+
+    assert client.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"

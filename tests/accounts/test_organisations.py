@@ -158,3 +158,28 @@ def test_my_tickets_lists_the_organisation_s_tickets_only_while_it_shares_them(c
     outsider = member("dave@globex.example", Organisation.objects.create(name="Globex", shares_tickets=True))
     client.force_login(outsider)
     assert "Printer on fire" not in client.get(page("my_tickets")).content.decode()
+
+
+def test_a_colleague_who_marks_it_solved_is_named_in_the_history(client, colleague_ticket, acme):
+    from comptoir.tickets.models import EventKind, Status
+
+    acme.shares_tickets = True
+    acme.save()
+    carol = member("carol@acme.example", acme)
+    client.force_login(carol)
+
+    client.post(page("ticket_solve", colleague_ticket.reference))
+
+    colleague_ticket.refresh_from_db()
+    assert colleague_ticket.status == Status.SOLVED
+    assert colleague_ticket.events.filter(kind=EventKind.STATUS).latest("id").actor == carol
+
+
+def test_an_organisation_value_that_is_not_a_plain_number_is_refused_cleanly(agent_client, make_ticket, acme):
+    ticket = make_ticket()
+
+    response = agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": "²"})
+
+    assert response.status_code == 302
+    ticket.requester.refresh_from_db()
+    assert ticket.requester.organisation is None

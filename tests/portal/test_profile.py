@@ -20,7 +20,8 @@ from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, 
 from comptoir.mail.outbound import email_deliver
 from comptoir.portal.export import requester_data_export, safe_filename
 from comptoir.tickets.links import link_issue, link_redeem
-from comptoir.tickets.models import Attachment, EventKind, Status, Ticket, TicketAccessToken, TicketCC
+from comptoir.tickets.models import Attachment, EventKind, Status, Survey, Ticket, TicketAccessToken, TicketCC
+from comptoir.tickets.satisfaction import survey_answer
 from comptoir.tickets.services import ticket_add_ccs, ticket_update_by_agent
 from tests.conftest import png_attachment, png_bytes
 
@@ -168,6 +169,8 @@ def alice_tickets(make_ticket, agent) -> tuple[Ticket, Ticket]:
         first, agent=agent, body="SECRET NOTE: blame the intern", is_public=False, files=[png_attachment("note.png")]
     )
     second = make_ticket(subject="Invoice missing")
+    ticket_update_by_agent(second, agent=agent, body="Here it is.", status=Status.SOLVED)
+    survey_answer(Survey.objects.get(ticket=second), rating=4, comment="Quick, thanks")
     make_ticket(email="bob@example.org", name="Bob", subject="Bob's own ticket", description="Bob's problem")
     return first, second
 
@@ -208,6 +211,9 @@ def test_the_export_holds_one_s_own_tickets_public_messages_and_files(client, ve
     assert b"note.png" not in everything
     assert b"Bob" not in everything
     assert "We are looking into it." in archive.read(f"tickets/{first.reference}/conversation.txt").decode()
+    answers = json.loads(archive.read(f"tickets/{second.reference}/ticket.json"))["survey_answers"]
+    assert [(a["rating"], a["comment"]) for a in answers] == [(4, "Quick, thanks")]
+    assert "priority" not in record  # the agents' own field
 
 
 def test_attachment_names_cannot_leave_their_ticket_s_folder(client, verified, make_ticket):
@@ -248,8 +254,8 @@ def test_the_export_costs_the_same_queries_for_one_ticket_or_many(verified, make
     for number in range(3):
         more = make_ticket(subject=f"Other {number}", files=[png_attachment()])
         ticket_update_by_agent(more, agent=agent, body="Hello again")
-    # The tickets, their public messages with authors, those messages' attachments.
-    assert one == count() == 3
+    # The tickets, their public messages with authors, those messages' attachments, their survey answers.
+    assert one == count() == 4
 
 
 def test_an_unverified_address_gets_no_export(client, requester, make_ticket):
@@ -277,7 +283,7 @@ def bea_everywhere(member, make_ticket, agent) -> Ticket:
     """Béa's ticket, opened by e-mail, answered; Béa copied on Bob's ticket; a reply waiting to go."""
     raw = (
         b"From: =?utf-8?q?B=C3=A9a?= <BEA@Example.org>\r\nTo: support@comptoir.localhost\r\n"
-        b"Subject: Printer on fire\r\nMessage-ID: <bea-1@example.org>\r\nMIME-Version: 1.0\r\n"
+        b"Subject: Printer on fire, call bea@example.org\r\nMessage-ID: <bea-1@example.org>\r\nMIME-Version: 1.0\r\n"
         b"Content-Type: text/plain; charset=utf-8\r\n\r\nThe printer is on fire. Write to bea@example.org.\r\n"
     )
     row = ingest(raw, source="test")
@@ -288,6 +294,9 @@ def bea_everywhere(member, make_ticket, agent) -> Ticket:
     ticket_add_ccs(bob_ticket, [("Béa Durand", "bea@example.org")], actor=agent)
     ticket_update_by_agent(ticket, agent=agent, body="We sent a technician.")
     EmailSuppression.objects.create(email="bea@example.org", reason="mailbox full", until=timezone.now())
+    OutboundEmail.objects.filter(ticket=bob_ticket, to_address="bea@example.org").update(
+        status=OutboundStatus.FAILED, last_error="bea@example.org bounced (mailbox full)"
+    )
     Authenticator.objects.create(user=member, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "x"})
     return ticket
 
@@ -297,6 +306,10 @@ def test_erasing_anonymises_the_person_everywhere_and_keeps_the_tickets(client, 
     token = link_issue(ticket)
     other = Client()
     other.force_login(member)
+    # A browser that followed a link before: its grant must go too, not only the unused links.
+    followed = Client()
+    followed.get(reverse("ticket_link_redeem", args=[token]))
+    assert followed.get(url("ticket_detail", ticket.reference)).status_code == 200
 
     response = client.post(url("profile_erase"), {"confirmation": PASSWORD})
 
@@ -321,6 +334,9 @@ def test_erasing_anonymises_the_person_everywhere_and_keeps_the_tickets(client, 
     assert inbound.from_address == placeholder
     assert b"bea@example.org" not in bytes(inbound.raw).lower()
     assert f"Write to {placeholder}.".encode() in bytes(inbound.raw)
+    assert inbound.subject == f"Printer on fire, call {placeholder}"
+    assert not OutboundEmail.objects.filter(last_error__icontains="bea@example.org").exists()
+    assert followed.get(url("ticket_detail", ticket.reference)).status_code == 404
     assert TicketCC.objects.get().email == placeholder
     assert not TicketAccessToken.objects.filter(ticket=ticket).exists()
     assert link_redeem(token) is None
