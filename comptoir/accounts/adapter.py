@@ -19,7 +19,6 @@ from comptoir.accounts.services import is_guest
 from comptoir.mail.addressing import support_domain
 from comptoir.mail.dkim import DkimEmail
 
-
 # E-mails whose links lead to a page (sign up, ask for a new password) rather than carry a key.
 PAGE_LINK_MAILS = ("account/email/account_already_exists", "account/email/unknown_account")
 
