@@ -219,7 +219,7 @@ def test_the_export_holds_one_s_own_tickets_public_messages_and_files(client, ve
 def test_attachment_names_cannot_leave_their_ticket_s_folder(client, verified, make_ticket):
     ticket = make_ticket(files=[png_attachment("shot.png")])
     attachment = Attachment.objects.get()
-    Attachment.objects.filter(pk=attachment.pk).update(filename="../../..\\..\\etc/passwd\x00.png")
+    Attachment.objects.filter(pk=attachment.pk).update(filename="../../..\\..\\etc/passwd.png")
 
     names = exported(client.post(url("profile_export"))).namelist()
 
@@ -234,6 +234,7 @@ def test_attachment_names_cannot_leave_their_ticket_s_folder(client, verified, m
         ("../../etc/passwd", "passwd"),
         ("C:\\Users\\me\\report.pdf", "report.pdf"),
         ("..", "file"),
+        ("passwd\x00.png", "passwd.png"),  # PostgreSQL stores no NUL; a name from elsewhere might hold one
         ("<script>.png", "_script_.png"),
         ("a" * 300 + ".png", "a" * 96 + ".png"),
     ],
