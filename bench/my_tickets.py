@@ -30,7 +30,7 @@ Beside each, in the same run, the baseline: the same queries written the
 straightforward way, ``Ticket.objects.filter(Q(requester=user) |
 Q(requester__organisation_id=org, requester__organisation__shares_tickets=True))``
 with the same annotations and search (``baseline_requester_tickets`` and
-``baseline_tab_counts`` below, copied from the selectors but for that filter).
+``baseline_tab_counts`` below: the selectors' own ``listed_tickets`` and ``counts_by_tab`` given that filter).
 For (a), where the person has no organisation, the baseline is plain
 ``filter(requester=user)``, which is what ``visible_to`` gives too: the ratio
 there should be about 1 and shows the noise of the measure.
@@ -54,10 +54,8 @@ prefer, of the requester index). Nothing is timed in a test.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
-import secrets
 import shutil
 import statistics
 import sys
@@ -68,7 +66,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+
+from benchdb import (
+    RefusedDatabase,
+    bench_database_name,
+    configure_environment,
+    drop_database,
+    percentile,
+    recreate_database,
+    server_version,
+    setup_django,
+)
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -91,77 +99,6 @@ AGENTS = 25
 SEARCH_WORD = "invoice"
 PLAN_LINES = 18
 ACTIVE = ("new", "open", "pending", "on_hold")
-
-
-# --- Environment and database ---------------------------------------------------
-
-
-class RefusedDatabase(Exception):
-    pass
-
-
-def bench_database_name(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise RefusedDatabase(f"{parts.scheme}:// is not supported: this benchmark needs PostgreSQL")
-    name = parts.path.lstrip("/")
-    # The database is dropped at the start of every run: never one that might hold real data.
-    if "bench" not in name:
-        raise RefusedDatabase(f"the database name must contain 'bench' (it is dropped and created again): {name!r}")
-    return name
-
-
-def recreate_database(url: str, name: str) -> None:
-    """DROP and CREATE ``name``, connected to the server's ``postgres`` database."""
-    import psycopg
-    from psycopg import sql
-
-    maintenance = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(
-            sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(sql.Identifier(name))
-        )
-
-
-def drop_database(url: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    maintenance = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def configure_environment(var_dir: Path, database_url: str) -> None:
-    """Settings for a throwaway run, as in production (DEBUG off: no SQL recorded); before Django reads them."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "comptoir.settings"
-    os.environ["DEBUG"] = "0"
-    os.environ["SECRET_KEY"] = "bench-only-" + secrets.token_hex(24)
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    os.environ["COMPTOIR_VAR_DIR"] = str(var_dir)
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-
-
-def setup_django() -> None:
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def server_version() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()")
-        row = cursor.fetchone()
-    return str(row[0]) if row else "?"
 
 
 # --- Generated help desk --------------------------------------------------------
@@ -392,43 +329,16 @@ def baseline_visible_to(user: User) -> Any:
 
 def baseline_tab_counts(user: User) -> dict[str, int]:
     """selectors.tab_counts with baseline_visible_to."""
-    from django.db.models import Count
+    from comptoir.portal.selectors import counts_by_tab
 
-    from comptoir.portal.selectors import TABS, _status_q
-    from comptoir.tickets.models import Ticket
-
-    counts = Ticket.objects.filter(baseline_visible_to(user)).aggregate(
-        **{item.key: Count("pk", filter=_status_q(item)) for item in TABS}
-    )
-    return {key: int(value or 0) for key, value in counts.items()}
+    return counts_by_tab(baseline_visible_to(user))
 
 
 def baseline_requester_tickets(*, user: User, key: str = "active", query: str = "") -> QuerySet[Ticket]:
-    """selectors.requester_tickets, annotations and search copied as they are, with baseline_visible_to."""
-    from django.db.models import DateTimeField, Exists, OuterRef, Q, Subquery
-    from django.db.models.functions import Coalesce, Greatest
+    """selectors.requester_tickets, the same annotations and search, with baseline_visible_to."""
+    from comptoir.portal.selectors import listed_tickets
 
-    from comptoir.portal.selectors import _status_q, search_words, status_filter
-    from comptoir.tickets.models import EventKind, Message, Ticket, TicketEvent
-
-    public = Message.objects.filter(ticket=OuterRef("pk"), is_public=True)
-    last_public = public.order_by("-created_at", "-id")
-    last_status = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=EventKind.STATUS).order_by(
-        "-created_at", "-id"
-    )
-    tickets = Ticket.objects.filter(baseline_visible_to(user), _status_q(status_filter(key))).select_related(
-        "requester"
-    )
-    for word in search_words(query):
-        tickets = tickets.filter(Q(subject__icontains=word) | Exists(public.filter(body__icontains=word)))
-    return tickets.annotate(
-        last_public_at=Subquery(last_public.values("created_at")[:1], output_field=DateTimeField()),
-        last_public_role=Subquery(last_public.values("author_role")[:1]),
-        last_public_author_id=Subquery(last_public.values("author_id")[:1]),
-        last_public_author_name=Subquery(last_public.values("author__name")[:1]),
-        last_status_at=Subquery(last_status.values("created_at")[:1], output_field=DateTimeField()),
-        last_update=Greatest(Coalesce("last_public_at", "created_at"), Coalesce("last_status_at", "created_at")),
-    ).order_by("-last_update", "-pk")
+    return listed_tickets(baseline_visible_to(user), key=key, query=query)
 
 
 def selector_requester_tickets(*, user: User, key: str = "active", query: str = "") -> QuerySet[Ticket]:
@@ -483,12 +393,6 @@ class Form:
             return
         for step, seconds in zip(STEPS, (counted - first, listed - counted, last - listed, last - first), strict=True):
             self.times.setdefault((case.label, step), []).append(seconds)
-
-
-def percentile(times: Sequence[float], fraction: float) -> float:
-    """Nearest rank: the smallest time at least ``fraction`` of the repetitions did not exceed."""
-    ordered = sorted(times)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def measure(cases: Sequence[Case], forms: Sequence[Form], repeat: int) -> None:

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
-from comptoir.accounts.services import email_address_verified_by_link, password_drop_unproven
+from comptoir.accounts.services import email_address_record, password_drop_unproven
 
 # Set by AccountAdapter.confirm_email: the address was proven with the code typed
 # in the very session that signed up (or signed in with the password).
@@ -26,7 +26,7 @@ PASSWORD_DROPPED = "_comptoir_password_dropped"  # noqa: S105  # a request attri
 def _password_reset(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     # The reset link was mailed to the account's address and followed: that proves the address,
     # which is how a guest who opened tickets becomes an account holder who sees them.
-    email_address_verified_by_link(user=user)
+    email_address_record(user=user, verified=True)
 
 
 @receiver(email_confirmed)

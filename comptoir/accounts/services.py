@@ -38,9 +38,9 @@ def is_guest(user: User) -> bool:
     return not user.has_usable_password()
 
 
-def email_address_verified_by_link(*, user: User) -> None:
-    """A password set through a link mailed to the account's address proves that address."""
-    email_address_record(user=user, verified=True)
+def address_is_verified(user: User) -> bool:
+    """The person proved the address they sign in with; until then no ticket shows."""
+    return bool(EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=True).exists())
 
 
 def password_drop_unproven(*, user: User) -> bool:

@@ -17,7 +17,7 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from comptoir.accounts.models import ERASED_DOMAIN, Role, User
@@ -64,18 +64,15 @@ def account_erase(*, user: User) -> str:
         to_address__iexact=old, status__in=(OutboundStatus.QUEUED, OutboundStatus.SENDING)
     ).update(status=OutboundStatus.SUPPRESSED, last_error=ERASED_REASON)
     OutboundEmail.objects.filter(to_address__iexact=old).update(to_address=placeholder)
-    # Reasons shown to agents ("x@y bounced ...") name the address too.
-    pattern = re.compile(re.escape(old), re.IGNORECASE)
-    for row in (
-        OutboundEmail.objects.filter(last_error__icontains=old).only("pk", "last_error").iterator(chunk_size=100)
-    ):
-        OutboundEmail.objects.filter(pk=row.pk).update(last_error=pattern.sub(placeholder, row.last_error))
     EmailSuppression.objects.filter(email__iexact=old).delete()
     EmailSuppression.objects.create(
         email=placeholder, reason=ERASED_REASON, until=timezone.now() + timedelta(days=365 * SUPPRESSION_YEARS)
     )
     _scrub_inbound(old, placeholder)
-    _scrub_text(old, placeholder)
+    # Written out in text agents read: a signature or "write to me at ..." in a message or
+    # a subject, and the reasons an e-mail was not sent ("x@y bounced ...").
+    for model, field in ((Message, "body"), (Ticket, "subject"), (OutboundEmail, "last_error")):
+        _replace_in_text(model, field, old, placeholder)
 
     # Copied on other people's tickets, and named in those tickets' history.
     TicketCC.objects.filter(email__iexact=old).update(email=placeholder, name="")
@@ -105,13 +102,14 @@ def account_erase(*, user: User) -> str:
     return placeholder
 
 
-def _scrub_text(old: str, placeholder: str) -> None:
-    """The address written out in a message or a subject (a signature, "write to me at ...") goes too."""
+def _replace_in_text(model: type[Model], field: str, old: str, placeholder: str) -> None:
+    """Every ``model.field`` that holds ``old``, any case, holds the placeholder instead (cut to the field's length)."""
     pattern = re.compile(re.escape(old), re.IGNORECASE)
-    for message in Message.objects.filter(body__icontains=old).only("pk", "body").iterator(chunk_size=100):
-        Message.objects.filter(pk=message.pk).update(body=pattern.sub(placeholder, message.body))
-    for ticket in Ticket.objects.filter(subject__icontains=old).only("pk", "subject").iterator(chunk_size=100):
-        Ticket.objects.filter(pk=ticket.pk).update(subject=pattern.sub(placeholder, ticket.subject)[:200])
+    length = getattr(model._meta.get_field(field), "max_length", None)
+    rows = model._default_manager.filter(**{f"{field}__icontains": old}).only("pk", field)
+    for row in rows.iterator(chunk_size=100):
+        value = pattern.sub(placeholder, getattr(row, field))
+        model._default_manager.filter(pk=row.pk).update(**{field: value[:length] if length else value})
 
 
 def _scrub_inbound(old: str, placeholder: str) -> None:
@@ -122,10 +120,8 @@ def _scrub_inbound(old: str, placeholder: str) -> None:
     and stays with it, as the messages' text does.
     """
     pattern = re.compile(re.escape(old.encode()), re.IGNORECASE)
-    replacement = placeholder.encode()
-    text = re.compile(re.escape(old), re.IGNORECASE)
-    rows = InboundEmail.objects.filter(from_address__iexact=old).only("pk", "raw", "subject")
+    rows = InboundEmail.objects.filter(from_address__iexact=old).only("pk", "raw")
     for row in rows.iterator(chunk_size=100):
-        raw = pattern.sub(replacement, bytes(row.raw))
-        subject = text.sub(placeholder, row.subject)
-        InboundEmail.objects.filter(pk=row.pk).update(raw=raw, from_address=placeholder, subject=subject)
+        raw = pattern.sub(placeholder.encode(), bytes(row.raw))
+        InboundEmail.objects.filter(pk=row.pk).update(raw=raw, from_address=placeholder)
+    _replace_in_text(InboundEmail, "subject", old, placeholder)

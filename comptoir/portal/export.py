@@ -14,7 +14,6 @@ import unicodedata
 import zipfile
 from typing import IO, Any
 
-from allauth.account.models import EmailAddress
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
@@ -23,11 +22,6 @@ from comptoir.tickets.models import Attachment, AuthorRole, Message, Survey, Tic
 
 FILENAME_MAX = 100
 _UNSAFE = re.compile(r"[^\w.()+ -]+")
-
-
-def address_is_verified(user: User) -> bool:
-    """The person proved the address they signed in with (access.has_verified_address, without a request)."""
-    return bool(EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=True).exists())
 
 
 def safe_filename(name: str, fallback: str = "file") -> str:

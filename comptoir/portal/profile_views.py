@@ -19,8 +19,9 @@ from comptoir.accounts.services import profile_update
 from comptoir.core.ratelimit import hit
 from comptoir.core.views import too_many_requests
 from comptoir.portal.erasure import account_erase, can_erase_self
-from comptoir.portal.export import address_is_verified, requester_data_export
+from comptoir.portal.export import requester_data_export
 from comptoir.portal.forms import EraseForm, ProfileForm
+from comptoir.tickets.access import has_verified_address
 
 # Building a zip of every file is costly, and the erase form checks a password.
 EXPORTS_PER_WINDOW = 10
@@ -37,7 +38,7 @@ def _render(
     request: HttpRequest, *, form: ProfileForm, erase_form: EraseForm | None = None, status: int = 200
 ) -> HttpResponse:
     user = _person(request)
-    verified = address_is_verified(user)
+    verified = has_verified_address(request)
     erasable = can_erase_self(user)
     context = {
         "form": form,
@@ -71,7 +72,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile_export(request: HttpRequest) -> HttpResponseBase:
     user = _person(request)
-    if not address_is_verified(user):
+    if not has_verified_address(request):
         # Tickets belong to whoever proved the address they were opened with.
         raise PermissionDenied
     if not hit("profile-export", str(user.pk), limit=EXPORTS_PER_WINDOW, window_seconds=_window()):
@@ -92,7 +93,7 @@ def profile_export(request: HttpRequest) -> HttpResponseBase:
 @login_required
 def profile_erase(request: HttpRequest) -> HttpResponse:
     user = _person(request)
-    if not can_erase_self(user) or not address_is_verified(user):
+    if not can_erase_self(user) or not has_verified_address(request):
         # Colleagues' accounts are closed by an administrator, in the admin.
         raise PermissionDenied
     if not hit("profile-erase", str(user.pk), limit=ERASE_ATTEMPTS_PER_WINDOW, window_seconds=_window()):

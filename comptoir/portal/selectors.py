@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.accounts.models import User
+from comptoir.accounts.models import Organisation, User
 from comptoir.tickets.models import EventKind, Message, Status, Ticket, TicketEvent
 from comptoir.tickets.statuses import ACTIVE_STATUSES, DONE_STATUSES
 
@@ -58,9 +58,20 @@ def visible_to(user: User) -> Q:
     return Q(requester__in=people)
 
 
+def sharing_organisation(user: User) -> Organisation | None:
+    """The person's organisation while it shares its tickets: no query for people in none."""
+    if user.organisation_id is None:
+        return None
+    return Organisation.objects.filter(pk=user.organisation_id, shares_tickets=True).first()
+
+
 def tab_counts(user: User) -> dict[str, int]:
     """How many of the tickets the person sees each tab holds, in one aggregate query."""
-    counts = Ticket.objects.filter(visible_to(user)).aggregate(
+    return counts_by_tab(visible_to(user))
+
+
+def counts_by_tab(visible: Q) -> dict[str, int]:
+    counts = Ticket.objects.filter(visible).aggregate(
         **{item.key: Count("pk", filter=_status_q(item)) for item in TABS}
     )
     return {key: int(value or 0) for key, value in counts.items()}
@@ -71,7 +82,12 @@ def search_words(query: str) -> list[str]:
 
 
 def requester_tickets(*, user: User, key: str = DEFAULT_FILTER, query: str = "") -> QuerySet[Ticket]:
-    """The tickets the person sees, newest update first, each with its last update and who spoke last.
+    """The tickets the person sees, newest update first, each with its last update and who spoke last."""
+    return listed_tickets(visible_to(user), key=key, query=query)
+
+
+def listed_tickets(visible: Q, *, key: str = DEFAULT_FILTER, query: str = "") -> QuerySet[Ticket]:
+    """The tickets ``visible`` selects, filtered by tab and words, annotated for the list.
 
     Only public messages count: an internal note never shows, moves a ticket up
     or matches a search. The last update is the later of the last public message
@@ -82,7 +98,7 @@ def requester_tickets(*, user: User, key: str = DEFAULT_FILTER, query: str = "")
     last_status = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=EventKind.STATUS).order_by(
         "-created_at", "-id"
     )
-    tickets = Ticket.objects.filter(visible_to(user), _status_q(status_filter(key))).select_related("requester")
+    tickets = Ticket.objects.filter(visible, _status_q(status_filter(key))).select_related("requester")
     for word in search_words(query):
         tickets = tickets.filter(Q(subject__icontains=word) | Exists(public.filter(body__icontains=word)))
     return tickets.annotate(

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from comptoir.accounts.models import Organisation, User
+from comptoir.accounts.models import User
 from comptoir.portal import selectors
 from comptoir.tickets import access
 from comptoir.tickets.statuses import REQUESTER_HELP, REQUESTER_HELP_ORDER, status_anchor
@@ -36,12 +36,6 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
         {"ticket": ticket, "help": REQUESTER_HELP[ticket.status], "anchor": status_anchor(ticket.status)}
         for ticket in page.object_list
     ]
-    # Said above the list, so nobody wonders why a colleague's ticket is there.
-    shared_organisation = (
-        Organisation.objects.filter(pk=user.organisation_id, shares_tickets=True).first()
-        if user.organisation_id is not None
-        else None
-    )
     kept = {name: value for name, value in (("status", current.key), ("q", query)) if value}
     context = {
         "tabs": [(tab, counts[tab.key]) for tab in selectors.TABS],
@@ -51,7 +45,8 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "pagination_query": urlencode(kept),
-        "shared_organisation": shared_organisation,
+        # Said above the list, so nobody wonders why a colleague's ticket is there.
+        "shared_organisation": selectors.sharing_organisation(user),
         "filtered": bool(query) or current.key != selectors.DEFAULT_FILTER,
     }
     return render(request, "portal/my_tickets.html", context)

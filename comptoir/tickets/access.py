@@ -8,10 +8,10 @@ opens nothing.
 
 from __future__ import annotations
 
-from allauth.account.models import EmailAddress
 from django.http import HttpRequest
 
 from comptoir.accounts.models import Organisation, User
+from comptoir.accounts.services import address_is_verified
 from comptoir.tickets.models import Ticket
 
 SESSION_KEY = "comptoir_ticket_grants"
@@ -43,7 +43,7 @@ def has_verified_address(request: HttpRequest) -> bool:
         return False
     cached: bool | None = getattr(request, "_comptoir_verified", None)
     if cached is None:
-        cached = EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=True).exists()
+        cached = address_is_verified(user)
         request._comptoir_verified = cached  # type: ignore[attr-defined]
     return cached
 

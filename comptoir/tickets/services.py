@@ -32,7 +32,7 @@ from comptoir.tickets.models import (
     TicketEvent,
     TicketType,
 )
-from comptoir.tickets.statuses import REOPENED_BY_REQUESTER, status_after_agent_action
+from comptoir.tickets.statuses import ACTIVE_STATUSES, REOPENED_BY_REQUESTER, status_after_agent_action
 
 
 class _Unchanged:
@@ -421,3 +421,16 @@ def tickets_close_solved(*, now: datetime | None = None, batch: int = 500) -> in
             # concurrent run, or a reply that just reopened it, wins.
             closed += ticket_set_status(ticket, Status.CLOSED, actor=None, solved_before=cutoff)
     return closed
+
+
+@transaction.atomic
+def ticket_solve_by_requester(*, ticket: Ticket, actor: User | None = None) -> bool:
+    """The requester says "this is solved": the ticket is solved as if an agent had, and a survey waits.
+
+    Only a ticket still being worked on can be solved this way; returns whether it was.
+    ``actor`` is a colleague who said so in the requester's place (None: the requester).
+    """
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
+    if ticket.status not in ACTIVE_STATUSES:
+        return False
+    return ticket_set_status(ticket, Status.SOLVED, actor=actor or ticket.requester)

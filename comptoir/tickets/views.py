@@ -18,14 +18,13 @@ from comptoir.core.views import too_many_requests
 from comptoir.deflection.services import ticket_after_open_record
 from comptoir.mail.models import OutboundKind
 from comptoir.mail.outbound import email_queue
-from comptoir.portal.services import ticket_solve_by_requester
 from comptoir.tickets import access
 from comptoir.tickets.files import ACCEPTED_EXTENSIONS, human_size, max_bytes, max_files
 from comptoir.tickets.forms import LinkRequestForm, ReplyForm, SurveyForm, TicketForm
 from comptoir.tickets.links import link_redeem
 from comptoir.tickets.models import Attachment, Channel, Message, Status, Survey, Ticket
 from comptoir.tickets.satisfaction import SurveyClosed, survey_answer, survey_for_token, survey_is_open
-from comptoir.tickets.services import ticket_create, ticket_reply_by_requester
+from comptoir.tickets.services import ticket_create, ticket_reply_by_requester, ticket_solve_by_requester
 from comptoir.tickets.statuses import ACTIVE_STATUSES, REQUESTER_HELP, status_anchor
 
 LAST_CREATED_KEY = "comptoir_last_created"
