@@ -19,6 +19,9 @@ from comptoir.accounts.services import is_guest
 from comptoir.mail.addressing import support_domain
 from comptoir.mail.dkim import DkimEmail
 
+# Set on the request by confirm_email: the address was proven with the code typed in the
+# very session that signed up (or signed in with the password). Read by the receivers.
+CONFIRMED_IN_SESSION = "_comptoir_confirmed_in_session"
 # E-mails whose links lead to a page (sign up, ask for a new password) rather than carry a key.
 PAGE_LINK_MAILS = ("account/email/account_already_exists", "account/email/unknown_account")
 
@@ -39,8 +42,6 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
         # Only reached for the code of a pending verification, typed in the session that
         # knew the password (sign-up, or a password sign-in to an unverified address);
         # the receivers keep that password. Codes to sign in arrive by another path.
-        from comptoir.accounts.receivers import CONFIRMED_IN_SESSION  # receivers import this module's services
-
         setattr(request, CONFIRMED_IN_SESSION, True)
         return bool(super().confirm_email(request, email_address))
 

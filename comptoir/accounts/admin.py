@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, Role, SecurityPolicy, User
 from comptoir.accounts.policy import POLICY_PK, security_policy, security_policy_save
-from comptoir.accounts.services import email_address_record
+from comptoir.accounts.services import email_address_change, email_address_record
 
 
 class UserCreateForm(UserCreationForm[User]):
@@ -45,7 +45,8 @@ class UserAdmin(DjangoUserAdmin[User]):  # type: ignore[type-var]  # stubs expec
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         # An address an administrator typed for a colleague is trusted; a requester's waits to be proven.
-        email_address_record(user=obj, verified=obj.role in (Role.AGENT, Role.ADMIN))
+        write = email_address_change if change and "email" in form.changed_data else email_address_record
+        write(user=obj, verified=obj.role in (Role.AGENT, Role.ADMIN))
 
 
 @admin.register(Organisation)

@@ -13,12 +13,10 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from comptoir.accounts.adapter import CONFIRMED_IN_SESSION
 from comptoir.accounts.models import User
 from comptoir.accounts.services import email_address_record, password_drop_unproven
 
-# Set by AccountAdapter.confirm_email: the address was proven with the code typed
-# in the very session that signed up (or signed in with the password).
-CONFIRMED_IN_SESSION = "_comptoir_confirmed_in_session"
 PASSWORD_DROPPED = "_comptoir_password_dropped"  # noqa: S105  # a request attribute, not a password
 
 

@@ -19,8 +19,6 @@ def email_address_record(*, user: User, verified: bool) -> EmailAddress:
     proves it and shows their tickets. Staff addresses typed by an administrator
     are trusted.
     """
-    # One address per account: an address changed in the admin stops signing in at once.
-    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).delete()
     address, _created = EmailAddress.objects.get_or_create(
         user=user, email=user.email, defaults={"primary": True, "verified": verified}
     )
@@ -28,6 +26,12 @@ def email_address_record(*, user: User, verified: bool) -> EmailAddress:
         address.verified = True
         address.save(update_fields=["verified"])
     return address
+
+
+def email_address_change(*, user: User, verified: bool) -> EmailAddress:
+    """The account's address was changed (in the admin): the old one stops signing in at once."""
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).delete()
+    return email_address_record(user=user, verified=verified)
 
 
 def is_guest(user: User) -> bool:

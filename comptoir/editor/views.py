@@ -144,26 +144,28 @@ def article_preview(request: HttpRequest, pk: int, language: str) -> HttpRespons
     return _render_edit(request, article, language, form, preview=preview)
 
 
-@require_POST
-@editor_required
-def article_draft(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+def _save(request: HttpRequest, pk: int, language: str, write: Callable[..., object], done: str) -> HttpResponse:
+    """Save the typed text through ``write`` (a draft, or the live version), or show the form's errors."""
     article, form = _bound_form(request, pk, language)
     if not form.is_valid():
         return _render_edit(request, article, language, form, status=400)
-    services.article_draft_save(article=article, language=language, author=_editor(request), **form.cleaned_data)
-    messages.success(request, gettext("Draft saved. The published article has not changed."))
+    write(article=article, language=language, author=_editor(request), **form.cleaned_data)
+    messages.success(request, done)
     return redirect("editor_article", pk=article.pk, language=language)
+
+
+@require_POST
+@editor_required
+def article_draft(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+    done = gettext("Draft saved. The published article has not changed.")
+    return _save(request, pk, language, services.article_draft_save, done)
 
 
 @require_POST
 @editor_required
 def article_publish(request: HttpRequest, pk: int, language: str) -> HttpResponse:
-    article, form = _bound_form(request, pk, language)
-    if not form.is_valid():
-        return _render_edit(request, article, language, form, status=400)
-    services.article_publish(article=article, language=language, author=_editor(request), **form.cleaned_data)
-    messages.success(request, gettext("Published: readers see this version in the Help Center."))
-    return redirect("editor_article", pk=article.pk, language=language)
+    done = gettext("Published: readers see this version in the Help Center.")
+    return _save(request, pk, language, services.article_publish, done)
 
 
 @require_POST

@@ -22,20 +22,28 @@ class Category(models.Model):
         return self.key
 
 
-class CategoryTranslation(models.Model):
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="translations")
+class GroupTranslation(models.Model):
+    """What a category and a section show in one language: the same fields for both."""
+
     language = models.CharField(max_length=8)
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200)
     description = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=("category", "language"), name="category_one_translation_per_language")
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return self.title
+
+
+class CategoryTranslation(GroupTranslation):
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="translations")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("category", "language"), name="category_one_translation_per_language")
+        ]
 
 
 class Section(models.Model):
@@ -54,20 +62,13 @@ class Section(models.Model):
         return self.key
 
 
-class SectionTranslation(models.Model):
+class SectionTranslation(GroupTranslation):
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(max_length=8)
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200)
-    description = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=("section", "language"), name="section_one_translation_per_language")
         ]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class Article(models.Model):

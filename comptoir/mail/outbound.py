@@ -58,7 +58,7 @@ def email_queue(*, kind: str, to: str, language: str, ticket: Any = None, messag
     An e-mail to an address that bounced for good, or over a loop cap, is kept
     as "not sent" with the reason, so the ticket shows why nothing arrived.
     """
-    person = User.objects.filter(email=to.lower()).only("language", "notify_by_email", "password").first()
+    person = User.objects.filter(email=to.lower()).only("language", "notify_by_email").first()
     reason = _why_not_send(kind, to, ticket) or _turned_off(kind, person)
     email = OutboundEmail.objects.create(
         kind=kind,

@@ -183,3 +183,26 @@ def test_an_organisation_value_that_is_not_a_plain_number_is_refused_cleanly(age
     assert response.status_code == 302
     ticket.requester.refresh_from_db()
     assert ticket.requester.organisation is None
+
+
+def test_an_address_changed_in_the_admin_replaces_the_sign_in_address(client, db):
+    from allauth.account.models import EmailAddress
+
+    person = member("old@example.org", None)
+    client.force_login(User.objects.create_superuser("root@example.com"))
+
+    response = client.post(
+        f"/admin/accounts/user/{person.pk}/change/",
+        {
+            "email": "new@example.org",
+            "role": "requester",
+            "is_active": "on",
+            "date_joined_0": "2026-11-01",
+            "date_joined_1": "10:00:00",
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(EmailAddress.objects.filter(user=person).values_list("email", "verified")) == [
+        ("new@example.org", False)
+    ]
