@@ -1,4 +1,4 @@
-"""How fast mail comes in: messages per second through comptoir.mail.inbound.ingest.
+"""How fast mail comes in: messages per second through comptoir.gateway.inbound.ingest.
 
     .venv/bin/python bench/ingest.py [--replies 10000] [--tickets 300] [--corpus PATH]
 
@@ -9,8 +9,9 @@ Every figure is printed beside the baseline's, measured on the same messages in
 the same run: speed is judged by that ratio, which depends much less on the
 machine than a bare figure does, and never by timed tests.
 
-1. The public corpus (../shared/mail-corpus): real and hostile messages, most
-   of which open a ticket or are quarantined.
+1. The public corpus ($COMPTOIR_MAIL_CORPUS, by default ../shared/mail-corpus,
+   as for the tests): real and hostile messages, most of which open a ticket or
+   are quarantined. Without it (a clone outside that layout) this part is skipped.
 2. Generated replies from requesters to tickets made for the run (the common
    case in production): multipart/alternative with a quoted previous message,
    sent to the ticket's signed reply address, some with a PNG screenshot. The
@@ -56,7 +57,8 @@ if TYPE_CHECKING:
     from comptoir.tickets.models import Ticket
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = ROOT.parent / "shared" / "mail-corpus"
+# Where tests/corpus.py looks for it too.
+DEFAULT_CORPUS = Path(os.environ.get("COMPTOIR_MAIL_CORPUS") or ROOT.parent / "shared" / "mail-corpus")
 # The corpus keeps each source project's README and licence beside its messages.
 NOT_MESSAGES = ("README", "LICENSE", "MIT-LICENSE", "COPYING")
 CORPUS_SOURCE = "bench-corpus"
@@ -130,8 +132,9 @@ def create_bench_database() -> Callable[[], None]:
     engine = str(settings_dict["ENGINE"])
     name = str(settings_dict["NAME"])
     bench_name = f"{name}_bench"
-    # The engine is checked before the connection loads its driver.
-    if engine == "django.db.backends.sqlite3":
+    # The engine is checked before the connection loads its driver; settings use
+    # comptoir.core.sqlite3, Django's SQLite backend that creates the database's folder.
+    if engine in ("django.db.backends.sqlite3", "comptoir.core.sqlite3"):
         if name == ":memory:" or name.startswith("file:"):
             raise RefusedDatabase("an in-memory SQLite DATABASE_URL: leave DATABASE_URL unset for SQLite")
         exists = Path(bench_name).exists()
@@ -276,7 +279,7 @@ def corpus_files(corpus: Path) -> list[Path]:
 def bench_corpus(corpus: Path) -> None:
     from django.db.models import Count
 
-    from comptoir.mail.inbound import TemporaryFailure, ingest
+    from comptoir.gateway.inbound import TemporaryFailure, ingest
     from comptoir.mail.models import InboundEmail, InboundStatus
     from comptoir.tickets.models import Ticket
 
@@ -400,8 +403,8 @@ def make_tickets(count: int, rng: random.Random) -> list[Ticket]:
             description=" ".join(rng.sample(REPLY_LINES[language], 3)),
             language=language,
             channel=Channel.EMAIL,
-            # As ingest does for a person's new ticket: the confirmation is queued.
-            send_confirmation=True,
+            # As ingest does for a person's new ticket (a robot's is automatic).
+            automatic=False,
         )
         if index % 3:
             agent = agents[index % len(agents)]
@@ -481,7 +484,7 @@ def bench_replies(count: int, ticket_count: int) -> bool:
     """Returns whether every reply landed on its ticket."""
     from django.db.models import Count
 
-    from comptoir.mail.inbound import ingest
+    from comptoir.gateway.inbound import ingest
     from comptoir.mail.models import InboundEmail
     from comptoir.tickets.models import Ticket
 
@@ -535,12 +538,16 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--replies", type=int, default=10_000, help="generated replies to ingest (default 10000)")
     parser.add_argument("--tickets", type=int, default=300, help="tickets the replies answer (default 300)")
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=f"default {DEFAULT_CORPUS}")
+    parser.add_argument(
+        "--corpus", type=Path, help=f"default $COMPTOIR_MAIL_CORPUS or {DEFAULT_CORPUS}, skipped when absent"
+    )
     arguments = parser.parse_args(argv)
     if arguments.replies < 1 or arguments.tickets < 1:
         parser.error("--replies and --tickets must be at least 1")
-    if not arguments.corpus.is_dir():
+    if arguments.corpus is not None and not arguments.corpus.is_dir():
         parser.error(f"no corpus directory at {arguments.corpus}")
+    if arguments.corpus is None and DEFAULT_CORPUS.is_dir():
+        arguments.corpus = DEFAULT_CORPUS
     return arguments
 
 
@@ -566,7 +573,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"database: {database_label()}")
         recorded = ", so Django records every SQL query (part of the ingest times)" if settings.DEBUG else ""
         print(f"files: {settings.MEDIA_ROOT}; DEBUG={settings.DEBUG}{recorded}")
-        bench_corpus(arguments.corpus)
+        if arguments.corpus is not None:
+            bench_corpus(arguments.corpus)
+        else:
+            print(f"\nCorpus: none at {DEFAULT_CORPUS} (set COMPTOIR_MAIL_CORPUS or --corpus): skipped")
         ok = bench_replies(arguments.replies, arguments.tickets)
         print(
             f"\npeak memory (ru_maxrss, with every message held in memory): {peak_memory()}; "

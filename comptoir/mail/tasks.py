@@ -6,8 +6,6 @@ from celery import shared_task
 from celery.app.task import Task
 from django.utils import timezone
 
-from comptoir.mail.imap import fetch_all
-from comptoir.mail.inbound import ingest_stuck
 from comptoir.mail.models import OutboundEmail, OutboundStatus
 from comptoir.mail.outbound import MAX_ATTEMPTS, email_deliver, stalled_email_ids
 
@@ -35,15 +33,3 @@ def requeue_stalled_email() -> int:
     for email_id in ids:
         deliver_email.delay(email_id)
     return len(ids)
-
-
-@shared_task
-def fetch_mail() -> int:
-    """The beat job: poll every IMAP mailbox; a mailbox's errors are recorded on it, not raised."""
-    return sum(result.ingested for result in fetch_all())
-
-
-@shared_task
-def ingest_stuck_email() -> int:
-    """Messages stored while the database or a worker failed: they are never left behind."""
-    return ingest_stuck()

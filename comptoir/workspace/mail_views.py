@@ -13,12 +13,13 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from comptoir.mail import inbound
+from comptoir.gateway import inbound
 from comptoir.mail.display import safe_email_html
 from comptoir.mail.models import InboundEmail, InboundStatus, QuarantineKind
 from comptoir.mail.parsing import ParsedEmail, parse_email
 from comptoir.mail.timelimit import TimeLimitExceeded, time_limit
-from comptoir.workspace.views import PAGE_SIZE, _agent, agent_required
+from comptoir.workspace.access import agent_required, current_agent
+from comptoir.workspace.selectors import PAGE_SIZE
 
 
 def _parsed(row: InboundEmail) -> ParsedEmail | None:
@@ -111,7 +112,7 @@ def inbound_raw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def quarantine_action(request: HttpRequest, pk: int) -> HttpResponse:
-    agent = _agent(request)
+    agent = current_agent(request)
     action = request.POST.get("action")
     try:
         row = InboundEmail.objects.filter(pk=pk).first()

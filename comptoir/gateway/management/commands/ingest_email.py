@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from comptoir.mail.inbound import TemporaryFailure, ingest
+from comptoir.gateway.inbound import TemporaryFailure, ingest
 
 # sysexits.h: tells the mail server to keep the message and try again later.
 EX_TEMPFAIL = 75

@@ -21,9 +21,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from comptoir.accounts.models import Role, User
+from comptoir.accounts.services import person_get_or_create
+from comptoir.gateway.bounces import bounce_record, find_bounce, looks_like_bounce
+from comptoir.gateway.matching import SIGNED_MATCHES, match_ticket
 from comptoir.mail.addressing import is_own_address
-from comptoir.mail.bounces import bounce_record, find_bounce, looks_like_bounce
-from comptoir.mail.matching import SIGNED_MATCHES, match_ticket
 from comptoir.mail.models import InboundEmail, InboundStatus, QuarantineKind
 from comptoir.mail.parsing import ParsedEmail, html_to_text, parse_email
 from comptoir.mail.quotes import split_html_reply, split_text_reply
@@ -31,7 +32,6 @@ from comptoir.mail.timelimit import TimeLimitExceeded, time_limit
 from comptoir.tickets.files import NewAttachment, accept_file
 from comptoir.tickets.models import Channel, Status, Ticket
 from comptoir.tickets.services import (
-    requester_get_or_create,
     ticket_add_ccs,
     ticket_create,
     ticket_reply_by_requester,
@@ -160,7 +160,7 @@ def _author(ticket: Ticket, sender: str) -> User | None:
     if ticket.requester.email.lower() == sender:
         return ticket.requester
     cc = ticket.ccs.filter(email__iexact=sender).first()
-    return requester_get_or_create(email=cc.email, name=cc.name) if cc is not None else None
+    return person_get_or_create(email=cc.email, name=cc.name) if cc is not None else None
 
 
 @transaction.atomic
@@ -292,7 +292,7 @@ def _new_ticket(row: InboundEmail, parsed: ParsedEmail, sender: str) -> InboundE
         files=files,
         inbound_email=row,
         # Never answer a robot: that is how loops start.
-        send_confirmation=not parsed.auto_submitted,
+        automatic=parsed.auto_submitted,
     )
     if not parsed.auto_submitted:
         ticket_add_ccs(ticket, _copied(parsed), actor=ticket.requester)
@@ -390,7 +390,7 @@ def quarantine_accept(row: InboundEmail, *, agent: User) -> InboundEmail:
     author = _author(ticket, sender)
     if author is None:
         ticket_add_ccs(ticket, [(parsed.from_name, sender)], actor=agent)
-        author = requester_get_or_create(email=sender, name=parsed.from_name)
+        author = person_get_or_create(email=sender, name=parsed.from_name)
     return _write_reply(row, parsed, ticket, author, "agent", copy_people=False)
 
 

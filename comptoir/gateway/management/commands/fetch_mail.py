@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from comptoir.mail.imap import FetchResult, fetch_all, fetch_mailbox
+from comptoir.gateway.imap import FetchResult, fetch_all, fetch_mailbox
 from comptoir.mail.models import Mailbox
 
 # sysexits.h: a temporary failure, try again later (as ingest_email exits).

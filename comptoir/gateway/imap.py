@@ -27,7 +27,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from comptoir.mail.inbound import TemporaryFailure, ingest
+from comptoir.gateway.inbound import TemporaryFailure, ingest
 from comptoir.mail.models import AfterImport, Mailbox, MailboxSecurity
 
 logger = logging.getLogger(__name__)

@@ -9,14 +9,11 @@ address for a while (COMPTOIR_BOUNCE_SUPPRESSION_DAYS).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-
-from django.conf import settings
-from django.utils import timezone
 
 from comptoir.mail.addressing import Check, check_message_id, valid_message_ids_in
-from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundStatus
+from comptoir.mail.models import InboundEmail, OutboundEmail, OutboundStatus
 from comptoir.mail.parsing import ParsedEmail
+from comptoir.mail.suppressions import address_suppress
 from comptoir.tickets.models import Message, Ticket
 from comptoir.tickets.services import ticket_record_delivery_failure
 
@@ -98,15 +95,4 @@ def bounce_record(bounce: Bounce, *, inbound_email: InboundEmail | None = None) 
         detail=bounce.detail,
         permanent=bounce.permanent,
         inbound_email=inbound_email,
-    )
-
-
-def address_suppress(address: str, reason: str) -> None:
-    """Send nothing more to the address for COMPTOIR_BOUNCE_SUPPRESSION_DAYS."""
-    EmailSuppression.objects.update_or_create(
-        email=address.lower(),
-        defaults={
-            "reason": reason[:1000],
-            "until": timezone.now() + timedelta(days=settings.COMPTOIR_BOUNCE_SUPPRESSION_DAYS),
-        },
     )
