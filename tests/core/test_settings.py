@@ -7,7 +7,8 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from comptoir.env import env_bool, env_email, env_int, env_list, env_url
+from comptoir import env
+from comptoir.env import env_bool, env_email, env_int, env_list, env_prefixed, env_str, env_url, read_env_file
 from tests.conftest import ROOT
 
 
@@ -63,3 +64,86 @@ def test_it_refuses_to_start_without_a_secret_key_in_production():
     result = _manage("check", DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+# --- The local settings file (var/local.env, written by make run) ----------------------
+
+
+def test_a_local_file_gives_values_that_the_environment_overrides(monkeypatch, tmp_path):
+    monkeypatch.setattr(env, "_from_file", {})
+    local = tmp_path / "local.env"
+    local.write_text(
+        "# written by make run\n\nDEBUG=1\nexport X_TEST_NAME = 'Le Comptoir'\n"
+        'X_TEST_KEY="a b"\nANYMAIL_X_TEST=from-file\nX_TEST_OVERRIDDEN=file\n'
+    )
+    monkeypatch.setenv("X_TEST_OVERRIDDEN", "environment")
+
+    assert read_env_file(local) is True
+
+    assert env_str("X_TEST_NAME", "") == "Le Comptoir"
+    assert env_str("X_TEST_KEY", "") == "a b"
+    assert env_str("X_TEST_OVERRIDDEN", "") == "environment"
+    assert env_prefixed("ANYMAIL_X_")["TEST"] == "from-file"
+    assert read_env_file(tmp_path / "absent.env") is False
+    assert env_str("X_TEST_NAME", "default") == "default"
+
+
+def test_a_local_file_with_a_line_that_is_not_a_setting_stops_start_up(monkeypatch, tmp_path):
+    monkeypatch.setattr(env, "_from_file", {})
+    local = tmp_path / "local.env"
+    local.write_text("DEBUG=1\nthis is not a setting\n")
+
+    with pytest.raises(ImproperlyConfigured, match="line 2"):
+        read_env_file(local)
+
+
+def _manage_in(var_dir, *args: str, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    """manage.py with settings from var_dir (and var_dir/local.env, when there is one), as make run leaves them."""
+    unwanted = {"DEBUG", "SECRET_KEY", "COMPTOIR_BASE_URL", "COMPTOIR_ENV_FILE", "DATABASE_URL", "CELERY_BROKER_URL"}
+    base = {k: v for k, v in os.environ.items() if k not in unwanted and not k.startswith("ANYMAIL_")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, "COMPTOIR_VAR_DIR": str(var_dir), **env_vars},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+SHOW = "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY, s.COMPTOIR_SITE_NAME)"
+
+
+def test_commands_work_in_a_checkout_where_make_run_wrote_its_local_file(tmp_path):
+    (tmp_path / "local.env").write_text("DEBUG=1\nSECRET_KEY=written-by-make-run-0123456789abcdef\n")
+
+    plain = _manage_in(tmp_path, "shell", "-v0", "-c", SHOW)
+    overridden = _manage_in(tmp_path, "shell", "-v0", "-c", SHOW, DEBUG="0", COMPTOIR_SITE_NAME="Help")
+
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.split() == ["True", "written-by-make-run-0123456789abcdef", "Comptoir"]
+    assert overridden.returncode == 0, overridden.stderr
+    assert overridden.stdout.split() == ["False", "written-by-make-run-0123456789abcdef", "Help"]
+
+
+def test_without_the_local_file_production_still_needs_a_secret_key(tmp_path):
+    result = _manage_in(tmp_path, "check")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_importing_settings_creates_no_folder_the_database_creates_its_own(tmp_path):
+    var_dir = tmp_path / "var"
+
+    imported = _manage_in(
+        var_dir, "shell", "-c", "from django.conf import settings; print(settings.MEDIA_ROOT)", DEBUG="1"
+    )
+
+    assert imported.returncode == 0, imported.stderr
+    assert not var_dir.exists()
+
+    migrated = _manage_in(var_dir, "migrate", "--no-input", "-v0", DEBUG="1")
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert (var_dir / "comptoir.sqlite3").is_file()

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from comptoir.gateway.inbound import MAX_CCS_FROM_EMAIL, ingest, ingest_stuck, quarantine_accept
 from comptoir.mail.addressing import Check, check_reply_address, reply_address
-from comptoir.mail.inbound import MAX_CCS_FROM_EMAIL, ingest, ingest_stuck, quarantine_accept
 from comptoir.mail.models import (
     EmailSuppression,
     InboundEmail,
@@ -168,7 +168,7 @@ def test_non_ascii_look_alikes_in_a_reply_address_are_not_ours_and_crash_nothing
 def test_a_different_message_reusing_a_message_id_is_not_ingested_but_logged(caplog):
     first = ingest(raw_message(subject="First", message_id="<reused@example.net>"), source="test")
 
-    with caplog.at_level("WARNING", logger="comptoir.mail.inbound"):
+    with caplog.at_level("WARNING", logger="comptoir.gateway.inbound"):
         again = ingest(raw_message(subject="Second", message_id="<reused@example.net>"), source="imap:support")
 
     assert again.pk == first.pk

@@ -1,4 +1,4 @@
-"""comptoir.mail.inbound.ingest and the ingest_email command (the MTA pipe)."""
+"""comptoir.gateway.inbound.ingest and the ingest_email command (the MTA pipe)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import pytest
 from django.db import OperationalError
 
-from comptoir.mail import inbound
-from comptoir.mail.inbound import TemporaryFailure, ingest
+from comptoir.gateway import inbound
+from comptoir.gateway.inbound import TemporaryFailure, ingest
 from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundKind
 from comptoir.mail.outbound import email_deliver
 from comptoir.tickets.models import Attachment, AuthorRole, Channel, Message, Status, Ticket

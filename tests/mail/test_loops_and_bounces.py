@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from comptoir.gateway.inbound import ingest
 from comptoir.mail.addressing import reply_address
-from comptoir.mail.inbound import ingest
 from comptoir.mail.models import (
     EmailSuppression,
     InboundEmail,
@@ -22,7 +22,7 @@ from comptoir.mail.models import (
 )
 from comptoir.tickets.models import AuthorRole, Channel, Status, Survey, Ticket
 from comptoir.tickets.services import ticket_set_status, ticket_take, ticket_update_by_agent
-from tests.conftest import CORPUS
+from tests.corpus import CORPUS
 from tests.mail.test_ingest import raw_message
 from tests.mail.test_reply_by_email import deliver
 
@@ -413,6 +413,7 @@ def test_it_suppresses_only_the_address_the_bounced_email_was_sent_to(sent_reply
     )
 
 
+@pytest.mark.corpus  # real bounces from the flanker project; tests/mail/test_hostile_messages.py has generated ones
 @pytest.mark.parametrize(
     "name",
     ["mailbox-full.eml", "office365.eml", "zed.eml", "delayed.eml", "gmail-invalid-address.eml", "broken-mime.eml"],

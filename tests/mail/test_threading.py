@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from comptoir.gateway.inbound import ingest
 from comptoir.mail.addressing import Check, Reference, check_message_id, check_reply_address, reply_address
-from comptoir.mail.inbound import ingest
 from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundKind
 from comptoir.mail.outbound import email_deliver
 from comptoir.tickets.models import AuthorRole, Channel, Message, Status, Ticket

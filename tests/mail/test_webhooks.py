@@ -105,6 +105,6 @@ def test_a_provider_bounce_event_stops_mail_to_the_address(client, make_ticket):
 
     assert response.status_code == 200
     assert EmailSuppression.objects.filter(email=ticket.requester.email).exists()
-    held = email_queue(kind="agent_reply", to=ticket.requester.email, language="en", ticket=ticket)
+    held = email_queue(kind="agent_reply", to=ticket.requester.email, language="en", ticket_id=ticket.pk)
     assert held.status == OutboundStatus.SUPPRESSED
     assert "bounced" in OutboundEmail.objects.get(pk=held.pk).last_error
