@@ -11,9 +11,8 @@ from comptoir.deflection import views as deflection_views
 from comptoir.devoutbox import views as outbox_views
 from comptoir.helpcenter import sitemaps as helpcenter_sitemaps
 from comptoir.helpcenter import views as helpcenter_views
-from comptoir.portal import profile_views
+from comptoir.portal import profile_views, public_views, ticket_views
 from comptoir.portal import views as portal_views
-from comptoir.tickets import views as ticket_views
 from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import views as workspace_views
 
@@ -22,7 +21,7 @@ urlpatterns = [
     path("accounts/welcome/", workspace_views.after_login, name="after_login"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("t/<str:token>/", ticket_views.ticket_link_redeem, name="ticket_link_redeem"),
+    path("t/<str:token>/", public_views.ticket_link_redeem, name="ticket_link_redeem"),
     path("altcha/challenge/", core_views.altcha_challenge, name="altcha_challenge"),
     path("healthz", core_views.healthz, name="healthz"),
     path("sitemap.xml", helpcenter_sitemaps.sitemap, name="sitemap"),
@@ -43,18 +42,18 @@ urlpatterns += i18n_patterns(
     path("sections/<int:pk>-<slug:slug>/", helpcenter_views.section_detail, name="section_detail"),
     path("articles/<int:pk>-<slug:slug>/", helpcenter_views.article_detail, name="article_detail"),
     path("articles/<int:pk>/vote/", helpcenter_views.article_vote, name="article_vote"),
-    path("search/", helpcenter_views.search_page, name="search"),
-    path("tickets/new/", ticket_views.ticket_new, name="ticket_new"),
-    path("tickets/new/sent/", ticket_views.ticket_sent, name="ticket_sent"),
+    path("search/", deflection_views.search_page, name="search"),
+    path("tickets/new/", public_views.ticket_new, name="ticket_new"),
+    path("tickets/new/sent/", public_views.ticket_sent, name="ticket_sent"),
     path("tickets/suggestions/", deflection_views.suggestions, name="ticket_suggestions"),
     path("tickets/suggestions/events/", deflection_views.suggestion_event, name="ticket_suggestion_event"),
-    path("tickets/link/", ticket_views.link_request, name="link_request"),
+    path("tickets/link/", public_views.link_request, name="link_request"),
     path("tickets/<int:reference>/", ticket_views.ticket_detail, name="ticket_detail"),
     path("tickets/<int:reference>/reply/", ticket_views.ticket_reply, name="ticket_reply"),
     path("tickets/<int:reference>/solved/", ticket_views.ticket_solve, name="ticket_solve"),
     path("tickets/<int:reference>/survey/", ticket_views.ticket_survey, name="ticket_survey"),
     path("tickets/<int:reference>/account/", ticket_views.ticket_account, name="ticket_account"),
-    path("surveys/<str:token>/", ticket_views.survey, name="survey"),
+    path("surveys/<str:token>/", public_views.survey, name="survey"),
     path("my/tickets/", portal_views.my_tickets, name="my_tickets"),
     path("my/profile/", profile_views.profile, name="profile"),
     path("my/profile/export/", profile_views.profile_export, name="profile_export"),

@@ -1,4 +1,5 @@
-"""Suggested articles on the ticket form, what became of them, and the agents' deflection report."""
+"""Answers before a ticket: the Help Center search, suggested articles on the ticket form, what became of
+them, and the agents' deflection report."""
 
 from __future__ import annotations
 
@@ -19,12 +20,23 @@ from comptoir.deflection import selectors, services
 from comptoir.deflection.models import EventKind
 from comptoir.helpcenter.models import Article
 from comptoir.helpcenter.search import MAX_QUERY_LENGTH, SearchHit, search_articles
-from comptoir.workspace.views import agent_required
+from comptoir.workspace.access import agent_required
 
 MIN_QUERY_LENGTH = 3
 MAX_SUGGESTIONS = 5
 # Events one address may record per rate-limit window, however many visit ids it draws.
 MAX_EVENTS_PER_IP = 300
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    language = translation.get_language() or "fr"
+    hits = search_articles(query, language)
+    if query and not hits:
+        # What readers looked for in vain: the deflection report's "articles to write next".
+        services.search_record(query=query, language=language)
+    return render(request, "helpcenter/search.html", {"query": query, "hits": hits})
 
 
 _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,22 +19,10 @@ from comptoir.editor.access import can_edit_articles
 from comptoir.editor.forms import ArticleForm, NewArticleForm
 from comptoir.helpcenter.models import Article
 from comptoir.helpcenter.rendering import render_markdown
+from comptoir.workspace.access import allowed_only
 
-View = Callable[..., HttpResponse]
-
-
-def editor_required(view: View) -> View:
-    """Editors only: a visitor is sent to log in, anyone else is refused."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_edit_articles(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Editors only: a visitor is sent to log in, anyone else is refused.
+editor_required = allowed_only(lambda request: can_edit_articles(request.user))
 
 
 def _editor(request: HttpRequest) -> User:

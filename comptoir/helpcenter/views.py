@@ -9,8 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from comptoir.deflection.services import search_record
-from comptoir.helpcenter import search, selectors, services
+from comptoir.helpcenter import selectors, services
 from comptoir.helpcenter.models import ArticleVote
 from comptoir.helpcenter.rendering import split_at_headings
 from comptoir.tickets import access
@@ -76,16 +75,6 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "vote_counts": selectors.vote_counts(pk) if access.is_agent(request) else None,
     }
     return render(request, "helpcenter/article.html", context)
-
-
-@require_GET
-def search_page(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[: search.MAX_QUERY_LENGTH]
-    hits = search.search_articles(query, _language())
-    if query and not hits:
-        # What readers looked for in vain: the deflection report's "articles to write next".
-        search_record(query=query, language=_language())
-    return render(request, "helpcenter/search.html", {"query": query, "hits": hits})
 
 
 def _voter(request: HttpRequest, *, create: bool) -> str:

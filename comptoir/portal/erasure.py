@@ -12,17 +12,17 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.db.models import Model, Q
-from django.utils import timezone
 
 from comptoir.accounts.models import ERASED_DOMAIN, Role, User
-from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundStatus
-from comptoir.tickets.models import EventKind, Message, Ticket, TicketAccessToken, TicketCC, TicketEvent
+from comptoir.mail.models import InboundEmail, OutboundEmail, OutboundStatus
+from comptoir.mail.suppressions import address_suppress, address_unsuppress
+from comptoir.tickets.history import events_record_on_each, events_replace_value
+from comptoir.tickets.models import EventKind, Message, Ticket, TicketAccessToken, TicketCC
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +64,8 @@ def account_erase(*, user: User) -> str:
         to_address__iexact=old, status__in=(OutboundStatus.QUEUED, OutboundStatus.SENDING)
     ).update(status=OutboundStatus.SUPPRESSED, last_error=ERASED_REASON)
     OutboundEmail.objects.filter(to_address__iexact=old).update(to_address=placeholder)
-    EmailSuppression.objects.filter(email__iexact=old).delete()
-    EmailSuppression.objects.create(
-        email=placeholder, reason=ERASED_REASON, until=timezone.now() + timedelta(days=365 * SUPPRESSION_YEARS)
-    )
+    address_unsuppress(old)
+    address_suppress(placeholder, ERASED_REASON, days=365 * SUPPRESSION_YEARS)
     _scrub_inbound(old, placeholder)
     # Written out in text agents read: a signature or "write to me at ..." in a message or
     # a subject, and the reasons an e-mail was not sent ("x@y bounced ...").
@@ -76,14 +74,10 @@ def account_erase(*, user: User) -> str:
 
     # Copied on other people's tickets, and named in those tickets' history.
     TicketCC.objects.filter(email__iexact=old).update(email=placeholder, name="")
-    TicketEvent.objects.filter(kind__in=(EventKind.CC_ADDED, EventKind.CC_REMOVED), new_value__iexact=old).update(
-        new_value=placeholder[:100]
-    )
+    events_replace_value(kinds=(EventKind.CC_ADDED, EventKind.CC_REMOVED), old=old, new=placeholder)
     # Secret links already mailed to the person stop opening their tickets.
     TicketAccessToken.objects.filter(ticket_id__in=ticket_ids).delete()
-    TicketEvent.objects.bulk_create(
-        TicketEvent(ticket_id=pk, actor=None, kind=EventKind.REQUESTER_ERASED) for pk in ticket_ids
-    )
+    events_record_on_each(ticket_ids, actor=None, kind=EventKind.REQUESTER_ERASED)
 
     EmailAddress.objects.filter(Q(user=user) | Q(email__iexact=old)).delete()
     Authenticator.objects.filter(user=user).delete()

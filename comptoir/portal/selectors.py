@@ -1,16 +1,16 @@
-"""Read-side queries of "My tickets": a fixed number of them, whatever the number of rows."""
+"""Read-side queries of the requester's pages ("My tickets", a ticket's page): a fixed number, whatever the rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateTimeField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, User
-from comptoir.tickets.models import EventKind, Message, Status, Ticket, TicketEvent
+from comptoir.tickets.models import Attachment, EventKind, Message, Status, Survey, Ticket, TicketEvent
 from comptoir.tickets.statuses import ACTIVE_STATUSES, DONE_STATUSES
 
 MAX_SEARCH_WORDS = 10
@@ -110,3 +110,23 @@ def listed_tickets(visible: Q, *, key: str = DEFAULT_FILTER, query: str = "") ->
         # Greatest is NULL on SQLite when one side is: fall back on the creation time.
         last_update=Greatest(Coalesce("last_public_at", "created_at"), Coalesce("last_status_at", "created_at")),
     ).order_by("-last_update", "-pk")
+
+
+def public_conversation(ticket: Ticket) -> QuerySet[Message]:
+    """What the requester's side reads on the ticket page: public messages only, with their files."""
+    return (
+        Message.objects.filter(ticket=ticket, is_public=True)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
+
+
+def waiting_survey(ticket: Ticket) -> Survey | None:
+    """The survey of this resolution while it waits for an answer (only a solved ticket has one)."""
+    if ticket.status != Status.SOLVED:
+        return None
+    return (
+        Survey.objects.filter(ticket=ticket, withdrawn_at__isnull=True, answered_at__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )

@@ -69,6 +69,16 @@ def human_size(size: int) -> str:
     return f"{max(size // 1024, 1)} KB"
 
 
+def attachment_rules() -> dict[str, object]:
+    """The limits every attachment field states next to it (requester and agent pages alike)."""
+    return {
+        "max_files": max_files(),
+        "max_bytes": max_bytes(),
+        "max_size": human_size(max_bytes()),
+        "accepted": ACCEPTED_EXTENSIONS,
+    }
+
+
 def clean_filename(name: str) -> str:
     """A display name safe to put in a header: no path, no control characters."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]

@@ -1,3 +1,5 @@
+"""The attachments field: shared by every page that takes files (requester and agent alike)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,9 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.translation import gettext_lazy as _
 
-from comptoir.core import captcha
 from comptoir.tickets.files import (
     ACCEPT_ATTRIBUTE,
     NewAttachment,
@@ -15,7 +15,6 @@ from comptoir.tickets.files import (
     max_files,
     too_many_files_message,
 )
-from comptoir.tickets.models import TicketType
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -48,88 +47,3 @@ class AttachmentsField(forms.FileField):
         if errors:
             raise ValidationError(errors)
         return accepted
-
-
-class CaptchaMixin(forms.Form):
-    # Filled in by the ALTCHA widget once the browser has solved the proof of work.
-    altcha = forms.CharField(required=False, widget=forms.HiddenInput, label=_("“I'm not a robot” check"))
-    # A field people never see; robots that fill every field give themselves away.
-    website = forms.CharField(required=False, label=_("Leave this field empty"))
-
-    def clean_website(self) -> str:
-        value: str = self.cleaned_data.get("website", "")
-        if value:
-            raise ValidationError(_("This request looks automated and was not sent."), code="honeypot")
-        return value
-
-    def clean_altcha(self) -> str:
-        payload: str = self.cleaned_data.get("altcha", "")
-        if not captcha.verify(payload):
-            raise ValidationError(
-                _("Please tick “I'm not a robot” and wait for the check to finish, then send again."),
-                code="captcha",
-            )
-        return payload
-
-
-class TicketForm(CaptchaMixin):
-    email = forms.EmailField(
-        label=_("Your e-mail address"),
-        help_text=_("We send the confirmation and every answer here."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    name = forms.CharField(label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    ticket_type = forms.ChoiceField(
-        label=_("What is it about?"),
-        choices=TicketType.choices,
-        initial=TicketType.QUESTION,
-        widget=forms.RadioSelect,
-    )
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    description = forms.CharField(
-        label=_("Description"),
-        max_length=50_000,
-        help_text=_(
-            "The more detail, the faster we can help: what happened, what you expected "
-            "instead, the steps that lead to it, and the product version or browser you use."
-        ),
-        widget=forms.Textarea(attrs={"rows": 8}),
-    )
-    attachments = AttachmentsField(
-        label=_("Screenshots, recordings or files"),
-        help_text=_("Optional."),
-    )
-
-    field_order = ("email", "name", "ticket_type", "subject", "description", "attachments", "website", "altcha")
-
-
-class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Your message"), max_length=50_000, widget=forms.Textarea(attrs={"rows": 5}))
-    attachments = AttachmentsField(label=_("Attach files"))
-
-
-class LinkRequestForm(CaptchaMixin):
-    email = forms.EmailField(label=_("Your e-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-
-
-class SurveyForm(forms.Form):
-    rating = forms.TypedChoiceField(
-        label=_("How satisfied are you with our answer?"),
-        choices=[
-            (5, _("5 — Very satisfied")),
-            (4, _("4 — Satisfied")),
-            (3, _("3 — Neither satisfied nor dissatisfied")),
-            (2, _("2 — Dissatisfied")),
-            (1, _("1 — Very dissatisfied")),
-        ],
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("Please choose a rating from 1 to 5.")},
-    )
-    comment = forms.CharField(
-        label=_("Comment"),
-        help_text=_("Optional. What went well, what could we do better?"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )

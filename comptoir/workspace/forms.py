@@ -110,6 +110,17 @@ class AgentUpdateForm(forms.Form):
     def property_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in PROPERTY_FIELDS]
 
+    def property_changes(self) -> dict[str, Any]:
+        """The ticket fields this submit changes: sent with the form and different from the ticket's.
+
+        A closed ticket's page sends none of them, and a page left open while
+        the ticket was closed sends them unchanged: either way only a note is
+        written, and anything more is refused by the service (TicketClosed).
+        """
+        return {
+            name: self.cleaned_data[name] for name in PROPERTY_FIELDS if name in self.data and name in self.changed_data
+        }
+
     @property
     def is_public(self) -> bool:
         return bool(self.cleaned_data.get("visibility") == "public")

@@ -13,6 +13,9 @@ from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, Out
 from comptoir.tickets.models import Attachment, Message, Priority, Status, Ticket
 from comptoir.tickets.statuses import ACTIVE_STATUSES
 
+# Rows per page of the workspace's lists (tickets, quarantine).
+PAGE_SIZE = 25
+
 
 @dataclass(frozen=True)
 class TicketView:

@@ -2,61 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
-from functools import wraps
+import contextlib
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from comptoir.accounts.models import Organisation, User
+from comptoir.accounts.models import Organisation
 from comptoir.accounts.services import requester_set_organisation
 from comptoir.tickets import access, services
-from comptoir.tickets.models import EventKind, Macro, Status, SupportGroup, Survey, Ticket, TicketCC, TicketPresence
+from comptoir.tickets.files import attachment_rules
+from comptoir.tickets.models import EventKind, Macro, Status, SupportGroup, Survey, Ticket, TicketCC
+from comptoir.tickets.presence import presence_others, presence_record
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
-from comptoir.tickets.views import _attachment_rules
 from comptoir.workspace import selectors
+from comptoir.workspace.access import agent_required, current_agent
 from comptoir.workspace.forms import AgentUpdateForm, CCForm, PresenceForm, TicketFilterForm
 from comptoir.workspace.macros import macro_entries
-
-PAGE_SIZE = 25
-# An agent counts as "viewing" a ticket for this long after the page last checked in.
-PRESENCE_WINDOW = timedelta(seconds=45)
-
-CLOSED_MESSAGE = gettext_noop(
-    "This ticket is closed: only internal notes can be added. A reply from the requester opens a follow-up."
-)
-
-View = Callable[..., HttpResponse]
-
-
-def agent_required(view: View) -> View:
-    """Agents only: a visitor is sent to log in, anyone else is refused."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not access.is_agent(request):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _agent(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 @require_GET
@@ -67,7 +34,7 @@ def after_login(request: HttpRequest) -> HttpResponse:
 @require_GET
 @agent_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    agent = _agent(request)
+    agent = current_agent(request)
     view_key = request.GET.get("view", "unassigned")
     if view_key not in selectors.VIEW_KEYS:
         view_key = "unassigned"
@@ -75,7 +42,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     groups = list(SupportGroup.objects.all())
     filters = TicketFilterForm(request.GET, agents=agents, groups=groups)
     rows = selectors.ticket_rows(view_key, agent, filters.queryset_filters(), filters.ordering())
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     counts = selectors.view_counts(agent)
@@ -109,7 +76,7 @@ def _update_form(ticket: Ticket, data: Any = None, files: Any = None) -> AgentUp
 
 
 def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, status: int = 200) -> HttpResponse:
-    agent = _agent(request)
+    agent = current_agent(request)
     context = {
         "ticket": ticket,
         "conversation": selectors.conversation(ticket),
@@ -125,7 +92,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "property_fields": form.property_fields(),
         "submit_statuses": AGENT_SUBMIT_STATUSES,
         "is_closed": ticket.status == Status.CLOSED,
-        "rules": _attachment_rules(),
+        "rules": attachment_rules(),
     }
     return render(request, "workspace/ticket.html", context, status=status)
 
@@ -145,22 +112,22 @@ def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
     if not form.is_valid():
         return _render_ticket(request, ticket, form, status=400)
     data = form.cleaned_data
-    closed = ticket.status == Status.CLOSED
+    changes = form.property_changes()
     try:
         message = services.ticket_update_by_agent(
             ticket,
-            agent=_agent(request),
+            agent=current_agent(request),
             body=data["body"],
             is_public=form.is_public,
             files=data["attachments"],
             status=data["status"] or None,
-            # A closed ticket keeps its fields; the form still shows them.
-            priority=None if closed else (data["priority"] or None),
-            ticket_type=None if closed else (data["type"] or None),
-            assignee=services.UNCHANGED if closed else data["assignee"],
-            group=services.UNCHANGED if closed else data["group"],
+            priority=changes.get("priority") or None,
+            ticket_type=changes.get("type") or None,
+            assignee=changes.get("assignee", services.UNCHANGED),
+            group=changes.get("group", services.UNCHANGED),
         )
     except services.TicketClosed:
+        # The service refuses anything but an internal note on a closed ticket.
         form.add_error(
             None,
             gettext(
@@ -176,8 +143,9 @@ def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
 @agent_required
 def ticket_take(request: HttpRequest, reference: int) -> HttpResponse:
     ticket = _ticket(reference)
-    if ticket.status != Status.CLOSED:
-        services.ticket_take(ticket, agent=_agent(request))
+    # The page offers no "Assign to me" on a closed ticket; a stale page's click changes nothing.
+    with contextlib.suppress(services.TicketClosed):
+        services.ticket_take(ticket, agent=current_agent(request))
     return redirect("agent_ticket", ticket.reference)
 
 
@@ -186,19 +154,10 @@ def ticket_take(request: HttpRequest, reference: int) -> HttpResponse:
 def presence(request: HttpRequest, reference: int) -> HttpResponse:
     """Check in this agent on the ticket and list the other agents viewing or replying to it."""
     ticket = _ticket(reference)
-    agent = _agent(request)
     form = PresenceForm(request.POST)
     composing = form.is_valid() and form.cleaned_data["composing"]
-    now = timezone.now()
-    TicketPresence.objects.update_or_create(
-        ticket=ticket, agent=agent, defaults={"seen_at": now, "composing": composing}
-    )
-    others = (
-        TicketPresence.objects.filter(ticket=ticket, seen_at__gte=now - PRESENCE_WINDOW)
-        .exclude(agent=agent)
-        .select_related("agent")
-        .order_by("agent__name")
-    )
+    checked_in = presence_record(ticket=ticket, agent=current_agent(request), composing=composing)
+    others = presence_others(checked_in)
     return render(request, "workspace/_presence.html", {"others": list(others)})
 
 
@@ -210,7 +169,7 @@ def cc_add(request: HttpRequest, reference: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, gettext("Enter a valid e-mail address to copy someone on the ticket."))
     elif not services.ticket_add_ccs(
-        ticket, [(form.cleaned_data["name"], form.cleaned_data["email"])], actor=_agent(request)
+        ticket, [(form.cleaned_data["name"], form.cleaned_data["email"])], actor=current_agent(request)
     ):
         messages.error(request, gettext("This address is already on the ticket, or is one of ours."))
     return redirect("agent_ticket", ticket.reference)
@@ -226,7 +185,7 @@ def requester_organisation(request: HttpRequest, reference: int) -> HttpResponse
     if value and organisation is None:
         messages.error(request, gettext("This organisation no longer exists."))
     else:
-        requester_set_organisation(requester=ticket.requester, organisation=organisation, actor=_agent(request))
+        requester_set_organisation(requester=ticket.requester, organisation=organisation, actor=current_agent(request))
         messages.success(request, gettext("The requester's organisation is saved."))
     return redirect("agent_ticket", ticket.reference)
 
@@ -238,5 +197,5 @@ def cc_remove(request: HttpRequest, reference: int, cc_id: int) -> HttpResponse:
     cc = TicketCC.objects.filter(pk=cc_id, ticket=ticket).first()
     if cc is None:
         raise Http404
-    services.ticket_remove_cc(ticket, cc, actor=_agent(request))
+    services.ticket_remove_cc(ticket, cc, actor=current_agent(request))
     return redirect("agent_ticket", ticket.reference)

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from comptoir.accounts.models import Role, User
 from comptoir.accounts.services import email_address_record
-from comptoir.mail.inbound import ingest
+from comptoir.gateway.inbound import ingest
 from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundKind, OutboundStatus
 from comptoir.mail.outbound import email_deliver
 from comptoir.portal.export import requester_data_export, safe_filename

@@ -8,13 +8,13 @@ import pytest
 
 from comptoir.tickets.models import Channel, EventKind, Status, Survey, Ticket
 from comptoir.tickets.satisfaction import (
-    TOKEN_BYTES,
     SurveyClosed,
     survey_answer,
     survey_for_token,
     survey_issue_token,
 )
 from comptoir.tickets.services import ticket_reply_by_requester, ticket_set_status, ticket_update_by_agent
+from comptoir.tickets.tokens import TOKEN_BYTES
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from comptoir.gateway.inbound import ingest
 from comptoir.mail.addressing import reply_address
-from comptoir.mail.inbound import ingest
 from comptoir.mail.models import OutboundEmail, OutboundKind
 from comptoir.mail.outbound import email_deliver
 from comptoir.tickets.models import EventKind, Status, TicketCC

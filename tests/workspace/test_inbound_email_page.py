@@ -7,8 +7,8 @@ import base64
 import pytest
 from django.urls import reverse
 
+from comptoir.gateway.inbound import ingest
 from comptoir.mail.display import safe_email_html
-from comptoir.mail.inbound import ingest
 from tests.conftest import png_bytes
 
 pytestmark = pytest.mark.django_db

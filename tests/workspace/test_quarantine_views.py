@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from comptoir.gateway.inbound import ingest
 from comptoir.mail.addressing import reply_address
-from comptoir.mail.inbound import ingest
 from comptoir.mail.models import InboundEmail, InboundStatus
 from comptoir.tickets.models import AuthorRole, Channel, Ticket, TicketCC
 from tests.mail.test_ingest import raw_message

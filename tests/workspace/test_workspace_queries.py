@@ -54,17 +54,34 @@ def busy_ticket(make_ticket, n: int, agents: list[User], groups: list[SupportGro
     return ticket
 
 
-def test_it_lists_one_row_and_25_rows_with_the_same_queries(client, agent, agents, groups, make_ticket):
+# The list, whatever the number of rows: 1 session, 2 the signed-in agent, 3 the agents of
+# the assignee filter, 4 the groups of the group filter, 5 the paginator's count, 6 the views'
+# counts (one aggregate), 7 the quarantine count in the tabs, 8 and 9 the agent's own then
+# groups' permissions (the header's "Articles" link, editor.edit_articles), 10 the page's rows
+# with requester, assignee and group joined and the last public speaker as a subquery. The
+# security policy is read from the cache (tests/conftest.py), so it costs no query. Nothing in
+# comptoir/workspace/selectors.py depends on connection.vendor: the views' counts are one
+# COUNT(...) FILTER (WHERE ...) query on SQLite and PostgreSQL alike, so both run 10.
+LIST_QUERIES = 10
+
+
+def pinned_get(client, django_assert_num_queries, address: str, expected_rows: str, count: int, queries: int):
+    with django_assert_num_queries(queries):
+        response = client.get(address)
+    assert response.status_code == 200
+    assert response.content.decode().count(expected_rows) == count
+
+
+def test_it_lists_one_row_and_25_rows_with_the_same_queries(
+    client, agent, agents, groups, make_ticket, django_assert_num_queries
+):
     client.force_login(agent)
     address = url("agent_tickets") + "?view=all"
     busy_ticket(make_ticket, 0, agents, groups)
-    one = captured_get(client, address, '<span class="ref">', 1)
+    pinned_get(client, django_assert_num_queries, address, '<span class="ref">', 1, LIST_QUERIES)
     for n in range(1, 25):
         busy_ticket(make_ticket, n, agents, groups)
-    many = captured_get(client, address, '<span class="ref">', 25)
-
-    print(f"\nagent list: {len(one)} queries for 1 row, {len(many)} for 25 rows")
-    assert len(one) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+    pinned_get(client, django_assert_num_queries, address, '<span class="ref">', 25, LIST_QUERIES)
 
 
 def test_it_counts_every_view_in_one_query(agent, agents, make_ticket):
@@ -94,7 +111,21 @@ def test_it_runs_one_aggregate_for_the_view_counts_on_the_list(client, agent, ma
     assert all(f'AS "{view.key}"' in aggregates[0] for view in selectors.VIEWS)
 
 
-def test_it_shows_a_ticket_with_one_message_and_with_50_with_the_same_queries(client, agent, make_ticket):
+# The agent's ticket page, whatever the number of messages and attachments: 1 session, 2 the
+# signed-in agent, 3 the ticket with requester and organisation, assignee, group and followed-up
+# ticket joined, 4 the active macros (expanded in the view), 5 and 6 the agent's own then groups'
+# permissions (the header's "Articles" link), 7 the messages with their authors, 8 their
+# attachments (one prefetch), 9 the agents of the assignee field, 10 the groups of the group
+# field, 11 the organisations of the requester's form, 12 the CCs, 13 the delivery problems,
+# 14 the requester's other tickets, 15 the answered surveys, 16 the events with their actors.
+# Same count on PostgreSQL: there the fields' agents and groups (9, 10) are read through a
+# server-side cursor, still one DECLARE ... CURSOR each.
+TICKET_PAGE_QUERIES = 16
+
+
+def test_it_shows_a_ticket_with_one_message_and_with_50_with_the_same_queries(
+    client, agent, make_ticket, django_assert_num_queries
+):
     client.force_login(agent)
     small = make_ticket()
     big = make_ticket(files=[png_attachment("first.png")])
@@ -104,11 +135,9 @@ def test_it_shows_a_ticket_with_one_message_and_with_50_with_the_same_queries(cl
             ticket_reply_by_requester(ticket=big, body=f"Requester {n}", channel=Channel.WEB, files=files)
         else:
             ticket_update_by_agent(big, agent=agent, body=f"Agent {n}", is_public=n % 2 == 0, files=files)
-
-    one = captured_get(client, url("agent_ticket", small.reference), '<li class="message ', 1)
-    many = captured_get(client, url("agent_ticket", big.reference), '<li class="message ', 50)
-
-    print(f"\nagent ticket page: {len(one)} queries for 1 message, {len(many)} for 50 messages")
     assert big.attachments.count() == 11
     assert big.messages.filter(is_public=False).count() > 0
-    assert len(one) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
+
+    message = '<li class="message '
+    pinned_get(client, django_assert_num_queries, url("agent_ticket", small.reference), message, 1, TICKET_PAGE_QUERIES)
+    pinned_get(client, django_assert_num_queries, url("agent_ticket", big.reference), message, 50, TICKET_PAGE_QUERIES)

@@ -275,6 +275,30 @@ def test_it_accepts_an_internal_note_on_a_closed_ticket(agent_client, make_ticke
     assert ticket.status == Status.CLOSED
 
 
+def test_it_accepts_a_note_from_a_page_left_open_while_the_ticket_was_closed(agent_client, make_ticket):
+    ticket = make_ticket()
+    ticket_set_status(ticket, Status.CLOSED, actor=None)
+
+    # The open page sends its property fields too, unchanged: only the note is new.
+    response = submit(agent_client, ticket, visibility="note", body="Called back.")
+
+    assert response.status_code == 302
+    assert Message.objects.get(ticket=ticket, is_public=False).body == "Called back."
+
+
+def test_it_refuses_a_field_change_on_a_closed_ticket_and_says_why(agent_client, make_ticket):
+    ticket = make_ticket()
+    ticket_set_status(ticket, Status.CLOSED, actor=None)
+
+    response = submit(agent_client, ticket, visibility="note", body="Bump it.", priority="urgent")
+
+    assert response.status_code == 400
+    assert "This ticket is closed: only internal notes can be added." in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.priority != "urgent"
+    assert not Message.objects.filter(ticket=ticket, is_public=False).exists()
+
+
 # --- The list ------------------------------------------------------------------------------
 
 

@@ -1,0 +1,44 @@
+"""Who may open the agent pages (workspace, deflection report, article editor): one decorator shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from comptoir.accounts.models import User
+from comptoir.tickets import access
+
+View = Callable[..., HttpResponse]
+
+
+def allowed_only(allowed: Callable[[HttpRequest], bool]) -> Callable[[View], View]:
+    """A view decorator: a visitor is sent to log in, a signed-in person not `allowed` is refused."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not allowed(request):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+# Agents only: a visitor is sent to log in, anyone else is refused.
+agent_required = allowed_only(access.is_agent)
+
+
+def current_agent(request: HttpRequest) -> User:
+    """The signed-in agent of a view behind agent_required."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
