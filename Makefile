@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-12)
 PORT ?= 8000
 export PORT
+# Where Comptoir keeps its files: $COMPTOIR_VAR_DIR, by default var/ (comptoir/settings.py).
+VAR_DIR := $(or $(COMPTOIR_VAR_DIR),var)
+# This checkout's development settings (git-ignored), read by comptoir/settings.py.
+LOCAL_ENV := $(VAR_DIR)/local.env
 # Two pytest workers: the machines have two cores. `make test PYTEST_ARGS=` runs serially.
 PYTEST_ARGS ?= -n 2
 
@@ -28,15 +32,28 @@ node_modules/.package-lock.json: package.json package-lock.json
 messages: $(STAMP)
 	cd comptoir && ../$(BIN)/django-admin compilemessages --ignore=.venv -v0
 
-run: $(STAMP) messages
-	mkdir -p var
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input -v0
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py run_embedded
+# Written once, never overwritten: DEBUG=1 and a random SECRET_KEY, so that every
+# manage.py command works in this checkout as README.md shows it. Variables set in
+# the environment win over the file (docs/configuration.md).
+$(LOCAL_ENV):
+	mkdir -p $(@D)
+	umask 077 && printf '%s\n' \
+	  '# Development settings of this checkout, written once by `make run` (docs/configuration.md).' \
+	  '# Variables set in the environment win over these. Never copy this file to production.' \
+	  'DEBUG=1' \
+	  "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@.tmp
+	mv $@.tmp $@
+	@echo "Wrote $@ (DEBUG=1, a random SECRET_KEY): manage.py commands in this checkout use it."
+
+run: $(STAMP) messages $(LOCAL_ENV)
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py run_embedded
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	DEBUG=1 $(BIN)/mypy comptoir

@@ -4,7 +4,12 @@ Everything that differs between a laptop and production comes from the
 environment through the typed helpers in comptoir.env; docs/configuration.md
 documents each variable. The embedded default (no variable set but DEBUG=1)
 needs no server: SQLite, files under var/, a file-system Celery broker and the
-development outbox.
+development outbox. In a development checkout, `make run` writes var/local.env
+(DEBUG=1 and a random SECRET_KEY), read here below the environment.
+
+Importing settings creates no folder: whatever writes into one creates it (the
+SQLite backend its database's folder, the storage its files', comptoir.celery
+the broker's and beat's).
 """
 
 from __future__ import annotations
@@ -17,13 +22,18 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from comptoir.env import env_bool, env_email, env_int, env_list, env_str, env_url
+from comptoir.env import env_bool, env_email, env_int, env_list, env_prefixed, env_str, env_url, read_env_file
 
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("COMPTOIR_VAR_DIR", str(BASE_DIR / "var"))).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# This checkout's own settings, when `make run` wrote them: the environment wins.
+# COMPTOIR_ENV_FILE names another file; set empty, no file is read (the tests).
+_env_file = os.environ.get("COMPTOIR_ENV_FILE")
+COMPTOIR_ENV_FILE = None if _env_file == "" else Path(_env_file or VAR_DIR / "local.env").resolve()
+if COMPTOIR_ENV_FILE is not None and not read_env_file(COMPTOIR_ENV_FILE) and _env_file:
+    raise ImproperlyConfigured(f"COMPTOIR_ENV_FILE names no file: {COMPTOIR_ENV_FILE}")
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -54,10 +64,13 @@ INSTALLED_APPS = [
     "comptoir.accounts",
     "comptoir.helpcenter",
     "comptoir.editor",
+    "comptoir.events",
     "comptoir.tickets",
+    "comptoir.notifications",
     "comptoir.workspace",
     "comptoir.portal",
     "comptoir.mail",
+    "comptoir.gateway",
     "comptoir.devoutbox",
     "comptoir.deflection",
     "allauth",
@@ -103,6 +116,8 @@ TEMPLATES = [
 _default_db = f"sqlite:///{VAR_DIR / 'comptoir.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", _default_db), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's, creating the database's folder when it first connects.
+    DATABASES["default"]["ENGINE"] = "comptoir.core.sqlite3"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web process, the worker and beat read while one writes;
@@ -280,9 +295,9 @@ COMPTOIR_DKIM_PRIVATE_KEY_FILE = env_str("COMPTOIR_DKIM_PRIVATE_KEY_FILE", "")
 COMPTOIR_DKIM_SELECTOR = env_str("COMPTOIR_DKIM_SELECTOR", "comptoir").lower()
 COMPTOIR_DKIM_DOMAIN = env_str("COMPTOIR_DKIM_DOMAIN", COMPTOIR_SUPPORT_EMAIL.rpartition("@")[2]).lower().rstrip(".")
 
-# django-anymail: every ANYMAIL_<NAME> environment variable becomes ANYMAIL["<NAME>"],
+# django-anymail: every ANYMAIL_<NAME> variable (environment or local file) becomes ANYMAIL["<NAME>"],
 # so a provider is configuration only (ANYMAIL_MAILGUN_API_KEY, ANYMAIL_WEBHOOK_SECRET...).
-ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")}
+ANYMAIL: dict[str, str] = env_prefixed("ANYMAIL_")
 
 # IMAP mailboxes are set up in the admin (docs/imap.md). A mailbox that fails
 # this many polls in a row is paused, 5 minutes at first, doubling up to 6 hours.
@@ -294,10 +309,9 @@ COMPTOIR_IMAP_CA_FILE = env_str("COMPTOIR_IMAP_CA_FILE", "")
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
+    # The web process enqueues into these folders as much as the worker reads them:
+    # each creates them before its first message (comptoir.celery).
     _queue_dir = VAR_DIR / "celery" / "queue"
-    # The web process enqueues into these folders as much as the worker reads them.
-    for _folder in (_queue_dir, VAR_DIR / "celery" / "control"):
-        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
@@ -311,14 +325,21 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# Celery's, creating the schedule file's folder.
+CELERY_BEAT_SCHEDULER = "comptoir.celery:PersistentScheduler"
 CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-email": {
         "task": "comptoir.mail.tasks.requeue_stalled_email",
         "schedule": 300.0,
     },
     "ingest-stuck-email": {
-        "task": "comptoir.mail.tasks.ingest_stuck_email",
+        "task": "comptoir.gateway.tasks.ingest_stuck_email",
         "schedule": 600.0,
+    },
+    "dispatch-stalled-events": {
+        "task": "comptoir.events.tasks.dispatch_stalled_events",
+        "schedule": 60.0,
+        "options": {"expires": 60},
     },
     "close-solved-tickets": {
         "task": "comptoir.tickets.tasks.close_solved_tickets",
@@ -329,7 +350,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 6 * 3600.0,
     },
     "fetch-mail": {
-        "task": "comptoir.mail.tasks.fetch_mail",
+        "task": "comptoir.gateway.tasks.fetch_mail",
         "schedule": 60.0,
         # A run left in the queue while no worker was up is dropped: the next one comes a minute later.
         "options": {"expires": 60},
@@ -340,7 +361,7 @@ CELERY_BEAT_SCHEDULE = {
 # Never a referrer to another site. Not "no-referrer" everywhere: Chromium then
 # sends "Origin: null" with same-site form posts and Django's CSRF check (rightly)
 # refuses them. The response to a secret link, whose address holds the token,
-# does send "no-referrer" (tickets.views.ticket_link_redeem).
+# does send "no-referrer" (portal.public_views.ticket_link_redeem).
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -13,19 +13,27 @@ from pathlib import Path
 import altcha
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.core import mail
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 
 from comptoir.accounts import policy
 from comptoir.accounts.models import Role, User
 from comptoir.celery import app as celery_app
 from comptoir.core import captcha
+from comptoir.events import dispatch
+from comptoir.events.dispatch import dispatch_ticket
+from comptoir.mail.models import OutboundEmail, OutboundKind, OutboundStatus
+from comptoir.mail.outbound import email_deliver
+from comptoir.tickets import history
 from comptoir.tickets.files import NewAttachment, accept_file
 from comptoir.tickets.models import Ticket
 from comptoir.tickets.services import ticket_create
+from tests.corpus import CORPUS as CORPUS  # where tests/corpus.py says the mail corpus is
+from tests.corpus import MISSING_REASON, REQUIRE_VARIABLE, corpus_present
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "mail-corpus"
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +53,81 @@ def _test_storage(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _changes_handed_on_as_if_committed(request, monkeypatch):
+    """On the `db` fixture nothing ever commits, so the event backbone would hand nothing on.
+
+    There, the changes a write recorded are handed to their subscribers when the
+    write's outermost atomic block exits, as a worker would do right after a real
+    commit; what the subscribers leave for after *their* commit (delivering the
+    e-mails they queued) is dropped, as a broker no worker reads would keep it.
+    Tests on `transactional_db` commit for real and go through Celery
+    (tests/events/test_backbone.py).
+    """
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = "db" in request.fixturenames or marker is not None
+    commits = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if not uses_db or commits:
+        return
+    original_exit = transaction.Atomic.__exit__
+    original_announce = history.announce
+    owed: set[int] = set()
+    handing_on = False
+
+    def announce_and_note(*, ticket_id, **kwargs):
+        owed.add(ticket_id)
+        return original_announce(ticket_id=ticket_id, **kwargs)
+
+    def exit_then_hand_on(atomic, exc_type, exc_value, traceback):
+        nonlocal handing_on
+        result = original_exit(atomic, exc_type, exc_value, traceback)
+        connection = transaction.get_connection(atomic.using)
+        committed_as_far_as_the_test_goes = (
+            exc_type is None
+            and not atomic._from_testcase
+            and not connection.needs_rollback
+            and all(block._from_testcase for block in connection.atomic_blocks)
+        )
+        if committed_as_far_as_the_test_goes and owed and not handing_on:
+            handing_on = True
+            try:
+                waiting = len(connection.run_on_commit)
+                while owed:
+                    dispatch_ticket(owed.pop())
+                del connection.run_on_commit[waiting:]
+            finally:
+                handing_on = False
+        return result
+
+    def hand_over_alone(*args, **kwargs):
+        # A test that calls the dispatcher itself is the worker: the atomic blocks
+        # the dispatcher exits must not hand over what it is about to take next.
+        nonlocal handing_on
+        outer, handing_on = handing_on, True
+        try:
+            return run_next(*args, **kwargs)
+        finally:
+            handing_on = outer
+
+    run_next = dispatch._run_next
+    monkeypatch.setattr(history, "announce", announce_and_note)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_then_hand_on)
+    monkeypatch.setattr(dispatch, "_run_next", hand_over_alone)
+
+
+def account_mail_delivered() -> list:
+    """Deliver the account e-mails waiting in the queue, as the worker does right after the request.
+
+    Returns django.core.mail.outbox, where the test backend puts what left.
+    """
+    queued = OutboundEmail.objects.filter(kind=OutboundKind.ACCOUNT, status=OutboundStatus.QUEUED)
+    for pk in queued.order_by("pk").values_list("pk", flat=True):
+        email_deliver(pk)
+    return mail.outbox
 
 
 def png_bytes(width: int = 4, height: int = 3) -> bytes:
@@ -107,15 +190,25 @@ def make_ticket(db):
     return make
 
 
+def pytest_runtest_setup(item):
+    """Tests marked ``corpus`` read the public mail corpus (tests/corpus.py): without it they are skipped."""
+    if item.get_closest_marker("corpus") is not None and not corpus_present():
+        pytest.skip(MISSING_REASON)
+
+
+# In CI a skipped test of these kinds is a failure: marker -> the variable that requires it.
+REQUIRED_WHEN_SET = {"browser": "COMPTOIR_REQUIRE_BROWSER", "corpus": REQUIRE_VARIABLE}
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """In CI (COMPTOIR_REQUIRE_BROWSER=1) a skipped browser test is a failure."""
+    """In CI (COMPTOIR_REQUIRE_BROWSER=1, COMPTOIR_REQUIRE_CORPUS=1) a skipped browser or corpus test is a failure."""
     outcome = yield
     report = outcome.get_result()
-    if (
-        report.skipped
-        and os.environ.get("COMPTOIR_REQUIRE_BROWSER") == "1"
-        and item.get_closest_marker("browser") is not None
-    ):
-        report.outcome = "failed"
-        report.longrepr = f"browser test skipped while COMPTOIR_REQUIRE_BROWSER=1: {report.longrepr}"
+    if not report.skipped:
+        return
+    for marker, variable in REQUIRED_WHEN_SET.items():
+        if os.environ.get(variable) == "1" and item.get_closest_marker(marker) is not None:
+            report.outcome = "failed"
+            report.longrepr = f"{marker} test skipped while {variable}=1: {report.longrepr}"
+            return

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from email.utils import make_msgid
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
+from allauth.core import context as allauth_context
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
 
+from comptoir.accounts.mailing import account_email_queue
 from comptoir.accounts.models import User, normalize_email
 from comptoir.accounts.services import is_guest
-from comptoir.mail.addressing import support_domain
-from comptoir.mail.dkim import DkimEmail
 
 # Set on the request by confirm_email: the address was proven with the code typed in the
 # very session that signed up (or signed in with the password). Read by the receivers.
@@ -46,47 +45,31 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
         return bool(super().confirm_email(request, email_address))
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """Account e-mails go out at once (a person is waiting for the code), signed like all our mail.
+        """Account e-mails leave through the outbound queue, signed like all our mail.
 
-        They are written in the person's preferred language when the address has
-        an account, else in the language of the page they are on.
+        They are written now (allauth keeps no copy of a code) in the person's
+        preferred language when the address has an account, else in the
+        language of the page they are on, and delivered by the worker right
+        after the request, with the queue's suppressions and retries.
         """
         user = User.objects.filter(email=normalize_email(email)).only("language").first()
         language = (user.language if user else "") or translation.get_language() or settings.LANGUAGE_CODE
+        request = allauth_context.request
         with translation.override(language):
-            extra = {"site_name": settings.COMPTOIR_SITE_NAME, "language": language}
+            extra = {
+                "request": request,
+                "email": email,
+                "current_site": get_current_site(request),
+                **context,
+                "site_name": settings.COMPTOIR_SITE_NAME,
+                "language": language,
+            }
             if template_prefix in PAGE_LINK_MAILS:
                 # allauth builds these two from the request's Host header; ours come from the base URL.
                 extra["signup_url"] = settings.COMPTOIR_BASE_URL + reverse("account_signup")
                 extra["password_reset_url"] = settings.COMPTOIR_BASE_URL + reverse("account_reset_password")
-            super().send_mail(template_prefix, email, {**context, **extra})
-
-    def render_mail(
-        self,
-        template_prefix: str,
-        email: str | list[str],
-        context: dict[str, Any],
-        headers: dict[str, str] | None = None,
-    ) -> EmailMessage:
-        rendered = super().render_mail(template_prefix, email, context, headers)
-        message = DkimEmail(
-            subject=rendered.subject,
-            body=rendered.body,
-            from_email=rendered.from_email,
-            to=rendered.to,
-            headers={
-                **(headers or {}),
-                "Message-ID": make_msgid(domain=support_domain()),
-                # Sent by a program on someone's request: no out-of-office should answer it.
-                "Auto-Submitted": "auto-generated",
-                "X-Auto-Response-Suppress": "All",
-            },
-        )
-        for content, mimetype in getattr(rendered, "alternatives", []):
-            message.attach_alternative(content, mimetype)
-        if rendered.content_subtype == "html":
-            message.content_subtype = "html"
-        return message
+            message = self.render_mail(template_prefix, email, extra)
+        account_email_queue(message=message, language=language)
 
     # Links in e-mails are built on COMPTOIR_BASE_URL, never on the request's Host header.
     def get_reset_password_from_key_url(self, key: str) -> str:

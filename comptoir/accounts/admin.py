@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, Role, SecurityPolicy, User
 from comptoir.accounts.policy import POLICY_PK, security_policy, security_policy_save
-from comptoir.accounts.services import email_address_change, email_address_record
+from comptoir.accounts.services import email_address_change, person_save_new
 
 
 class UserCreateForm(UserCreationForm[User]):
@@ -43,10 +43,13 @@ class UserAdmin(DjangoUserAdmin[User]):  # type: ignore[type-var]  # stubs expec
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "role", "password1", "password2")}),)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not change:
+            person_save_new(obj)
+            return
         super().save_model(request, obj, form, change)
-        # An address an administrator typed for a colleague is trusted; a requester's waits to be proven.
-        write = email_address_change if change and "email" in form.changed_data else email_address_record
-        write(user=obj, verified=obj.role in (Role.AGENT, Role.ADMIN))
+        if "email" in form.changed_data:
+            # An address an administrator typed for a colleague is trusted; a requester's waits to be proven.
+            email_address_change(user=obj, verified=obj.role in (Role.AGENT, Role.ADMIN))
 
 
 @admin.register(Organisation)

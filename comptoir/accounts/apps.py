@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from comptoir.accounts import receivers  # noqa: F401  (connects the signal handlers)
+        from comptoir.accounts import mailing, receivers  # noqa: F401  (signal handlers, the account e-mail builder)

@@ -28,13 +28,9 @@ class UserManager(DjangoUserManager["User"]):
         return user
 
     def _create_user(self, username: str | None, email: str | None, password: str | None, **extra: Any) -> User:
-        from comptoir.accounts.services import email_address_record  # services import this module
+        from comptoir.accounts.services import person_save_new  # services import this module
 
-        user = self._create_user_object(username, email, password, **extra)
-        user.save(using=self._db)
-        # Whoever creates a colleague's account vouches for its address; a requester's must be proven.
-        email_address_record(user=user, verified=user.role in (Role.AGENT, Role.ADMIN))
-        return user
+        return person_save_new(self._create_user_object(username, email, password, **extra))
 
     def create_user(  # type: ignore[override]
         self, email: str, password: str | None = None, **extra: Any

@@ -1,14 +1,53 @@
-"""Writes on accounts: the address on record for each person, and claiming a guest's account."""
+"""Writes on accounts: people coming to exist, the address on record for each, and claiming a guest's account."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.db import transaction
 
-from comptoir.accounts.models import Organisation, User
+from comptoir.accounts.models import Organisation, Role, User, normalize_email
 
 logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def person_save_new(user: User) -> User:
+    """The one way a person comes to exist: the row, and their address on record for sign-in.
+
+    Whoever creates a colleague's account (an admin, ``createsuperuser``) vouches
+    for its address; a requester's must be proven. Callers build the unsaved
+    row: the user manager, the admin's add form, ``person_get_or_create``.
+    """
+    user.email = normalize_email(user.email)
+    if not user.email:
+        raise ValueError("An e-mail address is required.")
+    user.save()
+    email_address_record(user=user, verified=user.role in (Role.AGENT, Role.ADMIN))
+    return user
+
+
+def person_get_or_create(*, email: str, name: str = "", **fields: Any) -> User:
+    """The person with this address, created as a guest (no password) when unknown.
+
+    A name (it may come from an e-mail header, whatever its length) fills a
+    blank one. The language is not stored: it stays blank until the person
+    chooses one (sign-up, profile), and until then each ticket's e-mails follow
+    that ticket.
+    """
+    address = normalize_email(email)
+    name = name.strip()[: User._meta.get_field("name").max_length]
+    user = User.objects.filter(email=address).first()
+    if user is None:
+        guest = User(email=address, name=name, **fields)
+        guest.set_unusable_password()
+        return person_save_new(guest)
+    if name and not user.name:
+        user.name = name
+        user.save(update_fields=["name"])
+    return user
 
 
 def email_address_record(*, user: User, verified: bool) -> EmailAddress:

@@ -2,7 +2,9 @@
 
 Outbound: one row per e-mail to send, created in the same transaction as the
 change that causes it, delivered by a Celery task. The raw token a link carries
-is created at delivery time, so no secret is ever written to this table.
+is created at delivery time, so no secret of ours is written to this table;
+account e-mails (a sign-in code, a password link: written by allauth, which
+keeps no copy) carry their text here only until they leave, and no longer.
 
 Inbound: the raw message is stored byte for byte before anything else.
 """
@@ -23,6 +25,7 @@ class OutboundKind(models.TextChoices):
     TICKET_SOLVED = "ticket_solved", _("Ticket solved")
     REQUESTER_REPLIED = "requester_replied", _("Requester replied (to the assignee)")
     CCS_ADDED = "ccs_added", _("People copied (to the requester)")
+    ACCOUNT = "account", _("Account e-mail (sign-in code, password)")
 
 
 class OutboundStatus(models.TextChoices):
@@ -57,6 +60,10 @@ class OutboundEmail(models.Model):
     # After a failed attempt: not before this time (the back-off every worker respects).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # An e-mail written before it was queued (account e-mails); emptied once it left or was given up.
+    subject = models.CharField(max_length=255, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
 
     class Meta:
         indexes = [
@@ -146,7 +153,7 @@ class AfterImport(models.TextChoices):
 
 
 class Mailbox(models.Model):
-    """An IMAP mailbox polled for new mail by comptoir.mail.imap (docs/imap.md)."""
+    """An IMAP mailbox polled for new mail by comptoir.gateway.imap (docs/imap.md)."""
 
     # Each stored message is labelled "imap:<name>", which must fit InboundEmail.source (20 characters).
     name = models.SlugField(
@@ -209,7 +216,7 @@ class Mailbox(models.Model):
     )
     last_error = models.TextField(_("last error"), blank=True)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
-    # The worker polling the mailbox holds it until then (comptoir.mail.imap.mailbox_claim).
+    # The worker polling the mailbox holds it until then (comptoir.gateway.imap.mailbox_claim).
     # The claim expires so that a killed worker does not block the mailbox for ever.
     claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 

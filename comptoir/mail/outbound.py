@@ -3,12 +3,17 @@
 Queuing writes an OutboundEmail row and enqueues its delivery only once the
 transaction commits, so a rolled-back ticket sends nothing and no e-mail is ever
 sent inside a web request. A beat job re-enqueues rows a lost task left behind.
+
+This is transport: it knows a ticket and a message only by their ids, and an
+e-mail by its kind. What each kind says, and whether it is an automatic
+answer, is registered by the domain (comptoir.tickets.emails, accounts).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import make_msgid
 from typing import Any
@@ -20,11 +25,9 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from comptoir.accounts.models import User
 from comptoir.mail.addressing import reply_address, support_domain, ticket_message_id
 from comptoir.mail.dkim import DkimEmail
 from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundKind, OutboundStatus
-from comptoir.tickets.models import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -45,47 +48,61 @@ AUTOMATIC_KINDS = frozenset(
 # Of those, the ones that go outside: a robot at that address could answer them.
 # Notices to agents are capped per ticket only, so a busy agent hears of every ticket.
 CAPPED_PER_RECIPIENT = frozenset({OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK, OutboundKind.CCS_ADDED})
-# What a person may turn off on their profile. The confirmation, the solved e-mail
-# and links they ask for always go.
-NOTIFICATION_KINDS = frozenset(
-    {OutboundKind.AGENT_REPLY, OutboundKind.AGENT_REPLY_CC, OutboundKind.REQUESTER_REPLIED, OutboundKind.CCS_ADDED}
-)
 
 
-def email_queue(*, kind: str, to: str, language: str, ticket: Any = None, message: Any = None) -> OutboundEmail:
+def email_queue(
+    *,
+    kind: str,
+    to: str,
+    language: str,
+    ticket_id: int | None = None,
+    message_id: int | None = None,
+    held_back: str = "",
+    content: WrittenEmail | None = None,
+) -> OutboundEmail:
     """Write the e-mail to send; it leaves once the caller's transaction commits.
 
-    An e-mail to an address that bounced for good, or over a loop cap, is kept
-    as "not sent" with the reason, so the ticket shows why nothing arrived.
+    An e-mail to an address that bounced for good, or over a loop cap, or that
+    the caller holds back (``held_back`` says why: the person turned such
+    e-mails off), is kept as "not sent" with the reason, so the ticket shows
+    why nothing arrived. ``content`` is an e-mail already written, for kinds
+    whose text cannot be written again at delivery (account e-mails); it is
+    kept only until the e-mail leaves.
     """
-    person = User.objects.filter(email=to.lower()).only("language", "notify_by_email").first()
-    reason = _why_not_send(kind, to, ticket) or _turned_off(kind, person)
+    reason = _why_not_send(kind, to, ticket_id) or held_back
     email = OutboundEmail.objects.create(
         kind=kind,
         to_address=to,
-        language=_preferred_language(person) or language,
-        ticket=ticket,
-        ticket_message=message,
+        language=language,
+        ticket_id=ticket_id,
+        ticket_message_id=message_id,
         status=OutboundStatus.SUPPRESSED if reason else OutboundStatus.QUEUED,
         last_error=reason,
+        **(content.fields() if content is not None and not reason else {}),
     )
     if not reason:
         transaction.on_commit(lambda: _enqueue(email.pk))
     return email
 
 
-def _preferred_language(person: User | None) -> str:
-    """A language the person chose (at sign-up or on their profile) wins; else the ticket's language."""
-    return person.language if person is not None else ""
+@dataclass(frozen=True)
+class WrittenEmail:
+    subject: str
+    text: str
+    html: str = ""
+
+    def fields(self) -> dict[str, str]:
+        return {"subject": self.subject[:255], "body_text": self.text, "body_html": self.html}
 
 
-def _turned_off(kind: str, person: User | None) -> str:
-    if person is not None and not person.notify_by_email and kind in NOTIFICATION_KINDS:
-        return "the person turned notification e-mails off on their profile"
-    return ""
+WRITTEN_FIELDS = ["subject", "body_text", "body_html"]
 
 
-def _why_not_send(kind: str, to: str, ticket: Any) -> str:
+def _forget_text(email: OutboundEmail) -> None:
+    email.subject = email.body_text = email.body_html = ""
+
+
+def _why_not_send(kind: str, to: str, ticket_id: int | None) -> str:
     now = timezone.now()
     suppression = EmailSuppression.objects.filter(email=to.lower(), until__gt=now).first()
     if suppression is not None:
@@ -100,7 +117,7 @@ def _why_not_send(kind: str, to: str, ticket: Any) -> str:
     if kind in CAPPED_PER_RECIPIENT and recent.filter(to_address=to, kind__in=CAPPED_PER_RECIPIENT).count() >= cap:
         return f"loop guard: {cap} automatic e-mails to {to} in the last hour"
     cap = settings.COMPTOIR_AUTO_EMAILS_PER_TICKET_PER_HOUR
-    if ticket is not None and recent.filter(ticket=ticket).count() >= cap:
+    if ticket_id is not None and recent.filter(ticket_id=ticket_id).count() >= cap:
         return f"loop guard: {cap} automatic e-mails about this ticket in the last hour"
     return ""
 
@@ -156,11 +173,12 @@ def email_deliver(email_id: int) -> bool:
             if message is None:
                 email.status = OutboundStatus.SENT
                 email.last_error = "nothing to send"
-                email.save(update_fields=["status", "last_error"])
+                _forget_text(email)
+                email.save(update_fields=["status", "last_error", *WRITTEN_FIELDS])
                 return False
             if email.ticket is not None:
                 thread_headers(message, email)
-            automatic = _auto_submitted(email)
+            automatic = _BUILDERS[email.kind].auto_submitted(email)
             if automatic:
                 message.extra_headers["Auto-Submitted"] = automatic
             message.send()
@@ -168,13 +186,16 @@ def email_deliver(email_id: int) -> bool:
             email.sent_at = timezone.now()
             email.message_id = message.extra_headers["Message-ID"].strip("<>")
             email.last_error = ""
-            email.save(update_fields=["status", "sent_at", "message_id", "last_error"])
+            _forget_text(email)
+            email.save(update_fields=["status", "sent_at", "message_id", "last_error", *WRITTEN_FIELDS])
     except Exception as error:
         final = email.attempts >= MAX_ATTEMPTS
         email.status = OutboundStatus.FAILED if final else OutboundStatus.QUEUED
         email.next_attempt_at = None if final else timezone.now() + retry_delay(email.attempts)
         email.last_error = f"{type(error).__name__}: {error}"[:2000]
-        email.save(update_fields=["status", "next_attempt_at", "last_error"])
+        if final:
+            _forget_text(email)
+        email.save(update_fields=["status", "next_attempt_at", "last_error", *WRITTEN_FIELDS])
         raise
     return True
 
@@ -191,24 +212,12 @@ def thread_headers(message: EmailMultiAlternatives, email: OutboundEmail) -> Non
         message.extra_headers["References"] = " ".join(f"<{i}>" for i in dict.fromkeys([root, parent]) if i)
 
 
-def _auto_submitted(email: OutboundEmail) -> str:
-    """RFC 3834's Auto-Submitted value: "" for what a person wrote, else what kind of robot sent it."""
-    if email.kind in (OutboundKind.AGENT_REPLY, OutboundKind.AGENT_REPLY_CC):
-        # X-Auto-Response-Suppress (on every e-mail) still asks the requester's
-        # server not to answer it with an out-of-office.
-        return ""
-    if email.kind == OutboundKind.TICKET_CREATED and email.ticket is not None and email.ticket.channel == Channel.EMAIL:
-        # An automatic answer to a message, not a message of our own.
-        return "auto-replied"
-    return "auto-generated"
-
-
 def _thread_ids(email: OutboundEmail) -> tuple[str, str]:
     """The thread's first message and the latest e-mail that came in, as Message-IDs ("" when none).
 
     Of our own e-mails only those sent to this same recipient are named: a CC
     never learns the Message-ID of the requester's e-mails, so cannot forge a
-    bounce report about them (comptoir.mail.bounces).
+    bounce report about them (comptoir.gateway.bounces).
     """
     inbound = InboundEmail.objects.filter(ticket=email.ticket_id).exclude(message_id="").order_by("received_at", "pk")
     first_in = inbound.values_list("message_id", flat=True).first() or ""
@@ -259,12 +268,29 @@ def render_email(template: str, context: dict[str, Any], *, to: str, language: s
 
 
 Builder = Callable[[OutboundEmail], EmailMultiAlternatives | None]
-_BUILDERS: dict[str, Builder] = {}
+# RFC 3834's Auto-Submitted value of an e-mail: "" for what a person wrote,
+# else what kind of robot sent it ("auto-generated", "auto-replied").
+AutoSubmitted = Callable[[OutboundEmail], str]
 
 
-def builder(kind: OutboundKind) -> Callable[[Builder], Builder]:
+def _generated(email: OutboundEmail) -> str:
+    return "auto-generated"
+
+
+@dataclass(frozen=True)
+class _Registered:
+    build: Builder
+    auto_submitted: AutoSubmitted
+
+
+_BUILDERS: dict[str, _Registered] = {}
+
+
+def builder(kind: OutboundKind, *, auto_submitted: AutoSubmitted = _generated) -> Callable[[Builder], Builder]:
+    """Register what an e-mail of ``kind`` says; ``auto_submitted`` tells whether a robot wrote it (the default)."""
+
     def register(function: Builder) -> Builder:
-        _BUILDERS[kind] = function
+        _BUILDERS[kind] = _Registered(build=function, auto_submitted=auto_submitted)
         return function
 
     return register
@@ -272,5 +298,5 @@ def builder(kind: OutboundKind) -> Callable[[Builder], Builder]:
 
 def build_message(email: OutboundEmail) -> EmailMultiAlternatives | None:
     # Builders live beside the domain they describe and register themselves
-    # when their app starts (TicketsConfig.ready).
-    return _BUILDERS[email.kind](email)
+    # when their app starts (TicketsConfig.ready, AccountsConfig.ready).
+    return _BUILDERS[email.kind].build(email)

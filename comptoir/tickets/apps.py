@@ -9,4 +9,8 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the ticket e-mail builders with comptoir.mail.outbound.
+        from comptoir.core.purge import purger
         from comptoir.tickets import emails  # noqa: F401
+        from comptoir.tickets.links import links_purge_expired
+
+        purger("ticket_links", links_purge_expired)

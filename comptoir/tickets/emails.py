@@ -10,14 +10,27 @@ from django.utils import translation
 from comptoir.mail.models import OutboundEmail, OutboundKind
 from comptoir.mail.outbound import builder, render_email
 from comptoir.tickets.links import link_issue, link_url
-from comptoir.tickets.models import Attachment, Message, Survey, Ticket
+from comptoir.tickets.models import Attachment, Channel, Message, Survey, Ticket
 from comptoir.tickets.satisfaction import RATINGS, survey_issue_token, survey_url
 from comptoir.tickets.statuses import REQUESTER_HELP
 
 LINKS_PER_EMAIL = 20
 
 
-@builder(OutboundKind.TICKET_CREATED)
+def _written_by_a_person(email: OutboundEmail) -> str:
+    # X-Auto-Response-Suppress (on every e-mail) still asks the requester's
+    # server not to answer it with an out-of-office.
+    return ""
+
+
+def _confirmation(email: OutboundEmail) -> str:
+    if email.ticket is not None and email.ticket.channel == Channel.EMAIL:
+        # An automatic answer to a message, not a message of our own.
+        return "auto-replied"
+    return "auto-generated"
+
+
+@builder(OutboundKind.TICKET_CREATED, auto_submitted=_confirmation)
 def ticket_created(email: OutboundEmail) -> EmailMultiAlternatives:
     ticket = email.ticket
     assert ticket is not None
@@ -76,7 +89,7 @@ def _render_with_files(
     return rendered
 
 
-@builder(OutboundKind.AGENT_REPLY)
+@builder(OutboundKind.AGENT_REPLY, auto_submitted=_written_by_a_person)
 def agent_reply(email: OutboundEmail) -> EmailMultiAlternatives | None:
     ticket = email.ticket
     assert ticket is not None
@@ -95,7 +108,7 @@ def agent_reply(email: OutboundEmail) -> EmailMultiAlternatives | None:
     return _render_with_files("agent_reply", context, attachments, email)
 
 
-@builder(OutboundKind.AGENT_REPLY_CC)
+@builder(OutboundKind.AGENT_REPLY_CC, auto_submitted=_written_by_a_person)
 def agent_reply_cc(email: OutboundEmail) -> EmailMultiAlternatives | None:
     """The reply, for someone copied on the ticket: no link, since the ticket is not theirs to open."""
     ticket = email.ticket

@@ -187,13 +187,23 @@ class EventKind(models.TextChoices):
 
 
 class TicketEvent(models.Model):
-    """The ticket's history: who changed what, when. Written by the services only."""
+    """The ticket's history: who changed what, when. Written by comptoir.tickets.history only.
+
+    The events one write made on one ticket share a ``change``: the unit the
+    event backbone hands to subscribers (comptoir.events).
+    """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     old_value = models.CharField(max_length=100, blank=True)
     new_value = models.CharField(max_length=100, blank=True)
+    # Null on history written before the backbone existed.
+    change = models.UUIDField(null=True, blank=True, db_index=True)
+    # The message a reply, a note or a new ticket wrote.
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Written by a robot (an out-of-office, an autoresponder): it changes nothing and tells nobody.
+    automatic = models.BooleanField(db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

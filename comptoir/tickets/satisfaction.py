@@ -8,17 +8,15 @@ the ticket stays solved; reopening withdraws the survey, closing freezes it.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from comptoir.tickets.models import EventKind, Status, Survey, Ticket, TicketEvent
+from comptoir.tickets.history import event_record
+from comptoir.tickets.models import EventKind, Status, Survey, Ticket
+from comptoir.tickets.tokens import token_hash, token_looks_valid, token_new
 
-TOKEN_BYTES = 32
 RATINGS = (1, 2, 3, 4, 5)
 
 
@@ -26,14 +24,10 @@ class SurveyClosed(Exception):
     """The survey was withdrawn (ticket reopened) or frozen (ticket closed)."""
 
 
-def _hash(raw_token: str) -> str:
-    return hashlib.sha256(raw_token.encode()).hexdigest()
-
-
 def survey_issue_token(survey: Survey) -> str:
     """A fresh link token for the survey (an earlier one stops working)."""
-    raw = secrets.token_urlsafe(TOKEN_BYTES)
-    Survey.objects.filter(pk=survey.pk).update(token_hash=_hash(raw))
+    raw = token_new()
+    Survey.objects.filter(pk=survey.pk).update(token_hash=token_hash(raw))
     return raw
 
 
@@ -43,9 +37,9 @@ def survey_url(raw_token: str, language: str) -> str:
 
 
 def survey_for_token(raw_token: str) -> Survey | None:
-    if not raw_token or len(raw_token) > 100:
+    if not token_looks_valid(raw_token):
         return None
-    return Survey.objects.select_related("ticket").filter(token_hash=_hash(raw_token)).first()
+    return Survey.objects.select_related("ticket").filter(token_hash=token_hash(raw_token)).first()
 
 
 def survey_is_open(survey: Survey) -> bool:
@@ -65,6 +59,4 @@ def survey_answer(survey: Survey, *, rating: int, comment: str) -> None:
     survey.answered_at = timezone.now()
     survey.save(update_fields=["rating", "comment", "answered_at"])
     Ticket.objects.filter(pk=ticket.pk).update(satisfaction_rating=rating)
-    TicketEvent.objects.create(
-        ticket=ticket, actor=ticket.requester, kind=EventKind.SATISFACTION, new_value=f"{rating}/5"
-    )
+    event_record(ticket, actor=ticket.requester, kind=EventKind.SATISFACTION, new=f"{rating}/5")

@@ -13,11 +13,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User, normalize_email
-from comptoir.accounts.services import email_address_record
+from comptoir.accounts.services import person_get_or_create
 from comptoir.mail.addressing import is_own_address
-from comptoir.mail.models import InboundEmail, OutboundKind
-from comptoir.mail.outbound import email_queue
+from comptoir.mail.models import InboundEmail
 from comptoir.tickets.files import NewAttachment
+from comptoir.tickets.history import Change, change_begin, event_record
 from comptoir.tickets.models import (
     Attachment,
     AuthorRole,
@@ -29,7 +29,6 @@ from comptoir.tickets.models import (
     Survey,
     Ticket,
     TicketCC,
-    TicketEvent,
     TicketType,
 )
 from comptoir.tickets.statuses import ACTIVE_STATUSES, REOPENED_BY_REQUESTER, status_after_agent_action
@@ -46,23 +45,6 @@ class TicketClosed(Exception):
     """A closed ticket is final: only internal notes may still be added."""
 
 
-def requester_get_or_create(*, email: str, name: str = "") -> User:
-    address = normalize_email(email)
-    # Names come from e-mail headers too: whatever their length, they fit.
-    name = name.strip()[: User._meta.get_field("name").max_length]
-    # The language is not stored on the person: it stays blank until they choose one
-    # (sign-up, profile), and until then each ticket's e-mails follow that ticket.
-    user, created = User.objects.get_or_create(email=address, defaults={"name": name})
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        email_address_record(user=user, verified=False)
-    elif name and not user.name:
-        user.name = name
-        user.save(update_fields=["name"])
-    return user
-
-
 def _attach(ticket: Ticket, message: Message, files: Sequence[NewAttachment]) -> None:
     for item in files:
         attachment = Attachment(
@@ -75,10 +57,6 @@ def _attach(ticket: Ticket, message: Message, files: Sequence[NewAttachment]) ->
         )
         attachment.file.save(item.checked.filename, File(item.content), save=False)
         attachment.save()
-
-
-def _event(ticket: Ticket, actor: User | None, kind: str, old: str = "", new: str = "") -> None:
-    TicketEvent.objects.create(ticket=ticket, actor=actor, kind=kind, old_value=old, new_value=new)
 
 
 @transaction.atomic
@@ -94,9 +72,10 @@ def ticket_create(
     files: Sequence[NewAttachment] = (),
     inbound_email: InboundEmail | None = None,
     follow_up_of: Ticket | None = None,
-    send_confirmation: bool = True,
+    automatic: bool = False,
 ) -> Ticket:
-    requester = requester_get_or_create(email=email, name=name)
+    """Open a ticket; ``automatic`` marks one a robot wrote (an autoresponder), which nobody answers."""
+    requester = person_get_or_create(email=email, name=name)
     ticket = Ticket.objects.create(
         subject=subject.strip()[:200],
         requester=requester,
@@ -115,16 +94,21 @@ def ticket_create(
         inbound_email=inbound_email,
     )
     _attach(ticket, message, files)
-    _event(ticket, requester, EventKind.CREATED, new=Status.NEW)
+    created = change_begin(ticket, actor=requester)
+    created.record(EventKind.CREATED, new=Status.NEW, message=message, automatic=automatic)
     if follow_up_of is not None:
-        _event(follow_up_of, requester, EventKind.FOLLOW_UP, new=f"#{ticket.reference}")
-    if send_confirmation:
-        email_queue(kind=OutboundKind.TICKET_CREATED, to=requester.email, language=language, ticket=ticket)
+        event_record(follow_up_of, actor=requester, kind=EventKind.FOLLOW_UP, new=f"#{ticket.reference}")
     return ticket
 
 
+@transaction.atomic
 def ticket_set_status(
-    ticket: Ticket, status: str, *, actor: User | None, solved_before: datetime | None = None
+    ticket: Ticket,
+    status: str,
+    *,
+    actor: User | None,
+    solved_before: datetime | None = None,
+    change: Change | None = None,
 ) -> bool:
     """Every status change goes through here, so the history, timestamps and surveys stay true.
 
@@ -148,7 +132,7 @@ def ticket_set_status(
         return False
     for field, value in changes.items():
         setattr(ticket, field, value)
-    _event(ticket, actor, EventKind.STATUS, old=old, new=status)
+    (change or change_begin(ticket, actor=actor)).record(EventKind.STATUS, old=old, new=status)
     if status == Status.SOLVED:
         Survey.objects.filter(ticket=ticket, withdrawn_at__isnull=True, answered_at__isnull=True).update(
             withdrawn_at=now
@@ -198,8 +182,7 @@ def ticket_reply_by_requester(
             files=files,
             inbound_email=inbound_email,
             follow_up_of=ticket,
-            # Never answer a robot: an autoresponder gets no confirmation.
-            send_confirmation=not automatic,
+            automatic=automatic,
         )
         return follow_up.messages.get()
     message = Message.objects.create(
@@ -211,33 +194,25 @@ def ticket_reply_by_requester(
         inbound_email=inbound_email,
     )
     _attach(ticket, message, files)
-    _event(ticket, writer, EventKind.REPLY)
+    change = change_begin(ticket, actor=writer)
+    change.record(EventKind.REPLY, message=message, automatic=automatic)
     if automatic:
         _touch(ticket)
         return message
     if ticket.status in REOPENED_BY_REQUESTER:
-        ticket_set_status(ticket, Status.OPEN, actor=writer)
+        ticket_set_status(ticket, Status.OPEN, actor=writer, change=change)
     else:
         _touch(ticket)
-    assignee = ticket.assignee
-    if assignee is not None and assignee.is_agent:
-        email_queue(
-            kind=OutboundKind.REQUESTER_REPLIED,
-            to=assignee.email,
-            language=assignee.language or settings.LANGUAGE_CODE,
-            ticket=ticket,
-            message=message,
-        )
     return message
 
 
-def _set_field(ticket: Ticket, agent: User, field: str, value: str, kind: str) -> None:
+def _set_field(ticket: Ticket, change: Change, field: str, value: str, kind: str) -> None:
     old = getattr(ticket, field)
     if old == value:
         return
     setattr(ticket, field, value)
     Ticket.objects.filter(pk=ticket.pk).update(**{field: value})
-    _event(ticket, agent, kind, old=old, new=value)
+    change.record(kind, old=old, new=value)
 
 
 @transaction.atomic
@@ -256,9 +231,9 @@ def ticket_update_by_agent(
 ) -> Message | None:
     """What an agent does in one submit: set fields, write a reply or a note, set the status.
 
-    A public reply is e-mailed to the requester; solving sends the "solved"
-    e-mail (with the reply, if any) and its satisfaction survey instead. An
-    internal note never leaves. Returns the message written, if any.
+    It is one change of the ticket's history: subscribers see the reply and
+    the status it set together (comptoir.notifications mails a reply, or the
+    "solved" e-mail carrying it). Returns the message written, if any.
     """
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
@@ -276,26 +251,25 @@ def ticket_update_by_agent(
         )
         if changes_fields or (has_message and is_public):
             raise TicketClosed
+    change = change_begin(ticket, actor=agent)
     if priority is not None:
-        _set_field(ticket, agent, "priority", priority, EventKind.PRIORITY)
+        _set_field(ticket, change, "priority", priority, EventKind.PRIORITY)
     if ticket_type is not None:
-        _set_field(ticket, agent, "type", ticket_type, EventKind.TYPE)
+        _set_field(ticket, change, "type", ticket_type, EventKind.TYPE)
     if not isinstance(assignee, _Unchanged) and assignee != ticket.assignee:
         old_assignee = ticket.assignee
         ticket.assignee = assignee
         Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee)
-        _event(
-            ticket,
-            agent,
+        change.record(
             EventKind.ASSIGNEE,
-            old=old_assignee.get_full_name()[:100] if old_assignee else "",
-            new=assignee.get_full_name()[:100] if assignee else "",
+            old=old_assignee.get_full_name() if old_assignee else "",
+            new=assignee.get_full_name() if assignee else "",
         )
     if not isinstance(group, _Unchanged) and group != ticket.group:
         old_group = ticket.group
         ticket.group = group
         Ticket.objects.filter(pk=ticket.pk).update(group=group)
-        _event(ticket, agent, EventKind.GROUP, old=old_group.name if old_group else "", new=group.name if group else "")
+        change.record(EventKind.GROUP, old=old_group.name if old_group else "", new=group.name if group else "")
     message = None
     if has_message:
         message = Message.objects.create(
@@ -307,47 +281,20 @@ def ticket_update_by_agent(
             body=body,
         )
         _attach(ticket, message, files)
-        _event(ticket, agent, EventKind.REPLY if is_public else EventKind.NOTE)
+        change.record(EventKind.REPLY if is_public else EventKind.NOTE, message=message)
     new_status = status_after_agent_action(ticket.status, status)
-    solved_now = new_status == Status.SOLVED and ticket.status != Status.SOLVED
-    if not ticket_set_status(ticket, new_status, actor=agent):
+    if not ticket_set_status(ticket, new_status, actor=agent, change=change):
         _touch(ticket)
-    public_message = message if message is not None and is_public else None
-    requester = ticket.requester
-    if solved_now:
-        email_queue(
-            kind=OutboundKind.TICKET_SOLVED,
-            to=requester.email,
-            language=ticket.language,
-            ticket=ticket,
-            message=public_message,
-        )
-    elif public_message is not None:
-        email_queue(
-            kind=OutboundKind.AGENT_REPLY,
-            to=requester.email,
-            language=ticket.language,
-            ticket=ticket,
-            message=public_message,
-        )
-    if public_message is not None:
-        # People copied on the ticket read the reply too, without the requester's link.
-        for cc in ticket.ccs.all():
-            email_queue(
-                kind=OutboundKind.AGENT_REPLY_CC,
-                to=cc.email,
-                language=ticket.language,
-                ticket=ticket,
-                message=public_message,
-            )
     return message
 
 
+@transaction.atomic
 def ticket_add_ccs(ticket: Ticket, people: Sequence[tuple[str, str]], *, actor: User | None) -> list[TicketCC]:
     """Copy people (name, address) on the ticket; the requester, our own addresses and known CCs are skipped.
 
-    When anyone but the requester copies people, the requester gets an e-mail naming them.
+    When anyone but the requester copies people, the requester is told (comptoir.notifications).
     """
+    change = change_begin(ticket, actor=actor)
     known = {cc.email.lower() for cc in ticket.ccs.all()} | {ticket.requester.email.lower()}
     added: list[TicketCC] = []
     for name, address in people:
@@ -359,23 +306,16 @@ def ticket_add_ccs(ticket: Ticket, people: Sequence[tuple[str, str]], *, actor: 
             ticket=ticket, email=email, defaults={"name": name[:200], "added_by": actor}
         )
         if created:
-            _event(ticket, actor, EventKind.CC_ADDED, new=email[:100])
+            change.record(EventKind.CC_ADDED, new=email)
             added.append(cc)
-    if added and actor != ticket.requester:
-        # Someone else now reads the requester's conversation: the requester is told, once per change.
-        email_queue(
-            kind=OutboundKind.CCS_ADDED,
-            to=ticket.requester.email,
-            language=ticket.language,
-            ticket=ticket,
-        )
     return added
 
 
+@transaction.atomic
 def ticket_remove_cc(ticket: Ticket, cc: TicketCC, *, actor: User) -> None:
     """Stop copying someone on the ticket; they can no longer write into it by e-mail."""
     TicketCC.objects.filter(pk=cc.pk, ticket=ticket).delete()
-    _event(ticket, actor, EventKind.CC_REMOVED, new=cc.email[:100])
+    event_record(ticket, actor=actor, kind=EventKind.CC_REMOVED, new=cc.email)
 
 
 def _delivery_failure_text(recipient: str, detail: str, permanent: bool) -> str:
@@ -385,6 +325,7 @@ def _delivery_failure_text(recipient: str, detail: str, permanent: bool) -> str:
     return _("Our e-mail to %(address)s is delayed; the mail server keeps trying: %(detail)s") % values
 
 
+@transaction.atomic
 def ticket_record_delivery_failure(
     ticket: Ticket, *, recipient: str, detail: str, permanent: bool, inbound_email: InboundEmail | None = None
 ) -> Message:
@@ -400,7 +341,7 @@ def ticket_record_delivery_failure(
         body=body,
         inbound_email=inbound_email,
     )
-    _event(ticket, None, EventKind.DELIVERY_FAILED, new=recipient[:100])
+    change_begin(ticket, actor=None).record(EventKind.DELIVERY_FAILED, new=recipient, message=message)
     return message
 
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from comptoir.accounts.models import Role, User
-from comptoir.mail.inbound import ingest
+from comptoir.gateway.inbound import ingest
 from comptoir.mail.models import InboundStatus
 from comptoir.tickets.models import TicketCC
 from tests.browser.conftest import assert_accessible

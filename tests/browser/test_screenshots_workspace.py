@@ -7,7 +7,7 @@ import os
 import pytest
 
 from comptoir.accounts.models import Role, User
-from comptoir.mail.inbound import ingest
+from comptoir.gateway.inbound import ingest
 from comptoir.mail.models import OutboundEmail, OutboundKind
 from comptoir.tickets.models import Macro, Priority, Status, SupportGroup
 from comptoir.tickets.satisfaction import survey_issue_token, survey_url

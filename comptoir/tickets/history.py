@@ -1,0 +1,74 @@
+"""The one writer of ticket history, and the hand-over to the event backbone.
+
+Every write service records what it changed as events of one *change*: the
+events one write made on one ticket, in the same transaction. The change is
+what the backbone hands to subscribers (notifications today; SLA clocks, rules,
+webhooks and reports next), so a subscriber sees an agent's "reply and solve"
+as one thing, not as a reply followed by an unrelated status change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+from comptoir.accounts.models import User
+from comptoir.events.dispatch import announce
+from comptoir.tickets.models import Message, Ticket, TicketEvent
+
+
+@dataclass
+class Change:
+    """What one write does to one ticket; make one with ``change_begin`` inside the write's transaction."""
+
+    ticket_id: int
+    actor: User | None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    # Subscribers already owed this change (see comptoir.events.dispatch.announce).
+    announced: set[str] = field(default_factory=set)
+
+    def record(
+        self, kind: str, *, old: str = "", new: str = "", message: Message | None = None, automatic: bool = False
+    ) -> TicketEvent:
+        event = TicketEvent.objects.create(
+            ticket_id=self.ticket_id,
+            actor=self.actor,
+            kind=kind,
+            old_value=old[:100],
+            new_value=new[:100],
+            change=self.id,
+            message=message,
+            automatic=automatic,
+        )
+        announce(ticket_id=self.ticket_id, change=self.id, kinds=(kind,), announced=self.announced)
+        return event
+
+
+def change_begin(ticket: Ticket, *, actor: User | None) -> Change:
+    return Change(ticket_id=ticket.pk, actor=actor)
+
+
+def event_record(ticket: Ticket, *, actor: User | None, kind: str, old: str = "", new: str = "") -> TicketEvent:
+    """A change of one event."""
+    return change_begin(ticket, actor=actor).record(kind, old=old, new=new)
+
+
+def events_record_on_each(ticket_ids: Iterable[int], *, actor: User | None, kind: str) -> None:
+    """The same event on many tickets, each its own change (erasure touches every ticket of a person)."""
+    for ticket_id in ticket_ids:
+        Change(ticket_id=ticket_id, actor=actor).record(kind)
+
+
+def events_replace_value(*, kinds: Collection[str], old: str, new: str) -> int:
+    """History that names ``old`` (any case) names ``new`` instead: erasure keeps the history, not the address."""
+    return TicketEvent.objects.filter(kind__in=kinds, new_value__iexact=old).update(new_value=new[:100])
+
+
+def change_events(change: uuid.UUID) -> list[TicketEvent]:
+    """The events of one change, in the order they were recorded, with what subscribers read of them."""
+    return list(
+        TicketEvent.objects.filter(change=change)
+        .select_related("ticket", "ticket__requester", "ticket__assignee", "actor", "message")
+        .order_by("id")
+    )

@@ -1,0 +1,139 @@
+"""Every write service records its events, and the backbone hands each over exactly once, after commit only.
+
+These tests commit for real and go through Celery: the broker configured for
+the run (in memory, or Redis in CI) and a real worker thread.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from comptoir.accounts.models import Role, User
+from comptoir.celery import app as celery_app
+from comptoir.events.models import DeliveryState, EventDelivery
+from comptoir.portal.erasure import account_erase
+from comptoir.tickets.models import EventKind, Priority, Status, SupportGroup, Survey, Ticket, TicketEvent, TicketType
+from comptoir.tickets.satisfaction import survey_answer
+from comptoir.tickets.services import (
+    ticket_add_ccs,
+    ticket_record_delivery_failure,
+    ticket_remove_cc,
+    ticket_reply_by_requester,
+    ticket_set_status,
+    ticket_solve_by_requester,
+    ticket_update_by_agent,
+    tickets_close_solved,
+)
+from tests.conftest import running_worker
+from tests.events.recorder import Recorder, recording
+
+
+def handed_over(recorder: Recorder) -> None:
+    """Run a real worker until every change owed is handed over (or a bound on waiting passes)."""
+    with running_worker():
+        deadline = time.monotonic() + 30
+        while EventDelivery.objects.filter(state=DeliveryState.PENDING).exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+def every_write(make_ticket, agent: User) -> dict[str, Ticket]:
+    group = SupportGroup.objects.create(name="Billing")
+    worked = make_ticket(subject="Worked on")
+    ticket_set_status(worked, Status.PENDING, actor=agent)
+    ticket_reply_by_requester(ticket=worked, body="Here is the log.", channel="web")
+    ticket_update_by_agent(
+        worked,
+        agent=agent,
+        body="Fixed in 2.3.",
+        priority=Priority.HIGH,
+        ticket_type=TicketType.INCIDENT,
+        assignee=agent,
+        group=group,
+        status=Status.SOLVED,
+    )
+    survey_answer(Survey.objects.get(ticket=worked, withdrawn_at__isnull=True), rating=5, comment="Thanks")
+    ticket_update_by_agent(worked, agent=agent, body="Customer happy.", is_public=False)
+    [cc] = ticket_add_ccs(worked, [("Bob", "bob@example.net")], actor=agent)
+    ticket_remove_cc(worked, cc, actor=agent)
+    ticket_record_delivery_failure(worked, recipient="bob@example.net", detail="550", permanent=True)
+
+    self_solved = make_ticket(subject="Solved by the requester")
+    ticket_solve_by_requester(ticket=self_solved)
+    Ticket.objects.filter(pk=self_solved.pk).update(solved_at=timezone.now() - timedelta(days=30))
+    assert tickets_close_solved() == 1
+    ticket_reply_by_requester(ticket=self_solved, body="It broke again.", channel="web")  # opens a follow-up
+
+    erased = make_ticket(email="erase-me@example.org", subject="To be erased")
+    account_erase(user=User.objects.get(email="erase-me@example.org"))
+    return {"worked": worked, "self_solved": self_solved, "erased": erased}
+
+
+def test_each_write_s_events_reach_a_subscriber_once_after_commit(transactional_db, make_ticket):
+    celery_app.control.purge()  # only this test's tasks in the broker
+    agent = User.objects.create_user("agent@example.com", name="Camille", role=Role.AGENT)
+    with recording() as recorder:
+        tickets = every_write(make_ticket, agent)
+        # Committed, but no worker ran yet: nothing was handed over inside a write.
+        assert recorder.events == []
+        handed_over(recorder)
+
+    recorded = list(TicketEvent.objects.order_by("id").values_list("pk", flat=True))
+    assert sorted(recorder.event_ids) == recorded  # each event exactly once
+    assert set(EventDelivery.objects.values_list("state", flat=True)) == {DeliveryState.DONE}
+    # Every kind of event the services write was written and handed over.
+    assert {kind for _, kind, _ in recorder.events} == set(EventKind.values)
+    worked = tickets["worked"]
+    assert recorder.kinds(worked.pk) == [
+        EventKind.CREATED,
+        EventKind.STATUS,
+        EventKind.REPLY,
+        EventKind.STATUS,
+        EventKind.PRIORITY,
+        EventKind.TYPE,
+        EventKind.ASSIGNEE,
+        EventKind.GROUP,
+        EventKind.REPLY,
+        EventKind.STATUS,
+        EventKind.SATISFACTION,
+        EventKind.NOTE,
+        EventKind.CC_ADDED,
+        EventKind.CC_REMOVED,
+        EventKind.DELIVERY_FAILED,
+    ]
+    follow_up = Ticket.objects.get(follow_up_of=tickets["self_solved"])
+    assert recorder.kinds(tickets["self_solved"].pk) == [
+        EventKind.CREATED,
+        EventKind.STATUS,
+        EventKind.STATUS,
+        EventKind.FOLLOW_UP,
+    ]
+    assert recorder.kinds(follow_up.pk) == [EventKind.CREATED]
+    assert recorder.kinds(tickets["erased"].pk) == [EventKind.CREATED, EventKind.REQUESTER_ERASED]
+
+
+def test_a_rolled_back_write_emits_nothing(transactional_db, make_ticket):
+    celery_app.control.purge()
+
+    class Undone(Exception):
+        pass
+
+    def write_then_fail() -> None:
+        with transaction.atomic():
+            make_ticket(subject="Never happened")
+            raise Undone
+
+    with recording() as recorder:
+        with pytest.raises(Undone):
+            write_then_fail()
+        kept = make_ticket(subject="Happened")
+        handed_over(recorder)
+    assert not Ticket.objects.filter(subject="Never happened").exists()
+    assert recorder.kinds(kept.pk) == [EventKind.CREATED]
+    assert len(recorder.changes) == 1
+    assert EventDelivery.objects.filter(ticket_id=kept.pk).count() == 2  # the recorder and the notifications
+    assert EventDelivery.objects.count() == 2
