@@ -24,6 +24,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from uuid import UUID
 
 from django.db import OperationalError, transaction
@@ -56,7 +57,7 @@ def announce(*, ticket_id: int, change: UUID, kinds: Collection[str], announced:
     )
     announced.update(subscriber.name for subscriber in owed)
     if first:
-        transaction.on_commit(lambda: _hand_off(ticket_id))
+        transaction.on_commit(partial(_hand_off, ticket_id))
 
 
 def _hand_off(ticket_id: int) -> None:
@@ -179,5 +180,5 @@ def deliveries_retry(deliveries: Collection[int]) -> int:
     ticket_ids = set(rows.values_list("ticket_id", flat=True))
     count = rows.update(state=DeliveryState.PENDING, attempts=0, next_attempt_at=None, finished_at=None)
     for ticket_id in ticket_ids:
-        transaction.on_commit(lambda ticket_id=ticket_id: _hand_off(ticket_id))  # type: ignore[misc]
+        transaction.on_commit(partial(_hand_off, ticket_id))
     return count
