@@ -21,6 +21,8 @@ urlpatterns = [
     path("accounts/welcome/", workspace_views.after_login, name="after_login"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    # E-mailed links read /t/#<token>; /t/<token>/ is how e-mails wrote them before.
+    path("t/", public_views.ticket_link, name="ticket_link"),
     path("t/<str:token>/", public_views.ticket_link_redeem, name="ticket_link_redeem"),
     path("altcha/challenge/", core_views.altcha_challenge, name="altcha_challenge"),
     path("healthz", core_views.healthz, name="healthz"),
@@ -53,6 +55,7 @@ urlpatterns += i18n_patterns(
     path("tickets/<int:reference>/solved/", ticket_views.ticket_solve, name="ticket_solve"),
     path("tickets/<int:reference>/survey/", ticket_views.ticket_survey, name="ticket_survey"),
     path("tickets/<int:reference>/account/", ticket_views.ticket_account, name="ticket_account"),
+    path("tickets/sign-out/", ticket_views.ticket_sign_out, name="ticket_sign_out"),
     path("surveys/<str:token>/", public_views.survey, name="survey"),
     path("my/tickets/", portal_views.my_tickets, name="my_tickets"),
     path("my/profile/", profile_views.profile, name="profile"),

@@ -8,6 +8,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from allauth.core import context as allauth_context
+from allauth.core.internal.ratelimit import get_ip
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
@@ -36,6 +37,16 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
         # A new account speaks the language it signed up in until the profile says otherwise.
         user.language = translation.get_language() or settings.LANGUAGE_CODE
         return super().save_user(request, user, form, commit)
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """What the "key" of the login_failed rate limit counts: one account from one IP address.
+
+        allauth counts failed sign-ins per account alone, so anyone who fails on
+        purpose with an agent's address locks that agent out. Per account and
+        IP together, an attacker only locks themselves out; the "ip" part of the
+        limit still caps each address over every account.
+        """
+        return f"{super()._get_login_attempts_cache_key(request, **credentials)}:{get_ip(request)}"
 
     def confirm_email(self, request: HttpRequest, email_address: Any) -> bool:
         # Only reached for the code of a pending verification, typed in the session that

@@ -5,13 +5,28 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.accounts.addresses import is_help_desk_address
 from comptoir.accounts.models import Organisation, Role, SecurityPolicy, User
 from comptoir.accounts.policy import POLICY_PK, security_policy, security_policy_save
 from comptoir.accounts.services import email_address_change, person_save_new
+
+
+def person_email_clean(email: str, *, changed: bool) -> str:
+    """Nobody, requester or colleague, gets one of the help desk's own addresses; a row that has one stays editable."""
+    if changed and is_help_desk_address(email):
+        raise ValidationError(
+            _(
+                "This is one of the help desk's own addresses (the support address, a reply address or a "
+                "mailbox): mail to it would come back to the help desk. Enter the person's own address."
+            ),
+            code="help_desk_address",
+        )
+    return email
 
 
 class UserCreateForm(UserCreationForm[User]):
@@ -19,11 +34,17 @@ class UserCreateForm(UserCreationForm[User]):
         model = User
         fields = ("email", "name", "role")
 
+    def clean_email(self) -> str:
+        return person_email_clean(self.cleaned_data["email"], changed=True)
+
 
 class UserEditForm(UserChangeForm[User]):
     class Meta:
         model = User
         fields = ("email", "name", "role", "language", "organisation")
+
+    def clean_email(self) -> str:
+        return person_email_clean(self.cleaned_data["email"], changed="email" in self.changed_data)
 
 
 @admin.register(User)

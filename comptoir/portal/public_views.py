@@ -2,6 +2,12 @@
 
 None of them needs access to a ticket first: the form and "lost the link" are
 rate limited instead, and the secret link and the survey carry their token.
+
+The secret link reads /t/#<token>: browsers never send what follows "#", so
+the token reaches no access log, proxy or Referer. The page it opens posts the
+token (ticket-link.js), or asks for the link to be pasted when JavaScript is
+off. Links e-mailed before, /t/<token>/, still open in one click; request logs
+scrub their token (comptoir.portal.log_filters).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from comptoir.core.ratelimit import client_ip, hit
 from comptoir.core.views import too_many_requests
 from comptoir.deflection.services import ticket_after_open_record
 from comptoir.portal.responses import no_store, secret_address
-from comptoir.portal.ticket_forms import LinkRequestForm, SurveyForm, TicketForm
+from comptoir.portal.ticket_forms import LinkRequestForm, SurveyForm, TicketForm, TicketLinkForm
 from comptoir.tickets import access
 from comptoir.tickets.files import attachment_rules
 from comptoir.tickets.links import link_redeem, ticket_link_send
@@ -28,27 +34,32 @@ from comptoir.tickets.services import ticket_create
 LAST_CREATED_KEY = "comptoir_last_created"
 
 
-def _within_limits(request: HttpRequest, scope: str, email: str, per_ip: int, per_email: int) -> bool:
+def _ip_within_limit(request: HttpRequest, scope: str, limit: int) -> bool:
+    """Counted for every post, before the form is checked."""
     window = settings.COMPTOIR_RATE_LIMIT_WINDOW_SECONDS
-    ip_ok = hit(f"{scope}-ip", client_ip(request), limit=per_ip, window_seconds=window)
-    email_ok = not email or hit(f"{scope}-email", email, limit=per_email, window_seconds=window)
-    return ip_ok and email_ok
+    return hit(f"{scope}-ip", client_ip(request), limit=limit, window_seconds=window)
+
+
+def _address_within_limit(scope: str, email: str, limit: int) -> bool:
+    """Counted once the form and its captcha are valid, never before.
+
+    Otherwise anyone could name a customer in a few robot posts and use up the
+    limit of that customer's real ticket or link request.
+    """
+    window = settings.COMPTOIR_RATE_LIMIT_WINDOW_SECONDS
+    return hit(f"{scope}-email", email, limit=limit, window_seconds=window)
 
 
 @require_http_methods(["GET", "POST"])
 def ticket_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        if not _within_limits(
-            request,
-            "ticket",
-            request.POST.get("email", ""),
-            settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_IP,
-            settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL,
-        ):
+        if not _ip_within_limit(request, "ticket", settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_IP):
             return too_many_requests(request)
         form = TicketForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
+            if not _address_within_limit("ticket", data["email"], settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL):
+                return too_many_requests(request)
             ticket = ticket_create(
                 email=data["email"],
                 name=data["name"],
@@ -76,39 +87,53 @@ def ticket_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/sent.html", {"created": created})
 
 
+def _open_ticket(request: HttpRequest, token: str) -> HttpResponse:
+    """Trade a link's token for a session scoped to its ticket, then show the ticket at an address without it."""
+    ticket = link_redeem(token)
+    if ticket is None:
+        return no_store(render(request, "tickets/link_invalid.html", status=404))
+    access.grant_ticket(request, ticket)
+    with translation.override(ticket.language):
+        return no_store(HttpResponseRedirect(reverse("ticket_detail", args=[ticket.reference])))
+
+
+@require_http_methods(["GET", "POST"])
+def ticket_link(request: HttpRequest) -> HttpResponse:
+    """Where an e-mailed link leads, /t/#<token>: its token comes back in a POST, CSRF-protected.
+
+    The page keeps the site's same-origin Referrer-Policy: its address holds no
+    token, and under no-referrer Chromium would post the form with
+    "Origin: null", which the CSRF check refuses.
+    """
+    if request.method == "POST":
+        form = TicketLinkForm(request.POST)
+        if form.is_valid():
+            return _open_ticket(request, form.cleaned_data["link"])
+    else:
+        form = TicketLinkForm()
+    status = 400 if form.errors else 200
+    return no_store(render(request, "tickets/link_open.html", {"form": form}, status=status))
+
+
 @require_GET
 def ticket_link_redeem(request: HttpRequest, token: str) -> HttpResponse:
-    """Trade the secret link for a session scoped to its ticket, then drop the token from the address bar."""
-    ticket = link_redeem(token)
-    response: HttpResponse
-    if ticket is None:
-        response = render(request, "tickets/link_invalid.html", status=404)
-    else:
-        access.grant_ticket(request, ticket)
-        with translation.override(ticket.language):
-            response = HttpResponseRedirect(reverse("ticket_detail", args=[ticket.reference]))
-    return secret_address(response)
+    """A link e-mailed before /t/#<token>: it still opens the ticket in one click, and sends no Referer."""
+    return secret_address(_open_ticket(request, token))
 
 
 @require_http_methods(["GET", "POST"])
 def link_request(request: HttpRequest) -> HttpResponse:
     """E-mail fresh links to an address's tickets; the answer is the same whether it has any."""
     if request.method == "POST":
-        if not _within_limits(
-            request,
-            "link",
-            request.POST.get("email", ""),
-            settings.COMPTOIR_RATE_LIMIT_LINKS_PER_IP,
-            settings.COMPTOIR_RATE_LIMIT_LINKS_PER_EMAIL,
-        ):
+        if not _ip_within_limit(request, "link", settings.COMPTOIR_RATE_LIMIT_LINKS_PER_IP):
             return too_many_requests(request)
         form = LinkRequestForm(request.POST)
         if form.is_valid():
-            ticket_link_send(
-                email=form.cleaned_data["email"],
-                language=translation.get_language() or settings.LANGUAGE_CODE,
-            )
-            return render(request, "tickets/link_sent.html", {"email": form.cleaned_data["email"]})
+            email = form.cleaned_data["email"]
+            if not _address_within_limit("link", email, settings.COMPTOIR_RATE_LIMIT_LINKS_PER_EMAIL):
+                return too_many_requests(request)
+            ticket_link_send(email=email, language=translation.get_language() or settings.LANGUAGE_CODE)
+            return render(request, "tickets/link_sent.html", {"email": email})
     else:
         form = LinkRequestForm()
     return render(request, "tickets/link_request.html", {"form": form})

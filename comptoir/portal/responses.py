@@ -1,4 +1,4 @@
-"""Headers of the requester's pages that carry a secret (a link token, a survey, an account offer)."""
+"""Headers of the requester's pages that no cache may keep (a ticket, a survey) or whose address holds a token."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The requester's ticket forms: a new ticket, a reply, a link request, the satisfaction survey."""
+"""The requester's ticket forms: a new ticket, a reply, a link request, a pasted link, the satisfaction survey."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.accounts.addresses import refuse_help_desk_address
 from comptoir.core import captcha
 from comptoir.tickets.forms import AttachmentsField
 from comptoir.tickets.models import TicketType
@@ -38,6 +39,7 @@ class TicketForm(CaptchaMixin):
         label=_("Your e-mail address"),
         help_text=_("We send the confirmation and every answer here."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        validators=[refuse_help_desk_address],
     )
     name = forms.CharField(label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     ticket_type = forms.ChoiceField(
@@ -71,6 +73,25 @@ class ReplyForm(forms.Form):
 
 class LinkRequestForm(CaptchaMixin):
     email = forms.EmailField(label=_("Your e-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class TicketLinkForm(forms.Form):
+    """The e-mailed link, handed over by ticket-link.js or pasted by hand; cleaned to its token."""
+
+    link = forms.CharField(
+        label=_("The link from your e-mail"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_link(self) -> str:
+        # The whole link (/t/#<token>, or /t/<token>/ as older e-mails wrote it) or the token alone.
+        value: str = self.cleaned_data["link"].strip()
+        if "#" in value:
+            value = value.rpartition("#")[2]
+        elif "/t/" in value:
+            value = value.partition("/t/")[2].partition("/")[0]
+        return value.strip()
 
 
 class SurveyForm(forms.Form):

@@ -1,8 +1,9 @@
-"""The requester's ticket page and what its forms post: reply, solved, survey, account, files.
+"""The requester's ticket page and what its forms post: reply, solved, survey, account, sign-out, files.
 
 Whoever may see the ticket (its secret link followed, its requester or a
 sharing colleague signed in, an agent) reads it here; only the requester's
-side may act on it.
+side may act on it. No page here may be kept by a cache: each is sent with
+Cache-Control: no-store.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def _render_ticket(
 ) -> HttpResponse:
     """The ticket page, fresh or with a refused form of its own."""
     can_reply = access.can_reply_as_requester(request, ticket)
+    # Here by its secret link, not signed in: a guest, on what may be a shared computer.
+    guest = can_reply and not request.user.is_authenticated
     context = {
         "ticket": ticket,
         "status_help": REQUESTER_HELP[ticket.status],
@@ -62,11 +65,13 @@ def _render_ticket(
         # The requester's side rates the answer here too, through the same write path as the e-mailed link.
         "survey": selectors.waiting_survey(ticket) if can_reply else None,
         "survey_form": survey_form or SurveyForm(),
-        # A guest who came by the secret link may turn it into an account that follows all their tickets.
-        "offer_account": can_reply and not request.user.is_authenticated,
+        # A guest who came by the secret link may turn it into an account that follows all their tickets,
+        # and may end here the access the link gave this browser.
+        "offer_account": guest,
+        "offer_sign_out": guest,
         "rules": attachment_rules(),
     }
-    return render(request, "tickets/detail.html", context, status=status)
+    return no_store(render(request, "tickets/detail.html", context, status=status))
 
 
 @require_GET
@@ -119,6 +124,23 @@ def ticket_survey(request: HttpRequest, reference: int) -> HttpResponse:
         return redirect("ticket_detail", ticket.reference)
     flash.success(request, _("Thank you! Your answer is recorded."))
     return redirect("ticket_detail", ticket.reference)
+
+
+@require_POST
+def ticket_sign_out(request: HttpRequest) -> HttpResponse:
+    """End, in this browser, the access that secret links gave; the links themselves keep working.
+
+    A guest's session holds nothing else worth keeping (the last ticket sent
+    names their address), so it goes whole. Whoever is signed in logs out from
+    the header; here they only drop the links' access.
+    """
+    if request.user.is_authenticated:
+        request.session.pop(access.SESSION_KEY, None)
+        request.session.cycle_key()
+    else:
+        request.session.flush()
+        flash.success(request, _("You are signed out: this browser no longer opens your tickets without their link."))
+    return redirect("home")
 
 
 def masked_address(email: str) -> str:

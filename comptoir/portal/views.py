@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from comptoir.accounts.models import User
 from comptoir.portal import selectors
+from comptoir.portal.responses import no_store
 from comptoir.tickets import access
 from comptoir.tickets.statuses import REQUESTER_HELP, REQUESTER_HELP_ORDER, status_anchor
 
@@ -49,7 +50,7 @@ def my_tickets(request: HttpRequest) -> HttpResponse:
         "shared_organisation": selectors.sharing_organisation(user),
         "filtered": bool(query) or current.key != selectors.DEFAULT_FILTER,
     }
-    return render(request, "portal/my_tickets.html", context)
+    return no_store(render(request, "portal/my_tickets.html", context))
 
 
 @require_GET

@@ -28,8 +28,9 @@ def link_issue(ticket: Ticket) -> str:
 
 def link_url(raw_token: str) -> str:
     # COMPTOIR_BASE_URL, never the request's Host header: a forged Host must not
-    # be able to send a requester's secret link to someone else's server.
-    return settings.COMPTOIR_BASE_URL + reverse("ticket_link_redeem", args=[raw_token])
+    # be able to send a requester's secret link to someone else's server. The token
+    # goes after "#", which browsers never send: no server or proxy log sees it.
+    return f"{settings.COMPTOIR_BASE_URL}{reverse('ticket_link')}#{raw_token}"
 
 
 def link_redeem(raw_token: str) -> Ticket | None:

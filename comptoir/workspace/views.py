@@ -94,7 +94,9 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "is_closed": ticket.status == Status.CLOSED,
         "rules": attachment_rules(),
     }
-    return render(request, "workspace/ticket.html", context, status=status)
+    response = render(request, "workspace/ticket.html", context, status=status)
+    response.headers["Cache-Control"] = "no-store"  # a ticket's conversation is never kept by a cache
+    return response
 
 
 @require_GET

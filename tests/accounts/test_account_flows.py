@@ -265,6 +265,23 @@ def test_repeated_wrong_passwords_lock_the_address_for_a_while(client, agent):
     assert "Too many failed login attempts" in response.content.decode()
 
 
+def test_an_attacker_failing_from_one_ip_does_not_lock_the_agent_out_from_another(client, agent):
+    attacker = "203.0.113.7"
+    for n in range(20):
+        client.post("/accounts/login/", {"login": "agent@example.com", "password": f"wrong-{n}"}, REMOTE_ADDR=attacker)
+    # The attacker has locked out only themselves: the right password waits there too.
+    locked = client.post("/accounts/login/", {"login": "agent@example.com", "password": "agent"}, REMOTE_ADDR=attacker)
+    assert "_auth_user_id" not in client.session
+    assert locked.status_code in (200, 429)
+
+    response = client.post(
+        "/accounts/login/", {"login": "agent@example.com", "password": "agent"}, REMOTE_ADDR="198.51.100.20"
+    )
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(agent.pk)
+
+
 def test_too_many_sign_in_attempts_from_one_address_get_a_429(client, db, settings):
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "3/m/ip"}
     statuses = [

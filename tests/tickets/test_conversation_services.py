@@ -277,9 +277,10 @@ def test_it_emails_a_public_reply_to_the_requester_in_the_tickets_language(make_
         assert "Please try the new version." in part
         assert "Un agent traite votre demande." in part  # the status help, in French
     assert sent.attachments == [("fix.png", png_bytes(), "image/png")]
-    [link] = re.findall(r"http://testserver(/t/[\w-]+/)", sent.body)
+    [link] = re.findall(r"http://testserver(/t/#[\w-]+)", sent.body)
     assert link in html
-    response = client.get(link)
+    # What the link's page posts once a browser has opened it.
+    response = client.post("/t/", {"link": link.partition("#")[2]})
     assert response.status_code == 302
     assert client.get(response.headers["Location"]).status_code == 200
 

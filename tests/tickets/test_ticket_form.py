@@ -177,3 +177,52 @@ def test_it_answers_429_after_too_many_tickets_from_one_ip(client, settings):
 def test_it_does_not_show_the_sent_page_without_a_submission(client):
     response = client.get(reverse("ticket_sent"))
     assert response.status_code == 302
+
+
+def test_robot_posts_naming_an_address_do_not_use_up_that_address_s_limit(client, settings):
+    settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL = 5
+    # Five posts without a captcha, from somewhere else, naming Alice.
+    for n in range(5):
+        robot = client.post(form_url(), valid_data(altcha="", subject=f"r{n}"), REMOTE_ADDR="203.0.113.9")
+        assert robot.status_code == 200
+    response = client.post(form_url(), valid_data())
+    assert response.status_code == 302
+    assert list(Ticket.objects.values_list("subject", flat=True)) == ["Export to CSV fails"]
+
+
+def test_robot_posts_still_count_against_their_ip_address(client, settings):
+    settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_IP = 2
+    statuses = [client.post(form_url(), valid_data(altcha="", email=f"p{n}@example.org")).status_code for n in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+@pytest.fixture
+def own_addresses(settings, db):
+    from comptoir.mail.models import Mailbox
+
+    settings.COMPTOIR_SUPPORT_EMAIL = "support@example.com"
+    settings.COMPTOIR_REPLY_DOMAIN = ""
+    settings.COMPTOIR_OWN_ADDRESSES = frozenset({"help@example.com"})
+    Mailbox.objects.create(name="inbox", host="imap.example.net", username="inbox@example.net", password="x")
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["Support@Example.com", "support+billing@example.com", "reply", "help@example.com", "inbox@example.net"],
+)
+def test_the_ticket_form_refuses_our_own_addresses(client, own_addresses, settings, address):
+    from comptoir.mail.addressing import reply_address
+
+    if address == "reply":
+        settings.COMPTOIR_REPLY_DOMAIN = "reply.example.com"
+        address = reply_address(1042)
+        assert address.endswith("@reply.example.com")
+    response = client.post(form_url(), valid_data(email=address))
+    assert response.status_code == 200
+    assert Ticket.objects.count() == 0
+    refusal = "This is one of our own support addresses: please enter your own e-mail address."
+    assert refusal in response.content.decode()
+
+
+def test_the_ticket_form_takes_other_addresses_of_our_domain(client, own_addresses):
+    assert client.post(form_url(), valid_data(email="camille@example.com")).status_code == 302

@@ -210,3 +210,28 @@ def test_it_ignores_the_host_header_in_links_sent_by_email(client, mailoutbox, s
     email_deliver(OutboundEmail.objects.get().pk)
     assert "evil.example" not in mailoutbox[0].body
     assert "http://testserver/t/" in mailoutbox[0].body
+
+
+def test_robot_link_requests_naming_an_address_do_not_use_up_that_address_s_limit(client, settings, make_ticket):
+    from tests.conftest import solved_captcha
+
+    settings.COMPTOIR_RATE_LIMIT_LINKS_PER_EMAIL = 3
+    make_ticket(email="alice@example.org")
+    for _ in range(5):
+        robot = client.post(url("link_request"), {"email": "alice@example.org"}, REMOTE_ADDR="203.0.113.9")
+        assert robot.status_code == 200
+    response = client.post(url("link_request"), {"email": "alice@example.org", "altcha": solved_captcha()})
+    assert response.status_code == 200
+    assert "Check your e-mail" in response.content.decode()
+    assert OutboundEmail.objects.filter(kind=OutboundKind.TICKET_LINK).count() == 1
+
+
+def test_valid_link_requests_still_count_against_the_address(client, settings):
+    from tests.conftest import solved_captcha
+
+    settings.COMPTOIR_RATE_LIMIT_LINKS_PER_EMAIL = 2
+    statuses = [
+        client.post(url("link_request"), {"email": "alice@example.org", "altcha": solved_captcha()}).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [200, 200, 429]
