@@ -184,7 +184,9 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if COMPTOIR_BASE_URL.startswith("https://") else "http"
-# Brute force is slowed per address and per IP; allauth keeps the counters in the cache.
+# Brute force is slowed per IP; allauth keeps the counters in the cache. In
+# login_failed, "key" is one account from one IP (accounts.adapter), never the
+# account alone: failing on purpose with an agent's address locks out no one else.
 ACCOUNT_RATE_LIMITS = {
     "login": env_str("COMPTOIR_RATE_LIMIT_LOGIN", "30/m/ip"),
     "login_failed": env_str("COMPTOIR_RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key"),
@@ -265,12 +267,29 @@ COMPTOIR_OWN_ADDRESSES = frozenset(address.lower() for address in env_list("COMP
 COMPTOIR_INBOUND_STRANGERS = env_str("COMPTOIR_INBOUND_STRANGERS", "quarantine")
 if COMPTOIR_INBOUND_STRANGERS not in ("quarantine", "new_ticket"):
     raise ImproperlyConfigured("COMPTOIR_INBOUND_STRANGERS must be 'quarantine' or 'new_ticket'.")
+# A reply that proves nothing (a subject tag, an id anyone copied saw) from a
+# sender whose From domain DMARC does not vouch for: an internal "note" on the
+# ticket, left otherwise as it was, or "quarantine"; "public" trusts the From
+# address as older versions did (docs/sender-authentication.md).
+COMPTOIR_UNVERIFIED_SENDERS = env_str("COMPTOIR_UNVERIFIED_SENDERS", "note")
+if COMPTOIR_UNVERIFIED_SENDERS not in ("note", "quarantine", "public"):
+    raise ImproperlyConfigured("COMPTOIR_UNVERIFIED_SENDERS must be 'note', 'quarantine' or 'public'.")
+# The authserv-ids of the mail servers whose Authentication-Results headers are
+# read, on mail from the MTA pipe and from IMAP mailboxes marked to trust them.
+COMPTOIR_TRUSTED_AUTHSERV_IDS = frozenset(
+    identifier.lower().rstrip(".") for identifier in env_list("COMPTOIR_TRUSTED_AUTHSERV_IDS", [])
+)
+# DNS for DKIM keys and DMARC records: the system's servers, this long per lookup.
+COMPTOIR_DNS_RESOLVER = env_str("COMPTOIR_DNS_RESOLVER", "comptoir.mail.authentication.SystemResolver")
+COMPTOIR_DNS_TIMEOUT_SECONDS = env_int("COMPTOIR_DNS_TIMEOUT_SECONDS", 3, minimum=1)
 # Loop breakers: at most this many automatic e-mails (confirmations,
 # notifications) to one address, and about one ticket, per hour.
 COMPTOIR_AUTO_EMAILS_PER_RECIPIENT_PER_HOUR = env_int("COMPTOIR_AUTO_EMAILS_PER_RECIPIENT_PER_HOUR", 10, minimum=1)
 COMPTOIR_AUTO_EMAILS_PER_TICKET_PER_HOUR = env_int("COMPTOIR_AUTO_EMAILS_PER_TICKET_PER_HOUR", 20, minimum=1)
 # Reading one inbound message may take at most this long (a backstop: see comptoir.mail.timelimit).
 COMPTOIR_INBOUND_PARSE_SECONDS = env_int("COMPTOIR_INBOUND_PARSE_SECONDS", 30, minimum=1)
+# A larger inbound message is never read whole: its header block is kept, quarantined.
+COMPTOIR_INBOUND_MAX_BYTES = env_int("COMPTOIR_INBOUND_MAX_MB", 40, minimum=1) * 1024 * 1024
 # After a permanent bounce nothing is sent to the address for this many days.
 COMPTOIR_BOUNCE_SUPPRESSION_DAYS = env_int("COMPTOIR_BOUNCE_SUPPRESSION_DAYS", 7, minimum=1)
 
@@ -361,7 +380,8 @@ CELERY_BEAT_SCHEDULE = {
 # Never a referrer to another site. Not "no-referrer" everywhere: Chromium then
 # sends "Origin: null" with same-site form posts and Django's CSRF check (rightly)
 # refuses them. The response to a secret link, whose address holds the token,
-# does send "no-referrer" (portal.public_views.ticket_link_redeem).
+# does send "no-referrer" (portal.public_views.ticket_link_redeem, for links
+# e-mailed before the token moved after "#").
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

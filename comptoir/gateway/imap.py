@@ -204,13 +204,14 @@ def _poll(mailbox: Mailbox, result: FetchResult) -> None:
         for uid in uids:
             if time.monotonic() > deadline:
                 break
-            raw = _fetch(connection, uid)
-            if raw is None:
+            fetched = _fetch(connection, uid)
+            if fetched is None:
                 continue  # expunged meanwhile by another client
+            raw, size = fetched
             result.fetched += 1
             started = timezone.now()
             try:
-                row = ingest(raw, source=source)
+                row = ingest(raw, source=source, size=size)
             except TemporaryFailure as error:
                 # Our side failed: this message and the rest stay untouched for the next run.
                 logger.warning("IMAP mailbox %s: message left on the server, ingest failed: %s", mailbox.name, error)
@@ -294,14 +295,28 @@ def _ensure_folder(connection: imaplib.IMAP4, path: str) -> str:
     return quoted
 
 
-def _fetch(connection: imaplib.IMAP4, uid: str) -> bytes | None:
-    # PEEK: reading the message must not mark it; only _after_import does, after the commit.
-    data = _check(connection.uid("FETCH", uid, "(BODY.PEEK[])"), f"FETCH {uid}")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+
+
+def _fetch(connection: imaplib.IMAP4, uid: str) -> tuple[bytes, int] | None:
+    """The message, or its first COMPTOIR_INBOUND_MAX_BYTES + 1 bytes when it is larger; and its size.
+
+    The range keeps a message over the limit out of memory (ingest() keeps its
+    header block); one command, so an ordinary message costs no extra round trip.
+    PEEK: reading the message must not mark it; only _after_import does, after the commit.
+    """
+    limit: int = settings.COMPTOIR_INBOUND_MAX_BYTES
+    data = _check(connection.uid("FETCH", uid, f"(RFC822.SIZE BODY.PEEK[]<0.{limit + 1}>)"), f"FETCH {uid}")
+    raw: bytes | None = None
+    size = 0
     for item in data:
+        # The server may put RFC822.SIZE before the literal or after it.
+        line = item[0] if isinstance(item, tuple) else item
+        found = _SIZE.search(line) if isinstance(line, bytes) else None
+        size = int(found.group(1)) if found is not None else size
         if isinstance(item, tuple) and b"BODY[]" in item[0]:
-            raw: bytes = item[1]
-            return raw
-    return None
+            raw = item[1]
+    return (raw, max(size, len(raw))) if raw is not None else None
 
 
 def _after_import(connection: imaplib.IMAP4, mailbox: Mailbox, uid: str, capabilities: set[str], move_to: str) -> None:

@@ -18,22 +18,34 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from comptoir.accounts.models import Role, User
 from comptoir.accounts.services import person_get_or_create
 from comptoir.gateway.bounces import bounce_record, find_bounce, looks_like_bounce
-from comptoir.gateway.matching import SIGNED_MATCHES, match_ticket
+from comptoir.gateway.matching import SIGNED_MATCHES, is_participant, match_ticket
+from comptoir.gateway.raw import content_digest, header_block
+from comptoir.gateway.senders import (
+    AUTHENTICATION_FIELDS,
+    NoteKind,
+    Standing,
+    Voice,
+    authentication_remember,
+    sender_authentication,
+    standing,
+)
 from comptoir.mail.addressing import is_own_address
+from comptoir.mail.authentication import SenderAuthentication, unverified
 from comptoir.mail.models import InboundEmail, InboundStatus, QuarantineKind
 from comptoir.mail.parsing import ParsedEmail, html_to_text, parse_email
 from comptoir.mail.quotes import split_html_reply, split_text_reply
 from comptoir.mail.timelimit import TimeLimitExceeded, time_limit
-from comptoir.tickets.files import NewAttachment, accept_file
+from comptoir.tickets.files import NewAttachment, accept_file, clean_filename, max_files
 from comptoir.tickets.models import Channel, Status, Ticket
 from comptoir.tickets.services import (
     ticket_add_ccs,
     ticket_create,
+    ticket_note_from_email,
     ticket_reply_by_requester,
 )
 
@@ -57,50 +69,107 @@ def quick_message_id(raw: bytes) -> str | None:
     return match.group(1).decode("ascii", errors="replace") if match else None
 
 
-def dedup_key(message_id: str | None, sha256: str) -> str:
-    """What makes two deliveries one message: its Message-ID, or its hash when it has none."""
-    return f"mid:{message_id}"[:300] if message_id else f"sha256:{sha256}"
-
-
-def _store(raw: bytes, source: str) -> tuple[InboundEmail, bool]:
-    """Save the raw message once; returns (row, created)."""
-    digest = hashlib.sha256(raw).hexdigest()
+def dedup_key(raw: bytes) -> str:
+    """What makes two deliveries one message: its Message-ID and what its author wrote, or its bytes without an id."""
     message_id = quick_message_id(raw)
-    key = dedup_key(message_id, digest)
+    return _dedup_key(message_id, content_digest(raw) if message_id else hashlib.sha256(raw).hexdigest())
+
+
+def _dedup_key(message_id: str | None, digest: str) -> str:
+    # The content digest covers the Message-ID field: cutting a long id to fit loses nothing.
+    return f"mid+content:{digest}:{message_id}"[:300] if message_id else f"sha256:{digest}"
+
+
+def _legacy_copy(earlier: InboundEmail, message_id: str, content: str) -> bool:
+    """The same message, stored before keys held the content digest (they were "mid:<id>")."""
+    if earlier.dedup_key != f"mid:{message_id}"[:300]:
+        return False
+    stored = InboundEmail.objects.values_list("raw", flat=True).get(pk=earlier.pk)
+    return content_digest(bytes(stored)) == content
+
+
+def _set_aside(row: InboundEmail, kind: QuarantineKind, reason: str) -> None:
+    """Quarantine a row before it is first saved, named from its header block alone."""
+    headline = parse_email(header_block(bytes(row.raw)))
+    row.status = InboundStatus.QUARANTINED
+    row.quarantine_kind = kind
+    row.quarantine_reason = reason
+    row.processed_at = timezone.now()
+    row.from_address = (headline.from_address or "")[:320]
+    row.subject = headline.subject[:998]
+
+
+def _store(raw: bytes, source: str, size: int) -> tuple[InboundEmail, bool]:
+    """Save the raw message once; returns (row, created).
+
+    A message over COMPTOIR_INBOUND_MAX_BYTES keeps only its header block; one
+    that reuses the Message-ID of an earlier message with other content is kept
+    whole. Both are stored already quarantined, in the one write, so that no
+    retry (ingest_stuck) ever reads them as ordinary mail.
+    """
+    limit = settings.COMPTOIR_INBOUND_MAX_BYTES
+    too_large = size > limit
+    kept = header_block(raw) if too_large else raw
+    digest = hashlib.sha256(kept).hexdigest()
+    message_id = quick_message_id(kept)
+    content = content_digest(kept) if message_id else digest
+    key = _dedup_key(message_id, content)
+    row = InboundEmail(dedup_key=key, sha256=digest, raw=kept, size=size, source=source, message_id=message_id or "")
+    if too_large:
+        reason = (
+            f"the message is {size} bytes, over the limit of {limit} bytes (COMPTOIR_INBOUND_MAX_MB): "
+            "only its header block was kept, and it was not read further"
+        )
+        _set_aside(row, QuarantineKind.TOO_LARGE, reason)
     try:
         with transaction.atomic():
-            row = InboundEmail.objects.create(
-                dedup_key=key,
-                sha256=digest,
-                raw=raw,
-                size=len(raw),
-                source=source,
-                message_id=message_id or "",
+            earlier = (
+                InboundEmail.objects.filter(message_id=message_id)
+                .exclude(dedup_key=key)
+                .defer("raw")
+                .order_by("pk")
+                .first()
+                if message_id
+                else None
             )
+            if earlier is not None and message_id and _legacy_copy(earlier, message_id, content):
+                return earlier, False
+            if earlier is not None and not too_large:
+                # A second, different message under an id already seen: a broken
+                # mailer, or someone hoping to have it dropped or taken for the first.
+                reason = (
+                    f"Message-ID <{message_id}> was first used by inbound e-mail {earlier.pk}, "
+                    "whose content differs: kept here, not acted on"
+                )
+                _set_aside(row, QuarantineKind.REUSED_MESSAGE_ID, reason)
+            row.save(force_insert=True)
     except IntegrityError:
-        existing = InboundEmail.objects.defer("raw").get(dedup_key=key)
-        if existing.sha256 != digest:
-            # The same Message-ID is the same message (a relay re-delivering it
-            # with other Received lines): not ingested twice, but said.
-            logger.warning(
-                "Inbound e-mail with Message-ID %s from %s differs from stored message %s; kept the first",
-                message_id,
-                source,
-                existing.pk,
-            )
-        return existing, False
+        # Delivered before: the same Message-ID and the same content, or the same bytes.
+        return InboundEmail.objects.defer("raw").get(dedup_key=key), False
     return row, True
 
 
 def _attachments(parsed: ParsedEmail) -> tuple[list[NewAttachment], list[str]]:
-    """Files kept under the web form's rules, and a note for each one refused."""
+    """Files kept under the web form's rules (type, size, number), and a note on those refused."""
     kept: list[NewAttachment] = []
     notes: list[str] = []
+    over_the_limit: list[str] = []
+    limit = max_files()
     for part in parsed.attachments:
+        if len(kept) >= limit:
+            over_the_limit.append(f"“{clean_filename(part.filename)}”")
+            continue
         try:
             kept.append(accept_file(io.BytesIO(part.content), part.filename, len(part.content)))
         except ValidationError as error:
             notes.append(gettext("[Attachment not kept: %(reason)s]") % {"reason": "; ".join(error.messages)})
+    if over_the_limit:
+        note = ngettext(
+            "[File not kept, over the limit of %(limit)d files per message: %(names)s]",
+            "[Files not kept, over the limit of %(limit)d files per message: %(names)s]",
+            len(over_the_limit),
+        )
+        notes.append(note % {"limit": limit, "names": ", ".join(over_the_limit)})
     return kept, notes
 
 
@@ -125,6 +194,7 @@ def _quarantine(
             "processed_at",
             "from_address",
             "subject",
+            *AUTHENTICATION_FIELDS,
         ]
     )
     return row
@@ -137,7 +207,8 @@ def _processed(row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, matched_b
     row.matched_by = matched_by
     row.from_address = (parsed.from_address or "")[:320]
     row.subject = parsed.subject[:998]
-    row.save(update_fields=["status", "processed_at", "ticket", "matched_by", "from_address", "subject"])
+    fields = ["status", "processed_at", "ticket", "matched_by", "from_address", "subject", *AUTHENTICATION_FIELDS]
+    row.save(update_fields=fields)
     return row
 
 
@@ -164,15 +235,17 @@ def _author(ticket: Ticket, sender: str) -> User | None:
 
 
 @transaction.atomic
-def _act(row: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
+def _act(row: InboundEmail, parsed: ParsedEmail, found: SenderAuthentication) -> InboundEmail:
     # The row lock makes two workers that received the same message act once:
     # the second finds it processed when the lock is released.
     row = InboundEmail.objects.select_for_update().get(pk=row.pk)
     if row.status != InboundStatus.RECEIVED:
         return row
+    authentication_remember(row, found)
     sender = parsed.from_address
     if not sender:
-        return _quarantine(row, parsed, QuarantineKind.NO_SENDER, "no usable sender address")
+        reason = f"no usable sender address{f' ({parsed.from_problem})' if parsed.from_problem else ''}"
+        return _quarantine(row, parsed, QuarantineKind.NO_SENDER, reason)
     if is_own_address(sender):
         return _quarantine(
             row, parsed, QuarantineKind.OWN_ADDRESS, f"sent from our own address {sender}: a loop or a forgery"
@@ -185,26 +258,69 @@ def _act(row: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
             row, parsed, QuarantineKind.FORGED, "a reply address or Message-ID of ours with a forged signature"
         )
     ticket = match.ticket
+    if parsed.from_problem:
+        # Some programs, DMARC's among them, would read another sender than we
+        # would: the message speaks for nobody until an agent decides.
+        reason = f"{parsed.from_problem}: the message is attributed to nobody"
+        return _quarantine(row, parsed, QuarantineKind.AMBIGUOUS_FROM, reason, ticket)
+    if ticket is not None and is_participant(ticket, sender):
+        return _from_participant(row, parsed, ticket, match.matched_by, found)
     if ticket is not None:
-        author = _author(ticket, sender)
-        if author is not None:
-            return _reply(row, parsed, ticket, author, match.matched_by)
-        if User.objects.filter(email__iexact=sender, role__in=(Role.AGENT, Role.ADMIN)).exists():
-            return _quarantine(
-                row,
-                parsed,
-                QuarantineKind.AGENT,
-                f"agent {sender} answered by e-mail; agents answer from the workspace",
-                ticket,
-            )
-        if settings.COMPTOIR_INBOUND_STRANGERS == "quarantine":
-            # A reference can be copied from a forwarded mail, a subject tag typed
-            # by anyone: only the ticket's participants write into it this way.
-            reason = (
-                f"sender {sender} is not a participant of ticket #{ticket.reference} (matched by {match.matched_by})"
-            )
-            return _quarantine(row, parsed, QuarantineKind.STRANGER, reason, ticket)
+        refused = _from_outsider(row, parsed, ticket, sender, match.matched_by)
+        if refused is not None:
+            return refused
     return _new_ticket(row, parsed, sender)
+
+
+def _from_outsider(
+    row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, sender: str, matched_by: str
+) -> InboundEmail | None:
+    """A message about a ticket from someone not on it: quarantined, or None to open them a ticket of their own."""
+    if User.objects.filter(email__iexact=sender, role__in=(Role.AGENT, Role.ADMIN)).exists():
+        reason = f"agent {sender} answered by e-mail; agents answer from the workspace"
+        return _quarantine(row, parsed, QuarantineKind.AGENT, reason, ticket)
+    if settings.COMPTOIR_INBOUND_STRANGERS == "quarantine":
+        # A reference can be copied from a forwarded mail, a subject tag typed
+        # by anyone: only the ticket's participants write into it this way.
+        reason = f"sender {sender} is not a participant of ticket #{ticket.reference} (matched by {matched_by})"
+        return _quarantine(row, parsed, QuarantineKind.STRANGER, reason, ticket)
+    return None
+
+
+def _from_participant(
+    row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, matched_by: str, found: SenderAuthentication
+) -> InboundEmail:
+    """A message from the requester or a CC: public, a note or quarantined, as comptoir.gateway.senders decides."""
+    sender = parsed.from_address or ""
+    decided = standing(ticket=ticket, sender=sender, matched_by=matched_by, parsed=parsed, found=found)
+    if decided.voice is Voice.QUARANTINE and decided.quarantine_kind is not None:
+        return _quarantine(row, parsed, decided.quarantine_kind, decided.reason, ticket)
+    if decided.voice is Voice.NOTE:
+        return _write_note(row, parsed, ticket, matched_by, decided)
+    author = _author(ticket, sender)
+    assert author is not None
+    return _reply(row, parsed, ticket, author, matched_by)
+
+
+def _write_note(
+    row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, matched_by: str, decided: Standing
+) -> InboundEmail:
+    """The message kept on the ticket for the agents only, under a line saying why; the ticket is left as it was."""
+    body, files, _ = _content(parsed, ticket.language, is_reply=True)
+    values = {"address": parsed.from_address}
+    with translation.override(ticket.language):
+        if decided.note_kind is NoteKind.AUTOMATIC_CC:
+            heading = gettext(
+                "Automatic message from %(address)s, who was copied on this ticket by e-mail. "
+                "It is kept as an internal note: nobody was told."
+            )
+        else:
+            heading = gettext(
+                "Unverified sender: this e-mail says it is from %(address)s, but nothing proves it. "
+                "It is kept as an internal note: the requester was not told and the ticket was not changed."
+            )
+    ticket_note_from_email(ticket, body=f"{heading % values}\n\n{body}", inbound_email=row, files=files)
+    return _processed(row, parsed, ticket, matched_by)
 
 
 def _act_on_bounce(row: InboundEmail, parsed: ParsedEmail) -> InboundEmail:
@@ -307,17 +423,27 @@ def _looks_french(parsed: ParsedEmail) -> bool:
     return len(_FRENCH_HINTS.findall(sample)) >= 3
 
 
-def ingest(raw: bytes, *, source: str) -> InboundEmail:
-    """Store, parse, thread and act on one message. Raises TemporaryFailure when our side failed."""
+def ingest(raw: bytes, *, source: str, size: int | None = None) -> InboundEmail:
+    """Store, parse, thread and act on one message. Raises TemporaryFailure when our side failed.
+
+    ``size`` is the whole message's size when the channel read only its start:
+    channels stop reading at COMPTOIR_INBOUND_MAX_BYTES + 1 bytes. A message
+    over that limit is never parsed whole: its header block is kept, quarantined.
+    """
     try:
-        row, created = _store(raw, source)
+        row, _ = _store(raw, source, max(len(raw), size or 0))
     except DatabaseError as error:
         raise TemporaryFailure(str(error)) from error
-    if not created and row.status != InboundStatus.RECEIVED:
-        # Already handled. A row still "received" is one our side failed on
-        # (the server was told to retry): process it now.
+    if row.status != InboundStatus.RECEIVED:
+        # Already handled, or set aside as it was stored. A row still "received"
+        # is one our side failed on (the server was told to retry): process it now.
         return row
     return _process(row)
+
+
+def was_too_large(row: InboundEmail) -> bool:
+    """The message was over the size limit: the channel should say so to the sending server, if it can."""
+    return row.quarantine_kind == QuarantineKind.TOO_LARGE
 
 
 def _process(row: InboundEmail) -> InboundEmail:
@@ -328,8 +454,10 @@ def _process(row: InboundEmail) -> InboundEmail:
     except TimeLimitExceeded:
         seconds = settings.COMPTOIR_INBOUND_PARSE_SECONDS
         return _quarantine(row, None, QuarantineKind.TOO_SLOW, f"reading the message took longer than {seconds} s")
+    found = _authenticate(row, parsed)
+    authentication_remember(row, found)
     try:
-        return _act(row, parsed)
+        return _act(row, parsed, found)
     except DataError as error:
         # A value from the message the database refuses (too long, bad encoding):
         # retrying will never help, so an agent gets it.
@@ -340,6 +468,21 @@ def _process(row: InboundEmail) -> InboundEmail:
     except Exception as error:
         logger.exception("Inbound e-mail %s could not be processed", row.pk)
         return _quarantine(row, parsed, QuarantineKind.FAILED, f"processing failed: {type(error).__name__}: {error}")
+
+
+def _authenticate(row: InboundEmail, parsed: ParsedEmail) -> SenderAuthentication:
+    """Who vouches for the sender, checked before the row is locked: DNS may take a few seconds."""
+    seconds = settings.COMPTOIR_INBOUND_PARSE_SECONDS
+    try:
+        with time_limit(seconds):
+            return sender_authentication(row, parsed)
+    except TimeLimitExceeded:
+        return unverified(f"checking the sender took longer than {seconds} s", dmarc="temperror")
+    except DatabaseError as error:
+        raise TemporaryFailure(str(error)) from error
+    except Exception as error:
+        logger.exception("The sender of inbound e-mail %s could not be checked", row.pk)
+        return unverified(f"the sender could not be checked: {type(error).__name__}", dmarc="temperror")
 
 
 def ingest_stuck(older_than: timedelta = timedelta(minutes=10), batch: int = 100) -> int:

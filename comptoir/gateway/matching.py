@@ -3,7 +3,9 @@
 In order of trust: a signed reply address among the recipients, then the
 In-Reply-To/References ids (our signed Message-IDs, then ids we stored), then a
 ``[#1042]`` tag in the subject. Any forged signature spoils the whole match. The
-caller decides what the sender may do with the ticket found (see ``is_participant``).
+caller decides what the sender may do with the ticket found: only the signed
+matches prove the message answers our e-mail. A stored id proves nothing: the
+requester's own Message-ID is seen by everyone she copied.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ MAX_REFERENCES = 50
 
 class MatchedBy(StrEnum):
     REPLY_ADDRESS = "reply_address"
+    # One of our signed Message-IDs in In-Reply-To/References.
     REFERENCES = "references"
+    # An id we stored but did not sign: our older e-mails', the requester's own.
+    STORED_REFERENCE = "stored_reference"
     SUBJECT_TAG = "subject_tag"
     NOTHING = ""
 
 
 # Matches that prove the message answers one of the ticket's e-mails (a signed
-# reply address or Message-ID, or an id only the thread's participants saw), as a
-# subject tag does not.
+# reply address or Message-ID), as a subject tag or a stored id does not.
 SIGNED_MATCHES = frozenset({MatchedBy.REPLY_ADDRESS, MatchedBy.REFERENCES})
 
 
@@ -56,17 +60,22 @@ def _by_reply_address(parsed: ParsedEmail) -> tuple[Ticket | None, bool]:
     return None, forged
 
 
-def _by_references(parsed: ParsedEmail) -> tuple[Ticket | None, bool]:
+def _by_references(parsed: ParsedEmail) -> tuple[Ticket | None, bool, bool]:
+    """(the ticket, whether a signature was forged, whether the id that found it is signed)."""
     # The direct parent first, then the thread from the newest to the root.
     referenced = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))[:MAX_REFERENCES]
     forged = False
     for message_id in referenced:
         reference = check_message_id(message_id)
         if reference.check is Check.VALID:
-            return _ticket(reference.ticket_reference), forged
+            return _ticket(reference.ticket_reference), forged, True
         forged = forged or reference.check is Check.FORGED
     if not referenced:
-        return None, forged
+        return None, forged, False
+    return _by_stored_references(referenced), forged, False
+
+
+def _by_stored_references(referenced: list[str]) -> Ticket | None:
     # Ids we did not sign: our older e-mails, and the requester's own messages.
     ours = (
         OutboundEmail.objects.filter(message_id__in=referenced, ticket__isnull=False)
@@ -75,26 +84,27 @@ def _by_references(parsed: ParsedEmail) -> tuple[Ticket | None, bool]:
         .first()
     )
     if ours is not None:
-        return ours.ticket, forged
+        return ours.ticket
     theirs = (
         InboundEmail.objects.filter(message_id__in=referenced, ticket__isnull=False)
         .select_related("ticket", "ticket__requester")
         .order_by("-received_at")
         .first()
     )
-    return (theirs.ticket if theirs is not None else None), forged
+    return theirs.ticket if theirs is not None else None
 
 
 def match_ticket(parsed: ParsedEmail) -> Match:
     ticket, forged_address = _by_reply_address(parsed)
     if ticket is not None and not forged_address:
         return Match(ticket, MatchedBy.REPLY_ADDRESS)
-    by_references, forged_reference = _by_references(parsed)
+    by_references, forged_reference, signed = _by_references(parsed)
     forged = forged_address or forged_reference
+    by = MatchedBy.REFERENCES if signed else MatchedBy.STORED_REFERENCE
     if ticket is not None or forged:
-        return Match(ticket or by_references, MatchedBy.REPLY_ADDRESS if ticket else MatchedBy.REFERENCES, forged)
+        return Match(ticket or by_references, MatchedBy.REPLY_ADDRESS if ticket else by, forged)
     if by_references is not None:
-        return Match(by_references, MatchedBy.REFERENCES)
+        return Match(by_references, by)
     for reference in subject_tag_references(parsed.subject):
         tagged = _ticket(reference)
         if tagged is not None:

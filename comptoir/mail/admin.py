@@ -26,6 +26,7 @@ class MailboxForm(forms.ModelForm[Mailbox]):
             "folder",
             "after_import",
             "move_to",
+            "trust_authentication_results",
             "paused_until",
         )
         widgets = {"password": forms.PasswordInput}
@@ -54,7 +55,7 @@ class MailboxAdmin(admin.ModelAdmin[Mailbox]):
     fieldsets = (
         (None, {"fields": ("name", "enabled")}),
         (_("Server"), {"fields": ("host", "port", "security", "allow_insecure", "username", "password")}),
-        (_("Messages"), {"fields": ("folder", "after_import", "move_to")}),
+        (_("Messages"), {"fields": ("folder", "after_import", "move_to", "trust_authentication_results")}),
         (_("Health"), {"fields": ("consecutive_failures", "paused_until", "last_error", "last_success_at")}),
     )
     actions = ("resume",)

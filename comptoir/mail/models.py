@@ -11,6 +11,7 @@ Inbound: the raw message is stored byte for byte before anything else.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -91,6 +92,16 @@ class QuarantineKind(models.TextChoices):
     AUTO_REPLY_CLOSED = "auto_reply_closed", _("Automatic reply to a closed ticket")
     UNKNOWN_BOUNCE = "unknown_bounce", _("Delivery report about none of our e-mails")
     TOO_SLOW = "too_slow", _("Took too long to read")
+    # The From header reads as different senders to different programs (DMARC's among them).
+    AMBIGUOUS_FROM = "ambiguous_from", _("Sender address that reads more than one way")
+    # Someone copied on the ticket from an e-mail's headers writes for the first time.
+    UNCONFIRMED_CC = "unconfirmed_cc", _("First message from someone copied by e-mail")
+    # A reply that proves nothing, from a sender DMARC does not vouch for (COMPTOIR_UNVERIFIED_SENDERS).
+    UNVERIFIED_SENDER = "unverified_sender", _("Sender could not be verified")
+    # Over COMPTOIR_INBOUND_MAX_BYTES: only its header block is kept.
+    TOO_LARGE = "too_large", _("Too large: only its header was kept")
+    # Another message arrived first with the same Message-ID and other content.
+    REUSED_MESSAGE_ID = "reused_message_id", _("Reuses the Message-ID of an earlier, different message")
     FAILED = "failed", _("Could not be processed")
 
 
@@ -117,6 +128,15 @@ class InboundEmail(models.Model):
     )
     # How the message found its ticket: reply address, references, subject tag, or none.
     matched_by = models.CharField(max_length=20, blank=True)
+    # Who vouches for the From domain (comptoir.mail.authentication): RFC 8601
+    # results, read from a trusted server's Authentication-Results or checked by
+    # Comptoir ("comptoir" in verified_by), and why. Null: not checked.
+    sender_verified = models.BooleanField(null=True, blank=True)
+    spf_result = models.CharField(max_length=12, blank=True)
+    dkim_result = models.CharField(max_length=12, blank=True)
+    dmarc_result = models.CharField(max_length=12, blank=True)
+    verified_by = models.CharField(max_length=255, blank=True)
+    verification_reason = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -207,6 +227,15 @@ class Mailbox(models.Model):
         help_text=_("The folder for “Move”, created if missing; separate levels with /."),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    trust_authentication_results = models.BooleanField(
+        _("trust its Authentication-Results"),
+        default=False,
+        help_text=_(
+            "Read the SPF, DKIM and DMARC results this server writes into each message, under the names listed "
+            "in COMPTOIR_TRUSTED_AUTHSERV_IDS. Tick it only if the server removes such headers from the mail it "
+            "receives; otherwise Comptoir checks DKIM itself."
+        ),
+    )
     consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
     paused_until = models.DateTimeField(
         _("paused until"),
@@ -235,3 +264,12 @@ class Mailbox(models.Model):
             )
         if self.after_import == AfterImport.MOVE and not self.move_to.strip():
             raise ValidationError({"move_to": _("Name the folder to move imported messages to.")})
+        if self.trust_authentication_results and not settings.COMPTOIR_TRUSTED_AUTHSERV_IDS:
+            raise ValidationError(
+                {
+                    "trust_authentication_results": _(
+                        "List the server's authserv-id in COMPTOIR_TRUSTED_AUTHSERV_IDS first: "
+                        "without it no result would be read."
+                    )
+                }
+            )

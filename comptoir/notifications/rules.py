@@ -62,7 +62,8 @@ def notices_for(events: Sequence[TicketEvent]) -> list[Notice]:
             Notice(OutboundKind.AGENT_REPLY_CC, cc.email, ticket.language, reply_message) for cc in ticket.ccs.all()
         )
 
-    if EventKind.CC_ADDED in by_kind and (actor is None or actor.pk != requester.pk):
-        # Someone else now reads the requester's conversation: the requester is told, once per change.
+    if EventKind.CC_ADDED in by_kind:
+        # Someone else now reads the requester's conversation: the requester is told, once per change,
+        # even when the requester seems to have copied them: an e-mail's From proves little.
         notices.append(Notice(OutboundKind.CCS_ADDED, requester.email, ticket.language))
     return notices

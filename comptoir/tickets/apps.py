@@ -12,5 +12,7 @@ class TicketsConfig(AppConfig):
         from comptoir.core.purge import purger
         from comptoir.tickets import emails  # noqa: F401
         from comptoir.tickets.links import links_purge_expired
+        from comptoir.tickets.orphan_files import attachments_purge_orphans
 
         purger("ticket_links", links_purge_expired)
+        purger("orphan_attachment_files", attachments_purge_orphans)

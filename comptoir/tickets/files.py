@@ -27,6 +27,24 @@ _BINARY_TYPES = {
     "video/quicktime": "video/quicktime",
 }
 _TEXT_EXTENSIONS = {"csv": "text/csv"}
+# The extensions a file name may end with for each type we store; the first is
+# the one given to a file whose name says another type (or none): a page saved
+# as "evil.html" but holding text is kept as "evil.html.txt", so that once
+# downloaded it opens as the text it is, never as a page or a program.
+_EXTENSIONS = {
+    "image/png": ("png",),
+    "image/jpeg": ("jpg", "jpeg", "jpe", "jfif"),
+    "image/gif": ("gif",),
+    "image/webp": ("webp",),
+    "image/heic": ("heic", "heif"),
+    "application/pdf": ("pdf",),
+    "application/zip": ("zip",),
+    "video/mp4": ("mp4", "m4v"),
+    "video/webm": ("webm",),
+    "video/quicktime": ("mov", "qt"),
+    "text/plain": ("txt", "log", "text"),
+    "text/csv": ("csv",),
+}
 ACCEPTED_EXTENSIONS = "png, jpeg, gif, webp, heic, pdf, txt, log, csv, zip, mp4, webm, mov"
 ACCEPT_ATTRIBUTE = ",".join(
     [
@@ -109,6 +127,13 @@ def detect_type(head: bytes, filename: str) -> str | None:
     return None
 
 
+def named_for_type(name: str, content_type: str) -> str:
+    """The name, with the extension of the type found in the content when the name says another."""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed = _EXTENSIONS[content_type]
+    return name if extension in allowed else f"{name}.{allowed[0]}"
+
+
 def check_file(stream: IO[bytes], filename: str, size: int) -> CheckedFile:
     """Accept or refuse one file, with a message that names the rule it broke."""
     name = clean_filename(filename)
@@ -133,7 +158,9 @@ def check_file(stream: IO[bytes], filename: str, size: int) -> CheckedFile:
     while chunk := stream.read(1024 * 1024):
         digest.update(chunk)
     stream.seek(0)
-    return CheckedFile(filename=name, content_type=content_type, size=size, sha256=digest.hexdigest())
+    return CheckedFile(
+        filename=named_for_type(name, content_type), content_type=content_type, size=size, sha256=digest.hexdigest()
+    )
 
 
 def accept_file(stream: IO[bytes], filename: str, size: int) -> NewAttachment:

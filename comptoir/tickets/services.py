@@ -326,6 +326,29 @@ def _delivery_failure_text(recipient: str, detail: str, permanent: bool) -> str:
 
 
 @transaction.atomic
+def ticket_note_from_email(
+    ticket: Ticket, *, body: str, inbound_email: InboundEmail, files: Sequence[NewAttachment] = ()
+) -> Message:
+    """Keep an e-mail on the ticket as an internal note, for the agents to judge.
+
+    For mail that may not speak on the ticket (a sender nobody vouches for, a
+    robot copied on it): nobody is told, the status stays, closed tickets included.
+    """
+    message = Message.objects.create(
+        ticket=ticket,
+        author=None,
+        author_role=AuthorRole.SYSTEM,
+        is_public=False,
+        channel=Channel.EMAIL,
+        body=body,
+        inbound_email=inbound_email,
+    )
+    _attach(ticket, message, files)
+    change_begin(ticket, actor=None).record(EventKind.NOTE, message=message)
+    return message
+
+
+@transaction.atomic
 def ticket_record_delivery_failure(
     ticket: Ticket, *, recipient: str, detail: str, permanent: bool, inbound_email: InboundEmail | None = None
 ) -> Message:

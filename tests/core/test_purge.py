@@ -26,7 +26,12 @@ def test_it_forgets_expired_counters_challenges_and_links_but_keeps_live_ones(ma
     SpentChallenge.objects.create(signature="old", expires_at=timezone.now() - timedelta(minutes=1))
     SpentChallenge.objects.create(signature="live", expires_at=timezone.now() + timedelta(minutes=10))
 
-    assert purge_expired_records() == {"rate_limit_counters": 1, "spent_challenges": 1, "ticket_links": 1}
+    assert purge_expired_records() == {
+        "rate_limit_counters": 1,
+        "spent_challenges": 1,
+        "ticket_links": 1,
+        "orphan_attachment_files": 0,
+    }
     assert list(SpentChallenge.objects.values_list("signature", flat=True)) == ["live"]
     assert RateLimitCounter.objects.count() == 1
     assert TicketAccessToken.objects.count() == 1

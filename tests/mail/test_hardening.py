@@ -111,17 +111,21 @@ def test_a_report_from_a_cc_cannot_silence_the_requester(make_ticket, agent, mai
 
 
 def test_a_second_delivery_of_a_stuck_message_is_read_from_the_stored_bytes():
+    # Stored under the key used before keys held the content digest ("mid:<id>").
     original = raw_message(subject="The real one", message_id="<same-id@example.net>")
     row = InboundEmail.objects.create(
         dedup_key="mid:same-id@example.net", sha256="0" * 64, raw=original, size=len(original), source="test",
         message_id="same-id@example.net",
     )  # fmt: skip
+    relayed = b"Received: from mx2.example.net by mx.comptoir.localhost; Tue, 3 Jun 2025 10:01:00 +0200\r\n" + original
 
-    ingest(raw_message(subject="Different bytes, same id", message_id="<same-id@example.net>"), source="test")
+    again = ingest(relayed, source="test")
 
     row.refresh_from_db()
+    assert again.pk == row.pk
     assert row.status == InboundStatus.PROCESSED
     assert row.ticket.subject == "The real one"
+    assert InboundEmail.objects.count() == 1
 
 
 def test_messages_left_received_are_processed_by_the_periodic_job():
@@ -165,13 +169,24 @@ def test_non_ascii_look_alikes_in_a_reply_address_are_not_ours_and_crash_nothing
     assert ingest(raw, source="test").status == InboundStatus.PROCESSED
 
 
-def test_a_different_message_reusing_a_message_id_is_not_ingested_but_logged(caplog):
+def test_a_different_message_reusing_a_message_id_is_kept_and_quarantined_not_dropped():
     first = ingest(raw_message(subject="First", message_id="<reused@example.net>"), source="test")
+    second_raw = raw_message(subject="Second", body=b"Other words.\r\n", message_id="<reused@example.net>")
 
-    with caplog.at_level("WARNING", logger="comptoir.gateway.inbound"):
-        again = ingest(raw_message(subject="Second", message_id="<reused@example.net>"), source="imap:support")
+    again = ingest(second_raw, source="imap:support")
 
-    assert again.pk == first.pk
+    assert again.pk != first.pk, "a second, different message under a known Message-ID was dropped with its bytes"
+    stored = InboundEmail.objects.get(pk=again.pk)
+    assert bytes(stored.raw) == second_raw
+    assert (stored.status, stored.quarantine_kind) == (InboundStatus.QUARANTINED, QuarantineKind.REUSED_MESSAGE_ID)
+    assert "reused@example.net" in stored.quarantine_reason
+    assert f"inbound e-mail {first.pk}" in stored.quarantine_reason
+    assert (stored.from_address, stored.subject) == ("bob@example.net", "Second")
+    assert str(QuarantineKind.REUSED_MESSAGE_ID.label) == "Reuses the Message-ID of an earlier, different message"
+    # Acted on once: the first message's ticket, nothing for the second.
     assert Ticket.objects.get().subject == "First"
-    assert "reused@example.net" in caplog.text
-    assert "differs from stored message" in caplog.text
+    assert OutboundEmail.objects.count() == 1
+    # Either delivered again is still one row each.
+    assert ingest(second_raw, source="test").pk == again.pk
+    assert ingest(raw_message(subject="First", message_id="<reused@example.net>"), source="test").pk == first.pk
+    assert InboundEmail.objects.count() == 2

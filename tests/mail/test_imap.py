@@ -579,18 +579,18 @@ moment, entry = sys.argv[1], sys.argv[2]
 real_ingest, real_act = imap.ingest, inbound._act
 
 
-def die_before_ingest(raw, *, source):
+def die_before_ingest(raw, **how):
     os._exit(9)  # fetched, nothing stored
 
 
-def die_before_commit(row, parsed):
+def die_before_commit(row, parsed, *rest):
     with transaction.atomic():
-        real_act(row, parsed)
+        real_act(row, parsed, *rest)
         os._exit(9)  # the ticket written, its transaction never committed
 
 
-def die_after_commit(raw, *, source):
-    real_ingest(raw, source=source)
+def die_after_commit(raw, **how):
+    real_ingest(raw, **how)
     os._exit(9)  # committed, the message not yet marked on the server
 
 

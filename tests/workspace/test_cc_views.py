@@ -105,7 +105,8 @@ def test_the_requester_is_told_who_an_agent_copied(client, agent, make_ticket, m
     assert "/t/" in sent.body  # her own secret link, to her only
 
 
-def test_people_the_requester_copies_herself_bring_no_notice(make_ticket):
+def test_the_requester_is_told_even_of_people_she_seems_to_copy_herself(make_ticket):
+    # A From address proves little: whoever copies people on her request, she hears of it.
     ticket = make_ticket()
     raw = raw_message(
         sender="Alice Martin <alice@example.org>", message_id="<own-cc@example.org>", headers=["Cc: bob@example.org"]
@@ -114,4 +115,5 @@ def test_people_the_requester_copies_herself_bring_no_notice(make_ticket):
     ingest(raw, source="test")
 
     assert TicketCC.objects.filter(ticket=ticket, email="bob@example.org").exists()
-    assert not OutboundEmail.objects.filter(kind=OutboundKind.CCS_ADDED).exists()
+    notice = OutboundEmail.objects.get(kind=OutboundKind.CCS_ADDED)
+    assert (notice.to_address, notice.ticket) == ("alice@example.org", ticket)

@@ -302,3 +302,67 @@ def _envelope_recipients(headers: _HeaderMap, defects: _Defects) -> tuple[str, .
             if address not in found:
                 found.append(address)
     return tuple(found[:MAX_ADDRESSES])
+
+
+# From: one sender, the same under every reading ------------------------------
+
+# Defects of the strict parser that only concern the display name, which names
+# nobody: mailers write "Dr. No" unquoted and encoded words inside quotes.
+_HARMLESS_FROM_DEFECTS = frozenset(
+    {
+        "period in 'phrase'",
+        "comment found without atom",
+        "encoded word inside quoted string",
+        "missing trailing whitespace after encoded-word",
+        "missing whitespace before encoded word",
+        "whitespace inside encoded word",
+        "local-part contains non-ASCII characters)",  # RFC 6532 addresses: the stdlib's own typo
+    }
+)
+
+
+def _from_problem(headers: _HeaderMap, from_address: str | None) -> str:
+    """Why the From header does not name one sender for sure; "" when it does.
+
+    Receiving servers and DMARC read From with their own parsers. A message is
+    attributed only when the strict RFC 5322 reading, a lenient one (what
+    email.utils.getaddresses returns, like many mail programs) and ours agree on
+    exactly one mailbox: "customer@example.com <attacker@evil.example>" is the
+    customer for some readers and the attacker for others, so it is nobody.
+    """
+    values = headers.get("from", [])
+    if not values:
+        return ""
+    if len(values) > 1:
+        return f"{len(values)} From header fields"
+    text = _header_text(values[0]).strip()
+    if len(text) > MAX_HEADER_TEXT_CHARS:
+        return f"From header longer than {MAX_HEADER_TEXT_CHARS} characters"
+    try:
+        header = email_policy.default.header_factory("from", text)
+        groups = getattr(header, "groups", ())
+        defects = [str(defect) for defect in header.defects]
+    except Exception as error:
+        return f"From header unreadable: {type(error).__name__}"
+    if any(group.display_name is not None for group in groups):
+        return "From header uses group syntax"
+    strict = [_normalise_address(a.addr_spec) or a.addr_spec for group in groups for a in group.addresses]
+    if len(strict) != 1:
+        return f"From header names {len(strict)} mailboxes"
+    lenient = _lenient_from(text)
+    if lenient != set(strict):
+        return f"From read as {strict[0]} strictly but as {', '.join(sorted(lenient)) or 'nobody'} leniently"
+    serious = [defect for defect in defects if defect not in _HARMLESS_FROM_DEFECTS]
+    if serious:
+        return f"From header malformed: {'; '.join(serious)}"
+    if from_address != strict[0]:
+        return f"From read as {strict[0]} strictly but as {from_address or 'nobody'} by Comptoir"
+    return ""
+
+
+def _lenient_from(text: str) -> set[str]:
+    try:
+        pairs = getaddresses([text])
+    except (RecursionError, ValueError, IndexError):
+        return set()
+    return {_normalise_address(address) or address for _, address in pairs if address.strip()}

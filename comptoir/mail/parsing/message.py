@@ -16,6 +16,7 @@ from comptoir.mail.parsing.headers import (
     _addresses,
     _date,
     _envelope_recipients,
+    _from_problem,
     _header_map,
     _HeaderMap,
     _id_list,
@@ -48,6 +49,10 @@ class ParsedEmail:
     # sender's client dropped it from To and Cc.
     envelope_recipients: tuple[str, ...] = ()
     delivery_report: DeliveryReport | None = None
+    # Why From does not name one sender for sure ("" when it does): several
+    # mailboxes or From fields, a malformed address, or readings that disagree
+    # (strict RFC 5322, lenient, ours). Such a message is never attributed.
+    from_problem: str = ""
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -160,9 +165,12 @@ def _build(message: Message, data: bytes, defects: _Defects) -> ParsedEmail:
             defects,
             "auto-submitted detection",
             False,
-            lambda: _is_auto_submitted(headers, top_type),
+            lambda: _is_auto_submitted(headers, top_type, text_body),
         ),
         envelope_recipients=_guarded(defects, "envelope", (), lambda: _envelope_recipients(headers, defects)),
         delivery_report=_guarded(defects, "delivery report", None, lambda: _delivery_report(message, top_type)),
+        from_problem=_guarded(
+            defects, "From check", "From header unreadable", lambda: _from_problem(headers, from_address)
+        ),
         defects=defects.as_tuple(),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from email.message import Message
 from email.utils import getaddresses
@@ -14,8 +15,14 @@ from comptoir.mail.parsing.headers import (
     _HeaderMap,
     _normalise_address,
     _split_address_list,
+    _subject,
 )
-from comptoir.mail.parsing.limits import _MAX_RAW_HEADER_CHARS, _MAX_STRUCTURED_ADDRESS_CHARS, MAX_HEADER_TEXT_CHARS
+from comptoir.mail.parsing.limits import (
+    _MAX_RAW_HEADER_CHARS,
+    _MAX_STRUCTURED_ADDRESS_CHARS,
+    MAX_HEADER_TEXT_CHARS,
+    _Defects,
+)
 
 
 @dataclass(frozen=True)
@@ -121,8 +128,12 @@ def _first_token(raw: str) -> str:
     return _header_text(raw).split(";", 1)[0].strip().lower()
 
 
-def _is_auto_submitted(headers: _HeaderMap, top_type: str) -> bool:
-    """Signals that a reply would loop or go to a robot (RFC 3834 and practice)."""
+def _is_auto_submitted(headers: _HeaderMap, top_type: str, text_body: str = "") -> bool:
+    """Signals that a reply would loop or go to a robot (RFC 3834 and practice).
+
+    ``text_body``, when given, lets an out-of-office that keeps the subject it
+    answers ("Re: ...") and carries no header be known by its first lines.
+    """
     if any(_first_token(v) not in ("", "no") for v in headers.get("auto-submitted", [])):
         return True
     if any(_first_token(v) in _BULK_PRECEDENCE for v in headers.get("precedence", [])):
@@ -139,7 +150,9 @@ def _is_auto_submitted(headers: _HeaderMap, top_type: str) -> bool:
         return True
     if any(re.fullmatch(r"<\s*>", _header_text(v).strip()) for v in headers.get("return-path", [])):
         return True
-    return _has_robot_sender(headers)
+    if _has_robot_sender(headers):
+        return True
+    return looks_like_out_of_office(_subject(headers, _Defects()), text_body)
 
 
 def _has_robot_sender(headers: _HeaderMap) -> bool:
@@ -150,3 +163,90 @@ def _has_robot_sender(headers: _HeaderMap) -> bool:
                     if addr.split("@", 1)[0].strip().lower() in _ROBOT_LOCAL_PARTS:
                         return True
     return False
+
+
+# Out-of-office replies that carry none of the headers above ---------------------
+#
+# Outlook's client-side rules, older Exchange servers and many hosting panels
+# mark their answers with nothing but a subject prefix. Only phrases that
+# autoresponders write, at the very start of the subject, count: a person who
+# writes "I was out of office last week, here is the log" stays a person. The
+# languages are our users' (French, English) and the common European ones.
+
+# "<phrase>: <the subject answered>", or the phrase alone as the whole subject.
+_OUT_OF_OFFICE_PHRASES = (
+    # English (Outlook, Exchange, cPanel, Zimbra...)
+    "out of office", "out of the office", "out of office autoreply", "out of office reply",
+    "automatic reply", "automatic response", "auto reply", "auto-reply", "autoreply",
+    "auto response", "auto-response", "autoresponse", "autoresponder",
+    # French
+    "réponse automatique", "réponse automatique d'absence du bureau", "absent du bureau",
+    "absente du bureau", "absent(e) du bureau", "absence du bureau", "message d'absence",
+    "notification d'absence", "répondeur automatique", "réponse automatique d'absence",
+    # German
+    "abwesenheitsnotiz", "automatische antwort", "abwesend", "abwesenheitsmeldung",
+    "automatische abwesenheitsnotiz", "nicht im büro",
+    # Spanish
+    "respuesta automática", "fuera de la oficina", "fuera de oficina", "respuesta automática de ausencia",
+    # Italian
+    "risposta automatica", "fuori ufficio", "fuori sede", "risposta automatica fuori sede",
+    # Dutch
+    "automatisch antwoord", "afwezig", "afwezigheidsmelding", "niet op kantoor",
+    # Portuguese
+    "resposta automática", "ausente do escritório",
+)  # fmt: skip
+_PHRASE = "|".join(
+    re.escape(phrase).replace(r"\ ", r"\s+") for phrase in sorted(_OUT_OF_OFFICE_PHRASES, key=len, reverse=True)
+)
+# "Automatic reply: ...", "Réponse automatique : ...", "Abwesenheitsnotiz", "[Auto-Reply] ...".
+_OUT_OF_OFFICE_SUBJECT = re.compile(rf"^(?:(?:{_PHRASE})\s*(?::|\uff1a|$)|\[\s*(?:{_PHRASE})\s*\])")
+# IBM Notes: "AUTO: Jane Doe is out of the office (returning 06/12/2025)".
+_NOTES_AUTO_SUBJECT = re.compile(
+    r"^auto\s*:.*\b(?:is out of (?:the )?office|ist außer haus|ist nicht im büro|est absente?|n'est pas au bureau)\b"
+)
+
+# A body alone says out-of-office only when it both announces an absence and
+# defers the answer, near its top: "I am out of the office until Monday. I will
+# reply on my return." A person mentioning an absence rarely does both.
+_ABSENCE = re.compile(
+    r"\b(?:"
+    r"i(?: am|'m| will be) (?:currently |now )?(?:out of (?:the )?office|away from (?:the|my) (?:office|desk)"
+    r"|on (?:annual |parental |sick |maternity |paternity )?(?:leave|holidays?|vacation)|absent)"
+    r"|je (?:suis|serai) (?:actuellement )?(?:absente?|en congés?|en vacances|hors du bureau|en déplacement)"
+    r"|ich bin (?:derzeit |zurzeit |momentan |bis .{1,40}? )?"
+    r"(?:nicht im (?:büro|hause?)|abwesend|außer haus|im urlaub)"
+    r"|ich befinde mich (?:derzeit |zurzeit |momentan |bis .{1,40}? )?(?:im urlaub|nicht im büro|außer haus)"
+    r"|(?:estoy|estaré) (?:actualmente )?(?:fuera de la oficina|ausente|de vacaciones)"
+    r"|(?:sono|sarò) (?:attualmente )?(?:fuori (?:ufficio|sede)|assente|in ferie)"
+    r"|ik ben (?:momenteel |tot .{1,40}? )?(?:afwezig|niet (?:op kantoor|aanwezig)|met vakantie|op vakantie)"
+    r")"
+)
+_DEFERRAL = re.compile(
+    r"(?:"
+    r"\b(?:upon|on) my return\b|\bwhen i (?:return|am back|get back)\b|\b(?:limited|no) access to (?:my )?e-?mails?\b"
+    r"|\bfor (?:urgent|immediate) (?:matters|assistance|enquiries|inquiries|requests|issues)\b"
+    r"|\bà mon retour\b|\ben cas d'urgence\b|\bpour toute (?:urgence|demande urgente)\b"
+    r"|\bnach meiner rückkehr\b|\bin dringenden fällen\b|\bbitte wenden sie sich\b|\bwerden nicht weitergeleitet\b"
+    r"|\ba mi (?:regreso|vuelta)\b|\ben caso de urgencia\b|\bpara (?:asuntos|temas) urgentes\b"
+    r"|\bal mio (?:rientro|ritorno)\b|\bper (?:urgenze|questioni urgenti)\b"
+    r"|\bna mijn terugkeer\b|\bbij (?:mijn )?terugkomst\b|\bvoor dringende (?:zaken|vragen)\b|\bin dringende gevallen\b"
+    r")"
+)
+# An out-of-office says what it has to say in its first lines.
+_OUT_OF_OFFICE_BODY_CHARS = 1_000
+
+
+def _folded(text: str) -> str:
+    # Typographic apostrophes made straight, one space, lower case (not casefold: it turns ß into ss).
+    text = unicodedata.normalize("NFC", text).replace("\u2019", "'").lower()
+    return " ".join(text.split())
+
+
+def looks_like_out_of_office(subject: str, text_body: str = "") -> bool:
+    """An autoresponder's answer recognised by its words alone (it carries no RFC 3834 header)."""
+    folded_subject = _folded(subject[:300])
+    if _OUT_OF_OFFICE_SUBJECT.match(folded_subject) or _NOTES_AUTO_SUBJECT.match(folded_subject):
+        return True
+    top = _folded(text_body[:_OUT_OF_OFFICE_BODY_CHARS])
+    absence = _ABSENCE.search(top)
+    return absence is not None and _DEFERRAL.search(top) is not None
