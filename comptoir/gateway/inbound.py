@@ -516,8 +516,9 @@ def _locked_quarantined(row: InboundEmail) -> InboundEmail:
 def _reread(row: InboundEmail) -> tuple[InboundEmail, ParsedEmail]:
     """The quarantined row, locked, and its stored bytes read again for an agent's decision."""
     row = _locked_quarantined(row)
-    if row.quarantine_kind == QuarantineKind.TOO_SLOW:
-        # Reading it again would hold this web worker as long: only deleting is offered.
+    if row.quarantine_kind in (QuarantineKind.TOO_SLOW, QuarantineKind.TOO_LARGE):
+        # Too slow: reading it again would hold this web worker as long. Too large: only its
+        # header was kept, and a ticket made of a header would lose what was sent. Only deleting is offered.
         raise NotQuarantined
     return row, parse_email(bytes(row.raw))
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
+from comptoir.gateway import inbound
 from comptoir.gateway.imap import fetch_mailbox
 from comptoir.gateway.inbound import ingest
 from comptoir.gateway.raw import header_block
@@ -72,6 +73,23 @@ def test_a_message_one_byte_over_the_limit_is_kept_as_its_header_only_and_quaran
     # Delivered again: the same row.
     assert ingest(raw, source="imap:support").pk == row.pk
     assert InboundEmail.objects.count() == 1
+
+
+@pytest.mark.parametrize("action", ["accept", "new_ticket"])
+def test_an_agent_cannot_make_a_ticket_of_the_header_a_too_large_message_left(settings, agent, make_ticket, action):
+    settings.COMPTOIR_INBOUND_MAX_BYTES = LIMIT
+    ticket = make_ticket(email="bob@example.net")
+    row = ingest(message_of_size(LIMIT + 1), source="test")
+    InboundEmail.objects.filter(pk=row.pk).update(candidate_ticket=ticket)
+    row.refresh_from_db()
+
+    act = inbound.quarantine_accept if action == "accept" else inbound.quarantine_new_ticket
+    with pytest.raises(inbound.NotQuarantined):
+        act(row, agent=agent)
+
+    assert InboundEmail.objects.get(pk=row.pk).status == InboundStatus.QUARANTINED
+    assert Ticket.objects.count() == 1
+    assert ticket.messages.count() == 1
 
 
 def test_a_message_exactly_at_the_limit_is_read_as_usual(settings):
