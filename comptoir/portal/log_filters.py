@@ -1,11 +1,12 @@
-"""Ticket-link tokens kept out of the request logs.
+"""Ticket-link and survey tokens kept out of the request logs.
 
 Links e-mailed before /t/#<token> carry their token in the path, /t/<token>/,
 which request logs would keep for anyone who reads them: Django's
 (``django.request`` logs each 404 with its path, ``django.server`` each request
 runserver answers) and gunicorn's access log. This filter writes ``/t/***/``
-instead. A reverse proxy keeps its own log: docs/configuration.md says how to
-leave the path out there.
+instead; likewise for the satisfaction survey's link, ``/<lang>/surveys/<token>/``.
+A reverse proxy keeps its own log: docs/configuration.md says how to leave the
+path out there.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 import logging
 import re
 
-# /t/ and what follows up to the next slash, space, quote, "?" or "#": never /tickets/.
-_TOKEN_IN_PATH = re.compile(r"(/t/)[^/\s\"'?#]+")
+# /t/ or /surveys/ and what follows up to the next slash, space, quote, "?" or "#": never /tickets/.
+_TOKEN_IN_PATH = re.compile(r"(/t/|/surveys/)[^/\s\"'?#]+")
 SCRUBBED = r"\1***"
 # gunicorn configures its loggers before Django starts, so LOGGING cannot reach
 # them; a filter on each logger sees every record it writes, whatever its handlers.

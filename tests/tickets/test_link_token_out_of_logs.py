@@ -130,6 +130,13 @@ def test_request_logs_never_show_the_token_of_a_link_emailed_before(client, make
     assert '"GET /t/***/ HTTP/1.1" 302 0' in logged
 
 
+def test_request_logs_never_show_the_token_of_a_survey_link(request_logs):
+    token = "s" * 43
+    logging.getLogger("gunicorn.access").info('"%(r)s"', {"r": f"GET /fr/surveys/{token}/?rating=5 HTTP/1.1"})
+
+    assert request_logs.lines == ['"GET /fr/surveys/***/?rating=5 HTTP/1.1"']
+
+
 def test_request_logs_keep_other_paths_whole(request_logs):
     logging.getLogger("gunicorn.access").info('"%(r)s"', {"r": "GET /fr/tickets/1042/ HTTP/1.1"})
     logging.getLogger("gunicorn.access").info('"%(r)s"', {"r": "POST /t/ HTTP/1.1"})
