@@ -62,6 +62,8 @@ def test_our_addresses_include_the_reply_domain_s_reply_addresses(settings, ours
 @pytest.fixture
 def admin_client(client, db):
     client.force_login(User.objects.create_superuser("root@example.com"))
+    # The admin speaks the browser's language (French by default): these pages are read in English.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
