@@ -64,7 +64,7 @@ def _changes_handed_on_as_if_committed(request, monkeypatch):
     commit; what the subscribers leave for after *their* commit (delivering the
     e-mails they queued) is dropped, as a broker no worker reads would keep it.
     Tests on `transactional_db` commit for real and go through Celery
-    (tests/events/test_backbone.py).
+    (tests/events/test_every_write_emits.py).
     """
     marker = request.node.get_closest_marker("django_db")
     uses_db = "db" in request.fixturenames or marker is not None

@@ -31,13 +31,16 @@ from django.db import OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from comptoir.core.backoff import retry_delay
 from comptoir.events.models import DeliveryState, EventDelivery
 from comptoir.events.registry import Subscriber, interested_in, subscriber_named
 
 logger = logging.getLogger(__name__)
 
-# 30 s doubling, capped at an hour: 12 attempts keep trying for about seven hours.
+# 30 s doubling, capped at an hour: 12 attempts keep trying for about five hours.
 MAX_ATTEMPTS = 12
+# PostgreSQL's answer to FOR UPDATE NOWAIT on a row another worker holds.
+LOCK_NOT_AVAILABLE = "55P03"
 # A change whose task has not run after this long is handed on by the beat job.
 STALLED_AFTER = timedelta(minutes=2)
 
@@ -48,6 +51,10 @@ def announce(*, ticket_id: int, change: UUID, kinds: Collection[str], announced:
     Called in the writing transaction, once per recorded event; ``announced``
     is the change's own set of subscriber names, updated here.
     """
+    if not transaction.get_connection().in_atomic_block:
+        # Outside a transaction on_commit would hand the change over at once, before the
+        # rest of it is recorded, and its later events would never be handed over.
+        raise RuntimeError("a change is recorded inside the transaction of the write that makes it")
     owed = [subscriber for subscriber in interested_in(kinds) if subscriber.name not in announced]
     if not owed:
         return
@@ -125,8 +132,12 @@ def _run_next(name: str, ticket_id: int, *, now: datetime | None) -> Outcome:
                 _finish(delivery, DeliveryState.FAILED, now, error=f"no subscriber named {name!r} is registered")
                 return Outcome.FAILED
             return _hand_over(subscriber, delivery, now)
-    except OperationalError:
-        logger.info("Changes of ticket %s for %s are being handed over by another worker", ticket_id, name)
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            logger.info("Changes of ticket %s for %s are being handed over by another worker", ticket_id, name)
+        else:
+            # Not a lock: the database failed. The row stays owed; the beat job tries again.
+            logger.warning("Could not hand over the changes of ticket %s to %s: %s", ticket_id, name, error)
         return Outcome.BUSY
 
 
@@ -158,11 +169,6 @@ def _finish(delivery: EventDelivery, state: DeliveryState, now: datetime, *, err
     if error:
         delivery.last_error = error
     delivery.save(update_fields=["state", "finished_at", "next_attempt_at", "last_error", "attempts"])
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """30 s after the first failure, doubling, capped at an hour."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
 def stalled_ticket_ids(*, now: datetime | None = None, limit: int = 500) -> list[int]:

@@ -24,7 +24,7 @@ from comptoir.accounts.models import Role, User
 from comptoir.accounts.services import person_get_or_create
 from comptoir.gateway.bounces import bounce_record, find_bounce, looks_like_bounce
 from comptoir.gateway.matching import SIGNED_MATCHES, is_participant, match_ticket
-from comptoir.gateway.raw import content_digest, header_block
+from comptoir.gateway.raw import HEADER_END, content_digest, header_block
 from comptoir.gateway.senders import (
     AUTHENTICATION_FIELDS,
     NoteKind,
@@ -51,7 +51,6 @@ from comptoir.tickets.services import (
 
 logger = logging.getLogger(__name__)
 
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
 # Control bytes are not allowed in a Message-ID (and PostgreSQL text refuses NUL):
 # such an id is ignored and the message deduplicated by its hash instead.
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*<?([^\s<>\x00-\x1f\x7f]{1,250})>?(?=[\s>]|$)", re.I | re.M)
@@ -63,7 +62,7 @@ class TemporaryFailure(Exception):
 
 def quick_message_id(raw: bytes) -> str | None:
     """The Message-ID from the header block, read without a full parse, to deduplicate before storing."""
-    end = _HEADER_END.search(raw, 0, 1_000_000)
+    end = HEADER_END.search(raw, 0, 1_000_000)
     headers = raw[: end.start()] if end else raw[:1_000_000]
     match = _MESSAGE_ID.search(headers)
     return match.group(1).decode("ascii", errors="replace") if match else None

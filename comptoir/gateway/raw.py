@@ -10,7 +10,7 @@ import hashlib
 import re
 from typing import BinaryIO
 
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
+HEADER_END = re.compile(rb"\r?\n\r?\n")
 _LINE_END = re.compile(rb"\r?\n")
 # Where the header block is looked for: a message whose first megabyte holds no
 # blank line has no header block worth the name.
@@ -44,7 +44,7 @@ _AUTHOR_FIELDS = frozenset(
 
 
 def _header_end(raw: bytes) -> re.Match[bytes] | None:
-    return _HEADER_END.search(raw, 0, _HEADER_SEARCH_BYTES)
+    return HEADER_END.search(raw, 0, _HEADER_SEARCH_BYTES)
 
 
 def content_digest(raw: bytes) -> str:
@@ -78,7 +78,7 @@ def content_digest(raw: bytes) -> str:
 
 def header_block(raw: bytes) -> bytes:
     """The message's header block with the blank line that ends it, at most KEPT_HEADER_BYTES."""
-    end = _HEADER_END.search(raw, 0, KEPT_HEADER_BYTES)
+    end = HEADER_END.search(raw, 0, KEPT_HEADER_BYTES)
     return raw[: end.end()] if end is not None else raw[:KEPT_HEADER_BYTES]
 
 

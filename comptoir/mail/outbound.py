@@ -25,6 +25,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from comptoir.core.backoff import retry_delay
 from comptoir.mail.addressing import reply_address, support_domain, ticket_message_id
 from comptoir.mail.dkim import DkimEmail
 from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundKind, OutboundStatus
@@ -130,11 +131,6 @@ def _enqueue(email_id: int) -> None:
     except Exception:
         # The row is safe in the database; requeue_stalled_email will retry.
         logger.exception("Could not enqueue e-mail %s; the periodic job will pick it up", email_id)
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """How long to wait after a failed attempt: 30 s, 1 min, 2 min... capped at an hour."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
 def _claim(email_id: int) -> OutboundEmail | None:

@@ -62,7 +62,7 @@ def account_erase(*, user: User) -> str:
     # E-mail not yet out must not leave; what was sent keeps its row, under the placeholder.
     OutboundEmail.objects.filter(
         to_address__iexact=old, status__in=(OutboundStatus.QUEUED, OutboundStatus.SENDING)
-    ).update(status=OutboundStatus.SUPPRESSED, last_error=ERASED_REASON)
+    ).update(status=OutboundStatus.SUPPRESSED, last_error=ERASED_REASON, subject="", body_text="", body_html="")
     OutboundEmail.objects.filter(to_address__iexact=old).update(to_address=placeholder)
     address_unsuppress(old)
     address_suppress(placeholder, ERASED_REASON, days=365 * SUPPRESSION_YEARS)

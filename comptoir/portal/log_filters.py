@@ -19,7 +19,8 @@ _TOKEN_IN_PATH = re.compile(r"(/t/|/surveys/)[^/\s\"'?#]+")
 SCRUBBED = r"\1***"
 # gunicorn configures its loggers before Django starts, so LOGGING cannot reach
 # them; a filter on each logger sees every record it writes, whatever its handlers.
-REQUEST_LOGGERS = ("django.request", "django.server", "gunicorn.access", "gunicorn.error")
+# django.security.csrf logs the path of every refused POST (a survey's included).
+REQUEST_LOGGERS = ("django.request", "django.server", "django.security.csrf", "gunicorn.access", "gunicorn.error")
 
 
 class TicketTokenFilter(logging.Filter):

@@ -292,7 +292,7 @@ def ticket_update_by_agent(
 def ticket_add_ccs(ticket: Ticket, people: Sequence[tuple[str, str]], *, actor: User | None) -> list[TicketCC]:
     """Copy people (name, address) on the ticket; the requester, our own addresses and known CCs are skipped.
 
-    When anyone but the requester copies people, the requester is told (comptoir.notifications).
+    The requester is told of the people copied, whoever copies them (comptoir.notifications).
     """
     change = change_begin(ticket, actor=actor)
     known = {cc.email.lower() for cc in ticket.ccs.all()} | {ticket.requester.email.lower()}

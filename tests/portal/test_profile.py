@@ -17,7 +17,7 @@ from comptoir.accounts.models import Role, User
 from comptoir.accounts.services import email_address_record
 from comptoir.gateway.inbound import ingest
 from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundKind, OutboundStatus
-from comptoir.mail.outbound import email_deliver
+from comptoir.mail.outbound import WrittenEmail, email_deliver, email_queue
 from comptoir.portal.export import requester_data_export, safe_filename
 from comptoir.tickets.links import link_issue, link_redeem
 from comptoir.tickets.models import Attachment, EventKind, Status, Survey, Ticket, TicketAccessToken, TicketCC
@@ -390,6 +390,20 @@ def test_nothing_is_sent_to_an_erased_requester_any_more(client, member, bea_eve
     solved = OutboundEmail.objects.get(kind=OutboundKind.TICKET_SOLVED)
     assert solved.status == OutboundStatus.SUPPRESSED
     assert "the requester erased their account" in solved.last_error
+
+
+def test_an_account_e_mail_waiting_to_leave_loses_its_text_when_the_person_erases_their_account(client, member):
+    waiting = email_queue(
+        kind=OutboundKind.ACCOUNT,
+        to=member.email,
+        language="en",
+        content=WrittenEmail(subject="Your sign-in code", text="Your code: 123456", html="<p>123456</p>"),
+    )
+    client.post(url("profile_erase"), {"confirmation": PASSWORD})
+
+    waiting.refresh_from_db()
+    assert waiting.status == OutboundStatus.SUPPRESSED
+    assert (waiting.subject, waiting.body_text, waiting.body_html) == ("", "", "")
 
 
 def test_a_wrong_password_changes_nothing_and_says_why(client, member, bea_everywhere):

@@ -137,6 +137,18 @@ def test_request_logs_never_show_the_token_of_a_survey_link(request_logs):
     assert request_logs.lines == ['"GET /fr/surveys/***/?rating=5 HTTP/1.1"']
 
 
+def test_a_survey_post_refused_for_its_csrf_token_logs_no_token(request_logs, db):
+    token = "c" * 43
+    browser = Client(enforce_csrf_checks=True)
+    with translation.override("fr"):
+        address = reverse("survey", args=[token])
+    assert browser.post(address, {"rating": "5"}).status_code == 403
+
+    logged = "\n".join(request_logs.lines)
+    assert "Forbidden (CSRF cookie not set.): /fr/surveys/***/" in logged
+    assert token not in logged
+
+
 def test_request_logs_keep_other_paths_whole(request_logs):
     logging.getLogger("gunicorn.access").info('"%(r)s"', {"r": "GET /fr/tickets/1042/ HTTP/1.1"})
     logging.getLogger("gunicorn.access").info('"%(r)s"', {"r": "POST /t/ HTTP/1.1"})

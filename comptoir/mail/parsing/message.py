@@ -165,7 +165,7 @@ def _build(message: Message, data: bytes, defects: _Defects) -> ParsedEmail:
             defects,
             "auto-submitted detection",
             False,
-            lambda: _is_auto_submitted(headers, top_type, text_body),
+            lambda: _is_auto_submitted(headers, top_type),
         ),
         envelope_recipients=_guarded(defects, "envelope", (), lambda: _envelope_recipients(headers, defects)),
         delivery_report=_guarded(defects, "delivery report", None, lambda: _delivery_report(message, top_type)),

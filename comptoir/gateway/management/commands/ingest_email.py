@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from comptoir.gateway.inbound import TemporaryFailure, ingest, was_too_large
 from comptoir.gateway.raw import read_at_most
+from comptoir.gateway.senders import PIPE_SOURCE
 
 # sysexits.h: tells the mail server to keep the message and try again later.
 EX_TEMPFAIL = 75
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         # Never more than the limit + 1 byte in memory: a larger message is kept as its header block.
         raw, size = read_at_most(sys.stdin.buffer, settings.COMPTOIR_INBOUND_MAX_BYTES)
         try:
-            row = ingest(raw, source="stdin", size=size)
+            row = ingest(raw, source=PIPE_SOURCE, size=size)
         except TemporaryFailure as error:
             self.stderr.write(f"Temporary failure, the message should be retried: {error}")
             sys.exit(EX_TEMPFAIL)
