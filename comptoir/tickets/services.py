@@ -325,6 +325,19 @@ def _delivery_failure_text(recipient: str, detail: str, permanent: bool) -> str:
     return _("Our e-mail to %(address)s is delayed; the mail server keeps trying: %(detail)s") % values
 
 
+def _system_note(ticket: Ticket, *, body: str, inbound_email: InboundEmail | None) -> Message:
+    """An internal note written by Comptoir about an e-mail: agents read it, nobody else."""
+    return Message.objects.create(
+        ticket=ticket,
+        author=None,
+        author_role=AuthorRole.SYSTEM,
+        is_public=False,
+        channel=Channel.EMAIL,
+        body=body,
+        inbound_email=inbound_email,
+    )
+
+
 @transaction.atomic
 def ticket_note_from_email(
     ticket: Ticket, *, body: str, inbound_email: InboundEmail, files: Sequence[NewAttachment] = ()
@@ -334,15 +347,7 @@ def ticket_note_from_email(
     For mail that may not speak on the ticket (a sender nobody vouches for, a
     robot copied on it): nobody is told, the status stays, closed tickets included.
     """
-    message = Message.objects.create(
-        ticket=ticket,
-        author=None,
-        author_role=AuthorRole.SYSTEM,
-        is_public=False,
-        channel=Channel.EMAIL,
-        body=body,
-        inbound_email=inbound_email,
-    )
+    message = _system_note(ticket, body=body, inbound_email=inbound_email)
     _attach(ticket, message, files)
     change_begin(ticket, actor=None).record(EventKind.NOTE, message=message)
     return message
@@ -355,15 +360,7 @@ def ticket_record_delivery_failure(
     """An e-mail about the ticket did not arrive: an internal note says so, for the agents only."""
     with translation.override(ticket.language):
         body = _delivery_failure_text(recipient, detail, permanent)
-    message = Message.objects.create(
-        ticket=ticket,
-        author=None,
-        author_role=AuthorRole.SYSTEM,
-        is_public=False,
-        channel=Channel.EMAIL,
-        body=body,
-        inbound_email=inbound_email,
-    )
+    message = _system_note(ticket, body=body, inbound_email=inbound_email)
     change_begin(ticket, actor=None).record(EventKind.DELIVERY_FAILED, new=recipient, message=message)
     return message
 
