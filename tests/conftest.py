@@ -166,6 +166,32 @@ def solved_captcha() -> str:
     return altcha.Payload(challenge, solution).to_base64()
 
 
+TRUSTED_MTA = "mx.comptoir.test"
+MTA_PASSES = "spf=pass smtp.mailfrom={domain}; dkim=pass header.d={domain}; dmarc=pass header.from={domain}"
+
+
+@pytest.fixture
+def ingest_vouched(settings):
+    """Ingest a message as the trusted MTA's pipe hands it on, its sender's domain passing DMARC.
+
+    For tests of what follows when someone vouches for the sender (people copied
+    on a new ticket, a subject-tag reply made public); the checks themselves are
+    tested in tests/mail/test_speaking_for_others.py.
+    """
+    from comptoir.gateway.inbound import ingest
+    from comptoir.gateway.senders import PIPE_SOURCE
+    from comptoir.mail.parsing import parse_email
+
+    settings.COMPTOIR_TRUSTED_AUTHSERV_IDS = frozenset({TRUSTED_MTA})
+
+    def ingest_it(raw: bytes):
+        domain = (parse_email(raw).from_address or "").rpartition("@")[2]
+        results = MTA_PASSES.format(domain=domain)
+        return ingest(f"Authentication-Results: {TRUSTED_MTA}; {results}\r\n".encode() + raw, source=PIPE_SOURCE)
+
+    return ingest_it
+
+
 @pytest.fixture
 def requester(db) -> User:
     return User.objects.create_user("alice@example.org", name="Alice Martin")

@@ -263,12 +263,12 @@ def _act(row: InboundEmail, parsed: ParsedEmail, found: SenderAuthentication) ->
         reason = f"{parsed.from_problem}: the message is attributed to nobody"
         return _quarantine(row, parsed, QuarantineKind.AMBIGUOUS_FROM, reason, ticket)
     if ticket is not None and is_participant(ticket, sender):
-        return _from_participant(row, parsed, ticket, match.matched_by, found)
+        return _from_participant(row, parsed, ticket, match.proof_for(ticket, sender), found)
     if ticket is not None:
         refused = _from_outsider(row, parsed, ticket, sender, match.matched_by)
         if refused is not None:
             return refused
-    return _new_ticket(row, parsed, sender)
+    return _new_ticket(row, parsed, sender, vouched=found.verified or settings.COMPTOIR_UNVERIFIED_SENDERS == "public")
 
 
 def _from_outsider(
@@ -358,9 +358,14 @@ def _new_text(parsed: ParsedEmail) -> str:
     return html_to_text(html_split.reply) if html_split.quoted else parsed.text_body
 
 
+def _answered_by_nobody(parsed: ParsedEmail) -> bool:
+    """A message Comptoir sends nothing to and opens nothing for: a robot's, or one that reads like an out-of-office."""
+    return parsed.auto_submitted or parsed.reads_as_out_of_office
+
+
 def _reply(row: InboundEmail, parsed: ParsedEmail, ticket: Ticket, author: User, matched_by: str) -> InboundEmail:
-    if parsed.auto_submitted and ticket.status == Status.CLOSED:
-        # An out-of-office must not open a follow-up ticket.
+    if _answered_by_nobody(parsed) and ticket.status == Status.CLOSED:
+        # An out-of-office must not open a follow-up ticket (which would confirm it by e-mail).
         return _quarantine(
             row,
             parsed,
@@ -394,7 +399,13 @@ def _write_reply(
     return _processed(row, parsed, message.ticket, matched_by)
 
 
-def _new_ticket(row: InboundEmail, parsed: ParsedEmail, sender: str) -> InboundEmail:
+def _new_ticket(row: InboundEmail, parsed: ParsedEmail, sender: str, *, vouched: bool) -> InboundEmail:
+    """A ticket for the sender; the people they wrote to are copied only when someone vouches for the sender.
+
+    A forged From copying its author would send every answer to the person
+    forged to the forger as well: then the addresses are listed in a note for
+    the agents, who can copy them from the ticket.
+    """
     language = "fr" if _looks_french(parsed) else "en"
     body, files, subject = _content(parsed, language)
     ticket = ticket_create(
@@ -407,11 +418,25 @@ def _new_ticket(row: InboundEmail, parsed: ParsedEmail, sender: str) -> InboundE
         files=files,
         inbound_email=row,
         # Never answer a robot: that is how loops start.
-        automatic=parsed.auto_submitted,
+        automatic=_answered_by_nobody(parsed),
     )
-    if not parsed.auto_submitted:
-        ticket_add_ccs(ticket, _copied(parsed), actor=ticket.requester)
+    people = [] if _answered_by_nobody(parsed) else _copied(parsed)
+    if people and vouched:
+        ticket_add_ccs(ticket, people, actor=ticket.requester)
+    elif people:
+        _note_not_copied(ticket, row, [address for _, address in people])
     return _processed(row, parsed, ticket, "")
+
+
+def _note_not_copied(ticket: Ticket, row: InboundEmail, addresses: list[str]) -> None:
+    values = {"addresses": ", ".join(addresses), "reason": row.verification_reason or "not checked"}
+    with translation.override(ticket.language):
+        body = gettext(
+            "Not copied on this ticket: %(addresses)s. The e-mail named them, but its sender is not "
+            "verified (%(reason)s), and copying them would send them every answer. "
+            "Copy them from the ticket if they should follow it."
+        )
+    ticket_note_from_email(ticket, body=body % values, inbound_email=row)
 
 
 _FRENCH_HINTS = re.compile(r"\b(bonjour|merci|je|vous|nous|est|pas|une|avec|pour)\b", re.I)
@@ -543,7 +568,8 @@ def quarantine_new_ticket(row: InboundEmail, *, agent: User) -> InboundEmail:
     row, parsed = _reread(row)
     if not parsed.from_address:
         raise NotQuarantined
-    return _new_ticket(row, parsed, parsed.from_address)
+    # The agent read the message and chose to open it a ticket: they vouch for it.
+    return _new_ticket(row, parsed, parsed.from_address, vouched=True)
 
 
 @transaction.atomic

@@ -28,6 +28,9 @@ class MatchedBy(StrEnum):
     # An id we stored but did not sign: our older e-mails', the requester's own.
     STORED_REFERENCE = "stored_reference"
     SUBJECT_TAG = "subject_tag"
+    # A signed reference of the e-mails sent to the people copied, on a message
+    # from the requester's address: it proves a CC wrote, not that she did.
+    COPIED_REFERENCE = "copied_reference"
     NOTHING = ""
 
 
@@ -42,6 +45,14 @@ class Match:
     matched_by: MatchedBy
     # A signature of ours that does not verify: someone is guessing.
     forged: bool = False
+    # The signed reference that found the ticket was given to its CCs, not its requester.
+    copied: bool = False
+
+    def proof_for(self, ticket: Ticket, sender: str) -> MatchedBy:
+        """What the match proves for a message from ``sender``: a CC's reference proves nothing for the requester."""
+        if self.copied and ticket.requester.email.lower() == sender.lower():
+            return MatchedBy.COPIED_REFERENCE
+        return self.matched_by
 
 
 def _ticket(reference: int | None) -> Ticket | None:
@@ -50,29 +61,30 @@ def _ticket(reference: int | None) -> Ticket | None:
     return Ticket.objects.select_related("requester").filter(pk=Ticket.pk_from_reference(reference)).first()
 
 
-def _by_reply_address(parsed: ParsedEmail) -> tuple[Ticket | None, bool]:
+def _by_reply_address(parsed: ParsedEmail) -> tuple[Ticket | None, bool, bool]:
+    """(the ticket, whether a signature was forged, whether the address was a CC's)."""
     forged = False
     for address in (*parsed.to_addresses, *parsed.cc_addresses, *parsed.envelope_recipients):
         reference = check_reply_address(address)
         if reference.check is Check.VALID:
-            return _ticket(reference.ticket_reference), forged
+            return _ticket(reference.ticket_reference), forged, reference.copied
         forged = forged or reference.check is Check.FORGED
-    return None, forged
+    return None, forged, False
 
 
-def _by_references(parsed: ParsedEmail) -> tuple[Ticket | None, bool, bool]:
-    """(the ticket, whether a signature was forged, whether the id that found it is signed)."""
+def _by_references(parsed: ParsedEmail) -> tuple[Ticket | None, bool, bool, bool]:
+    """(the ticket, whether a signature was forged, whether the id that found it is signed, and a CC's)."""
     # The direct parent first, then the thread from the newest to the root.
     referenced = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))[:MAX_REFERENCES]
     forged = False
     for message_id in referenced:
         reference = check_message_id(message_id)
         if reference.check is Check.VALID:
-            return _ticket(reference.ticket_reference), forged, True
+            return _ticket(reference.ticket_reference), forged, True, reference.copied
         forged = forged or reference.check is Check.FORGED
     if not referenced:
-        return None, forged, False
-    return _by_stored_references(referenced), forged, False
+        return None, forged, False, False
+    return _by_stored_references(referenced), forged, False, False
 
 
 def _by_stored_references(referenced: list[str]) -> Ticket | None:
@@ -95,16 +107,16 @@ def _by_stored_references(referenced: list[str]) -> Ticket | None:
 
 
 def match_ticket(parsed: ParsedEmail) -> Match:
-    ticket, forged_address = _by_reply_address(parsed)
+    ticket, forged_address, address_copied = _by_reply_address(parsed)
     if ticket is not None and not forged_address:
-        return Match(ticket, MatchedBy.REPLY_ADDRESS)
-    by_references, forged_reference, signed = _by_references(parsed)
+        return Match(ticket, MatchedBy.REPLY_ADDRESS, copied=address_copied)
+    by_references, forged_reference, signed, id_copied = _by_references(parsed)
     forged = forged_address or forged_reference
     by = MatchedBy.REFERENCES if signed else MatchedBy.STORED_REFERENCE
     if ticket is not None or forged:
         return Match(ticket or by_references, MatchedBy.REPLY_ADDRESS if ticket else by, forged)
     if by_references is not None:
-        return Match(by_references, by)
+        return Match(by_references, by, copied=id_copied)
     for reference in subject_tag_references(parsed.subject):
         tagged = _ticket(reference)
         if tagged is not None:

@@ -23,7 +23,7 @@ from enum import Enum
 
 from django.conf import settings
 
-from comptoir.gateway.matching import SIGNED_MATCHES
+from comptoir.gateway.matching import SIGNED_MATCHES, MatchedBy
 from comptoir.mail.authentication import SenderAuthentication, authenticate, configured_resolver, unverified
 from comptoir.mail.models import InboundEmail, Mailbox, QuarantineKind
 from comptoir.mail.parsing import ParsedEmail
@@ -131,9 +131,13 @@ def standing(
 
 def _unverified(ticket: Ticket, sender: str, matched_by: str, found: SenderAuthentication) -> Standing:
     policy = settings.COMPTOIR_UNVERIFIED_SENDERS
+    if matched_by == MatchedBy.COPIED_REFERENCE:
+        proof = "a reference sent to its CCs only, which proves a CC wrote, not its requester"
+    else:
+        proof = f"{matched_by} only, which anyone can copy"
     reason = (
-        f"matched ticket #{ticket.reference} by {matched_by} only, which anyone can copy, and the sender "
-        f"{sender} is not verified: {found.reason or 'not checked'}"
+        f"matched ticket #{ticket.reference} by {proof}, and the sender {sender} is not verified: "
+        f"{found.reason or 'not checked'}"
     )
     if policy == "quarantine":
         return Standing(Voice.QUARANTINE, reason, quarantine_kind=QuarantineKind.UNVERIFIED_SENDER)

@@ -11,6 +11,11 @@ Every e-mail about a ticket carries three references, from strongest to weakest:
 - a ``[#1042]`` tag in the subject, which proves nothing and is only trusted
   together with a participant's address (see comptoir.mail.threading).
 
+The e-mails sent to the people copied on a ticket carry references of their
+own (``1042.c.<signature>``, ``cpt.1042c.<nonce>...``), signed for another
+purpose: a CC answering with the requester's address in From proves only that
+a CC wrote (comptoir.gateway.matching), so cannot speak publicly as her.
+
 Signatures are HMACs keyed by SECRET_KEY (and its fallbacks, so rotating the
 key does not orphan replies in flight). The module is pure apart from settings.
 """
@@ -32,10 +37,10 @@ _SIGNATURE_CHARS = 26
 _SIGNATURE = rf"[a-z2-7]{{{_SIGNATURE_CHARS}}}"
 # re.ASCII: without it [a-z] with IGNORECASE also matches the long s (U+017F) and \d matches
 # other scripts' digits, and hmac.compare_digest refuses non-ASCII strings.
-_MESSAGE_ID_LOCAL = rf"cpt\.(\d{{1,12}})\.([0-9a-f]{{16}})\.({_SIGNATURE})"
+_MESSAGE_ID_LOCAL = rf"cpt\.(\d{{1,12}})(c?)\.([0-9a-f]{{16}})\.({_SIGNATURE})"
 _MESSAGE_ID = re.compile(rf"^{_MESSAGE_ID_LOCAL}@(.+)$", re.IGNORECASE | re.ASCII)
 _MESSAGE_ID_IN_TEXT = re.compile(rf"{_MESSAGE_ID_LOCAL}@[A-Za-z0-9.-]+", re.IGNORECASE | re.ASCII)
-_REPLY_LOCAL = re.compile(rf"^(\d{{1,12}})\.({_SIGNATURE})$", re.IGNORECASE | re.ASCII)
+_REPLY_LOCAL = re.compile(rf"^(\d{{1,12}})\.(c\.)?({_SIGNATURE})$", re.IGNORECASE | re.ASCII)
 _SUBJECT_TAG = re.compile(r"\[#(\d{1,12})\]", re.ASCII)
 
 
@@ -51,6 +56,8 @@ class Check(Enum):
 class Reference:
     check: Check
     ticket_reference: int | None = None
+    # Given to the people copied on the ticket, not to its requester.
+    copied: bool = False
 
 
 _NOT_OURS = Reference(Check.NOT_OURS)
@@ -84,20 +91,25 @@ def _reply_domain() -> str:
 # Message-IDs -------------------------------------------------------------------
 
 
-def ticket_message_id(ticket_reference: int) -> str:
-    """A fresh Message-ID (without angle brackets) that names and signs the ticket."""
+def _purpose(name: str, copied: bool) -> str:
+    return f"{name}-copied" if copied else name
+
+
+def ticket_message_id(ticket_reference: int, *, copied: bool = False) -> str:
+    """A fresh Message-ID (without angle brackets) that names and signs the ticket, for its requester or a CC."""
     nonce = secrets.token_hex(8)
-    signature = _sign("message-id", f"{ticket_reference}.{nonce}")
-    return f"cpt.{ticket_reference}.{nonce}.{signature}@{support_domain()}"
+    signature = _sign(_purpose("message-id", copied), f"{ticket_reference}.{nonce}")
+    return f"cpt.{ticket_reference}{'c' if copied else ''}.{nonce}.{signature}@{support_domain()}"
 
 
 def check_message_id(message_id: str) -> Reference:
     match = _MESSAGE_ID.match(message_id.strip("<> "))
-    if match is None or match.group(4).lower() != support_domain():
+    if match is None or match.group(5).lower() != support_domain():
         return _NOT_OURS
-    reference, nonce, signature = int(match.group(1)), match.group(2).lower(), match.group(3)
-    if _verify("message-id", f"{reference}.{nonce}", signature):
-        return Reference(Check.VALID, reference)
+    reference, copied = int(match.group(1)), bool(match.group(2))
+    nonce, signature = match.group(3).lower(), match.group(4)
+    if _verify(_purpose("message-id", copied), f"{reference}.{nonce}", signature):
+        return Reference(Check.VALID, reference, copied)
     return Reference(Check.FORGED, reference)
 
 
@@ -113,9 +125,10 @@ def valid_message_ids_in(text: str) -> list[str]:
 # Reply addresses ---------------------------------------------------------------
 
 
-def reply_address(ticket_reference: int) -> str:
-    """The address replies about this ticket go to; the same for the ticket's whole life."""
-    token = f"{ticket_reference}.{_sign('reply-address', str(ticket_reference))}"
+def reply_address(ticket_reference: int, *, copied: bool = False) -> str:
+    """The address replies about this ticket go to; the same for the ticket's whole life (one for its CCs)."""
+    signature = _sign(_purpose("reply-address", copied), str(ticket_reference))
+    token = f"{ticket_reference}.{'c.' if copied else ''}{signature}"
     if settings.COMPTOIR_REPLY_DOMAIN:
         return f"{token}@{_reply_domain()}"
     local, _, domain = str(settings.COMPTOIR_SUPPORT_EMAIL).rpartition("@")
@@ -137,9 +150,9 @@ def check_reply_address(address: str) -> Reference:
     if match is None:
         # Another use of plus-addressing (support+billing@...): not a reply address.
         return _NOT_OURS
-    reference = int(match.group(1))
-    if _verify("reply-address", str(reference), match.group(2)):
-        return Reference(Check.VALID, reference)
+    reference, copied = int(match.group(1)), bool(match.group(2))
+    if _verify(_purpose("reply-address", copied), str(reference), match.group(3)):
+        return Reference(Check.VALID, reference, copied)
     return Reference(Check.FORGED, reference)
 
 

@@ -200,8 +200,11 @@ def thread_headers(message: EmailMultiAlternatives, email: OutboundEmail) -> Non
     """Headers that make the reply to this e-mail find its ticket, and only its ticket."""
     ticket = email.ticket
     assert ticket is not None
-    message.extra_headers["Message-ID"] = f"<{ticket_message_id(ticket.reference)}>"
-    message.reply_to = [reply_address(ticket.reference)]
+    # The people copied get references of their own: answering one with the
+    # requester's address in From does not make a CC speak as her.
+    copied = email.to_address.lower() != ticket.requester.email.lower()
+    message.extra_headers["Message-ID"] = f"<{ticket_message_id(ticket.reference, copied=copied)}>"
+    message.reply_to = [reply_address(ticket.reference, copied=copied)]
     root, parent = _thread_ids(email)
     if parent or root:
         message.extra_headers["In-Reply-To"] = f"<{parent or root}>"

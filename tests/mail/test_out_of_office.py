@@ -17,7 +17,7 @@ from comptoir.mail.addressing import reply_address
 from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundKind, OutboundStatus
 from comptoir.mail.outbound import email_deliver
 from comptoir.mail.parsing import parse_email
-from comptoir.mail.parsing.robots import looks_like_out_of_office
+from comptoir.mail.parsing.robots import body_says_out_of_office, subject_says_out_of_office
 from comptoir.tickets.models import Channel, Status, Ticket
 from comptoir.tickets.services import ticket_set_status, ticket_take, ticket_update_by_agent
 from tests.mail.test_ingest import raw_message
@@ -151,12 +151,59 @@ OUT_OF_OFFICE_BODIES = {
 
 @pytest.mark.parametrize("body", OUT_OF_OFFICE_BODIES.values(), ids=OUT_OF_OFFICE_BODIES.keys())
 def test_an_out_of_office_body_announces_an_absence_and_defers_the_answer(body):
-    assert looks_like_out_of_office("Re: Export fails", body)
+    assert body_says_out_of_office(body)
+    assert not subject_says_out_of_office("Re: Export fails")
 
 
 @pytest.mark.parametrize(("subject", "body"), PEOPLE.values(), ids=PEOPLE.keys())
 def test_a_body_that_only_mentions_an_absence_is_a_person_s(subject, body):
-    assert not looks_like_out_of_office(subject, body)
+    assert not subject_says_out_of_office(subject)
+    assert not body_says_out_of_office(body)
+
+
+def body_only_out_of_office(*, to: str, sender: str = ALICE, message_id: str = "<ooo-body@example.org>") -> bytes:
+    """An autoresponder that keeps the subject it answers and says so only in its first lines."""
+    raw = raw_message(
+        sender=sender,
+        subject="Re: Export fails",
+        body=OUT_OF_OFFICE_BODIES["fr"].encode(),
+        message_id=message_id,
+    )
+    return raw.replace(b"To: support@comptoir.localhost", f"To: {to}".encode())
+
+
+def test_an_out_of_office_known_by_its_body_is_still_written_as_the_person_s_reply(waiting_ticket, agent):
+    # It may be a person on holiday writing just that: the agent reads it, as any answer.
+    row = ingest(body_only_out_of_office(to=reply_address(waiting_ticket.reference)), source="test")
+
+    parsed = parse_email(bytes(row.raw))
+    assert (parsed.auto_submitted, parsed.reads_as_out_of_office) == (False, True)
+    answer = waiting_ticket.messages.get(inbound_email=row)
+    assert (answer.is_public, answer.author.email) == (True, "alice@example.org")
+    waiting_ticket.refresh_from_db()
+    assert waiting_ticket.status == Status.OPEN
+    assert OutboundEmail.objects.filter(kind=OutboundKind.REQUESTER_REPLIED, to_address=agent.email).exists()
+
+
+def test_an_out_of_office_known_by_its_body_opens_no_follow_up_on_a_closed_ticket(waiting_ticket, agent):
+    ticket_set_status(waiting_ticket, Status.CLOSED, actor=agent)
+    emails_before = OutboundEmail.objects.count()
+
+    row = ingest(body_only_out_of_office(to=reply_address(waiting_ticket.reference)), source="test")
+
+    assert (row.status, row.candidate_ticket) == (InboundStatus.QUARANTINED, waiting_ticket)
+    assert not Ticket.objects.filter(follow_up_of=waiting_ticket).exists()
+    assert OutboundEmail.objects.count() == emails_before
+
+
+def test_a_new_ticket_known_by_its_body_as_an_out_of_office_gets_no_confirmation():
+    row = ingest(
+        body_only_out_of_office(to="support@comptoir.localhost", sender="Zoe <zoe@example.net>"), source="test"
+    )
+
+    assert row.status == InboundStatus.PROCESSED
+    assert row.ticket.messages.get().body.startswith("Bonjour, je suis absente")
+    assert not OutboundEmail.objects.exists(), "an out-of-office got a ticket confirmation"
 
 
 # --- A storm ----------------------------------------------------------------------------------------

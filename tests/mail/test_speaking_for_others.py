@@ -14,9 +14,16 @@ from collections.abc import Sequence
 import pytest
 
 from comptoir.accounts.models import User
-from comptoir.gateway.inbound import ingest, quarantine_accept
+from comptoir.gateway.inbound import ingest, quarantine_accept, quarantine_new_ticket
 from comptoir.mail.addressing import reply_address
-from comptoir.mail.models import InboundStatus, Mailbox, OutboundEmail, OutboundKind, QuarantineKind
+from comptoir.mail.models import (
+    InboundStatus,
+    Mailbox,
+    OutboundEmail,
+    OutboundKind,
+    OutboundStatus,
+    QuarantineKind,
+)
 from comptoir.mail.outbound import email_deliver
 from comptoir.mail.parsing import parse_email
 from comptoir.tickets.models import AuthorRole, Message, Status, Ticket, TicketCC
@@ -83,10 +90,10 @@ def kept_as_unverified_note(row, ticket: Ticket) -> Message:
 
 
 @pytest.fixture
-def planted_ticket(db) -> Ticket:
-    """A stranger's ticket by e-mail, copying a service's no-reply address."""
+def planted_ticket(ingest_vouched) -> Ticket:
+    """A stranger's ticket by e-mail, copying a service's no-reply address: DMARC vouches for her own domain."""
     opened = mail("Mallory <mallory@evil.example>", subject="Question", headers=["Cc: noreply@some-saas.example"])
-    ticket = ingest(opened, source="test").ticket
+    ticket = ingest_vouched(opened).ticket
     assert ticket.ccs.filter(email="noreply@some-saas.example").exists()
     return ticket
 
@@ -111,8 +118,8 @@ def test_a_planted_cc_cannot_post_a_robot_s_code_publicly(planted_ticket, robot_
     assert not Message.objects.filter(ticket=planted_ticket, body__contains="493817").exists()
 
 
-def test_the_requester_is_told_who_her_emailed_ticket_copies(mailoutbox):
-    row = ingest(mail(ALICE, subject="Printer on fire", headers=["Cc: Dana <dana@example.net>"]), source="test")
+def test_the_requester_is_told_who_her_emailed_ticket_copies(mailoutbox, ingest_vouched):
+    row = ingest_vouched(mail(ALICE, subject="Printer on fire", headers=["Cc: Dana <dana@example.net>"]))
 
     notice = OutboundEmail.objects.get(kind=OutboundKind.CCS_ADDED)
     assert (notice.to_address, notice.ticket) == ("alice@example.org", row.ticket)
@@ -142,6 +149,35 @@ def test_an_automatic_message_from_a_cc_copied_by_email_stays_an_internal_note(p
     assert left_alone(planted_ticket) == before
 
 
+def test_a_new_ticket_from_an_unverified_sender_copies_nobody_and_tells_the_agents_who_was_named():
+    # A forged From naming its author in Cc would send every answer to Alice to Mallory too.
+    forged = mail(ALICE, subject="Password reset", headers=["Cc: Mallory <mallory@evil.example>, dana@example.net"])
+
+    row = ingest(forged, source="test")
+
+    ticket = row.ticket
+    assert row.sender_verified is False
+    assert not ticket.ccs.exists()
+    assert not OutboundEmail.objects.filter(kind=OutboundKind.CCS_ADDED).exists()
+    note = ticket.messages.get(is_public=False)
+    assert (note.author, note.author_role) == (None, AuthorRole.SYSTEM)
+    assert note.body.startswith("Not copied on this ticket: mallory@evil.example, dana@example.net.")
+    assert f"its sender is not verified ({row.verification_reason})" in note.body
+
+
+def test_an_agent_opening_a_ticket_from_the_quarantine_vouches_for_the_people_it_copies(settings, make_ticket, agent):
+    settings.COMPTOIR_INBOUND_STRANGERS = "quarantine"
+    ticket = make_ticket()
+    stranger = mail("Zoe <zoe@example.net>", subject=tagged(ticket), headers=["Cc: Dana <dana@example.net>"])
+    row = ingest(stranger, source="test")
+    assert (row.status, row.quarantine_kind) == (InboundStatus.QUARANTINED, QuarantineKind.STRANGER)
+
+    opened = quarantine_new_ticket(row, agent=agent)
+
+    assert opened.ticket.requester.email == "zoe@example.net"
+    assert list(opened.ticket.ccs.values_list("email", flat=True)) == ["dana@example.net"]
+
+
 def test_someone_an_agent_copied_writes_publicly_from_the_first_message(waiting_ticket, agent):
     ticket_add_ccs(waiting_ticket, [("Dana", "dana@example.net")], actor=agent)
 
@@ -149,6 +185,47 @@ def test_someone_an_agent_copied_writes_publicly_from_the_first_message(waiting_
 
     answer = waiting_ticket.messages.get(inbound_email=row)
     assert (answer.is_public, answer.author.email) == (True, "dana@example.net")
+
+
+@pytest.fixture
+def dana_s_copy(waiting_ticket, agent, mailoutbox):
+    """The agent's next answer as Dana, copied by an agent, received it: its Reply-To and Message-ID are hers."""
+    ticket_add_ccs(waiting_ticket, [("Dana", "dana@example.net")], actor=agent)
+    ticket_update_by_agent(waiting_ticket, agent=agent, body="Try the beta, please.", status=Status.PENDING)
+    for email in OutboundEmail.objects.filter(status=OutboundStatus.QUEUED):
+        email_deliver(email.pk)
+    (sent,) = [message for message in mailoutbox if message.to == ["dana@example.net"]]
+    return sent.reply_to[0], sent.extra_headers["Message-ID"]
+
+
+@pytest.mark.parametrize("by", ["reply-address", "message-id"])
+def test_a_cc_answering_as_the_requester_with_her_copy_s_references_is_an_unverified_note(
+    waiting_ticket, dana_s_copy, by
+):
+    address, message_id = dana_s_copy
+    assert address != reply_address(waiting_ticket.reference)
+    before = left_alone(waiting_ticket)
+    # Dana writes with Alice's address in From, through the references only CCs were given.
+    forged = (
+        mail(ALICE, to=address)
+        if by == "reply-address"
+        else mail(ALICE, headers=[f"In-Reply-To: {message_id}", f"References: {message_id}"])
+    )
+
+    row = ingest(forged, source="test")
+
+    assert row.matched_by == "copied_reference"
+    kept_as_unverified_note(row, waiting_ticket)
+    assert left_alone(waiting_ticket) == before
+
+
+def test_a_cc_answering_with_her_own_address_through_her_copy_is_public(waiting_ticket, dana_s_copy):
+    address, message_id = dana_s_copy
+
+    row = ingest(mail("Dana <dana@example.net>", to=address, headers=[f"In-Reply-To: {message_id}"]), source="test")
+
+    answer = waiting_ticket.messages.get(inbound_email=row)
+    assert (row.matched_by, answer.is_public, answer.author.email) == ("reply_address", True, "dana@example.net")
 
 
 # --- Finding 2: a From read differently from what DMARC checks -------------------------------

@@ -226,8 +226,8 @@ def test_it_ignores_comptoir_control_headers_on_inbound_mail(waiting_ticket, age
 
 
 @pytest.fixture
-def copied_ticket(db) -> Ticket:
-    """A ticket Bob opened by e-mail, copying Carol and Dave (and, in To, two of our own addresses)."""
+def copied_ticket(ingest_vouched) -> Ticket:
+    """A ticket Bob opened by e-mail, copying Carol and Dave (and, in To, two of our own addresses); DMARC vouches."""
     raw = raw_message(
         subject="Printer on fire",
         headers=["Cc: Carol Jones <carol@example.net>, dave@example.net, Bob Stranger <bob@example.net>"],
@@ -236,7 +236,7 @@ def copied_ticket(db) -> Ticket:
         f"To: {SUPPORT}, support+billing@comptoir.localhost, {reply_address(9999)}\r\n".encode(),
         1,
     )
-    row = ingest(raw, source="test")
+    row = ingest_vouched(raw)
     assert row.status == InboundStatus.PROCESSED
     return row.ticket
 

@@ -300,9 +300,9 @@ def test_it_says_a_message_is_no_longer_in_quarantine_when_acting_twice(agent_cl
 # --- On the ticket page -----------------------------------------------------------------------------
 
 
-def test_it_shows_the_people_copied_and_a_link_to_the_original_email_on_the_ticket_page(agent_client):
+def test_it_shows_the_people_copied_and_a_link_to_the_original_email_on_the_ticket_page(agent_client, ingest_vouched):
     raw = raw_message(headers=["Cc: Carol Jones <carol@example.net>"])
-    row = ingest(raw, source="test")
+    row = ingest_vouched(raw)
 
     page = agent_client.get(url("agent_ticket", row.ticket.reference)).content.decode()
 

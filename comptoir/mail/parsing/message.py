@@ -24,7 +24,7 @@ from comptoir.mail.parsing.headers import (
     _subject,
 )
 from comptoir.mail.parsing.limits import _MAX_DEFAULT_POLICY_PARTS, _MAX_MIME_HEADER_CHARS, _Defects, _guarded
-from comptoir.mail.parsing.robots import DeliveryReport, _delivery_report, _is_auto_submitted
+from comptoir.mail.parsing.robots import DeliveryReport, _delivery_report, _is_auto_submitted, body_says_out_of_office
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,10 @@ class ParsedEmail:
     # mailboxes or From fields, a malformed address, or readings that disagree
     # (strict RFC 5322, lenient, ours). Such a message is never attributed.
     from_problem: str = ""
+    # The first lines read like an out-of-office, though no header or subject
+    # says so: weaker than ``auto_submitted``, for a person on holiday may write
+    # just that. Nothing automatic answers it; it is still a person's message.
+    reads_as_out_of_office: bool = False
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -166,6 +170,9 @@ def _build(message: Message, data: bytes, defects: _Defects) -> ParsedEmail:
             "auto-submitted detection",
             False,
             lambda: _is_auto_submitted(headers, top_type),
+        ),
+        reads_as_out_of_office=_guarded(
+            defects, "out-of-office detection", False, lambda: body_says_out_of_office(text_body)
         ),
         envelope_recipients=_guarded(defects, "envelope", (), lambda: _envelope_recipients(headers, defects)),
         delivery_report=_guarded(defects, "delivery report", None, lambda: _delivery_report(message, top_type)),

@@ -128,12 +128,8 @@ def _first_token(raw: str) -> str:
     return _header_text(raw).split(";", 1)[0].strip().lower()
 
 
-def _is_auto_submitted(headers: _HeaderMap, top_type: str, text_body: str = "") -> bool:
-    """Signals that a reply would loop or go to a robot (RFC 3834 and practice).
-
-    ``text_body``, when given, lets an out-of-office that keeps the subject it
-    answers ("Re: ...") and carries no header be known by its first lines.
-    """
+def _is_auto_submitted(headers: _HeaderMap, top_type: str) -> bool:
+    """Signals that a reply would loop or go to a robot (RFC 3834 and practice)."""
     if any(_first_token(v) not in ("", "no") for v in headers.get("auto-submitted", [])):
         return True
     if any(_first_token(v) in _BULK_PRECEDENCE for v in headers.get("precedence", [])):
@@ -152,7 +148,7 @@ def _is_auto_submitted(headers: _HeaderMap, top_type: str, text_body: str = "") 
         return True
     if _has_robot_sender(headers):
         return True
-    return looks_like_out_of_office(_subject(headers, _Defects()), text_body)
+    return subject_says_out_of_office(_subject(headers, _Defects()))
 
 
 def _has_robot_sender(headers: _HeaderMap) -> bool:
@@ -242,11 +238,19 @@ def _folded(text: str) -> str:
     return " ".join(text.split())
 
 
-def looks_like_out_of_office(subject: str, text_body: str = "") -> bool:
-    """An autoresponder's answer recognised by its words alone (it carries no RFC 3834 header)."""
+def subject_says_out_of_office(subject: str) -> bool:
+    """An autoresponder's answer recognised by its subject alone (it carries no RFC 3834 header)."""
     folded_subject = _folded(subject[:300])
-    if _OUT_OF_OFFICE_SUBJECT.match(folded_subject) or _NOTES_AUTO_SUBJECT.match(folded_subject):
-        return True
+    return bool(_OUT_OF_OFFICE_SUBJECT.match(folded_subject) or _NOTES_AUTO_SUBJECT.match(folded_subject))
+
+
+def body_says_out_of_office(text_body: str) -> bool:
+    """The first lines read like an out-of-office that kept the subject it answers ("Re: ...").
+
+    Weaker than the subject: a person on holiday may write just that and mean
+    it. The caller only keeps its own automatic e-mails from such a message
+    (comptoir.gateway.inbound); the message itself is written as a person's.
+    """
     top = _folded(text_body[:_OUT_OF_OFFICE_BODY_CHARS])
     absence = _ABSENCE.search(top)
     return absence is not None and _DEFERRAL.search(top) is not None
