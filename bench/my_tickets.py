@@ -4,18 +4,20 @@
 
 The script creates its own database (by default ``comptoir_bench_my_tickets`` on
 127.0.0.1:5432, dropped and created again at the start, dropped at the end
-unless ``--keep``), migrates it and writes, with COPY through psycopg (not the
-services, which would take hours), a seeded help desk:
+unless ``--keep``), migrates it and writes, with ``bench/dataset.py`` (COPY
+through psycopg, not the services, which would take hours), a seeded help desk
+of ``--tickets`` tickets shaped for this page:
 
-- one requester for every 20 tickets (``accounts_user``, role requester) and a
-  few agents;
-- a few organisations: one shares its tickets (``shares_tickets``) and has 50
-  members, the others do not share and hold a share of the other requesters;
-- ``--tickets`` tickets spread at random over the requesters and over two years,
-  recent ones still open, older ones mostly solved or closed;
-- on each ticket 2 or 3 public messages (the requester's, an agent's answer,
-  sometimes the requester again), an internal note on one in ten, a "created"
-  event and 1 to 3 "status" events;
+- one requester for every 20 tickets (``accounts_user``, role requester) and 25
+  agents;
+- five organisations: one shares its tickets (``shares_tickets``) and has 50
+  members, the four others do not share and hold a fifth of the other requesters;
+- the tickets spread at random over the requesters and over the two years before
+  ``NOW``: all those of the last two weeks still waiting (new, open, pending or
+  on hold), 30 % of the next six weeks' and 5 % of older ones (``BACKLOG``), the
+  others solved or closed; each with its conversation (about 4 messages, an
+  internal note on some) and its history ("created", replies, every status
+  change), as ``bench/dataset.py`` describes;
 
 then ANALYZE. Each case is what the page runs for one person: the Paginator of
 ``PAGE_SIZE`` (25) over ``comptoir.portal.selectors.requester_tickets`` (its
@@ -55,7 +57,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import shutil
 import statistics
 import sys
@@ -63,7 +64,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,7 @@ from benchdb import (
     server_version,
     setup_django,
 )
+from dataset import Backlog, Organisations, Size, analyse_database, build
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -89,228 +91,16 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/comptoir_bench_my_tic
 SEED = 2711
 # Every timestamp is counted back from here, so each run writes the same rows.
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-SPAN_DAYS = 730
 TICKETS_PER_REQUESTER = 20
 SHARED_MEMBERS = 50
 # Organisations that do not share; together they hold this fraction of the other requesters.
 OTHER_ORGANISATIONS = 4
 OTHER_ORGANISATION_FRACTION = 0.2
 AGENTS = 25
+# Still waiting, by age (under two weeks, up to two months, older): enough open tickets for the "Open" tab.
+BACKLOG = Backlog(recent=1.0, month=0.3, older=0.05)
 SEARCH_WORD = "invoice"
 PLAN_LINES = 18
-ACTIVE = ("new", "open", "pending", "on_hold")
-
-
-# --- Generated help desk --------------------------------------------------------
-
-SUBJECTS = {
-    "fr": [
-        "Facture introuvable", "Impossible de me connecter", "Mot de passe oublié", "Erreur au paiement",
-        "Question sur mon abonnement", "Export des rapports", "Pièce jointe refusée", "Remboursement en attente",
-        "Notification non reçue", "Changer mon adresse e-mail", "Le tableau de bord ne charge pas",
-        "Double prélèvement", "Demande de devis", "Compte bloqué", "Problème d'affichage sur mobile",
-    ],
-    "en": [
-        "Missing invoice", "Cannot log in", "Forgot my password", "Payment error", "Question about my subscription",
-        "Report export", "Attachment rejected", "Refund pending", "Notification not received",
-        "Change my email address", "Dashboard does not load", "Charged twice", "Invoice address is wrong",
-        "Account locked", "Display problem on mobile",
-    ],
-}  # fmt: skip
-SENTENCES = {
-    "fr": [
-        "Bonjour, je n'arrive pas à retrouver ma facture du mois dernier.",
-        "Le message d'erreur apparaît dès que je clique sur le bouton.",
-        "Pouvez-vous vérifier mon compte ?", "Merci pour votre retour rapide.",
-        "J'ai essayé avec un autre navigateur, sans succès.", "Voici une capture d'écran du problème.",
-        "Nous avons corrigé le paramètre de votre compte.", "Pouvez-vous réessayer et nous dire si cela fonctionne ?",
-        "Le remboursement sera visible sous cinq jours ouvrés.", "Tout fonctionne à nouveau, merci.",
-    ],
-    "en": [
-        "Hello, I cannot find last month's invoice anywhere.", "The error shows as soon as I click the button.",
-        "Could you check my account?", "Thanks for the quick reply.", "I tried another browser, no luck.",
-        "Here is a screenshot of the problem.", "We fixed the setting on your account.",
-        "Could you try again and tell us whether it works?", "The refund will show within five working days.",
-        "Everything works again, thank you.",
-    ],
-}  # fmt: skip
-
-
-@dataclass
-class Counts:
-    requesters: int = 0
-    agents: int = 0
-    organisations: int = 0
-    tickets: int = 0
-    messages: int = 0
-    events: int = 0
-
-
-def body(rng: random.Random, language: str) -> str:
-    return " ".join(rng.sample(SENTENCES[language], rng.randint(2, 4)))
-
-
-def final_status(rng: random.Random, age_days: float) -> str:
-    """Recent tickets are still being worked; old ones are mostly solved or closed."""
-    draw = rng.random()
-    if age_days < 14:
-        return rng.choice(ACTIVE)
-    if age_days < 60:
-        return "solved" if draw < 0.5 else "closed" if draw < 0.7 else rng.choice(ACTIVE[1:])
-    return "closed" if draw < 0.85 else "solved" if draw < 0.95 else rng.choice(("pending", "on_hold"))
-
-
-def status_path(status: str) -> list[str]:
-    """The statuses a ticket went through after "new", up to ``status``."""
-    if status == "new":
-        return []
-    if status == "closed":
-        return ["open", "solved", "closed"]
-    return ["open"] if status == "open" else ["open", status]
-
-
-def generate(url: str, ticket_count: int) -> Counts:
-    """Users, organisations, tickets, messages and events, written with COPY in one transaction."""
-    import psycopg
-
-    rng = random.Random(SEED)  # noqa: S311 - reproducible test data, not a secret
-    counts = Counts()
-    with psycopg.connect(url) as connection, connection.cursor() as cursor:
-        # Every row gets its id here: a table the migrations filled stays untouched.
-        next_ids: dict[str, int] = {}
-        for table in ("accounts_organisation", "accounts_user", "tickets_ticket"):
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 - fixed names
-            row = cursor.fetchone()
-            next_ids[table] = int(row[0]) if row else 1
-
-        organisation_ids = list(
-            range(next_ids["accounts_organisation"], next_ids["accounts_organisation"] + 1 + OTHER_ORGANISATIONS)
-        )
-        shared_organisation = organisation_ids[0]
-        with cursor.copy("COPY accounts_organisation (id, name, shares_tickets, created_at) FROM STDIN") as copy:
-            for number, pk in enumerate(organisation_ids):
-                copy.write_row((pk, f"Bench organisation {number}", number == 0, NOW - timedelta(days=SPAN_DAYS)))
-        counts.organisations = len(organisation_ids)
-
-        requester_count = max(ticket_count // TICKETS_PER_REQUESTER, SHARED_MEMBERS * 2)
-        first_user = next_ids["accounts_user"]
-        agent_ids = list(range(first_user, first_user + AGENTS))
-        requester_ids = list(range(first_user + AGENTS, first_user + AGENTS + requester_count))
-        user_columns = (
-            "id, password, last_login, is_superuser, email, name, role, language, is_active, is_staff, "
-            "date_joined, notify_by_email, organisation_id"
-        )
-        with cursor.copy(f"COPY accounts_user ({user_columns}) FROM STDIN") as copy:
-            joined = NOW - timedelta(days=SPAN_DAYS + 1)
-            for number, pk in enumerate(agent_ids):
-                copy.write_row(
-                    (pk, "!", None, False, f"agent{number}@bench.example", f"Agent {number}", "agent", "en", True,
-                     True, joined, True, None)
-                )  # fmt: skip
-            for number, pk in enumerate(requester_ids):
-                if number < SHARED_MEMBERS:
-                    organisation: int | None = shared_organisation
-                elif rng.random() < OTHER_ORGANISATION_FRACTION:
-                    organisation = rng.choice(organisation_ids[1:])
-                else:
-                    organisation = None
-                copy.write_row(
-                    (pk, "!", None, False, f"requester{number}@bench.example", f"Requester {number}", "requester",
-                     rng.choice(("fr", "en")), True, False, joined, True, organisation)
-                )  # fmt: skip
-        counts.agents, counts.requesters = len(agent_ids), len(requester_ids)
-
-        ticket_rows: list[tuple[Any, ...]] = []
-        message_rows: list[tuple[Any, ...]] = []
-        event_rows: list[tuple[Any, ...]] = []
-        ticket_id = next_ids["tickets_ticket"]
-        for _ in range(ticket_count):
-            requester = rng.choice(requester_ids)
-            agent = rng.choice(agent_ids)
-            language = rng.choice(("fr", "en"))
-            age = rng.random() * SPAN_DAYS
-            created = NOW - timedelta(days=age)
-            status = final_status(rng, age)
-            channel = rng.choice(("web", "web", "email"))
-            # The requester's question, the agent's answer, sometimes the requester again.
-            moment = created
-            message_rows.append((ticket_id, requester, "requester", True, channel, body(rng, language), moment))
-            moment += timedelta(minutes=rng.randint(5, 60 * 24 * min(3, max(1, int(age)))))
-            if status != "new":
-                message_rows.append((ticket_id, agent, "agent", True, "web", body(rng, language), moment))
-            else:
-                moment = created + timedelta(minutes=rng.randint(1, 30))
-                message_rows.append((ticket_id, requester, "requester", True, channel, body(rng, language), moment))
-            if rng.random() < 0.5:
-                moment += timedelta(minutes=rng.randint(5, 600))
-                message_rows.append((ticket_id, requester, "requester", True, channel, body(rng, language), moment))
-            if rng.random() < 0.1:
-                note = created + timedelta(minutes=rng.randint(1, 120))
-                message_rows.append((ticket_id, agent, "agent", False, "web", body(rng, language), note))
-            # History: created, then each status change.
-            event_rows.append((ticket_id, requester, "created", "", "new", created))
-            previous, changed, solved, closed = "new", created, None, None
-            for step in status_path(status):
-                changed = (
-                    created + timedelta(minutes=rng.randint(5, 120))
-                    if step == "open"
-                    else changed + timedelta(hours=rng.randint(1, 72))
-                )
-                event_rows.append((ticket_id, agent, "status", previous, step, changed))
-                solved = changed if step == "solved" else solved
-                closed = changed if step == "closed" else closed
-                previous = step
-            updated = max(moment, changed)
-            subject = rng.choice(SUBJECTS[language])
-            ticket_rows.append(
-                (ticket_id, subject, "question", "normal", status, channel, language, created, updated, solved, closed,
-                 None if status == "new" else agent, requester)
-            )  # fmt: skip
-            ticket_id += 1
-
-        ticket_columns = (
-            "id, subject, type, priority, status, channel, language, created_at, updated_at, solved_at, closed_at, "
-            "assignee_id, requester_id"
-        )
-        copy_rows(cursor, f"COPY tickets_ticket ({ticket_columns}) FROM STDIN", ticket_rows)
-        copy_rows(
-            cursor,
-            "COPY tickets_message (ticket_id, author_id, author_role, is_public, channel, body, created_at) FROM STDIN",
-            message_rows,
-        )
-        copy_rows(
-            cursor,
-            "COPY tickets_ticketevent (ticket_id, actor_id, kind, old_value, new_value, created_at) FROM STDIN",
-            event_rows,
-        )
-        counts.tickets, counts.messages, counts.events = len(ticket_rows), len(message_rows), len(event_rows)
-        # The identities go on after the rows written with their id, for whoever uses a --keep database.
-        for table in ("accounts_organisation", "accounts_user", "tickets_ticket"):
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"  # noqa: S608
-            )
-        connection.commit()
-    return counts
-
-
-def copy_rows(cursor: Any, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    with cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def analyse() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for table in (
-            "accounts_organisation",
-            "accounts_user",
-            "tickets_ticket",
-            "tickets_message",
-            "tickets_ticketevent",
-        ):
-            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 # --- The two forms --------------------------------------------------------------
@@ -525,10 +315,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"database: {name} on {connection.settings_dict.get('HOST') or 'local socket'}; {os.cpu_count()} CPUs")
 
         before = time.perf_counter()
-        counts = generate(arguments.database_url, arguments.tickets)
+        counts = build(
+            arguments.database_url,
+            Size(arguments.tickets, requesters_per_ticket=1 / TICKETS_PER_REQUESTER, agents=AGENTS, admins=0),
+            seed=SEED,
+            organisations=Organisations(
+                sharing=(SHARED_MEMBERS,), others=OTHER_ORGANISATIONS, others_fraction=OTHER_ORGANISATION_FRACTION
+            ),
+            backlog=BACKLOG,
+            now=NOW,
+            analyse=False,
+        )
         generated = time.perf_counter() - before
         before = time.perf_counter()
-        analyse()
+        analyse_database(arguments.database_url)
         analysed = time.perf_counter() - before
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")

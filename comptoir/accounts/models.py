@@ -104,6 +104,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # Requesters share the table (hundreds of thousands of them): the agents,
+        # listed on every workspace page, are read from their own small index.
+        indexes = [
+            models.Index(
+                fields=("name", "email"),
+                condition=models.Q(role__in=(Role.AGENT, Role.ADMIN)),
+                name="user_staff_by_name",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.email

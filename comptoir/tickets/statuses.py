@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.tickets.models import Status
+from comptoir.tickets.models import ACTIVE, Status
 
 # A requester's reply brings these back to an agent's attention.
 REOPENED_BY_REQUESTER = frozenset({Status.PENDING, Status.ON_HOLD, Status.SOLVED})
@@ -27,7 +27,7 @@ REOPENED_BY_REQUESTER = frozenset({Status.PENDING, Status.ON_HOLD, Status.SOLVED
 AGENT_SUBMIT_STATUSES = (Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED)
 
 # Tickets still waiting for work (the workspace's default views).
-ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+ACTIVE_STATUSES = ACTIVE
 
 
 def status_after_agent_action(current: str, chosen: str | None) -> str:

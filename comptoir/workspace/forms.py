@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import User
+from comptoir.core.widgets import PlainSelect
 from comptoir.tickets.forms import AttachmentsField
 from comptoir.tickets.models import Priority, Status, SupportGroup, TicketType
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
@@ -21,14 +22,21 @@ def _with_blank(choices: list[tuple[str, Any]], blank: Any) -> list[tuple[str, A
 class TicketFilterForm(forms.Form):
     """The list's filters (GET). Invalid values are ignored rather than shown as errors."""
 
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=_with_blank(Status.choices, _("Any")))
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
-    group = forms.ChoiceField(label=_("Group"), required=False)
-    type = forms.ChoiceField(label=_("Type"), required=False, choices=_with_blank(TicketType.choices, _("Any")))
-    priority = forms.ChoiceField(label=_("Priority"), required=False, choices=_with_blank(Priority.choices, _("Any")))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_with_blank(Status.choices, _("Any")), widget=PlainSelect
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=PlainSelect)
+    group = forms.ChoiceField(label=_("Group"), required=False, widget=PlainSelect)
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=_with_blank(TicketType.choices, _("Any")), widget=PlainSelect
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=_with_blank(Priority.choices, _("Any")), widget=PlainSelect
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
+        widget=PlainSelect,
         choices=[
             ("-updated", _("Last update, newest first")),
             ("updated", _("Last update, oldest first")),

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db import connections
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Role, User
 from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundStatus
-from comptoir.tickets.models import Attachment, Message, Priority, Status, Ticket
+from comptoir.tickets.models import Attachment, Message, Status, Ticket
 from comptoir.tickets.statuses import ACTIVE_STATUSES
 
 # Rows per page of the workspace's lists (tickets, quarantine).
@@ -48,44 +51,85 @@ def view_filter(key: str, agent: User) -> Q:
     }[key]
 
 
-def view_counts(agent: User) -> dict[str, int]:
-    """The count of every view, in one aggregate query."""
-    counts = Ticket.objects.aggregate(**{view.key: Count("pk", filter=view_filter(view.key, agent)) for view in VIEWS})
-    return {key: int(value or 0) for key, value in counts.items()}
+# Counting every row of a big view reads every row (a scan of the table at a
+# million tickets): past this many, a count says "10,000+".
+COUNT_CAP = 10_000
 
 
-PRIORITY_RANK = Case(
-    When(priority=Priority.URGENT, then=Value(4)),
-    When(priority=Priority.HIGH, then=Value(3)),
-    When(priority=Priority.NORMAL, then=Value(2)),
-    default=Value(1),
-    output_field=IntegerField(),
-)
+@dataclass(frozen=True)
+class Tally:
+    """A count, exact up to COUNT_CAP."""
 
+    value: int
+
+    @property
+    def more(self) -> bool:
+        return self.value > COUNT_CAP
+
+    def __str__(self) -> str:
+        shown = number_format(min(self.value, COUNT_CAP), force_grouping=True)
+        return f"{shown}+" if self.more else shown
+
+
+@dataclass(frozen=True)
+class Counts:
+    views: dict[str, Tally]
+    quarantined: Tally
+    # The rows of the list shown, its filters applied.
+    listed: Tally
+
+
+def _capped_count(rows: QuerySet[Any]) -> tuple[str, list[Any]]:
+    """SQL counting at most COUNT_CAP + 1 of the rows: an index serves it without reading the rest."""
+    limited = rows.order_by().values("pk")[: COUNT_CAP + 1]
+    sql, params = limited.query.get_compiler(using=limited.db).as_sql()
+    # Django compiled ``sql`` and keeps the values apart, in ``params``: nothing typed is pasted in.
+    return f"(SELECT COUNT(*) FROM ({sql}) capped)", list(params)  # noqa: S608
+
+
+def workspace_counts(agent: User, listed: QuerySet[Ticket]) -> Counts:
+    """Every view's count, the quarantine's and the list's own, in one query."""
+    counted: list[QuerySet[Any]] = [Ticket.objects.filter(view_filter(view.key, agent)) for view in VIEWS]
+    counted += [InboundEmail.objects.filter(status=InboundStatus.QUARANTINED), listed]
+    pieces = [_capped_count(rows) for rows in counted]
+    with connections[listed.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(sql for sql, _ in pieces), [p for _, params in pieces for p in params])
+        row = cursor.fetchone()
+    tallies = [Tally(int(value)) for value in row]
+    return Counts(
+        views={view.key: tally for view, tally in zip(VIEWS, tallies, strict=False)},
+        quarantined=tallies[-2],
+        listed=tallies[-1],
+    )
+
+
+# Each ordering goes one way on every column, as an index is read (comptoir.workspace.paging).
 SORTS = {
-    "-updated": ("-updated_at", "-pk"),
-    "updated": ("updated_at", "pk"),
-    "-created": ("-created_at", "-pk"),
-    "created": ("created_at", "pk"),
-    "-priority": ("-priority_rank", "-updated_at", "-pk"),
+    "-updated": ("-updated_at", "-id"),
+    "updated": ("updated_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "-priority": ("-priority_rank", "-updated_at", "-id"),
 }
 
 
-def ticket_rows(view_key: str, agent: User, filters: dict[str, object], sort: str) -> QuerySet[Ticket]:
-    """The list's rows, with who spoke last, for any view, filters and sort."""
+def ticket_rows(view_key: str, agent: User, filters: dict[str, object]) -> QuerySet[Ticket]:
+    """The list's rows, with who spoke last, for any view and filters; comptoir.workspace.paging orders and cuts them.
+
+    "Who spoke last" is a subquery in the select list: read in index order with
+    a LIMIT, the database computes it for the rows of the page only.
+    """
     last_public_role = (
         Message.objects.filter(ticket=OuterRef("pk"), is_public=True)
         .order_by("-created_at", "-id")
         .values("author_role")
     )
-    rows = (
+    return (
         Ticket.objects.filter(view_filter(view_key, agent))
         .filter(**{name: value for name, value in filters.items() if value is not None})
         .select_related("requester", "assignee", "group")
-        .annotate(last_public_role=Subquery(last_public_role[:1]), priority_rank=PRIORITY_RANK)
-        .order_by(*SORTS.get(sort, SORTS["-updated"]))
+        .annotate(last_public_role=Subquery(last_public_role[:1]))
     )
-    return rows
 
 
 def agents() -> QuerySet[User]:
@@ -109,7 +153,3 @@ def delivery_problems(ticket: Ticket, limit: int = 10) -> QuerySet[OutboundEmail
     """E-mails about the ticket that failed, bounced or were held back, newest first."""
     problems = (OutboundStatus.FAILED, OutboundStatus.BOUNCED, OutboundStatus.SUPPRESSED)
     return OutboundEmail.objects.filter(ticket=ticket, status__in=problems).order_by("-created_at")[:limit]
-
-
-def quarantine_count() -> int:
-    return InboundEmail.objects.filter(status=InboundStatus.QUARANTINED).count()

@@ -6,7 +6,6 @@ import contextlib
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from comptoir.workspace import selectors
 from comptoir.workspace.access import agent_required, current_agent
 from comptoir.workspace.forms import AgentUpdateForm, CCForm, PresenceForm, TicketFilterForm
 from comptoir.workspace.macros import macro_entries
+from comptoir.workspace.paging import keyset_page
 
 
 @require_GET
@@ -41,14 +41,22 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     agents = list(selectors.agents())
     groups = list(SupportGroup.objects.all())
     filters = TicketFilterForm(request.GET, agents=agents, groups=groups)
-    rows = selectors.ticket_rows(view_key, agent, filters.queryset_filters(), filters.ordering())
-    page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.ticket_rows(view_key, agent, filters.queryset_filters())
+    page = keyset_page(
+        rows,
+        selectors.SORTS[filters.ordering()],
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        size=selectors.PAGE_SIZE,
+    )
     query = request.GET.copy()
-    query.pop("page", None)
-    counts = selectors.view_counts(agent)
+    for name in ("after", "before", "page"):
+        query.pop(name, None)
+    counts = selectors.workspace_counts(agent, rows)
     context = {
-        "views": [(view, counts[view.key]) for view in selectors.VIEWS],
-        "quarantined": selectors.quarantine_count(),
+        "views": [(view, counts.views[view.key]) for view in selectors.VIEWS],
+        "quarantined": counts.quarantined,
+        "listed": counts.listed,
         "current_view": next(view for view in selectors.VIEWS if view.key == view_key),
         "view_key": view_key,
         "filters": filters,

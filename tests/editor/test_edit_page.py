@@ -93,11 +93,11 @@ def test_it_runs_the_same_queries_for_one_revision_and_twenty(client, editor, li
 
     save(1)
     client.force_login(User.objects.get(pk=editor.pk))
-    # 1 session, 2 user, 3-4 the user's and groups' permissions, 5 article with its section,
-    # 6 newest text revision, 7 live translation, 8 history with authors.
-    with django_assert_num_queries(8):
+    # 1 session, 2 user, 3 the permission, given to the user or a group, 4 article with its section,
+    # 5 newest text revision, 6 live translation, 7 history with authors.
+    with django_assert_num_queries(7):
         client.get(url("editor_article", live_article.pk, "fr"))
     save(19)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(url("editor_article", live_article.pk, "fr"))
     assert len(response.context["history"]) == 20

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from comptoir.gateway.inbound import ingest
 
@@ -21,7 +22,9 @@ def message(*, headers: str = "", message_id: str = "<check@example.org>") -> by
 
 def page(client, agent, row) -> str:
     client.force_login(agent)
-    response = client.get(reverse("agent_inbound", args=[row.pk]))
+    with translation.override("en"):
+        address = reverse("agent_inbound", args=[row.pk])
+    response = client.get(address)
     assert response.status_code == 200
     return response.content.decode()
 

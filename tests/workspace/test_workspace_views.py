@@ -26,6 +26,7 @@ from comptoir.tickets.models import (
 )
 from comptoir.tickets.satisfaction import survey_answer
 from comptoir.tickets.services import ticket_set_status, ticket_update_by_agent
+from comptoir.workspace import selectors
 from tests.conftest import png_upload
 
 pytestmark = pytest.mark.django_db
@@ -338,16 +339,36 @@ def test_it_ignores_invalid_filter_values(agent_client, make_ticket):
     assert response.context["view_key"] == "unassigned"
 
 
-def test_it_pages_the_list_by_25(agent_client, make_ticket):
-    tickets = [make_ticket(subject=f"Ticket {n}") for n in range(26)]
+def link(response, rel: str) -> str | None:
+    """The address of the list's "next" or "prev" link, or None."""
+    found = re.search(rf'rel="{rel}" href="([^"]+)"', response.content.decode())
+    return found.group(1).replace("&amp;", "&") if found else None
 
-    first = agent_client.get(url("agent_tickets"))
-    second = agent_client.get(url("agent_tickets") + "?page=2")
+
+def test_it_pages_the_list_by_25_from_where_the_last_page_ended(agent_client, make_ticket):
+    tickets = [make_ticket(subject=f"Ticket {n}") for n in range(26)]
+    # Two tickets updated in the same microsecond: their ids decide, and neither is lost between pages.
+    Ticket.objects.filter(pk__in=[tickets[0].pk, tickets[1].pk]).update(updated_at=tickets[1].updated_at)
+    address = url("agent_tickets")
+
+    first = agent_client.get(address)
+    second = agent_client.get(address + link(first, "next"))
+    back = agent_client.get(address + link(second, "prev"))
 
     assert len(references(first)) == 25
-    assert "Page 1 of 2" in first.content.decode()
     assert references(second) == [tickets[0].reference]
     assert set(references(first)) | set(references(second)) == {t.reference for t in tickets}
+    assert link(second, "next") is None
+    assert "First page" in second.content.decode() and "First page" not in first.content.decode()
+    assert references(back) == references(first)
+    assert link(back, "prev") is None
+
+
+def test_a_cursor_that_is_not_one_shows_the_first_page(agent_client, make_ticket):
+    make_ticket()
+
+    for cursor in ("after=x", "after=1.2.3.4", "before=99999999999999999999999.1", "after=" + "1" * 200):
+        assert len(references(agent_client.get(url("agent_tickets") + "?" + cursor))) == 1, cursor
 
 
 def test_it_marks_the_tickets_where_the_requester_spoke_last(agent_client, agent, make_ticket):
@@ -368,9 +389,30 @@ def test_it_counts_every_view(agent_client, agent, make_ticket):
     mine = make_ticket()
     ticket_update_by_agent(mine, agent=agent, assignee=agent, status="pending")
 
-    counts = dict((view.key, count) for view, count in agent_client.get(url("agent_tickets")).context["views"])
+    counts = {view.key: str(count) for view, count in agent_client.get(url("agent_tickets")).context["views"]}
 
-    assert counts == {"unassigned": 1, "mine": 1, "open": 1, "pending": 1, "on_hold": 0, "solved": 0, "all": 2}
+    assert counts == {
+        "unassigned": "1",
+        "mine": "1",
+        "open": "1",
+        "pending": "1",
+        "on_hold": "0",
+        "solved": "0",
+        "all": "2",
+    }
+
+
+def test_a_count_past_the_cap_says_so_instead_of_reading_every_row(agent_client, make_ticket, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    for _ in range(3):
+        make_ticket()
+
+    response = agent_client.get(url("agent_tickets") + "?view=all")
+
+    counts = {view.key: count for view, count in response.context["views"]}
+    assert (str(counts["all"]), counts["all"].more) == ("2+", True)
+    assert (str(counts["solved"]), counts["solved"].more) == ("0", False)
+    assert '<span class="muted">(2+)</span>' in response.content.decode()
 
 
 # --- The ticket page -------------------------------------------------------------------------

@@ -1,0 +1,44 @@
+"""The agent's ticket list in a real browser, in French and English: keyset pages, capped counts, no axe violation."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from comptoir.accounts.models import Role, User
+from comptoir.workspace import selectors
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_conversation import log_in
+
+pytestmark = pytest.mark.browser
+
+NEXT = {"fr": "Suivant", "en": "Next"}
+FIRST = {"fr": "Première page", "en": "First page"}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_agent_pages_through_a_long_view_and_back(site, new_page, make_ticket, monkeypatch, language):
+    User.objects.create_user("camille@example.com", password="pw-camille", name="Camille", role=Role.AGENT)
+    for n in range(30):
+        make_ticket(email=f"person{n}@example.org", subject=f"Problem {n}", language=language)
+    # The cap, lowered: the "All tickets" count shows as a capped one.
+    monkeypatch.setattr(selectors, "COUNT_CAP", 20)
+
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    log_in(page, site.url, "camille@example.com", "pw-camille", language)
+    page.goto(f"{site.url}/{language}/agent/?view=all")
+    rows = page.locator(".ticket-table tbody tr")
+    expect(rows).to_have_count(25)
+    expect(page.locator("#view-heading")).to_contain_text("20+")
+    expect(rows.first).to_contain_text("Problem 29")
+    assert_accessible(page)
+
+    page.get_by_role("link", name=NEXT[language], exact=True).click()
+    expect(rows).to_have_count(5)
+    expect(rows.last).to_contain_text("Problem 0")
+    expect(page.get_by_role("link", name=NEXT[language], exact=True)).to_have_count(0)
+    assert_accessible(page)
+
+    page.get_by_role("link", name=FIRST[language]).click()
+    expect(rows).to_have_count(25)
+    expect(rows.first).to_contain_text("Problem 29")
