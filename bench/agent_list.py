@@ -40,6 +40,7 @@ disk. The peak memory of the process (``ru_maxrss``) ends the report.
 from __future__ import annotations
 
 import argparse
+import re
 import resource
 import shutil
 import statistics
@@ -102,7 +103,8 @@ def deep_cursor(view: str, sort: str, agent: Any, page: int) -> tuple[str, int]:
     rows = selectors.ticket_rows(view, agent, {}).order_by(*order)
     total = rows.count()
     last_page = max(1, -(-total // selectors.PAGE_SIZE))
-    page = min(page, last_page)
+    # A full page, not the tail of the view, unless the view has no more.
+    page = min(page, max(1, last_page - 1))
     if page == 1:
         return "", 1
     boundary = rows[(page - 1) * selectors.PAGE_SIZE - 1]
@@ -246,10 +248,13 @@ def print_plans(cases: Sequence[Case]) -> None:
         warnings = []
         if "Sort Method: external" in text or "Disk:" in text:
             warnings.append("SORT SPILLS TO DISK")
-        # The "who spoke last" subquery sorts a ticket's few messages; the rows themselves must come in index order.
-        outer = text.split("SubPlan", 1)[0]
-        if "Sort Key" in outer or "TEMP B-TREE FOR ORDER BY" in text.split("CORRELATED", 1)[0]:
-            warnings.append("sorts (no index gives the order)")
+        # The "who spoke last" subquery sorts a ticket's few messages; the rows themselves must come in index
+        # order, or be a sort of the page's few rows (the tail of a view, where the planner may sort 2 rows).
+        sorted_rows = [
+            int(found) for found in re.findall(r"->  Sort .*?actual time=\S+ rows=(\d+)", text.split("SubPlan")[0])
+        ]
+        if any(rows > 2 * 26 for rows in sorted_rows) or "TEMP B-TREE FOR ORDER BY" in text.split("CORRELATED", 1)[0]:
+            warnings.append("sorts more than a page (no index gives the order)")
         print(f"\n  {case.name}{'  <- ' + ', '.join(warnings) if warnings else ''}")
         for line in lines if not postgres else [line for line in lines if _plan_line_worth_showing(line)]:
             print(f"    {line}")
@@ -305,6 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         client = Client()
         client.force_login(agent)
         cases = make_cases(agent, arguments.deep_page)
+        client.get(cases[0].address, secure=True)  # a first request fills what a running site keeps in its cache
         for case in cases:
             capture(client, case)
         measure(client, cases, arguments.repeat)

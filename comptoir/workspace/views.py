@@ -24,6 +24,7 @@ from comptoir.workspace.access import agent_required, current_agent
 from comptoir.workspace.forms import AgentUpdateForm, CCForm, PresenceForm, TicketFilterForm
 from comptoir.workspace.macros import macro_entries
 from comptoir.workspace.paging import keyset_page
+from comptoir.workspace.rows import list_rows
 
 
 @require_GET
@@ -61,6 +62,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "view_key": view_key,
         "filters": filters,
         "page": page,
+        "rows": list_rows(page.rows),
         "query": query.urlencode(),
         "filtered": any(request.GET.get(name) for name in ("status", "assignee", "group", "type", "priority")),
     }

@@ -485,3 +485,22 @@ def test_it_shows_the_satisfaction_rating_in_the_list_and_on_the_page(agent_clie
     assert "Rated 4/5" in page
     satisfaction = page.split('id="satisfaction-title"')[1].split("</section>")[0]
     assert "4/5" in satisfaction and "Quick and kind" in satisfaction
+
+
+def test_the_list_writes_its_rows_in_the_page_s_language_with_escaped_values(agent_client, agent, make_ticket):
+    ticket = make_ticket(subject="<img src=x onerror=alert(1)>", name="Zoé <b>Martin</b>")
+    ticket_update_by_agent(ticket, agent=agent, assignee=agent, priority="urgent", body="Vu.", status="pending")
+    ticket.refresh_from_db()
+    with translation.override("fr"):
+        address = reverse("agent_tickets") + "?view=all"
+
+    content = agent_client.get(address).content.decode()
+
+    row = content.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert f'href="/fr/agent/tickets/{ticket.reference}/"' in row
+    assert "&lt;img src=x onerror=alert(1)&gt;" in row and "<img" not in row
+    assert "Zoé &lt;b&gt;Martin&lt;/b&gt;" in row
+    assert '<span class="badge badge-pending">En attente</span>' in row
+    assert '<span class="priority priority-urgent">Urgente</span>' in row
+    local = timezone.localtime(ticket.updated_at)
+    assert f'<time datetime="{local.isoformat()}">{local:%d/%m/%Y} {local:%H:%M}</time>' in row
