@@ -10,7 +10,9 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the ticket e-mail builders with comptoir.mail.outbound.
         from comptoir.core.purge import purger
-        from comptoir.tickets import emails  # noqa: F401
+
+        # Registers status__among (comptoir.tickets.lookups), too.
+        from comptoir.tickets import emails, lookups  # noqa: F401
         from comptoir.tickets.links import links_purge_expired
         from comptoir.tickets.orphan_files import attachments_purge_orphans
 

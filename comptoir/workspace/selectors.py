@@ -39,11 +39,13 @@ VIEW_KEYS = {view.key for view in VIEWS}
 
 
 def view_filter(key: str, agent: User) -> Q:
-    active = Q(status__in=ACTIVE_STATUSES)
+    # "among", not "in": the same literal IN as the views' partial indexes (comptoir/tickets/models.py),
+    # which SQLite uses only when it can read the values (comptoir/tickets/lookups.py).
+    active = Q(status__among=ACTIVE_STATUSES)
     return {
         "unassigned": active & Q(assignee__isnull=True),
         "mine": active & Q(assignee=agent),
-        "open": Q(status__in=(Status.NEW, Status.OPEN)),
+        "open": Q(status__among=(Status.NEW, Status.OPEN)),
         "pending": Q(status=Status.PENDING),
         "on_hold": Q(status=Status.ON_HOLD),
         "solved": Q(status=Status.SOLVED),
