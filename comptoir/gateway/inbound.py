@@ -394,8 +394,9 @@ def _write_reply(
         author=author,
         automatic=parsed.auto_submitted,
     )
-    if copy_people:
-        ticket_add_ccs(message.ticket, _copied(parsed), actor=author)
+    people = _copied(parsed) if copy_people else []
+    if people:
+        ticket_add_ccs(message.ticket, people, actor=author)
     return _processed(row, parsed, message.ticket, matched_by)
 
 

@@ -1,0 +1,83 @@
+"""Ingesting a message runs a fixed number of statements: a reply, and a new ticket.
+
+Counted: the SELECT, INSERT, UPDATE and DELETE statements, not the savepoints
+(in a test everything runs inside the test's transaction; in production the
+outermost block is a BEGIN and a COMMIT). What the event backbone's worker does
+afterwards (the notifications) is counted apart, as a worker runs it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+import tests.conftest
+from comptoir.events.dispatch import dispatch_ticket
+from comptoir.gateway.inbound import ingest
+from comptoir.mail.addressing import reply_address
+from comptoir.mail.models import InboundStatus
+from tests.mail.test_ingest import raw_message
+
+pytestmark = pytest.mark.django_db
+
+
+def statements(captured: CaptureQueriesContext) -> list[str]:
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].split(" ", 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}
+    ]
+
+
+@pytest.fixture
+def handed_on(monkeypatch) -> list[int]:
+    """The tickets the write handed to the backbone, kept for the test to dispatch as the worker would."""
+    owed: list[int] = []
+    monkeypatch.setattr(tests.conftest, "dispatch_ticket", owed.append)
+    return owed
+
+
+# A reply by our signed reply address: 1 the earlier copy looked for (dedup key), 2 the raw
+# message stored, 3 its row locked, 4 the ticket its reply address names, 5 whether the sender
+# is someone copied from an e-mail's headers, 6 the ticket locked, 7 the message, 8 its event,
+# 9 the backbone's delivery, 10 the ticket's update time, 11 the row marked processed.
+REPLY_STATEMENTS = 11
+# A new ticket: 1 dedup, 2 stored, 3 locked, 4 the person looked for, 5 created, 6 and 7 their
+# e-mail address looked for and recorded (as sign-up would), 8 the ticket, 9 its message,
+# 10 its event, 11 the backbone's delivery, 12 the row marked processed.
+NEW_TICKET_STATEMENTS = 12
+# The worker, for the new ticket: 1 the subscribers owed, 2 the delivery claimed, 3 the change's
+# events, 4 the requester's e-mail preferences, 5 the suppression list, 6 and 7 the loop caps
+# (e-mails to that address in the last hour, to that ticket), 8 the confirmation queued,
+# 9 the delivery done, 10 the next one looked for.
+WORKER_STATEMENTS = 10
+
+
+def test_a_reply_runs_a_fixed_number_of_statements(make_ticket, handed_on):
+    ticket = make_ticket()
+    handed_on.clear()
+    raw = raw_message(sender="Alice Martin <alice@example.org>", body=b"Still broken.\r\n", message_id="<r@x>")
+    raw = raw.replace(b"To: support@comptoir.localhost", f"To: {reply_address(ticket.reference)}".encode())
+
+    with CaptureQueriesContext(connection) as captured:
+        row = ingest(raw, source="test")
+
+    assert (row.status, row.ticket) == (InboundStatus.PROCESSED, ticket)
+    assert len(statements(captured)) == REPLY_STATEMENTS, "\n".join(statements(captured))
+    assert handed_on == [ticket.pk]
+
+
+def test_a_new_ticket_runs_a_fixed_number_of_statements_and_its_confirmation_is_the_worker_s(handed_on):
+    raw = raw_message(sender="Zoe <zoe@example.net>", body=b"Help.\r\n", message_id="<n@x>")
+
+    with CaptureQueriesContext(connection) as captured:
+        row = ingest(raw, source="test")
+
+    assert row.status == InboundStatus.PROCESSED
+    assert len(statements(captured)) == NEW_TICKET_STATEMENTS, "\n".join(statements(captured))
+    assert handed_on == [row.ticket_id]
+    with CaptureQueriesContext(connection) as worker:
+        dispatch_ticket(row.ticket_id)
+    assert row.ticket.outbound_emails.count() == 1
+    assert len(statements(worker)) == WORKER_STATEMENTS, "\n".join(statements(worker))
