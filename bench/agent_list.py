@@ -42,14 +42,11 @@ from __future__ import annotations
 import argparse
 import re
 import resource
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/comptoir_bench_agent_list"
@@ -267,8 +264,8 @@ def _plan_line_worth_showing(line: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from benchdb import RefusedDatabase, configure_environment, setup_django
-    from dataset import analyse_database, bench_database, build
+    from benchdb import RefusedDatabase, setup_django
+    from dataset import analyse_database, bench_database, build, scratch_database
 
     arguments = parse_arguments(argv)
     try:
@@ -276,13 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RefusedDatabase as error:
         print(f"bench/agent_list.py: refusing --database-url: {error}", file=sys.stderr)
         return 2
-    var_dir = Path(tempfile.mkdtemp(prefix="comptoir-bench-agent-list-"))
-    created = False
-    try:
-        configure_environment(var_dir, arguments.database_url)
-        if not arguments.reuse:
-            database.create()
-            created = True
+    with scratch_database(database, "comptoir-bench-agent-list-", create=not arguments.reuse, keep=arguments.keep):
         setup_django()
         from django.conf import settings
         from django.db import connection, connections
@@ -320,16 +311,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"\npeak memory of this process (ru_maxrss): {peak:.0f} MiB")
         return 0
-    finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if created and not arguments.keep:
-            database.drop()
-        elif created:
-            print(f"kept database {database.name} (--reuse to measure it again)")
-        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1265,6 +1265,38 @@ def bench_database(url: str) -> BenchDatabase:
     return BenchDatabase(url, str(Path(name).resolve()))
 
 
+@contextmanager
+def scratch_database(
+    database: BenchDatabase, prefix: str, *, create: bool = True, keep: bool = False
+) -> Iterator[BenchDatabase]:
+    """Settings for a throwaway run on ``database`` (made again unless ``create`` is off), undone at the end.
+
+    At the end the connections close, a database this run made is dropped unless
+    ``keep``, and the run's var directory is removed. Django is not set up here:
+    the caller times ``setup_django`` (the migrations) itself.
+    """
+    from benchdb import configure_environment
+
+    var_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    created = False
+    try:
+        configure_environment(var_dir, database.url)
+        if create:
+            database.create()
+            created = True
+        yield database
+    finally:
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        if created and not keep:
+            database.drop()
+        elif created:
+            print(f"kept database {database.name}")
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
@@ -1309,7 +1341,7 @@ def describe(counts: Counts) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from benchdb import RefusedDatabase, configure_environment, setup_django
+    from benchdb import RefusedDatabase, setup_django
 
     arguments = parse_arguments(argv)
     try:
@@ -1317,50 +1349,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RefusedDatabase as error:
         print(f"bench/dataset.py: refusing --database-url: {error}", file=sys.stderr)
         return 2
-    var_dir = Path(tempfile.mkdtemp(prefix="comptoir-bench-dataset-"))
-    created = False
     size: Size = arguments.size
     try:
-        configure_environment(var_dir, arguments.database_url)
-        database.create()
-        created = True
-        before = time.perf_counter()
-        setup_django()
-        migrated = time.perf_counter() - before
-        from django.db import connection, connections
+        with scratch_database(database, "comptoir-bench-dataset-", keep=arguments.keep):
+            before = time.perf_counter()
+            setup_django()
+            migrated = time.perf_counter() - before
+            from django.db import connection, connections
 
-        version = ".".join(str(part) for part in connection.get_database_version())
-        connections.close_all()
-        print(
-            f"Comptoir dataset: {size.tickets:,} tickets, seed {arguments.seed}, "
-            f"{connection.display_name} {version}, database {database.name}; migrated in {migrated:.1f} s"
-        )
-        before = time.perf_counter()
-        counts = build(arguments.database_url, size, seed=arguments.seed, analyse=False)
-        written = time.perf_counter() - before
-        before = time.perf_counter()
-        analyse_database(arguments.database_url)
-        analysed = time.perf_counter() - before
-        print("\n".join(describe(counts)))
-        print(
-            f"written in {written:.1f} s ({counts.rows / written:,.0f} rows/s, {counts.tickets / written:,.0f} "
-            f"tickets/s), {'ANALYZE' if database.is_sqlite else 'VACUUM ANALYZE'} {analysed:.1f} s; "
-            f"database {database_size(database)}"
-        )
-        return 0
+            version = ".".join(str(part) for part in connection.get_database_version())
+            connections.close_all()
+            print(
+                f"Comptoir dataset: {size.tickets:,} tickets, seed {arguments.seed}, "
+                f"{connection.display_name} {version}, database {database.name}; migrated in {migrated:.1f} s"
+            )
+            before = time.perf_counter()
+            counts = build(arguments.database_url, size, seed=arguments.seed, analyse=False)
+            written = time.perf_counter() - before
+            before = time.perf_counter()
+            analyse_database(arguments.database_url)
+            analysed = time.perf_counter() - before
+            print("\n".join(describe(counts)))
+            print(
+                f"written in {written:.1f} s ({counts.rows / written:,.0f} rows/s, {counts.tickets / written:,.0f} "
+                f"tickets/s), {'ANALYZE' if database.is_sqlite else 'VACUUM ANALYZE'} {analysed:.1f} s; "
+                f"database {database_size(database)}"
+            )
+            return 0
     except (RefusedDatabase, DatasetError) as error:
         print(f"bench/dataset.py: {error}", file=sys.stderr)
         return 2
-    finally:
-        if "django" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if created and not arguments.keep:
-            database.drop()
-        elif created:
-            print(f"kept database {database.name}")
-        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def database_size(database: BenchDatabase) -> str:

@@ -17,6 +17,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import translation
 
 from comptoir.accounts import policy
 from comptoir.accounts.models import Role, User
@@ -43,6 +44,14 @@ def _fresh_cache() -> None:
     # A running site holds the security policy in its cache, so query counts measure pages
     # in that steady state; tests that change the policy go through security_policy_save.
     cache.set(policy.CACHE_KEY, False)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    # A request or a service "in the ticket's language" activates a language in this
+    # thread; the next test in the worker must start from the default, not from it.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
@@ -170,6 +179,11 @@ TRUSTED_MTA = "mx.comptoir.test"
 MTA_PASSES = "spf=pass smtp.mailfrom={domain}; dkim=pass header.d={domain}; dmarc=pass header.from={domain}"
 
 
+def with_mta_results(raw: bytes, results: str, authserv_id: str = TRUSTED_MTA) -> bytes:
+    """The message as the receiving MTA hands it on: its Authentication-Results on top."""
+    return f"Authentication-Results: {authserv_id}; {results}\r\n".encode() + raw
+
+
 @pytest.fixture
 def ingest_vouched(settings):
     """Ingest a message as the trusted MTA's pipe hands it on, its sender's domain passing DMARC.
@@ -187,7 +201,7 @@ def ingest_vouched(settings):
     def ingest_it(raw: bytes):
         domain = (parse_email(raw).from_address or "").rpartition("@")[2]
         results = MTA_PASSES.format(domain=domain)
-        return ingest(f"Authentication-Results: {TRUSTED_MTA}; {results}\r\n".encode() + raw, source=PIPE_SOURCE)
+        return ingest(with_mta_results(raw, results), source=PIPE_SOURCE)
 
     return ingest_it
 

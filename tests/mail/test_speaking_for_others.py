@@ -28,6 +28,8 @@ from comptoir.mail.outbound import email_deliver
 from comptoir.mail.parsing import parse_email
 from comptoir.tickets.models import AuthorRole, Message, Status, Ticket, TicketCC
 from comptoir.tickets.services import ticket_add_ccs, ticket_update_by_agent
+from tests.conftest import MTA_PASSES, with_mta_results
+from tests.conftest import TRUSTED_MTA as MTA
 from tests.mail.dns import PublishedRecords, SigningDomain
 from tests.mail.test_reply_by_email import deliver, ingest_from_stdin
 
@@ -35,7 +37,6 @@ pytestmark = pytest.mark.django_db
 
 SUPPORT = "support@comptoir.localhost"
 ALICE = "Alice Martin <alice@example.org>"
-MTA = "mx.comptoir.test"
 
 
 def mail(
@@ -55,11 +56,6 @@ def mail(
 
 def tagged(ticket: Ticket) -> str:
     return f"Re: [#{ticket.reference}] Export fails"
-
-
-def with_mta_results(raw: bytes, results: str, authserv_id: str = MTA) -> bytes:
-    """The message as the receiving MTA hands it on: its Authentication-Results on top."""
-    return f"Authentication-Results: {authserv_id}; {results}\r\n".encode() + raw
 
 
 @pytest.fixture
@@ -377,7 +373,7 @@ def test_a_reply_by_our_signed_reply_address_keeps_today_s_behaviour_unverified(
 
 # --- The sender policy, path 1: a trusted MTA's Authentication-Results ---------------------------
 
-PASSES = "spf=pass smtp.mailfrom=alice@example.org; dkim=pass header.d=example.org; dmarc=pass header.from=example.org"
+PASSES = MTA_PASSES.format(domain="example.org")
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from comptoir.gateway.inbound import ingest
+from tests.conftest import TRUSTED_MTA as MTA
 
 pytestmark = pytest.mark.django_db
-
-MTA = "mx.comptoir.test"
 
 
 def message(*, headers: str = "", message_id: str = "<check@example.org>") -> bytes:
