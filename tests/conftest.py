@@ -9,6 +9,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import altcha
 import pytest
@@ -228,6 +229,28 @@ def make_ticket(db):
         return ticket_create(email=email, subject=subject, **fields)
 
     return make
+
+
+def pytest_configure(config):
+    """With a shared Redis broker, each xdist worker gets its own Redis database.
+
+    Otherwise the Celery worker one test starts would take the tasks another
+    pytest worker queued for its own test database (and lose them there), and a
+    test's purge would empty the other's queue. The in-memory broker of `make
+    test` is per process already.
+    """
+    xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if xdist_worker.startswith("gw") and url.startswith(("redis://", "rediss://")):
+        # Celery reads this variable whenever it needs the broker, before its settings.
+        os.environ["CELERY_BROKER_URL"] = redis_url_for_worker(url, int(xdist_worker.removeprefix("gw")))
+
+
+def redis_url_for_worker(url: str, index: int) -> str:
+    """The broker URL with its database number moved down by the worker's index (Redis has 16)."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base - index) % 16}"))
 
 
 def pytest_runtest_setup(item):

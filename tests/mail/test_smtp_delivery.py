@@ -127,7 +127,7 @@ def test_it_keeps_every_email_while_the_server_is_down_and_delivers_each_once_wh
     task_postrun.connect(count, weak=False)
     try:
         with running_worker():
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # ends as soon as done; room for a loaded machine
             while len(finished) < 6 and time.monotonic() < deadline:
                 time.sleep(0.1)
     finally:
