@@ -143,7 +143,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "after_login"  # agents go on to their workspace, others to "My tickets"
 LOGOUT_REDIRECT_URL = "/"
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+# allauth's, loading the signed-in user with the answer every header needs (comptoir/editor/backends.py).
+AUTHENTICATION_BACKENDS = ["comptoir.editor.backends.AuthenticationBackend"]
 
 # --- Cache ----------------------------------------------------------------------
 # Sign-in rate limits live in the cache: give several web processes one shared

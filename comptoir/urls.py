@@ -69,6 +69,12 @@ urlpatterns += i18n_patterns(
     path("agent/tickets/<int:reference>/take/", workspace_views.ticket_take, name="agent_ticket_take"),
     path("agent/tickets/<int:reference>/presence/", workspace_views.presence, name="agent_presence"),
     path("agent/tickets/<int:reference>/ccs/", workspace_views.cc_add, name="agent_cc_add"),
+    path("agent/tickets/<int:reference>/macros/", workspace_views.ticket_macros, name="agent_ticket_macros"),
+    path(
+        "agent/organisations/suggestions/",
+        workspace_views.organisation_suggestions,
+        name="agent_organisation_suggestions",
+    ),
     path(
         "agent/tickets/<int:reference>/organisation/",
         workspace_views.requester_organisation,

@@ -11,7 +11,7 @@ from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.accounts.models import Role, User
+from comptoir.accounts.models import Organisation, Role, User
 from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundStatus
 from comptoir.tickets.models import Attachment, Message, Status, Ticket
 from comptoir.tickets.statuses import ACTIVE_STATUSES
@@ -145,6 +145,13 @@ def conversation(ticket: Ticket) -> QuerySet[Message]:
         Message.objects.filter(ticket=ticket)
         .select_related("author")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
+
+
+def organisation_names(typed: str, limit: int = 20) -> list[str]:
+    """Names of the organisations starting with what was typed (any case), in order."""
+    return list(
+        Organisation.objects.filter(name__istartswith=typed).order_by("name").values_list("name", flat=True)[:limit]
     )
 
 

@@ -86,7 +86,6 @@ def _update_form(ticket: Ticket, data: Any = None, files: Any = None) -> AgentUp
 
 
 def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, status: int = 200) -> HttpResponse:
-    agent = current_agent(request)
     context = {
         "ticket": ticket,
         "conversation": selectors.conversation(ticket),
@@ -94,10 +93,8 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "other_tickets": selectors.other_tickets(ticket),
         "ccs": ticket.ccs.all(),
         "cc_form": CCForm(),
-        "organisations": Organisation.objects.only("pk", "name"),
         "delivery_problems": selectors.delivery_problems(ticket),
         "surveys": Survey.objects.filter(ticket=ticket, answered_at__isnull=False).order_by("-answered_at"),
-        "macros": macro_entries(Macro.objects.filter(is_active=True), ticket, agent),
         "form": form,
         "property_fields": form.property_fields(),
         "submit_statuses": AGENT_SUBMIT_STATUSES,
@@ -187,15 +184,39 @@ def cc_add(request: HttpRequest, reference: int) -> HttpResponse:
     return redirect("agent_ticket", ticket.reference)
 
 
+@require_GET
+@agent_required
+def ticket_macros(request: HttpRequest, reference: int) -> HttpResponse:
+    """The canned replies, filled in for this ticket: fetched when the agent first reaches for one.
+
+    Not on the ticket page itself: most answers use none, and a team's hundreds of
+    canned replies would weigh on every page and cost it a query.
+    """
+    ticket = _ticket(reference)
+    entries = macro_entries(Macro.objects.filter(is_active=True), ticket, current_agent(request))
+    response = render(request, "workspace/_macro_options.html", {"macros": entries})
+    response.headers["Cache-Control"] = "no-store"  # filled in with the ticket's requester and subject
+    return response
+
+
+@require_GET
+@agent_required
+def organisation_suggestions(request: HttpRequest) -> HttpResponse:
+    """Organisations whose name starts with what the agent typed, for the requester's organisation field."""
+    typed = request.GET.get("organisation", "").strip()
+    names = selectors.organisation_names(typed) if typed else []
+    return render(request, "workspace/_organisation_options.html", {"names": names})
+
+
 @require_POST
 @agent_required
 def requester_organisation(request: HttpRequest, reference: int) -> HttpResponse:
-    """Put the ticket's requester into an organisation, or take them out of it."""
+    """Put the ticket's requester into an organisation (named as typed), or take them out of it (left empty)."""
     ticket = _ticket(reference)
-    value = request.POST.get("organisation", "")
-    organisation = Organisation.objects.filter(pk=value).first() if value.isdecimal() and value.isascii() else None
-    if value and organisation is None:
-        messages.error(request, gettext("This organisation no longer exists."))
+    name = request.POST.get("organisation", "").strip()
+    organisation = Organisation.objects.filter(name__iexact=name).first() if name else None
+    if name and organisation is None:
+        messages.error(request, gettext("No organisation is named “%(name)s”.") % {"name": name})
     else:
         requester_set_organisation(requester=ticket.requester, organisation=organisation, actor=current_agent(request))
         messages.success(request, gettext("The requester's organisation is saved."))

@@ -81,16 +81,17 @@ def test_an_unverified_member_sees_nothing(client, colleague_ticket, acme):
     assert client.get(page("ticket_detail", colleague_ticket.reference)).status_code == 404
 
 
-def test_an_agent_files_the_requester_under_an_organisation(agent_client, make_ticket, acme):
+def test_an_agent_files_the_requester_under_an_organisation_by_its_name(agent_client, make_ticket, acme):
     ticket = make_ticket()
 
-    response = agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": acme.pk})
+    # Typed in any case, with stray spaces: the organisation as the admin wrote it.
+    response = agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": " acme "})
 
     assert response.status_code == 302
     ticket.requester.refresh_from_db()
     assert ticket.requester.organisation == acme
     html = agent_client.get(page("agent_ticket", ticket.reference)).content.decode()
-    assert f'<option value="{acme.pk}" selected>Acme</option>' in html
+    assert 'value="Acme" list="organisation-suggestions"' in html
     agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": ""})
     ticket.requester.refresh_from_db()
     assert ticket.requester.organisation is None
@@ -98,12 +99,30 @@ def test_an_agent_files_the_requester_under_an_organisation(agent_client, make_t
 
 def test_an_unknown_organisation_changes_nothing(agent_client, make_ticket, acme):
     ticket = make_ticket()
-    agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": acme.pk})
+    agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": "Acme"})
 
-    agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": "999"})
+    address = page("agent_requester_organisation", ticket.reference)
+    response = agent_client.post(address, {"organisation": "Acne"}, follow=True)
 
     ticket.requester.refresh_from_db()
     assert ticket.requester.organisation == acme
+    assert "No organisation is named “Acne”." in response.content.decode()
+
+
+def test_organisations_are_suggested_as_the_agent_types(agent_client, client, acme):
+    Organisation.objects.create(name="Acmeco")
+    Organisation.objects.create(name="Bolt & <Co>")
+    suggestions = page("agent_organisation_suggestions")
+
+    assert agent_client.get(suggestions, {"organisation": "acm"}).content.decode() == (
+        '<option value="Acme"></option><option value="Acmeco"></option>\n'
+    )
+    assert agent_client.get(suggestions, {"organisation": "bolt"}).content.decode() == (
+        '<option value="Bolt &amp; &lt;Co&gt;"></option>\n'
+    )
+    assert agent_client.get(suggestions, {"organisation": "%"}).content.decode().strip() == ""
+    client.force_login(member("carol@acme.example", None))
+    assert client.get(suggestions, {"organisation": "acm"}).status_code == 403
 
 
 def test_only_agents_file_requesters_and_only_by_post(client, agent_client, make_ticket, acme):
@@ -111,7 +130,7 @@ def test_only_agents_file_requesters_and_only_by_post(client, agent_client, make
     url = page("agent_requester_organisation", ticket.reference)
     client.force_login(member("carol@acme.example", None))
 
-    assert client.post(url, {"organisation": acme.pk}).status_code == 403
+    assert client.post(url, {"organisation": "Acme"}).status_code == 403
     assert agent_client.get(url).status_code == 405
     ticket.requester.refresh_from_db()
     assert ticket.requester.organisation is None
@@ -175,10 +194,10 @@ def test_a_colleague_who_marks_it_solved_is_named_in_the_history(client, colleag
     assert colleague_ticket.events.filter(kind=EventKind.STATUS).latest("id").actor == carol
 
 
-def test_an_organisation_value_that_is_not_a_plain_number_is_refused_cleanly(agent_client, make_ticket, acme):
+def test_an_organisation_s_number_is_not_its_name(agent_client, make_ticket, acme):
     ticket = make_ticket()
 
-    response = agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": "²"})
+    response = agent_client.post(page("agent_requester_organisation", ticket.reference), {"organisation": acme.pk})
 
     assert response.status_code == 302
     ticket.requester.refresh_from_db()

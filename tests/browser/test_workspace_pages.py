@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from comptoir.accounts.models import Role, User
+from comptoir.accounts.models import Organisation, Role, User
+from comptoir.tickets.models import Macro
 from comptoir.workspace import selectors
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_conversation import log_in
@@ -42,3 +43,39 @@ def test_an_agent_pages_through_a_long_view_and_back(site, new_page, make_ticket
     page.get_by_role("link", name=FIRST[language]).click()
     expect(rows).to_have_count(25)
     expect(rows.first).to_contain_text("Problem 29")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_canned_replies_and_organisation_names_arrive_when_the_agent_reaches_for_them(
+    site, new_page, make_ticket, language
+):
+    User.objects.create_user("camille@example.com", password="pw-camille", name="Camille", role=Role.AGENT)
+    Macro.objects.create(title="Greeting", body="Hello {requester_name}, about {ticket_reference}.")
+    Organisation.objects.create(name="Acme")
+    Organisation.objects.create(name="Acmeco")
+    Organisation.objects.create(name="Bolt")
+    ticket = make_ticket(email="alice@example.org", subject="Export fails", language=language)
+
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    log_in(page, site.url, "camille@example.com", "pw-camille", language)
+    page.goto(f"{site.url}/{language}/agent/tickets/{ticket.reference}/")
+    picker = page.locator("#macro-select")
+    expect(picker.locator("option")).to_have_count(1)  # not on the page: fetched on first reach
+    picker.hover()
+    expect(picker.locator("option")).to_have_count(2)
+    picker.select_option(label="Greeting")
+    page.locator("[data-macro-apply]").click()
+    expect(page.locator("textarea[name=body]")).to_have_value(f"Hello Alice Martin, about #{ticket.reference}.")
+
+    field = page.locator("#requester-organisation")
+    field.fill("ac")
+    suggestions = page.locator("#organisation-suggestions option")
+    expect(suggestions).to_have_count(2)
+    assert suggestions.evaluate_all("options => options.map(o => o.value)") == ["Acme", "Acmeco"]
+    field.fill("Acmeco")
+    with page.expect_navigation():
+        field.press("Enter")
+    expect(field).to_have_value("Acmeco")
+    ticket.requester.refresh_from_db()
+    assert ticket.requester.organisation is not None and ticket.requester.organisation.name == "Acmeco"
+    assert_accessible(page)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user
 from django.contrib.auth.models import Permission
-from django.test import Client
+from django.db import connection
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from comptoir.accounts.models import Role, User
 from comptoir.editor.access import can_edit_articles
@@ -99,3 +102,16 @@ def test_it_requires_the_csrf_token(editor, live_article):
     assert response.status_code == 403
     live_article.refresh_from_db()
     assert live_article.is_published
+
+
+def test_the_signed_in_agent_comes_with_the_answer_in_the_query_that_loads_them(client, agent, editor):
+    for person, expected in ((agent, False), (editor, True)):
+        client.force_login(person)
+        request = RequestFactory().get("/")
+        request.session = client.session
+        assert request.session.keys()  # the session read before counting
+        with CaptureQueriesContext(connection) as captured:
+            user = get_user(request)
+            answer = can_edit_articles(user)
+        assert (user.pk, answer) == (person.pk, expected)
+        assert len(captured) == 1  # the user and the answer together

@@ -37,6 +37,8 @@ WORKSPACE_URLS = [
     ("post", "agent_ticket_update", True),
     ("post", "agent_ticket_take", True),
     ("post", "agent_presence", True),
+    ("get", "agent_ticket_macros", True),
+    ("get", "agent_organisation_suggestions", False),
 ]
 
 
@@ -448,8 +450,10 @@ def test_it_fills_in_macro_placeholders_and_leaves_attribute_access_alone(agent_
     )
     Macro.objects.create(title="Retired", body="Old text", is_active=False)
 
-    page = agent_client.get(ticket_url("agent_ticket", ticket)).content.decode()
+    response = agent_client.get(ticket_url("agent_ticket_macros", ticket))
+    page = response.content.decode()
 
+    assert response.headers["Cache-Control"] == "no-store"
     expected = (
         f"Hi Alice Martin, about #{ticket.reference} (Export fails). Camille "
         "{ticket_subject.__class__} {0} {unknown}"

@@ -22,6 +22,26 @@
   const submit = form.querySelector("[data-submit-default]");
   if (!select || !apply || !body) return;
 
+  // The canned replies come from the server, filled in for this ticket, the first
+  // time the agent reaches for the list: the page itself does not carry them.
+  let macros = null;
+  function loadMacros() {
+    if (macros) return;
+    macros = fetch(select.dataset.macroSource, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.statusText);
+        return response.text();
+      })
+      .then(function (options) {
+        select.insertAdjacentHTML("beforeend", options);
+      })
+      .catch(function () {
+        macros = null; // try again next time
+      });
+  }
+  select.addEventListener("pointerenter", loadMacros);
+  select.addEventListener("focus", loadMacros);
+
   function setField(name, value) {
     const field = document.querySelector("[name=" + name + "][form=agent-update]");
     if (field && value) field.value = value;
