@@ -13,6 +13,7 @@ scrub their token (comptoir.portal.log_filters).
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from comptoir.core.ratelimit import client_ip, hit
 from comptoir.core.views import too_many_requests
 from comptoir.deflection.services import ticket_after_open_record
+from comptoir.portal.receipt import receipt_give, receipt_read
 from comptoir.portal.responses import no_store, secret_address
 from comptoir.portal.ticket_forms import LinkRequestForm, SurveyForm, TicketForm, TicketLinkForm
 from comptoir.tickets import access
@@ -30,8 +32,6 @@ from comptoir.tickets.links import link_redeem, ticket_link_send
 from comptoir.tickets.models import Channel
 from comptoir.tickets.satisfaction import SurveyClosed, survey_answer, survey_for_token, survey_is_open
 from comptoir.tickets.services import ticket_create
-
-LAST_CREATED_KEY = "comptoir_last_created"
 
 
 def _ip_within_limit(request: HttpRequest, scope: str, limit: int) -> bool:
@@ -52,37 +52,39 @@ def _address_within_limit(scope: str, email: str, limit: int) -> bool:
 
 @require_http_methods(["GET", "POST"])
 def ticket_new(request: HttpRequest) -> HttpResponse:
+    form = TicketForm()
     if request.method == "POST":
-        if not _ip_within_limit(request, "ticket", settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_IP):
-            return too_many_requests(request)
-        form = TicketForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = form.cleaned_data
-            if not _address_within_limit("ticket", data["email"], settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL):
+        # One write transaction for a ticket sent: the attempt counted, the captcha spent,
+        # the address counted, the ticket and what it records. An attempt refused on the
+        # way commits its count all the same (a returned response is no rollback).
+        with transaction.atomic():
+            if not _ip_within_limit(request, "ticket", settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_IP):
                 return too_many_requests(request)
-            ticket = ticket_create(
-                email=data["email"],
-                name=data["name"],
-                subject=data["subject"],
-                description=data["description"],
-                ticket_type=data["ticket_type"],
-                language=translation.get_language() or settings.LANGUAGE_CODE,
-                channel=Channel.WEB,
-                files=data["attachments"],
-            )
-            # Sent after opening a suggested article: that article did not answer.
-            ticket_after_open_record(visit=request.POST.get("suggestion_visit", ""), language=ticket.language)
-            request.session[LAST_CREATED_KEY] = {"reference": ticket.reference, "email": ticket.requester.email}
-            return redirect("ticket_sent")
-    else:
-        form = TicketForm()
+            form = TicketForm(request.POST, request.FILES)
+            if form.is_valid():
+                data = form.cleaned_data
+                if not _address_within_limit("ticket", data["email"], settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL):
+                    return too_many_requests(request)
+                ticket = ticket_create(
+                    email=data["email"],
+                    name=data["name"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    ticket_type=data["ticket_type"],
+                    language=translation.get_language() or settings.LANGUAGE_CODE,
+                    channel=Channel.WEB,
+                    files=data["attachments"],
+                )
+                # Sent after opening a suggested article: that article did not answer.
+                ticket_after_open_record(visit=request.POST.get("suggestion_visit", ""), language=ticket.language)
+                return receipt_give(redirect("ticket_sent"), ticket)
     return render(request, "tickets/new.html", {"form": form, "rules": attachment_rules()})
 
 
 @require_GET
 def ticket_sent(request: HttpRequest) -> HttpResponse:
-    created = request.session.get(LAST_CREATED_KEY)
-    if not created:
+    created = receipt_read(request)
+    if created is None:
         return redirect("ticket_new")
     return render(request, "tickets/sent.html", {"created": created})
 

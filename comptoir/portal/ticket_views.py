@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.accounts.offer import ACCOUNT_OFFER_INTERVAL_SECONDS, account_offer_send
 from comptoir.portal import selectors
+from comptoir.portal.receipt import receipt_forget
 from comptoir.portal.responses import no_store
 from comptoir.portal.ticket_forms import ReplyForm, SurveyForm
 from comptoir.tickets import access
@@ -130,9 +131,10 @@ def ticket_survey(request: HttpRequest, reference: int) -> HttpResponse:
 def ticket_sign_out(request: HttpRequest) -> HttpResponse:
     """End, in this browser, the access that secret links gave; the links themselves keep working.
 
-    A guest's session holds nothing else worth keeping (the last ticket sent
-    names their address), so it goes whole. Whoever is signed in logs out from
-    the header; here they only drop the links' access.
+    A guest's session holds nothing else worth keeping, so it goes whole, and
+    the receipt of the last ticket sent (it names their address) with it.
+    Whoever is signed in logs out from the header; here they only drop the
+    links' access.
     """
     if request.user.is_authenticated:
         request.session.pop(access.SESSION_KEY, None)
@@ -140,7 +142,7 @@ def ticket_sign_out(request: HttpRequest) -> HttpResponse:
     else:
         request.session.flush()
         flash.success(request, _("You are signed out: this browser no longer opens your tickets without their link."))
-    return redirect("home")
+    return receipt_forget(redirect("home"))
 
 
 def masked_address(email: str) -> str:

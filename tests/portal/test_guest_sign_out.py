@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from comptoir.accounts.models import User
-from comptoir.portal.public_views import LAST_CREATED_KEY
+from comptoir.portal import receipt
 from comptoir.tickets import access
 from comptoir.tickets.links import link_issue
 from comptoir.tickets.models import Ticket
@@ -28,10 +29,8 @@ def follow_link(client: Client, ticket: Ticket) -> None:
 def test_a_guest_signs_out_and_this_browser_no_longer_opens_the_ticket(client, make_ticket):
     ticket = make_ticket()
     follow_link(client, ticket)
-    session = client.session
-    session[LAST_CREATED_KEY] = {"reference": ticket.reference, "email": ticket.requester.email}
-    session.save()
-    assert LAST_CREATED_KEY in client.session
+    client.cookies[receipt.COOKIE] = receipt.receipt_give(HttpResponse(), ticket).cookies[receipt.COOKIE].value
+    assert client.get(page("ticket_sent")).status_code == 200
     html = client.get(page("ticket_detail", ticket.reference)).content.decode()
     assert "Sign out on this device" in html
     assert f'action="{page("ticket_sign_out")}"' in html
@@ -42,7 +41,10 @@ def test_a_guest_signs_out_and_this_browser_no_longer_opens_the_ticket(client, m
     home = client.get(response.headers["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "You are signed out: this browser no longer opens your tickets without their link." in home
     assert client.get(page("ticket_detail", ticket.reference)).status_code == 404
-    assert access.SESSION_KEY not in client.session and LAST_CREATED_KEY not in client.session
+    assert access.SESSION_KEY not in client.session
+    # The receipt of the last ticket sent, which names the address, is forgotten too.
+    assert response.cookies[receipt.COOKIE].value == ""
+    assert client.get(page("ticket_sent")).status_code == 302
     # The link in the e-mail still works.
     follow_link(client, ticket)
     assert client.get(page("ticket_detail", ticket.reference)).status_code == 200

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
+
 import pytest
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
 from comptoir.mail.models import OutboundEmail, OutboundStatus
 from comptoir.mail.outbound import email_deliver
+from comptoir.portal import receipt
 from comptoir.tickets.models import Attachment, Channel, Status, Ticket
 from tests.conftest import png_upload, solved_captcha
 
@@ -177,6 +182,29 @@ def test_it_answers_429_after_too_many_tickets_from_one_ip(client, settings):
 def test_it_does_not_show_the_sent_page_without_a_submission(client):
     response = client.get(reverse("ticket_sent"))
     assert response.status_code == 302
+
+
+def test_the_sent_page_reads_a_signed_receipt_only(client, settings, monkeypatch):
+    response = client.post(form_url(), valid_data(), follow=True)
+    ticket = Ticket.objects.get()
+    assert f"#{ticket.reference}" in response.content.decode()
+    assert "alice@example.org" in response.content.decode()
+    cookie = client.cookies[receipt.COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == receipt.MAX_AGE_SECONDS
+    # No session is made for a visitor who sends a ticket.
+    assert settings.SESSION_COOKIE_NAME not in client.cookies
+
+    # Another ticket's number, written into the cookie by hand, is not signed: no receipt.
+    signed = cookie.value
+    client.cookies[receipt.COOKIE] = signed.replace(str(ticket.reference), str(ticket.reference + 1), 1)
+    assert client.get(reverse("ticket_sent")).status_code == 302
+    # Nor is an old one.
+    client.cookies[receipt.COOKIE] = signed
+    assert client.get(reverse("ticket_sent")).status_code == 200
+    later = time.time() + receipt.MAX_AGE_SECONDS + 1
+    monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: later))
+    assert client.get(reverse("ticket_sent")).status_code == 302
 
 
 def test_robot_posts_naming_an_address_do_not_use_up_that_address_s_limit(client, settings):
