@@ -116,7 +116,7 @@ SORTS = {
 }
 
 
-def ticket_rows(view_key: str, agent: User, filters: dict[str, object]) -> QuerySet[Ticket]:
+def ticket_rows(view_key: str, agent: User, filters: dict[str, object], searched: Q | None = None) -> QuerySet[Ticket]:
     """The list's rows, with who spoke last, for any view and filters; comptoir.workspace.paging orders and cuts them.
 
     "Who spoke last" is a subquery in the select list: read in index order with
@@ -130,6 +130,7 @@ def ticket_rows(view_key: str, agent: User, filters: dict[str, object]) -> Query
     return (
         Ticket.objects.filter(view_filter(view_key, agent))
         .filter(**{name: value for name, value in filters.items() if value is not None})
+        .filter(searched or Q())
         .select_related("requester", "assignee", "group")
         .annotate(last_public_role=Subquery(last_public_role[:1]))
     )

@@ -25,6 +25,8 @@ from comptoir.workspace.forms import AgentUpdateForm, CCForm, PresenceForm, Tick
 from comptoir.workspace.macros import macro_entries
 from comptoir.workspace.paging import keyset_page
 from comptoir.workspace.rows import list_rows
+from comptoir.workspace.search import search_condition
+from comptoir.workspace.search_query import parse_search
 
 
 @require_GET
@@ -39,10 +41,18 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     view_key = request.GET.get("view", "unassigned")
     if view_key not in selectors.VIEW_KEYS:
         view_key = "unassigned"
+    typed = request.GET.get("q", "").strip()[:500]
+    query = parse_search(typed)
+    if len(query.references) == 1 and not (query.words or query.filters):
+        # A ticket's number alone opens that ticket, when there is one.
+        found = Ticket.objects.filter(pk=Ticket.pk_from_reference(query.references[0])).values_list("pk", flat=True)
+        if found.exists():
+            return redirect("agent_ticket", query.references[0])
+    search = search_condition(query, agent)
     agents = list(selectors.agents())
     groups = list(SupportGroup.objects.all())
     filters = TicketFilterForm(request.GET, agents=agents, groups=groups)
-    rows = selectors.ticket_rows(view_key, agent, filters.queryset_filters())
+    rows = selectors.ticket_rows(view_key, agent, filters.queryset_filters(), search.condition)
     page = keyset_page(
         rows,
         selectors.SORTS[filters.ordering()],
@@ -50,9 +60,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         before=request.GET.get("before", ""),
         size=selectors.PAGE_SIZE,
     )
-    query = request.GET.copy()
+    address = request.GET.copy()
     for name in ("after", "before", "page"):
-        query.pop(name, None)
+        address.pop(name, None)
     counts = selectors.workspace_counts(agent, rows)
     context = {
         "views": [(view, counts.views[view.key]) for view in selectors.VIEWS],
@@ -63,7 +73,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "rows": list_rows(page.rows),
-        "query": query.urlencode(),
+        "query": address.urlencode(),
+        "searched": typed,
+        "search_notices": search.notices,
         "filtered": any(request.GET.get(name) for name in ("status", "assignee", "group", "type", "priority")),
     }
     return render(request, "workspace/list.html", context)

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from comptoir.accounts.models import Organisation, Role, User
 from comptoir.tickets.models import Macro
+from comptoir.tickets.services import ticket_update_by_agent
 from comptoir.workspace import selectors
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_conversation import log_in
@@ -78,4 +79,27 @@ def test_canned_replies_and_organisation_names_arrive_when_the_agent_reaches_for
     expect(field).to_have_value("Acmeco")
     ticket.requester.refresh_from_db()
     assert ticket.requester.organisation is not None and ticket.requester.organisation.name == "Acmeco"
+    assert_accessible(page)
+
+
+SEARCH = {"fr": "Rechercher", "en": "Search"}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_agent_finds_a_ticket_by_a_word_only_an_internal_note_holds(site, new_page, make_ticket, language):
+    camille = User.objects.create_user("camille@example.com", password="pw-camille", name="Camille", role=Role.AGENT)
+    wanted = make_ticket(email="claire@example.org", subject="Export fails", language=language)
+    ticket_update_by_agent(wanted, agent=camille, body="Checked the Zorglub server logs.", is_public=False)
+    for n in range(3):
+        make_ticket(email=f"person{n}@example.org", subject=f"Problem {n}", language=language)
+
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    log_in(page, site.url, "camille@example.com", "pw-camille", language)
+    page.goto(f"{site.url}/{language}/agent/")
+    page.locator("#workspace-q").fill("zorglub status:unsolved")
+    page.get_by_role("button", name=SEARCH[language], exact=True).click()
+    rows = page.locator(".ticket-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"#{wanted.reference}")
+    expect(page.locator("#workspace-q")).to_have_value("zorglub status:unsolved")
     assert_accessible(page)

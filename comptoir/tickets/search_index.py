@@ -1,0 +1,143 @@
+"""Finding tickets by their words: the subject and every message, public or internal.
+
+The database keeps the index itself, by triggers the migration creates: every
+way a message or a subject is written (the services, an erasure's rewrite, a
+bulk load) indexes it in the same statement, with no query more and no
+nightly rebuild.
+
+- SQLite (the embedded default): one FTS5 table of every message and subject,
+  diacritics removed, so "creer" finds "créer". Its rowid says what a row is:
+  a message's id times two, or a ticket's id times two plus one (its subject),
+  so a trigger replaces a row by rowid without scanning.
+- PostgreSQL: a ``tsvector`` column on each message and ticket, written by a
+  trigger in the ticket's language (the Help Center's ``comptoir_fr`` and
+  ``comptoir_en`` configurations: unaccent, then the language's stemmer), with
+  a GIN index. A search reads both languages: a word typed in English finds an
+  English ticket's "invoices" and a French ticket's word alike.
+
+The columns are not on the models: the ORM never loads them with a message.
+"""
+
+# Every statement here is put together from this module's constants; what an agent
+# types is always a parameter (tickets_with_words), never part of the SQL.
+# ruff: noqa: S608, S611
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+FTS_TABLE = "tickets_text_fts"
+# A message's words past this many characters are not indexed: PostgreSQL refuses a
+# tsvector over 1 MB, and a message that long is a pasted log, not prose.
+INDEXED_CHARACTERS = 100_000
+
+SQLITE_SCHEMA = [
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(ticket_id UNINDEXED, text, tokenize='unicode61 remove_diacritics 2')",
+    f"""CREATE TRIGGER tickets_message_fts_insert AFTER INSERT ON tickets_message BEGIN
+        INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) VALUES (new.id * 2, new.ticket_id, new.body);
+    END""",
+    f"""CREATE TRIGGER tickets_message_fts_update AFTER UPDATE OF body ON tickets_message BEGIN
+        DELETE FROM {FTS_TABLE} WHERE rowid = old.id * 2;
+        INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) VALUES (new.id * 2, new.ticket_id, new.body);
+    END""",
+    f"""CREATE TRIGGER tickets_message_fts_delete AFTER DELETE ON tickets_message BEGIN
+        DELETE FROM {FTS_TABLE} WHERE rowid = old.id * 2;
+    END""",
+    f"""CREATE TRIGGER tickets_ticket_fts_insert AFTER INSERT ON tickets_ticket BEGIN
+        INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) VALUES (new.id * 2 + 1, new.id, new.subject);
+    END""",
+    f"""CREATE TRIGGER tickets_ticket_fts_update AFTER UPDATE OF subject ON tickets_ticket BEGIN
+        DELETE FROM {FTS_TABLE} WHERE rowid = old.id * 2 + 1;
+        INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) VALUES (new.id * 2 + 1, new.id, new.subject);
+    END""",
+    f"""CREATE TRIGGER tickets_ticket_fts_delete AFTER DELETE ON tickets_ticket BEGIN
+        DELETE FROM {FTS_TABLE} WHERE rowid = old.id * 2 + 1;
+    END""",
+    # The rows already there.
+    f"INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) SELECT id * 2, ticket_id, body FROM tickets_message",
+    f"INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) SELECT id * 2 + 1, id, subject FROM tickets_ticket",
+]
+SQLITE_SCHEMA_REVERSE = [
+    *(
+        f"DROP TRIGGER IF EXISTS tickets_{table}_fts_{event}"
+        for table in ("message", "ticket")
+        for event in ("insert", "update", "delete")
+    ),
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+]
+
+_POSTGRES_CONFIG = "(CASE {language} WHEN 'fr' THEN 'comptoir_fr' ELSE 'comptoir_en' END)::regconfig"
+POSTGRES_SCHEMA = [
+    "ALTER TABLE tickets_message ADD COLUMN search_vector tsvector",
+    "ALTER TABLE tickets_ticket ADD COLUMN search_vector tsvector",
+    f"""CREATE FUNCTION tickets_message_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.search_vector := to_tsvector(
+            {_POSTGRES_CONFIG.format(language="(SELECT language FROM tickets_ticket WHERE id = NEW.ticket_id)")},
+            left(NEW.body, {INDEXED_CHARACTERS})
+        );
+        RETURN NEW;
+    END $$""",
+    f"""CREATE FUNCTION tickets_ticket_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.search_vector := to_tsvector({_POSTGRES_CONFIG.format(language="NEW.language")}, NEW.subject);
+        RETURN NEW;
+    END $$""",
+    """CREATE TRIGGER tickets_message_search_vector BEFORE INSERT OR UPDATE OF body ON tickets_message
+        FOR EACH ROW EXECUTE FUNCTION tickets_message_search_vector()""",
+    """CREATE TRIGGER tickets_ticket_search_vector BEFORE INSERT OR UPDATE OF subject, language ON tickets_ticket
+        FOR EACH ROW EXECUTE FUNCTION tickets_ticket_search_vector()""",
+    # The rows already there: the same expressions, without firing a trigger per row.
+    f"""UPDATE tickets_message SET search_vector = to_tsvector(
+        {_POSTGRES_CONFIG.format(language="tickets_ticket.language")}, left(tickets_message.body, {INDEXED_CHARACTERS}))
+        FROM tickets_ticket WHERE tickets_ticket.id = tickets_message.ticket_id""",
+    f"UPDATE tickets_ticket SET search_vector = to_tsvector({_POSTGRES_CONFIG.format(language='language')}, subject)",
+    "CREATE INDEX tickets_message_search ON tickets_message USING gin (search_vector)",
+    "CREATE INDEX tickets_ticket_search ON tickets_ticket USING gin (search_vector)",
+]
+POSTGRES_SCHEMA_REVERSE = [
+    "DROP TRIGGER IF EXISTS tickets_message_search_vector ON tickets_message",
+    "DROP TRIGGER IF EXISTS tickets_ticket_search_vector ON tickets_ticket",
+    "DROP FUNCTION IF EXISTS tickets_message_search_vector()",
+    "DROP FUNCTION IF EXISTS tickets_ticket_search_vector()",
+    "ALTER TABLE tickets_message DROP COLUMN IF EXISTS search_vector",
+    "ALTER TABLE tickets_ticket DROP COLUMN IF EXISTS search_vector",
+]
+
+
+def create_schema(schema_editor: BaseDatabaseSchemaEditor) -> None:
+    statements = {"sqlite": SQLITE_SCHEMA, "postgresql": POSTGRES_SCHEMA}.get(schema_editor.connection.vendor, [])
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
+
+
+def drop_schema(schema_editor: BaseDatabaseSchemaEditor) -> None:
+    reverse = {"sqlite": SQLITE_SCHEMA_REVERSE, "postgresql": POSTGRES_SCHEMA_REVERSE}
+    for statement in reverse.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(statement, params=None)
+
+
+def tickets_with_words(text: str, *, phrase: bool = False) -> Q:
+    """Tickets whose subject or one of whose messages holds every word of ``text`` (or the phrase)."""
+    if connection.vendor == "postgresql":
+        # Every word, in either language: "a b" is (a & b, French stems) or (a & b, English stems).
+        parse = "phraseto_tsquery" if phrase else "plainto_tsquery"
+        query = f"({parse}('comptoir_fr', %s) || {parse}('comptoir_en', %s))"
+        sql = (
+            f"SELECT ticket_id FROM tickets_message WHERE search_vector @@ {query}"
+            f" UNION SELECT id FROM tickets_ticket WHERE search_vector @@ {query}"
+        )
+        return Q(pk__in=RawSQL(sql, (text, text, text, text)))
+    sql = f"SELECT ticket_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+    return Q(pk__in=RawSQL(sql, (fts5_query(text, phrase=phrase),)))
+
+
+def fts5_query(text: str, *, phrase: bool = False) -> str:
+    """FTS5's query for the words (each quoted, so none is read as an operator) or the phrase."""
+    words = text.split()
+    if phrase:
+        return '"' + " ".join(word.replace('"', '""') for word in words) + '"'
+    return " AND ".join('"' + word.replace('"', '""') + '"' for word in words) or '""'

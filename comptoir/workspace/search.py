@@ -1,0 +1,141 @@
+"""The workspace search: what the box's query (comptoir.workspace.search_query) selects among tickets.
+
+An agent sees every ticket, so a search narrows the list the agent is on and
+never widens what they may see: it is a filter added to the view's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from comptoir.accounts.models import User
+from comptoir.tickets.models import Priority, Status, Ticket, TicketType
+from comptoir.tickets.search_index import tickets_with_words
+from comptoir.tickets.statuses import ACTIVE_STATUSES
+from comptoir.workspace.search_query import Filter, SearchQuery
+
+# What agents type for each value, besides the value itself: English and French words.
+STATUS_WORDS = {
+    "new": (Status.NEW,),
+    "nouveau": (Status.NEW,),
+    "open": (Status.OPEN,),
+    "ouvert": (Status.OPEN,),
+    "pending": (Status.PENDING,),
+    "en_attente": (Status.PENDING,),
+    "on_hold": (Status.ON_HOLD,),
+    "onhold": (Status.ON_HOLD,),
+    "hold": (Status.ON_HOLD,),
+    "suspendu": (Status.ON_HOLD,),
+    "solved": (Status.SOLVED,),
+    "resolu": (Status.SOLVED,),
+    "résolu": (Status.SOLVED,),
+    "closed": (Status.CLOSED,),
+    "ferme": (Status.CLOSED,),
+    "fermé": (Status.CLOSED,),
+    "unsolved": tuple(ACTIVE_STATUSES),
+    "active": tuple(ACTIVE_STATUSES),
+    "actif": tuple(ACTIVE_STATUSES),
+}
+PRIORITY_WORDS = {
+    **{value: value for value in Priority.values},
+    "basse": Priority.LOW,
+    "normale": Priority.NORMAL,
+    "haute": Priority.HIGH,
+    "urgente": Priority.URGENT,
+}
+TYPE_WORDS = {
+    **{value: value for value in TicketType.values},
+    "feature": TicketType.FEATURE_REQUEST,
+    "improvement": TicketType.FEATURE_REQUEST,
+    "amelioration": TicketType.FEATURE_REQUEST,
+    "amélioration": TicketType.FEATURE_REQUEST,
+}
+NOBODY_WORDS = frozenset({"none", "nobody", "personne", "aucun"})
+
+
+@dataclass(frozen=True)
+class Search:
+    condition: Q
+    # Parts of the query that were not understood, each said to the agent in a sentence.
+    notices: tuple[str, ...]
+
+
+def search_condition(query: SearchQuery, agent: User) -> Search:
+    condition = Q()
+    notices: list[str] = [
+        gettext("“%(filter)s” is not a filter this search knows: it was searched as words.") % {"filter": token}
+        for token in query.unknown
+    ]
+    if query.references:
+        condition &= Q(pk__in=[Ticket.pk_from_reference(reference) for reference in query.references])
+    for words in query.words:
+        matching = tickets_with_words(words.text, phrase=words.phrase)
+        condition &= ~matching if words.negated else matching
+    for typed in query.filters:
+        matching_or_notice = _filter_condition(typed, agent)
+        if isinstance(matching_or_notice, str):
+            notices.append(matching_or_notice)
+            continue
+        condition &= ~matching_or_notice if typed.negated else matching_or_notice
+    return Search(condition, tuple(notices))
+
+
+def _filter_condition(typed: Filter, agent: User) -> Q | str:
+    value = typed.value.strip()
+    key = value.lower().replace("-", "_").replace(" ", "_")
+    name = typed.name
+    if name == "status":
+        statuses = STATUS_WORDS.get(key) or ((key,) if key in Status.values else None)
+        return Q(status__in=statuses) if statuses else _not_a_value(typed)
+    if name == "priority":
+        return Q(priority=PRIORITY_WORDS[key]) if key in PRIORITY_WORDS else _not_a_value(typed)
+    if name == "type":
+        return Q(type=TYPE_WORDS[key]) if key in TYPE_WORDS else _not_a_value(typed)
+    if name == "assignee":
+        if key in ("me", "moi"):
+            return Q(assignee=agent)
+        if key in NOBODY_WORDS:
+            return Q(assignee__isnull=True)
+        return _person("assignee", value)
+    if name == "group":
+        return Q(group__isnull=True) if key in NOBODY_WORDS else Q(group__name__icontains=value)
+    if name == "requester":
+        return _person("requester", value)
+    if name == "organisation":
+        return Q(requester__organisation__name__icontains=value)
+    if name in ("created", "updated"):
+        day = typed.day
+        assert day is not None  # the parser keeps only dates that read
+        return _on_dates(f"{name}_at", typed.comparison, day)
+    return gettext("Tags are not there yet: “%(filter)s” was left out.") % {"filter": f"{name}:{value}"}
+
+
+def _person(field: str, value: str) -> Q:
+    if "@" in value:
+        return Q(**{f"{field}__email__iexact": value})
+    return Q(**{f"{field}__name__icontains": value}) | Q(**{f"{field}__email__icontains": value})
+
+
+def _on_dates(field: str, comparison: str, day: date) -> Q:
+    """Days in the agent's time zone: "created>2026-11-01" starts on 2 November at midnight there."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    end = start + timedelta(days=1)
+    return {
+        ">": Q(**{f"{field}__gte": end}),
+        ">=": Q(**{f"{field}__gte": start}),
+        "<": Q(**{f"{field}__lt": start}),
+        "<=": Q(**{f"{field}__lt": end}),
+        ":": Q(**{f"{field}__gte": start, f"{field}__lt": end}),
+    }[comparison]
+
+
+def _not_a_value(typed: Filter) -> str:
+    return gettext("“%(value)s” is not a %(name)s this search knows: that filter was left out.") % {
+        "value": typed.value,
+        "name": typed.name,
+    }

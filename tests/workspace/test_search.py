@@ -1,0 +1,187 @@
+"""The workspace search finds tickets by their words (subject, every message, notes included), number and fields.
+
+The same tests run on SQLite (FTS5) and on PostgreSQL (tsvector), in CI.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from comptoir.accounts.models import Organisation, User
+from comptoir.portal.erasure import account_erase
+from comptoir.tickets.models import Channel, Message, Priority, Status, SupportGroup, Ticket
+from comptoir.tickets.services import ticket_reply_by_requester, ticket_update_by_agent
+
+pytestmark = pytest.mark.django_db
+
+
+def search(client, typed: str, view: str = "all", **extra) -> list[int]:
+    with translation.override("en"):
+        address = reverse("agent_tickets")
+    response = client.get(address, {"view": view, "q": typed, **extra})
+    assert response.status_code == 200, response.status_code
+    return sorted(int(ref) for ref in re.findall(r'<span class="ref">#(\d+)</span>', response.content.decode()))
+
+
+@pytest.fixture
+def signed_in(client, agent):
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def desk(make_ticket, agent):
+    """Four tickets with words in their subjects, descriptions, replies and notes."""
+    export = make_ticket(email="claire@example.org", name="Claire Dupont", subject="L'export échoue")
+    ticket_update_by_agent(export, agent=agent, body="Vérifié: le fichier CSV est vide.", is_public=False)
+    invoice = make_ticket(
+        email="bob@example.net", name="Bob Stone", subject="Invoice missing", description="Nothing for February."
+    )
+    ticket_reply_by_requester(ticket=invoice, body="The invoices for March never arrived.", channel=Channel.WEB)
+    password = make_ticket(
+        email="alice@example.org", subject="Mot de passe oublié", description="Je ne peux pas créer de compte."
+    )
+    ticket_update_by_agent(
+        password, agent=agent, assignee=agent, priority=Priority.URGENT, status=Status.PENDING, body="Lien envoyé."
+    )
+    quiet = make_ticket(email="dan@example.com", subject="Question", description="Where is the export button?")
+    return {"export": export, "invoice": invoice, "password": password, "quiet": quiet}
+
+
+def refs(*tickets: Ticket) -> list[int]:
+    return sorted(ticket.reference for ticket in tickets)
+
+
+def test_a_word_only_an_internal_note_holds_finds_its_ticket(signed_in, desk):
+    assert search(signed_in, "CSV") == refs(desk["export"])
+
+
+def test_words_are_found_in_subjects_descriptions_and_replies_without_their_accents(signed_in, desk):
+    assert search(signed_in, "echoue") == refs(desk["export"])  # subject, typed without the accent
+    assert search(signed_in, "creer") == refs(desk["password"])  # description
+    assert search(signed_in, "march") == refs(desk["invoice"])  # a reply
+
+
+def test_every_word_must_be_on_the_ticket_but_may_be_in_different_messages(signed_in, desk):
+    assert search(signed_in, "invoice arrived") == refs(desk["invoice"])  # subject + reply
+    assert search(signed_in, "invoice password") == []
+
+
+def test_a_phrase_matches_its_words_in_order_and_a_minus_leaves_out(signed_in, desk):
+    assert search(signed_in, '"fichier CSV"') == refs(desk["export"])
+    assert search(signed_in, '"CSV fichier"') == []
+    assert search(signed_in, "export") == refs(desk["export"], desk["quiet"])
+    assert search(signed_in, "export -CSV") == refs(desk["quiet"])
+
+
+def test_words_that_look_like_the_search_engine_s_syntax_are_only_words(signed_in, desk):
+    for typed in (
+        'export" OR "invoice',
+        "NEAR(export invoice)",
+        "export*",
+        "'; DROP TABLE tickets_ticket; --",
+        "(",
+        "&|!:*",
+    ):
+        search(signed_in, typed)  # answers 200, whatever it finds
+    assert Ticket.objects.count() == 4
+
+
+def test_filters_narrow_and_combine(signed_in, desk, agent):
+    every = refs(*desk.values())
+    assert search(signed_in, "status:pending") == refs(desk["password"])
+    assert search(signed_in, "-status:pending") == refs(desk["export"], desk["invoice"], desk["quiet"])
+    assert search(signed_in, "status:unsolved") == every
+    assert search(signed_in, "assignee:me") == refs(desk["password"])
+    assert search(signed_in, "assignee:none") == refs(desk["export"], desk["invoice"], desk["quiet"])
+    assert search(signed_in, "priority:urgent") == refs(desk["password"])
+    assert search(signed_in, "priority:urgente") == refs(desk["password"])
+    assert search(signed_in, "requester:claire@example.org") == refs(desk["export"])
+    assert search(signed_in, "requester:Stone") == refs(desk["invoice"])
+    assert search(signed_in, "export requester:dan@example.com") == refs(desk["quiet"])
+
+
+def test_group_and_organisation_filters(signed_in, desk, agent):
+    billing = SupportGroup.objects.create(name="Billing")
+    ticket_update_by_agent(desk["invoice"], agent=agent, group=billing)
+    acme = Organisation.objects.create(name="Acme")
+    User.objects.filter(email="claire@example.org").update(organisation=acme)
+
+    assert search(signed_in, "group:billing") == refs(desk["invoice"])
+    assert search(signed_in, 'org:"acme"') == refs(desk["export"])
+
+
+def test_dates_are_days_in_the_agent_s_time_zone(signed_in, desk):
+    old = desk["quiet"]
+    Ticket.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    cutoff = (timezone.localdate() - timedelta(days=10)).isoformat()
+
+    assert search(signed_in, f"created<{cutoff}") == refs(old)
+    assert search(signed_in, f"created>{cutoff}") == refs(desk["export"], desk["invoice"], desk["password"])
+    assert search(signed_in, f"created:{timezone.localdate().isoformat()}") == refs(
+        desk["export"], desk["invoice"], desk["password"]
+    )
+
+
+def test_a_number_alone_opens_its_ticket_and_an_unknown_number_finds_nothing(signed_in, desk):
+    with translation.override("en"):
+        address = reverse("agent_tickets")
+        target = reverse("agent_ticket", args=[desk["invoice"].reference])
+    response = signed_in.get(address, {"q": f"#{desk['invoice'].reference}"})
+    assert (response.status_code, response.headers["Location"]) == (302, target)
+    assert search(signed_in, "999999") == []
+
+
+def test_what_the_search_does_not_understand_is_said_and_escaped(signed_in, desk):
+    with translation.override("en"):
+        address = reverse("agent_tickets")
+    page = signed_in.get(address, {"view": "all", "q": "colour:<b>red</b> status:sideways"}).content.decode()
+    assert "is not a filter this search knows" in page
+    assert "“sideways” is not a status this search knows" in page
+    assert "<b>red</b>" not in page and "&lt;b&gt;red&lt;/b&gt;" in page
+
+
+def test_the_search_stays_within_the_view_and_keeps_itself_on_the_next_page(signed_in, make_ticket, agent):
+    for n in range(30):
+        make_ticket(email=f"p{n}@example.org", subject=f"Printer jam {n}")
+    make_ticket(subject="Something else")
+    with translation.override("en"):
+        address = reverse("agent_tickets")
+    first = signed_in.get(address, {"view": "all", "q": "printer"}).content.decode()
+    assert first.count('<span class="ref">') == 25
+    following = re.search(r'rel="next" href="\?([^"]+)"', first)
+    assert following is not None and "q=printer" in following.group(1)
+    second = signed_in.get(address + "?" + following.group(1).replace("&amp;", "&")).content.decode()
+    assert second.count('<span class="ref">') == 5
+    assert search(signed_in, "printer", view="mine") == []
+
+
+def test_an_erased_requester_s_words_are_no_longer_found(signed_in, desk):
+    assert search(signed_in, "March") == refs(desk["invoice"])
+    Message.objects.filter(ticket=desk["invoice"]).update(body="[erased]")
+    assert search(signed_in, "March") == []
+    account_erase(user=User.objects.get(email="claire@example.org"))
+    assert search(signed_in, "CSV") == refs(desk["export"])  # an agent's note is not the requester's data
+
+
+def test_a_requester_cannot_search(client, desk):
+    client.force_login(User.objects.get(email="claire@example.org"))
+    with translation.override("en"):
+        assert client.get(reverse("agent_tickets"), {"q": "CSV"}).status_code == 403
+
+
+def test_search_runs_the_list_s_queries(signed_in, desk, django_assert_num_queries):
+    from tests.workspace.test_workspace_queries import LIST_QUERIES
+
+    with translation.override("en"):
+        address = reverse("agent_tickets")
+    with django_assert_num_queries(LIST_QUERIES):
+        response = signed_in.get(address, {"view": "all", "q": 'export -CSV status:open assignee:none "export button"'})
+    assert response.status_code == 200
+    assert connection.vendor in ("sqlite", "postgresql")
