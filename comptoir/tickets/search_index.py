@@ -136,8 +136,16 @@ def tickets_with_words(text: str, *, phrase: bool = False) -> Q:
 
 
 def fts5_query(text: str, *, phrase: bool = False) -> str:
-    """FTS5's query for the words (each quoted, so none is read as an operator) or the phrase."""
-    words = text.split()
+    """FTS5's query for the words (each quoted, so none is read as an operator) or the phrase.
+
+    FTS5 has no French or English stemmer: a word loses a final plural "s" or
+    "x" and is matched as a prefix, so "invoices" finds "invoice" and back.
+    """
+    words = [word.replace('"', '""') for word in text.split()]
     if phrase:
-        return '"' + " ".join(word.replace('"', '""') for word in words) + '"'
-    return " AND ".join('"' + word.replace('"', '""') + '"' for word in words) or '""'
+        return '"' + " ".join(words) + '"'
+    return " AND ".join(f'"{_singular(word)}"*' for word in words) or '""'
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word

@@ -66,6 +66,7 @@ def test_words_are_found_in_subjects_descriptions_and_replies_without_their_acce
     assert search(signed_in, "echoue") == refs(desk["export"])  # subject, typed without the accent
     assert search(signed_in, "creer") == refs(desk["password"])  # description
     assert search(signed_in, "march") == refs(desk["invoice"])  # a reply
+    assert search(signed_in, "invoices") == refs(desk["invoice"])  # the subject says "Invoice"
 
 
 def test_every_word_must_be_on_the_ticket_but_may_be_in_different_messages(signed_in, desk):
