@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -140,13 +140,41 @@ def agents() -> QuerySet[User]:
     return User.objects.filter(is_active=True, role__in=(Role.AGENT, Role.ADMIN)).order_by("name", "email")
 
 
-def conversation(ticket: Ticket) -> QuerySet[Message]:
-    """Every message, notes included: agents only."""
-    return (
-        Message.objects.filter(ticket=ticket)
-        .select_related("author")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+# A long conversation opens on its first message and its latest ones, the rest one click
+# away: 500 messages are a long scroll for the agent and a slow page for everyone.
+CONVERSATION_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Conversation:
+    messages: list[Message]
+    # Messages left out between the first and the latest, shown with ?all=1.
+    hidden: int
+
+
+def conversation(ticket: Ticket, *, total: int, everything: bool = False) -> Conversation:
+    """Every message, notes included (agents only): the first and the latest ones unless ``everything``.
+
+    ``total``, the ticket's number of messages (``message_count()``), says how many were left out.
+    """
+    messages = Message.objects.filter(ticket=ticket)
+    if not everything:
+        on_ticket = Message.objects.filter(ticket=ticket).values("pk")
+        latest = on_ticket.order_by("-created_at", "-id")[: CONVERSATION_SHOWN - 1]
+        first = on_ticket.order_by("created_at", "id")[:1]
+        messages = messages.filter(Q(pk__in=latest) | Q(pk__in=first))
+    shown = list(
+        messages.select_related("author").prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+        )
     )
+    return Conversation(shown, hidden=0 if everything else max(total - len(shown), 0))
+
+
+def message_count() -> Subquery:
+    """The number of messages of the ticket, as a column of the ticket's own query."""
+    counted = Message.objects.filter(ticket=OuterRef("pk")).order_by().values("ticket").annotate(n=Count("pk"))
+    return Subquery(counted.values("n"), output_field=IntegerField())
 
 
 def organisation_names(typed: str, limit: int = 20) -> list[str]:

@@ -81,12 +81,12 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     return render(request, "workspace/list.html", context)
 
 
-def _ticket(reference: int) -> Ticket:
-    ticket = (
-        Ticket.objects.select_related("requester__organisation", "assignee", "group", "follow_up_of")
-        .filter(pk=Ticket.pk_from_reference(reference))
-        .first()
-    )
+def _ticket(reference: int, *, counted: bool = False) -> Ticket:
+    """The ticket (404 if none); ``counted``: with ``message_count``, for the page that shows it."""
+    tickets = Ticket.objects.select_related("requester__organisation", "assignee", "group", "follow_up_of")
+    if counted:
+        tickets = tickets.annotate(message_count=selectors.message_count())
+    ticket = tickets.filter(pk=Ticket.pk_from_reference(reference)).first()
     if ticket is None:
         raise Http404
     return ticket
@@ -100,7 +100,11 @@ def _update_form(ticket: Ticket, data: Any = None, files: Any = None) -> AgentUp
 def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, status: int = 200) -> HttpResponse:
     context = {
         "ticket": ticket,
-        "conversation": selectors.conversation(ticket),
+        "conversation": selectors.conversation(
+            ticket,
+            total=ticket.message_count,  # type: ignore[attr-defined]  # annotated: _ticket(counted=True)
+            everything=request.GET.get("all") == "1",
+        ),
         "events": ticket.events.select_related("actor").exclude(kind__in=(EventKind.REPLY, EventKind.NOTE)),
         "other_tickets": selectors.other_tickets(ticket),
         "ccs": ticket.ccs.all(),
@@ -121,14 +125,14 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
 @require_GET
 @agent_required
 def ticket_page(request: HttpRequest, reference: int) -> HttpResponse:
-    ticket = _ticket(reference)
+    ticket = _ticket(reference, counted=True)
     return _render_ticket(request, ticket, _update_form(ticket))
 
 
 @require_POST
 @agent_required
 def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
-    ticket = _ticket(reference)
+    ticket = _ticket(reference, counted=True)  # a refused update shows the page again
     form = _update_form(ticket, request.POST, request.FILES)
     if not form.is_valid():
         return _render_ticket(request, ticket, form, status=400)

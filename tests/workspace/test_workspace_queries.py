@@ -152,3 +152,26 @@ def test_it_shows_a_ticket_with_one_message_and_with_50_with_the_same_queries(
     message = '<li class="message '
     pinned_get(client, django_assert_num_queries, url("agent_ticket", small.reference), message, 1, TICKET_PAGE_QUERIES)
     pinned_get(client, django_assert_num_queries, url("agent_ticket", big.reference), message, 50, TICKET_PAGE_QUERIES)
+
+
+def test_a_long_conversation_opens_on_its_first_and_latest_messages_with_the_same_queries(
+    client, agent, make_ticket, django_assert_num_queries
+):
+    client.force_login(agent)
+    ticket = make_ticket(description="The very first message.")
+    for n in range(1, 60):
+        ticket_update_by_agent(ticket, agent=agent, body=f"Agent {n}.", is_public=n % 2 == 0)
+    message = '<li class="message '
+    shown = selectors.CONVERSATION_SHOWN
+
+    with django_assert_num_queries(TICKET_PAGE_QUERIES):
+        page = client.get(url("agent_ticket", ticket.reference)).content.decode()
+    assert page.count(message) == shown
+    assert "The very first message." in page and "Agent 59." in page
+    assert f"Agent {60 - shown}." not in page  # the newest of those left out
+    assert f"Show the {60 - shown} earlier messages" in page
+
+    with django_assert_num_queries(TICKET_PAGE_QUERIES):
+        everything = client.get(url("agent_ticket", ticket.reference) + "?all=1").content.decode()
+    assert everything.count(message) == 60
+    assert "earlier messages" not in everything
