@@ -1,6 +1,7 @@
 """How fast mail comes in: messages per second through comptoir.gateway.inbound.ingest.
 
     .venv/bin/python bench/ingest.py [--replies 10000] [--tickets 300] [--corpus PATH]
+                                     [--workers 2 [--parallel 4000]] [--no-debug]
 
 Two sets of messages go through three steps each, message by message in this
 process: the standard library's ``email.message_from_bytes`` (the baseline),
@@ -16,6 +17,17 @@ machine than a bare figure does, and never by timed tests.
    case in production): multipart/alternative with a quoted previous message,
    sent to the ticket's signed reply address, some with a PNG screenshot. The
    run fails (exit status 1) unless every reply landed on its ticket.
+
+3. With ``--workers N``: throughput, as a mail server sees it, of N processes
+   ingesting at once (forked from this one, each with its own database
+   connection and its own share of the messages), ``--parallel`` fresh replies
+   then as many new tickets from new senders, wall-clock from the first message
+   to the last; beside N processes doing ``message_from_bytes`` on the same
+   messages. The run fails unless every reply landed and every new message
+   opened a ticket. Meant for PostgreSQL: SQLite takes one writer at a time.
+
+``--no-debug`` runs with DEBUG off, as in production (Django then records no
+queries).
 
 Nothing outlives the run. The database and the attachments live in a temporary
 directory, or, when DATABASE_URL is set, in a database named after it with a
@@ -72,10 +84,10 @@ SEED = 1042
 # --- Environment and database ---------------------------------------------------
 
 
-def configure_environment(var_dir: Path) -> None:
+def configure_environment(var_dir: Path, *, debug: bool = True) -> None:
     """Settings for a throwaway run; must happen before Django reads its settings."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "comptoir.settings"
-    os.environ["DEBUG"] = "1"
+    os.environ["DEBUG"] = "1" if debug else "0"
     os.environ["SECRET_KEY"] = "bench-only-" + secrets.token_hex(24)
     # Outbound e-mail is only queued by ingest: an in-memory broker takes the
     # Celery messages without a worker or a network round trip.
@@ -386,8 +398,10 @@ def make_tickets(count: int, rng: random.Random) -> list[Ticket]:
     from comptoir.tickets.models import Channel, Status
     from comptoir.tickets.services import ticket_create, ticket_update_by_agent
 
+    # The same four agents for every batch of tickets of the run.
     agents: list[User] = [
-        User.objects.create_user(f"agent{number}@comptoir.localhost", name=f"Agent {number}", role=Role.AGENT)
+        User.objects.filter(email=f"agent{number}@comptoir.localhost").first()
+        or User.objects.create_user(f"agent{number}@comptoir.localhost", name=f"Agent {number}", role=Role.AGENT)
         for number in range(4)
     ]
     # Some requesters have more than one ticket open.
@@ -524,6 +538,99 @@ def bench_replies(count: int, ticket_count: int) -> bool:
     return ok
 
 
+# --- Several processes at once ----------------------------------------------------
+
+
+def new_ticket_email(number: int) -> bytes:
+    """A first message from a new sender to the support address: it opens a ticket."""
+    from django.conf import settings
+
+    language = "fr" if number % 2 else "en"
+    sender = (f"Nouvelle Personne {number}", f"new.person.{number}.{secrets.token_hex(3)}@mail.example")
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = formataddr(sender)
+    message["To"] = settings.COMPTOIR_SUPPORT_EMAIL
+    message["Subject"] = f"{SUBJECTS[language][number % len(SUBJECTS[language])]} ({number})"
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = f"<bench.new.{number}.{secrets.token_hex(6)}@mail.example>"
+    paragraphs = [GREETING[language][0], " ".join(REPLY_LINES[language][:3]), f"{SIGN_OFF[language][0]}\n{sender[0]}"]
+    message.set_content("\n\n".join(paragraphs))
+    message.add_alternative("".join(f"<p>{escape(p)}</p>" for p in paragraphs), subtype="html")
+    return message.as_bytes()
+
+
+def _parallel_share(raws: Sequence[bytes], parse_only: bool, source: str) -> None:
+    """What one forked process does with its share: parse it, or ingest it."""
+    if parse_only:
+        for raw in raws:
+            email.message_from_bytes(raw, policy=email.policy.default)
+        return
+    from comptoir.gateway.inbound import ingest
+
+    for raw in raws:
+        ingest(raw, source=source)
+
+
+def run_parallel(workers: int, raws: Sequence[bytes], *, parse_only: bool, source: str) -> float:
+    """Messages per second, wall clock, of ``workers`` processes sharing ``raws``."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each process opens its own
+    context = multiprocessing.get_context("fork")
+    processes = [
+        context.Process(target=_parallel_share, args=(raws[index::workers], parse_only, source))
+        for index in range(workers)
+    ]
+    started = time.perf_counter()
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    seconds = time.perf_counter() - started
+    failed = [process.exitcode for process in processes if process.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"{len(failed)} ingesting process(es) failed: exit codes {failed}")
+    return len(raws) / seconds
+
+
+def bench_parallel(workers: int, count: int, ticket_count: int) -> bool:
+    """Returns whether every reply landed and every new message opened a ticket."""
+    from comptoir.mail.models import InboundEmail, InboundStatus
+    from comptoir.tickets.models import Ticket
+
+    rng = random.Random(SEED + 1)  # noqa: S311 - reproducible test data, not a secret
+    tickets = make_tickets(ticket_count, rng)
+    tickets = list(Ticket.objects.select_related("requester").filter(pk__in=[t.pk for t in tickets]))
+    replies, expected = reply_emails(tickets, count, rng)
+    news = [new_ticket_email(number) for number in range(count)]
+    print(f"\n{workers} processes at once: {count} replies to {len(tickets)} fresh tickets, then {count} new tickets")
+    print(f"  {'messages':<14}{'baseline msg/s':>16}{'ingest msg/s':>14}{'rate/baseline':>15}   outcome")
+    ok = True
+    for label, raws, source in (
+        ("replies", replies, "bench-parallel-reply"),
+        ("new tickets", news, "bench-parallel-new"),
+    ):
+        before = message_counts(tickets)
+        tickets_before = Ticket.objects.count()
+        baseline = run_parallel(workers, raws, parse_only=True, source=source)
+        rate = run_parallel(workers, raws, parse_only=False, source=source)
+        processed = InboundEmail.objects.filter(source=source, status=InboundStatus.PROCESSED).count()
+        if source.endswith("reply"):
+            after = message_counts(tickets)
+            landed = sum(min(after.get(pk, 0) - before.get(pk, 0), expected[pk]) for pk in expected)
+            outcome, good = f"{landed} of {len(raws)} landed on their ticket", landed == len(raws)
+        else:
+            opened = Ticket.objects.count() - tickets_before
+            outcome, good = f"{opened} tickets opened of {len(raws)}", opened == len(raws)
+        ok = ok and good and processed == len(raws)
+        print(
+            f"  {label:<14}{baseline:>16.1f}{rate:>14.1f}{rate / baseline:>14.3f}x   {outcome}; {processed} processed"
+        )
+    return ok
+
+
 # --- Running ----------------------------------------------------------------------
 
 
@@ -541,6 +648,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--corpus", type=Path, help=f"default $COMPTOIR_MAIL_CORPUS or {DEFAULT_CORPUS}, skipped when absent"
     )
+    parser.add_argument("--workers", type=int, default=0, help="also ingest with this many processes at once")
+    parser.add_argument("--parallel", type=int, default=4000, help="replies, then new tickets, for --workers")
+    parser.add_argument("--no-debug", action="store_true", help="DEBUG off, as in production")
     arguments = parser.parse_args(argv)
     if arguments.replies < 1 or arguments.tickets < 1:
         parser.error("--replies and --tickets must be at least 1")
@@ -557,7 +667,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     var_dir = Path(tempfile.mkdtemp(prefix="comptoir-bench-"))
     drop_database: Callable[[], None] | None = None
     try:
-        configure_environment(var_dir)
+        configure_environment(var_dir, debug=not arguments.no_debug)
         try:
             check_database_url()
             setup_django()
@@ -578,6 +688,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"\nCorpus: none at {DEFAULT_CORPUS} (set COMPTOIR_MAIL_CORPUS or --corpus): skipped")
         ok = bench_replies(arguments.replies, arguments.tickets)
+        if arguments.workers > 0:
+            ok = bench_parallel(arguments.workers, arguments.parallel, arguments.tickets) and ok
         print(
             f"\npeak memory (ru_maxrss, with every message held in memory): {peak_memory()}; "
             f"total run time {time.perf_counter() - started:.1f} s"
