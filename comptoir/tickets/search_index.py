@@ -24,6 +24,9 @@ The columns are not on the models: the ORM never loads them with a message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import connection
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import Q
@@ -149,3 +152,44 @@ def fts5_query(text: str, *, phrase: bool = False) -> str:
 
 def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
+
+
+def message_excerpts(
+    ticket_ids: Sequence[int], terms: Sequence[tuple[str, bool]], *, start: str, stop: str
+) -> dict[int, str]:
+    """For each ticket, a passage of its newest message holding one of the terms, each match between start and stop.
+
+    ``terms`` are (text, is a phrase). One query for the page's tickets; a ticket
+    whose words are only in its subject has none (the row shows the subject).
+    """
+    if not ticket_ids or not terms:
+        return {}
+    ids = list(ticket_ids)
+    if connection.vendor == "postgresql":
+        typed = " or ".join(
+            f'"{text}"' if phrase else text for text, phrase in ((t.replace('"', " "), p) for t, p in terms)
+        )
+        query = "(websearch_to_tsquery('comptoir_fr', %s) || websearch_to_tsquery('comptoir_en', %s))"
+        config = _POSTGRES_CONFIG.format(language="t.language")
+        options = f"StartSel={start}, StopSel={stop}, MaxWords=24, MinWords=10, MaxFragments=1"
+        sql = (
+            f"SELECT DISTINCT ON (m.ticket_id) m.ticket_id, ts_headline({config}, left(m.body, {INDEXED_CHARACTERS}),"
+            f" {query}, %s) FROM tickets_message m JOIN tickets_ticket t ON t.id = m.ticket_id"
+            f" WHERE m.ticket_id = ANY(%s) AND m.search_vector @@ {query}"
+            " ORDER BY m.ticket_id, m.created_at DESC, m.id DESC"
+        )
+        params: list[Any] = [typed, typed, options, ids, typed, typed]
+    else:
+        match = " OR ".join(f"({fts5_query(text, phrase=phrase)})" for text, phrase in terms)
+        marks = ", ".join(["%s"] * len(ids))
+        sql = (
+            f"SELECT ticket_id, snippet({FTS_TABLE}, 1, %s, %s, '…', 16) FROM {FTS_TABLE}"
+            f" WHERE {FTS_TABLE} MATCH %s AND rowid %% 2 = 0 AND ticket_id IN ({marks}) ORDER BY rowid DESC"
+        )
+        params = [start, stop, match, *ids]
+    found: dict[int, str] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for ticket_id, passage in cursor.fetchall():
+            found.setdefault(int(ticket_id), passage)  # the newest first
+    return found

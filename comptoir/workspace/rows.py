@@ -37,10 +37,16 @@ class ListRow:
     updated_label: str
     rating: int | None
     requester_spoke_last: bool
+    # Where a search's words are in the ticket's newest message holding them: escaped, matches in <mark>.
+    excerpt: str = ""
 
 
-def list_rows(tickets: Iterable[Ticket]) -> list[ListRow]:
-    """A row per ticket of ``selectors.ticket_rows`` (requester, assignee and group joined, last speaker known)."""
+def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None) -> list[ListRow]:
+    """A row per ticket of ``selectors.ticket_rows`` (requester, assignee and group joined, last speaker known).
+
+    ``excerpts``: safe HTML by ticket id, from ``comptoir.workspace.search.search_excerpts``.
+    """
+    excerpts = excerpts or {}
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
     rows = []
@@ -63,6 +69,7 @@ def list_rows(tickets: Iterable[Ticket]) -> list[ListRow]:
                 updated_label=formats.date_format(updated_at, "SHORT_DATETIME_FORMAT"),
                 rating=ticket.satisfaction_rating,
                 requester_spoke_last=getattr(ticket, "last_public_role", None) == AuthorRole.REQUESTER,
+                excerpt=excerpts.get(ticket.pk, ""),
             )
         )
     return rows

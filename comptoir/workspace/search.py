@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from comptoir.accounts.models import User
+from comptoir.helpcenter.search import excerpt_html
+from comptoir.helpcenter.search_index import MARK_END, MARK_START
 from comptoir.tickets.models import Priority, Status, Ticket, TicketType
-from comptoir.tickets.search_index import tickets_with_words
+from comptoir.tickets.search_index import message_excerpts, tickets_with_words
 from comptoir.tickets.statuses import ACTIVE_STATUSES
 from comptoir.workspace.search_query import Filter, SearchQuery
 
@@ -83,6 +85,13 @@ def search_condition(query: SearchQuery, agent: User) -> Search:
             continue
         condition &= ~matching_or_notice if typed.negated else matching_or_notice
     return Search(condition, tuple(notices))
+
+
+def search_excerpts(query: SearchQuery, ticket_ids: list[int]) -> dict[int, str]:
+    """Safe HTML by ticket id: where the words sought are in each ticket's newest message holding them."""
+    terms = [(words.text, words.phrase) for words in query.words if not words.negated]
+    passages = message_excerpts(ticket_ids, terms, start=MARK_START, stop=MARK_END)
+    return {ticket_id: str(excerpt_html(passage)) for ticket_id, passage in passages.items()}
 
 
 def _filter_condition(typed: Filter, agent: User) -> Q | str:

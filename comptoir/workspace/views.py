@@ -25,7 +25,7 @@ from comptoir.workspace.forms import AgentUpdateForm, CCForm, PresenceForm, Tick
 from comptoir.workspace.macros import macro_entries
 from comptoir.workspace.paging import keyset_page
 from comptoir.workspace.rows import list_rows
-from comptoir.workspace.search import search_condition
+from comptoir.workspace.search import search_condition, search_excerpts
 from comptoir.workspace.search_query import parse_search
 
 
@@ -72,7 +72,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "view_key": view_key,
         "filters": filters,
         "page": page,
-        "rows": list_rows(page.rows),
+        "rows": list_rows(page.rows, search_excerpts(query, [ticket.pk for ticket in page.rows])),
         "query": address.urlencode(),
         "searched": typed,
         "search_notices": search.notices,

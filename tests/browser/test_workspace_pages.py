@@ -101,5 +101,6 @@ def test_an_agent_finds_a_ticket_by_a_word_only_an_internal_note_holds(site, new
     rows = page.locator(".ticket-table tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(f"#{wanted.reference}")
+    expect(rows.first.locator(".excerpt mark")).to_have_text("Zorglub")
     expect(page.locator("#workspace-q")).to_have_value("zorglub status:unsolved")
     assert_accessible(page)
