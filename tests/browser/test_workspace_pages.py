@@ -104,3 +104,20 @@ def test_an_agent_finds_a_ticket_by_a_word_only_an_internal_note_holds(site, new
     expect(rows.first.locator(".excerpt mark")).to_have_text("Zorglub")
     expect(page.locator("#workspace-q")).to_have_value("zorglub status:unsolved")
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_header_of_a_ticket_page_searches_every_ticket(site, new_page, make_ticket, language):
+    User.objects.create_user("camille@example.com", password="pw-camille", name="Camille", role=Role.AGENT)
+    here = make_ticket(email="alice@example.org", subject="Printer jam", language=language)
+    wanted = make_ticket(email="bob@example.org", subject="Refund for order 77", language=language)
+
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    log_in(page, site.url, "camille@example.com", "pw-camille", language)
+    page.goto(f"{site.url}/{language}/agent/tickets/{here.reference}/")
+    assert_accessible(page)
+    page.locator("#header-q").fill("refund")
+    page.locator("#header-q").press("Enter")
+    rows = page.locator(".ticket-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"#{wanted.reference}")

@@ -204,3 +204,19 @@ def test_each_row_shows_where_the_words_are_escaped_and_marked(signed_in, make_t
     assert "<mark>widget</mark>" in excerpt
     # The note's markup is text: escaped on SQLite, left out of the passage by PostgreSQL's parser.
     assert "<script" not in excerpt and "</script" not in excerpt
+
+
+def test_every_agent_page_but_the_list_has_the_search_in_its_header(signed_in, desk):
+    with translation.override("en"):
+        pages = [
+            reverse("agent_ticket", args=[desk["export"].reference]),
+            reverse("agent_quarantine"),
+            reverse("agent_deflection"),
+        ]
+        action = reverse("agent_tickets")
+        listing = reverse("agent_tickets")
+    for address in pages:
+        html = signed_in.get(address).content.decode()
+        assert f'<form method="get" action="{action}" class="header-search" role="search">' in html, address
+    # The list has its own box, with the help under it.
+    assert 'class="header-search"' not in signed_in.get(listing).content.decode()
