@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from comptoir.accounts.models import Organisation, User
+from comptoir.accounts.models import Organisation, Role, User
 from comptoir.portal.erasure import account_erase
 from comptoir.tickets.models import Channel, Message, Priority, Status, SupportGroup, Ticket
 from comptoir.tickets.services import ticket_reply_by_requester, ticket_update_by_agent
@@ -215,8 +215,13 @@ def test_every_agent_page_but_the_list_has_the_search_in_its_header(signed_in, d
         ]
         action = reverse("agent_tickets")
         listing = reverse("agent_tickets")
+    editor = User.objects.create_user("editor@example.com", name="Dominique", role=Role.ADMIN)
     for address in pages:
         html = signed_in.get(address).content.decode()
         assert f'<form method="get" action="{action}" class="header-search" role="search">' in html, address
+    signed_in.force_login(editor)
+    with translation.override("en"):
+        html = signed_in.get(reverse("editor_articles")).content.decode()
+    assert 'class="header-search"' in html and "New support ticket" not in html
     # The list has its own box, with the help under it.
     assert 'class="header-search"' not in signed_in.get(listing).content.decode()
