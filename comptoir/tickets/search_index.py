@@ -128,7 +128,7 @@ def tickets_with_words(text: str, *, phrase: bool = False) -> Q:
     if connection.vendor == "postgresql":
         # Every word, in either language: "a b" is (a & b, French stems) or (a & b, English stems).
         parse = "phraseto_tsquery" if phrase else "plainto_tsquery"
-        query = f"({parse}('comptoir_fr', %s) || {parse}('comptoir_en', %s))"
+        query = _either_language(parse)
         sql = (
             f"SELECT ticket_id FROM tickets_message WHERE search_vector @@ {query}"
             f" UNION SELECT id FROM tickets_ticket WHERE search_vector @@ {query}"
@@ -136,6 +136,11 @@ def tickets_with_words(text: str, *, phrase: bool = False) -> Q:
         return Q(pk__in=RawSQL(sql, (text, text, text, text)))
     sql = f"SELECT ticket_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
     return Q(pk__in=RawSQL(sql, (fts5_query(text, phrase=phrase),)))
+
+
+def _either_language(parse: str) -> str:
+    """The words read by ``parse`` with French stems or with English ones (two parameters: the words twice)."""
+    return f"({parse}('comptoir_fr', %s) || {parse}('comptoir_en', %s))"
 
 
 def fts5_query(text: str, *, phrase: bool = False) -> str:
@@ -169,7 +174,7 @@ def message_excerpts(
         typed = " or ".join(
             f'"{text}"' if phrase else text for text, phrase in ((t.replace('"', " "), p) for t, p in terms)
         )
-        query = "(websearch_to_tsquery('comptoir_fr', %s) || websearch_to_tsquery('comptoir_en', %s))"
+        query = _either_language("websearch_to_tsquery")
         config = _POSTGRES_CONFIG.format(language="t.language")
         options = f"StartSel={start}, StopSel={stop}, MaxWords=24, MinWords=10, MaxFragments=1"
         sql = (

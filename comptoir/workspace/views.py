@@ -43,11 +43,10 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         view_key = "unassigned"
     typed = request.GET.get("q", "").strip()[:500]
     query = parse_search(typed)
-    if len(query.references) == 1 and not (query.words or query.filters):
-        # A ticket's number alone opens that ticket, when there is one.
-        found = Ticket.objects.filter(pk=Ticket.pk_from_reference(query.references[0])).values_list("pk", flat=True)
-        if found.exists():
-            return redirect("agent_ticket", query.references[0])
+    # A ticket's number alone opens that ticket, when there is one.
+    alone = len(query.references) == 1 and not (query.words or query.filters)
+    if alone and Ticket.objects.filter(pk=Ticket.pk_from_reference(query.references[0])).exists():
+        return redirect("agent_ticket", query.references[0])
     search = search_condition(query, agent)
     agents = list(selectors.agents())
     groups = list(SupportGroup.objects.all())
