@@ -85,12 +85,17 @@ def _changes_handed_on_as_if_committed(request, monkeypatch):
         return
     original_exit = transaction.Atomic.__exit__
     original_announce = history.announce
+    original_announce_many = history.announce_many
     owed: set[int] = set()
     handing_on = False
 
     def announce_and_note(*, ticket_id, **kwargs):
         owed.add(ticket_id)
         return original_announce(ticket_id=ticket_id, **kwargs)
+
+    def announce_many_and_note(changes):
+        owed.update(ticket_id for ticket_id, _change, _kinds in changes)
+        return original_announce_many(changes)
 
     def exit_then_hand_on(atomic, exc_type, exc_value, traceback):
         nonlocal handing_on
@@ -125,6 +130,7 @@ def _changes_handed_on_as_if_committed(request, monkeypatch):
 
     run_next = dispatch._run_next
     monkeypatch.setattr(history, "announce", announce_and_note)
+    monkeypatch.setattr(history, "announce_many", announce_many_and_note)
     monkeypatch.setattr(transaction.Atomic, "__exit__", exit_then_hand_on)
     monkeypatch.setattr(dispatch, "_run_next", hand_over_alone)
 

@@ -67,6 +67,25 @@ def announce(*, ticket_id: int, change: UUID, kinds: Collection[str], announced:
         transaction.on_commit(partial(_hand_off, ticket_id))
 
 
+def announce_many(changes: Collection[tuple[int, UUID, Collection[str]]]) -> None:
+    """``announce`` for many new changes at once (a bulk action): one INSERT whatever their number.
+
+    Each of ``changes`` is (ticket id, change, the kinds of its events), none announced before.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a change is recorded inside the transaction of the write that makes it")
+    owed = [
+        EventDelivery(ticket_id=ticket_id, change=change, subscriber=subscriber.name)
+        for ticket_id, change, kinds in changes
+        for subscriber in interested_in(kinds)
+    ]
+    if not owed:
+        return
+    EventDelivery.objects.bulk_create(owed)
+    for ticket_id in dict.fromkeys(delivery.ticket_id for delivery in owed):
+        transaction.on_commit(partial(_hand_off, ticket_id))
+
+
 def _hand_off(ticket_id: int) -> None:
     from comptoir.events.tasks import dispatch_ticket_events
 

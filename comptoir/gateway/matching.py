@@ -10,13 +10,14 @@ requester's own Message-ID is seen by everyone she copied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from comptoir.mail.addressing import Check, check_message_id, check_reply_address, subject_tag_references
 from comptoir.mail.models import InboundEmail, OutboundEmail
 from comptoir.mail.parsing import ParsedEmail
 from comptoir.tickets.models import Ticket
+from comptoir.tickets.services import merge_destination
 
 MAX_REFERENCES = 50
 
@@ -107,6 +108,14 @@ def _by_stored_references(referenced: list[str]) -> Ticket | None:
 
 
 def match_ticket(parsed: ParsedEmail) -> Match:
+    """The ticket the message answers; a merged ticket's mail goes where its conversation went."""
+    match = _match(parsed)
+    if match.ticket is not None and match.ticket.merged_into_id is not None:
+        return replace(match, ticket=merge_destination(match.ticket))
+    return match
+
+
+def _match(parsed: ParsedEmail) -> Match:
     ticket, forged_address, address_copied = _by_reply_address(parsed)
     if ticket is not None and not forged_address:
         return Match(ticket, MatchedBy.REPLY_ADDRESS, copied=address_copied)

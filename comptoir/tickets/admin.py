@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from comptoir.tickets.models import Macro, SupportGroup
+from comptoir.tickets.models import Macro, SupportGroup, Tag
 
 
 @admin.register(SupportGroup)
@@ -14,6 +14,12 @@ class SupportGroupAdmin(admin.ModelAdmin[SupportGroup]):
 
 @admin.register(Macro)
 class MacroAdmin(admin.ModelAdmin[Macro]):
-    list_display = ("title", "status", "priority", "type", "is_active")
+    list_display = ("title", "status", "priority", "type", "add_tags", "is_active")
     list_filter = ("is_active", "status")
     search_fields = ("title", "body")
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin[Tag]):
+    list_display = ("name",)
+    search_fields = ("name",)

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from comptoir.accounts.models import User
-from comptoir.events.dispatch import announce
+from comptoir.events.dispatch import announce, announce_many
 from comptoir.tickets.models import Message, Ticket, TicketEvent
 
 
@@ -43,6 +43,44 @@ class Change:
         )
         announce(ticket_id=self.ticket_id, change=self.id, kinds=(kind,), announced=self.announced)
         return event
+
+
+class ChangeBatch:
+    """Changes of many tickets by one actor, written together: a bulk action's history.
+
+    ``record`` keeps each event in memory, one change per ticket; ``write``
+    inserts them all and owes them to the subscribers in two statements,
+    whatever the number of tickets. Call it inside the write's transaction.
+    """
+
+    def __init__(self, *, actor: User | None) -> None:
+        self.actor = actor
+        self._changes: dict[int, uuid.UUID] = {}
+        self._events: list[TicketEvent] = []
+
+    def record(self, ticket_id: int, kind: str, *, old: str = "", new: str = "") -> None:
+        change = self._changes.setdefault(ticket_id, uuid.uuid4())
+        self._events.append(
+            TicketEvent(
+                ticket_id=ticket_id,
+                actor=self.actor,
+                kind=kind,
+                old_value=old[:100],
+                new_value=new[:100],
+                change=change,
+            )
+        )
+
+    def write(self) -> None:
+        if not self._events:
+            return
+        TicketEvent.objects.bulk_create(self._events)
+        kinds: dict[uuid.UUID, set[str]] = {}
+        for event in self._events:
+            kinds.setdefault(event.change, set()).add(event.kind)  # type: ignore[arg-type]  # set above
+        announce_many([(ticket_id, change, kinds[change]) for ticket_id, change in self._changes.items()])
+        # Written: a later record() starts new changes, never owes these twice.
+        self._events, self._changes = [], {}
 
 
 def change_begin(ticket: Ticket, *, actor: User | None) -> Change:

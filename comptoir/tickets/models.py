@@ -58,6 +58,20 @@ class SupportGroup(models.Model):
         return self.name
 
 
+class Tag(models.Model):
+    """A free-form label agents put on tickets (refund, vip, bug-1234), named by comptoir.tickets.tags."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # The statuses of tickets someone still works on (comptoir.tickets.statuses.ACTIVE_STATUSES, which imports this module).
 ACTIVE = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
 
@@ -81,6 +95,11 @@ class Ticket(models.Model):
         SupportGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", verbose_name=_("group")
     )
     follow_up_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("tags"))
+    # Set when the ticket was merged into another: its replies by e-mail and its links go there.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_tickets"
+    )
     # The rating of the latest answered satisfaction survey, kept here for lists.
     satisfaction_rating = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -221,6 +240,10 @@ class EventKind(models.TextChoices):
     CC_REMOVED = "cc_removed", _("CC removed")
     DELIVERY_FAILED = "delivery_failed", _("E-mail not delivered")
     REQUESTER_ERASED = "requester_erased", _("Requester's personal data erased")
+    TAG_ADDED = "tag_added", _("Tag added")
+    TAG_REMOVED = "tag_removed", _("Tag removed")
+    MERGED_INTO = "merged_into", _("Merged into")
+    MERGED_FROM = "merged_from", _("Ticket merged in")
 
 
 class TicketEvent(models.Model):
@@ -300,6 +323,9 @@ class Macro(models.Model):
     status = models.CharField(_("sets status"), max_length=10, choices=Status.choices, blank=True)
     priority = models.CharField(_("sets priority"), max_length=10, choices=Priority.choices, blank=True)
     type = models.CharField(_("sets type"), max_length=20, choices=TicketType.choices, blank=True)
+    add_tags = models.CharField(
+        _("adds tags"), max_length=200, blank=True, help_text=_("Separated by spaces, as on the ticket page.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -37,15 +37,19 @@ FTS_TABLE = "tickets_text_fts"
 # tsvector over 1 MB, and a message that long is a pasted log, not prose.
 INDEXED_CHARACTERS = 100_000
 
+# A message's words follow it when its text changes and when it moves to another ticket (a merge).
+MESSAGE_UPDATE_TRIGGER = f"""CREATE TRIGGER tickets_message_fts_update
+    AFTER UPDATE OF body, ticket_id ON tickets_message
+    BEGIN
+        DELETE FROM {FTS_TABLE} WHERE rowid = old.id * 2;
+        INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) VALUES (new.id * 2, new.ticket_id, new.body);
+    END"""
 SQLITE_SCHEMA = [
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(ticket_id UNINDEXED, text, tokenize='unicode61 remove_diacritics 2')",
     f"""CREATE TRIGGER tickets_message_fts_insert AFTER INSERT ON tickets_message BEGIN
         INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) VALUES (new.id * 2, new.ticket_id, new.body);
     END""",
-    f"""CREATE TRIGGER tickets_message_fts_update AFTER UPDATE OF body ON tickets_message BEGIN
-        DELETE FROM {FTS_TABLE} WHERE rowid = old.id * 2;
-        INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) VALUES (new.id * 2, new.ticket_id, new.body);
-    END""",
+    MESSAGE_UPDATE_TRIGGER,
     f"""CREATE TRIGGER tickets_message_fts_delete AFTER DELETE ON tickets_message BEGIN
         DELETE FROM {FTS_TABLE} WHERE rowid = old.id * 2;
     END""",
@@ -115,6 +119,13 @@ def create_schema(schema_editor: BaseDatabaseSchemaEditor) -> None:
     statements = {"sqlite": SQLITE_SCHEMA, "postgresql": POSTGRES_SCHEMA}.get(schema_editor.connection.vendor, [])
     for statement in statements:
         schema_editor.execute(statement, params=None)
+
+
+def message_trigger_recreate(schema_editor: BaseDatabaseSchemaEditor) -> None:
+    """On SQLite, the message trigger of a database made before merges moved messages (0010)."""
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("DROP TRIGGER IF EXISTS tickets_message_fts_update", params=None)
+        schema_editor.execute(MESSAGE_UPDATE_TRIGGER, params=None)
 
 
 def drop_schema(schema_editor: BaseDatabaseSchemaEditor) -> None:

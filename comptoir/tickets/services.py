@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -17,7 +18,7 @@ from comptoir.accounts.services import person_get_or_create
 from comptoir.mail.addressing import is_own_address
 from comptoir.mail.models import InboundEmail
 from comptoir.tickets.files import NewAttachment
-from comptoir.tickets.history import Change, change_begin, event_record
+from comptoir.tickets.history import Change, ChangeBatch, change_begin, event_record
 from comptoir.tickets.models import (
     Attachment,
     AuthorRole,
@@ -27,11 +28,18 @@ from comptoir.tickets.models import (
     Status,
     SupportGroup,
     Survey,
+    Tag,
     Ticket,
     TicketCC,
     TicketType,
 )
-from comptoir.tickets.statuses import ACTIVE_STATUSES, REOPENED_BY_REQUESTER, status_after_agent_action
+from comptoir.tickets.statuses import (
+    ACTIVE_STATUSES,
+    AGENT_SUBMIT_STATUSES,
+    REOPENED_BY_REQUESTER,
+    status_after_agent_action,
+)
+from comptoir.tickets.tags import tag_name
 
 
 class _Unchanged:
@@ -101,6 +109,33 @@ def ticket_create(
     return ticket
 
 
+def _status_columns(status: str, now: datetime) -> dict[str, object]:
+    """What a change to ``status`` writes on the ticket's row."""
+    columns: dict[str, object] = {"status": status, "updated_at": now}
+    if status == Status.SOLVED:
+        columns["solved_at"] = now
+    elif status == Status.CLOSED:
+        columns["closed_at"] = now
+    return columns
+
+
+def _surveys_follow(moved: Collection[tuple[int, str]], status: str, now: datetime) -> None:
+    """The surveys after tickets (id, old status) moved to ``status``.
+
+    A resolution waits for its rating; a reopening withdraws the resolution's survey.
+    """
+    if status == Status.SOLVED:
+        solved = [ticket_id for ticket_id, _old in moved]
+        Survey.objects.filter(ticket_id__in=solved, withdrawn_at__isnull=True, answered_at__isnull=True).update(
+            withdrawn_at=now
+        )
+        Survey.objects.bulk_create(Survey(ticket_id=ticket_id) for ticket_id in solved)
+    elif status != Status.CLOSED:
+        reopened = [ticket_id for ticket_id, old in moved if old == Status.SOLVED]
+        if reopened:
+            Survey.objects.filter(ticket_id__in=reopened, withdrawn_at__isnull=True).update(withdrawn_at=now)
+
+
 @transaction.atomic
 def ticket_set_status(
     ticket: Ticket,
@@ -110,21 +145,18 @@ def ticket_set_status(
     solved_before: datetime | None = None,
     change: Change | None = None,
 ) -> bool:
-    """Every status change goes through here, so the history, timestamps and surveys stay true.
+    """Every status change of one ticket goes through here, so the history, timestamps and surveys stay true.
 
     The change is a compare-and-set on the status the caller saw: when another
     worker changed it first, nothing happens and False is returned, so that
     jobs running concurrently never close (or reopen) a ticket twice.
+    (Many tickets at once: ``tickets_update_in_bulk``, with the same columns and surveys.)
     """
     old = ticket.status
     if old == status:
         return False
     now = timezone.now()
-    changes: dict[str, object] = {"status": status, "updated_at": now}
-    if status == Status.SOLVED:
-        changes["solved_at"] = now
-    elif status == Status.CLOSED:
-        changes["closed_at"] = now
+    changes = _status_columns(status, now)
     current = Ticket.objects.filter(pk=ticket.pk, status=old)
     if solved_before is not None:
         current = current.filter(solved_at__lt=solved_before)
@@ -133,20 +165,27 @@ def ticket_set_status(
     for field, value in changes.items():
         setattr(ticket, field, value)
     (change or change_begin(ticket, actor=actor)).record(EventKind.STATUS, old=old, new=status)
-    if status == Status.SOLVED:
-        Survey.objects.filter(ticket=ticket, withdrawn_at__isnull=True, answered_at__isnull=True).update(
-            withdrawn_at=now
-        )
-        Survey.objects.create(ticket=ticket)
-    elif old == Status.SOLVED and status != Status.CLOSED:
-        # Reopened: the survey of that resolution is withdrawn.
-        Survey.objects.filter(ticket=ticket, withdrawn_at__isnull=True).update(withdrawn_at=now)
+    _surveys_follow([(ticket.pk, old)], status, now)
     return True
 
 
 def _touch(ticket: Ticket) -> None:
     ticket.updated_at = timezone.now()
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
+
+
+# A chain of merges (A into B, later B into C) is followed this far, no further.
+MERGE_HOPS = 10
+
+
+def merge_destination(ticket: Ticket) -> Ticket:
+    """The ticket that now holds ``ticket``'s conversation: itself unless it was merged (comptoir.tickets.merging)."""
+    current = ticket
+    for _hop in range(MERGE_HOPS):
+        if current.merged_into_id is None:
+            break
+        current = Ticket.objects.select_related("requester", "assignee").get(pk=current.merged_into_id)
+    return current
 
 
 @transaction.atomic
@@ -162,7 +201,8 @@ def ticket_reply_by_requester(
 ) -> Message:
     """Add a reply from the requester (or from a CC, given as ``author``).
 
-    A closed ticket gets a linked follow-up instead. An ``automatic`` reply (an
+    A closed ticket gets a linked follow-up instead, unless it was merged into
+    one still open, which gets the reply. An ``automatic`` reply (an
     out-of-office, an autoresponder) is recorded but changes no status and
     tells nobody: it must not reopen a solved ticket or feed a loop; the caller
     keeps such replies away from closed tickets.
@@ -170,6 +210,19 @@ def ticket_reply_by_requester(
     """
     ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester", "assignee").get(pk=ticket.pk)
     writer = author or ticket.requester
+    if ticket.status == Status.CLOSED and ticket.merged_into_id is not None:
+        destination = merge_destination(ticket)
+        if destination.status != Status.CLOSED:
+            # Merged: the conversation goes on where it was moved, the writer copied there.
+            return ticket_reply_by_requester(
+                ticket=destination,
+                body=body,
+                channel=channel,
+                files=files,
+                inbound_email=inbound_email,
+                author=writer,
+                automatic=automatic,
+            )
     if ticket.status == Status.CLOSED:
         follow_up = ticket_create(
             email=writer.email,
@@ -206,13 +259,113 @@ def ticket_reply_by_requester(
     return message
 
 
-def _set_field(ticket: Ticket, change: Change, field: str, value: str, kind: str) -> None:
-    old = getattr(ticket, field)
-    if old == value:
-        return
-    setattr(ticket, field, value)
-    Ticket.objects.filter(pk=ticket.pk).update(**{field: value})
-    change.record(kind, old=old, new=value)
+@dataclass(frozen=True)
+class PropertyChanges:
+    """The fields an agent sets on one ticket or on many: None, UNCHANGED and () leave a field alone."""
+
+    priority: str | None = None
+    ticket_type: str | None = None
+    assignee: User | _Unchanged | None = UNCHANGED
+    group: SupportGroup | _Unchanged | None = UNCHANGED
+    add_tags: Sequence[str] = ()
+    remove_tags: Sequence[str] = ()
+
+    def any(self) -> bool:
+        return bool(
+            self.priority is not None
+            or self.ticket_type is not None
+            or not isinstance(self.assignee, _Unchanged)
+            or not isinstance(self.group, _Unchanged)
+            or self.add_tags
+            or self.remove_tags
+        )
+
+
+# Writes one event of the ticket's change: (ticket, kind, old value, new value).
+Recorder = Callable[[Ticket, str, str, str], object]
+
+
+def _properties_write(tickets: Sequence[Ticket], changes: PropertyChanges, record: Recorder) -> set[int]:
+    """Set the fields on every ticket whose value differs, in one UPDATE per field; returns the ids changed.
+
+    The one writer of these fields, for one ticket (``ticket_update_by_agent``)
+    and for many (``tickets_update_in_bulk``); ``updated_at`` is the caller's.
+    The tickets come with their assignee and group, locked by the caller.
+    """
+    changed: set[int] = set()
+
+    def write(field: str, moving: list[Ticket], value: object, kind: str, label: Callable[[Ticket], str]) -> None:
+        if not moving:
+            return
+        Ticket.objects.filter(pk__in=[ticket.pk for ticket in moving]).update(**{field: value})
+        for ticket in moving:
+            old = label(ticket)
+            setattr(ticket, field, value)
+            record(ticket, kind, old, label(ticket))
+            changed.add(ticket.pk)
+
+    if changes.priority is not None:
+        moving = [ticket for ticket in tickets if ticket.priority != changes.priority]
+        write("priority", moving, changes.priority, EventKind.PRIORITY, lambda ticket: ticket.priority)
+    if changes.ticket_type is not None:
+        moving = [ticket for ticket in tickets if ticket.type != changes.ticket_type]
+        write("type", moving, changes.ticket_type, EventKind.TYPE, lambda ticket: ticket.type)
+    if not isinstance(changes.assignee, _Unchanged):
+        assignee = changes.assignee
+        moving = [ticket for ticket in tickets if ticket.assignee != assignee]
+        write("assignee", moving, assignee, EventKind.ASSIGNEE, _assignee_label)
+    if not isinstance(changes.group, _Unchanged):
+        group = changes.group
+        moving = [ticket for ticket in tickets if ticket.group != group]
+        write("group", moving, group, EventKind.GROUP, lambda ticket: ticket.group.name if ticket.group else "")
+    changed |= _tags_write(tickets, changes.add_tags, changes.remove_tags, record)
+    return changed
+
+
+def _assignee_label(ticket: Ticket) -> str:
+    return ticket.assignee.get_full_name() if ticket.assignee else ""
+
+
+def _tag_names(typed: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(name for name in map(tag_name, typed) if name))
+
+
+def _tags_write(tickets: Sequence[Ticket], add: Sequence[str], remove: Sequence[str], record: Recorder) -> set[int]:
+    """Add and remove tags on every ticket, a few statements whatever their number; returns the ids changed."""
+    through = Ticket.tags.through
+    by_id = {ticket.pk: ticket for ticket in tickets}
+    changed: set[int] = set()
+    added, removed = _tag_names(add), _tag_names(remove)
+    added = [name for name in added if name not in removed]
+    if added and by_id:
+        Tag.objects.bulk_create([Tag(name=name) for name in added], ignore_conflicts=True)
+        tag_ids = dict(Tag.objects.filter(name__in=added).values_list("name", "pk"))
+        held = set(
+            through.objects.filter(ticket_id__in=by_id, tag_id__in=tag_ids.values()).values_list("ticket_id", "tag_id")
+        )
+        rows = [
+            through(ticket_id=ticket_id, tag_id=tag_ids[name])
+            for ticket_id in by_id
+            for name in added
+            if (ticket_id, tag_ids[name]) not in held
+        ]
+        through.objects.bulk_create(rows, ignore_conflicts=True)
+        names = {pk: name for name, pk in tag_ids.items()}
+        for row in rows:
+            record(by_id[row.ticket_id], EventKind.TAG_ADDED, "", names[row.tag_id])
+            changed.add(row.ticket_id)
+    if removed and by_id:
+        held_rows = list(
+            through.objects.filter(ticket_id__in=by_id, tag__name__in=removed)
+            .order_by("ticket_id", "tag__name")
+            .values_list("pk", "ticket_id", "tag__name")
+        )
+        if held_rows:
+            through.objects.filter(pk__in=[pk for pk, _ticket_id, _name in held_rows]).delete()
+        for _pk, ticket_id, name in held_rows:
+            record(by_id[ticket_id], EventKind.TAG_REMOVED, name, "")
+            changed.add(ticket_id)
+    return changed
 
 
 @transaction.atomic
@@ -228,6 +381,9 @@ def ticket_update_by_agent(
     ticket_type: str | None = None,
     assignee: User | _Unchanged | None = UNCHANGED,
     group: SupportGroup | _Unchanged | None = UNCHANGED,
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+    change: Change | None = None,
 ) -> Message | None:
     """What an agent does in one submit: set fields, write a reply or a note, set the status.
 
@@ -241,35 +397,19 @@ def ticket_update_by_agent(
         .get(pk=ticket.pk)
     )
     has_message = bool(body.strip() or files)
-    if ticket.status == Status.CLOSED:
-        changes_fields = (
-            status is not None
-            or priority is not None
-            or ticket_type is not None
-            or not isinstance(assignee, _Unchanged)
-            or not isinstance(group, _Unchanged)
-        )
-        if changes_fields or (has_message and is_public):
-            raise TicketClosed
-    change = change_begin(ticket, actor=agent)
-    if priority is not None:
-        _set_field(ticket, change, "priority", priority, EventKind.PRIORITY)
-    if ticket_type is not None:
-        _set_field(ticket, change, "type", ticket_type, EventKind.TYPE)
-    if not isinstance(assignee, _Unchanged) and assignee != ticket.assignee:
-        old_assignee = ticket.assignee
-        ticket.assignee = assignee
-        Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee)
-        change.record(
-            EventKind.ASSIGNEE,
-            old=old_assignee.get_full_name() if old_assignee else "",
-            new=assignee.get_full_name() if assignee else "",
-        )
-    if not isinstance(group, _Unchanged) and group != ticket.group:
-        old_group = ticket.group
-        ticket.group = group
-        Ticket.objects.filter(pk=ticket.pk).update(group=group)
-        change.record(EventKind.GROUP, old=old_group.name if old_group else "", new=group.name if group else "")
+    properties = PropertyChanges(
+        priority=priority,
+        ticket_type=ticket_type,
+        assignee=assignee,
+        group=group,
+        add_tags=add_tags,
+        remove_tags=remove_tags,
+    )
+    if ticket.status == Status.CLOSED and (status is not None or properties.any() or (has_message and is_public)):
+        raise TicketClosed
+    # A caller's ``change`` (a merge) holds this submit's events with its own.
+    change = change or change_begin(ticket, actor=agent)
+    _properties_write([ticket], properties, lambda _ticket, kind, old, new: change.record(kind, old=old, new=new))
     message = None
     if has_message:
         message = Message.objects.create(
@@ -286,6 +426,74 @@ def ticket_update_by_agent(
     if not ticket_set_status(ticket, new_status, actor=agent, change=change):
         _touch(ticket)
     return message
+
+
+class Refusal:
+    """Why a bulk action left a ticket as it was."""
+
+    CLOSED = "closed"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    # Ticket ids changed, and those the action already described (nothing to do).
+    changed: list[int]
+    unchanged: list[int]
+    # (ticket id, Refusal): the rest of the action went ahead without them.
+    refused: list[tuple[int, str]]
+
+
+@transaction.atomic
+def tickets_update_in_bulk(
+    ticket_ids: Collection[int], *, agent: User, changes: PropertyChanges, status: str | None = None
+) -> BulkOutcome:
+    """What an agent sets on many tickets at once: the fields, the tags, a status.
+
+    The same writers as one ticket's submit (``_properties_write``, the status
+    columns and surveys of ``ticket_set_status``), so each ticket's history,
+    e-mails (the "solved" e-mail and its survey) and subscribers are those of
+    a change made on its page; each ticket gets its own change. A closed
+    ticket is refused and the others go ahead. The statements are batched:
+    their number does not grow with the number of tickets.
+    Unlike a submit on the ticket page, the action does not open new tickets:
+    tagging twenty tickets is not working on them.
+    """
+    if status is not None and status not in AGENT_SUBMIT_STATUSES:
+        raise ValueError(f"agents cannot set the status {status!r}")
+    tickets = list(
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("assignee", "group")
+        .filter(pk__in=list(ticket_ids))
+        .order_by("pk")
+    )
+    found = {ticket.pk for ticket in tickets}
+    refused = [(ticket_id, Refusal.MISSING) for ticket_id in dict.fromkeys(ticket_ids) if ticket_id not in found]
+    refused += [(ticket.pk, Refusal.CLOSED) for ticket in tickets if ticket.status == Status.CLOSED]
+    workable = [ticket for ticket in tickets if ticket.status != Status.CLOSED]
+    batch = ChangeBatch(actor=agent)
+
+    def record(ticket: Ticket, kind: str, old: str, new: str) -> None:
+        batch.record(ticket.pk, kind, old=old, new=new)
+
+    changed = _properties_write(workable, changes, record)
+    now = timezone.now()
+    moving = [ticket for ticket in workable if status is not None and ticket.status != status]
+    if status is not None and moving:
+        Ticket.objects.filter(pk__in=[ticket.pk for ticket in moving]).update(**_status_columns(status, now))
+        for ticket in moving:
+            record(ticket, EventKind.STATUS, ticket.status, status)
+        _surveys_follow([(ticket.pk, ticket.status) for ticket in moving], status, now)
+        changed |= {ticket.pk for ticket in moving}
+    touched = changed - {ticket.pk for ticket in moving}
+    if touched:
+        Ticket.objects.filter(pk__in=touched).update(updated_at=now)
+    batch.write()
+    return BulkOutcome(
+        changed=[ticket.pk for ticket in workable if ticket.pk in changed],
+        unchanged=[ticket.pk for ticket in workable if ticket.pk not in changed],
+        refused=refused,
+    )
 
 
 @transaction.atomic

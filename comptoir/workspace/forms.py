@@ -4,13 +4,16 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import User
 from comptoir.core.widgets import PlainSelect
 from comptoir.tickets.forms import AttachmentsField
-from comptoir.tickets.models import Priority, Status, SupportGroup, TicketType
+from comptoir.tickets.models import Priority, Status, SupportGroup, Ticket, TicketType
+from comptoir.tickets.services import UNCHANGED, PropertyChanges
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
+from comptoir.tickets.tags import tag_names
 
 NOBODY = "none"
 
@@ -107,11 +110,18 @@ class AgentUpdateForm(forms.Form):
         label=_("Group"), queryset=SupportGroup.objects.none(), required=False, empty_label=_("No group")
     )
 
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=1000,
+        help_text=_("Separated by spaces or commas; “late delivery” is two tags, “late-delivery” one."),
+    )
+
     def __init__(self, *args: Any, agents: QuerySet[User], groups: QuerySet[SupportGroup], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = agents  # type: ignore[attr-defined]
         self.fields["group"].queryset = groups  # type: ignore[attr-defined]
-        for name in PROPERTY_FIELDS:
+        for name in (*PROPERTY_FIELDS, "tags"):
             # Shown in the sidebar, outside the <form> element, yet sent with it.
             self.fields[name].widget.attrs["form"] = FORM_ID
 
@@ -129,9 +139,135 @@ class AgentUpdateForm(forms.Form):
             name: self.cleaned_data[name] for name in PROPERTY_FIELDS if name in self.data and name in self.changed_data
         }
 
+    def tag_changes(self, current: list[str]) -> tuple[list[str], list[str]]:
+        """The tags to add and to remove: what the field says against the ticket's ``current`` tags.
+
+        Nothing when the field was not sent (a closed ticket's page has none).
+        """
+        if "tags" not in self.data:
+            return [], []
+        wanted = tag_names(self.cleaned_data["tags"])
+        return [name for name in wanted if name not in current], [name for name in current if name not in wanted]
+
     @property
     def is_public(self) -> bool:
         return bool(self.cleaned_data.get("visibility") == "public")
+
+
+# The most tickets one bulk action changes in the request: a page of the list is 25.
+BULK_MAX = 100
+
+
+class BulkUpdateForm(forms.Form):
+    """What to set on the tickets ticked in the list; every field left blank leaves that field as it is."""
+
+    tickets = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=(),
+        error_messages={
+            "required": _("Tick at least one ticket first."),
+            "invalid_choice": _("A ticket number was not understood."),
+        },
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=_with_blank([(s.value, s.label) for s in AGENT_SUBMIT_STATUSES], _("Leave as is")),
+        widget=PlainSelect,
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=_with_blank(Priority.choices, _("Leave as is")), widget=PlainSelect
+    )
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=_with_blank(TicketType.choices, _("Leave as is")), widget=PlainSelect
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=PlainSelect)
+    group = forms.ChoiceField(label=_("Group"), required=False, widget=PlainSelect)
+    add_tags = forms.CharField(label=_("Add tags"), required=False, max_length=1000)
+    remove_tags = forms.CharField(label=_("Remove tags"), required=False, max_length=1000)
+
+    def __init__(self, *args: Any, agents: list[User], groups: list[SupportGroup], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._agents = {str(agent.pk): agent for agent in agents}
+        self._groups = {str(group.pk): group for group in groups}
+        leave = ("", _("Leave as is"))
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
+            leave,
+            (NOBODY, _("Nobody")),
+            *[(key, agent.get_full_name()) for key, agent in self._agents.items()],
+        ]
+        self.fields["group"].choices = [  # type: ignore[attr-defined]
+            leave,
+            (NOBODY, _("No group")),
+            *[(key, group.name) for key, group in self._groups.items()],
+        ]
+        # Ticket numbers, checked here against nothing but their form: the service says which exist.
+        self.fields["tickets"].choices = [(value, value) for value in self._submitted()]  # type: ignore[attr-defined]
+
+    def _submitted(self) -> list[str]:
+        return self.data.getlist("tickets") if isinstance(self.data, QueryDict) else []
+
+    def clean_tickets(self) -> list[int]:
+        references: list[int] = self.cleaned_data["tickets"]
+        if len(self._submitted()) > BULK_MAX:
+            raise forms.ValidationError(
+                _("Select at most %(limit)s tickets at a time."), params={"limit": BULK_MAX}, code="too_many"
+            )
+        return [Ticket.pk_from_reference(reference) for reference in references]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.is_bound and not self.errors and not (data.get("status") or self.changes().any()):
+            raise forms.ValidationError(_("Choose something to change on the selected tickets."), code="nothing")
+        return data
+
+    def changes(self) -> PropertyChanges:
+        data = self.cleaned_data
+        return PropertyChanges(
+            priority=data.get("priority") or None,
+            ticket_type=data.get("type") or None,
+            assignee=self._choice(data.get("assignee", ""), self._agents),
+            group=self._choice(data.get("group", ""), self._groups),
+            add_tags=tag_names(data.get("add_tags", "")),
+            remove_tags=tag_names(data.get("remove_tags", "")),
+        )
+
+    @staticmethod
+    def _choice(value: str, known: dict[str, Any]) -> Any:
+        if not value:
+            return UNCHANGED
+        return None if value == NOBODY else known[value]
+
+
+class MergeForm(forms.Form):
+    """Which ticket to merge into, and whether the requesters are told (a public reply) or not (a note)."""
+
+    into = forms.IntegerField(
+        label=_("Merge into ticket number"),
+        min_value=1,
+        error_messages={"required": _("Enter the number of the ticket to merge into.")},
+    )
+    tell = forms.ChoiceField(
+        label=_("Tell the requesters"),
+        choices=[
+            ("yes", _("Yes: a public reply on each ticket says so, and is e-mailed")),
+            ("no", _("No: an internal note on each ticket says so")),
+        ],
+        initial="yes",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def clean_into(self) -> Ticket:
+        reference = self.cleaned_data["into"]
+        target = Ticket.objects.select_related("requester").filter(pk=Ticket.pk_from_reference(reference)).first()
+        if target is None:
+            raise forms.ValidationError(_("There is no ticket #%(reference)s."), params={"reference": reference})
+        return target
+
+    @property
+    def tell_requesters(self) -> bool:
+        return self.cleaned_data.get("tell") != "no"
 
 
 class PresenceForm(forms.Form):

@@ -37,12 +37,13 @@ class ListRow:
     updated_label: str
     rating: int | None
     requester_spoke_last: bool
+    tags: tuple[str, ...] = ()
     # Where a search's words are in the ticket's newest message holding them: escaped, matches in <mark>.
     excerpt: str = ""
 
 
 def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None) -> list[ListRow]:
-    """A row per ticket of ``selectors.ticket_rows`` (requester, assignee and group joined, last speaker known).
+    """A row per ticket of ``selectors.ticket_rows`` (requester, assignee, group, tags and last speaker known).
 
     ``excerpts``: safe HTML by ticket id, from ``comptoir.workspace.search.search_excerpts``.
     """
@@ -69,6 +70,7 @@ def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None)
                 updated_label=formats.date_format(updated_at, "SHORT_DATETIME_FORMAT"),
                 rating=ticket.satisfaction_rating,
                 requester_spoke_last=getattr(ticket, "last_public_role", None) == AuthorRole.REQUESTER,
+                tags=tuple(tag.name for tag in ticket.tags.all()),
                 excerpt=excerpts.get(ticket.pk, ""),
             )
         )

@@ -19,6 +19,7 @@ from comptoir.helpcenter.search_index import MARK_END, MARK_START
 from comptoir.tickets.models import Priority, Status, Ticket, TicketType
 from comptoir.tickets.search_index import message_excerpts, tickets_with_words
 from comptoir.tickets.statuses import ACTIVE_STATUSES
+from comptoir.tickets.tags import tag_name
 from comptoir.workspace.search_query import Filter, SearchQuery
 
 # What agents type for each value, besides the value itself: English and French words.
@@ -121,7 +122,10 @@ def _filter_condition(typed: Filter, agent: User) -> Q | str:
         day = typed.day
         assert day is not None  # the parser keeps only dates that read
         return _on_dates(f"{name}_at", typed.comparison, day)
-    return gettext("Tags are not there yet: “%(filter)s” was left out.") % {"filter": f"{name}:{value}"}
+    if name == "tag":
+        tagged = Ticket.tags.through.objects.filter(tag__name=tag_name(value)).values("ticket_id")
+        return Q(pk__in=tagged)
+    raise ValueError(f"the parser let through an unknown filter {name!r}")
 
 
 def _person(field: str, value: str) -> Q:

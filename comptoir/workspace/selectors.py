@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, Role, User
 from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundStatus
-from comptoir.tickets.models import Attachment, Message, Status, Ticket
+from comptoir.tickets.models import Attachment, Message, Status, Tag, Ticket
 from comptoir.tickets.statuses import ACTIVE_STATUSES
 
 # Rows per page of the workspace's lists (tickets, quarantine).
@@ -132,6 +132,7 @@ def ticket_rows(view_key: str, agent: User, filters: dict[str, object], searched
         .filter(**{name: value for name, value in filters.items() if value is not None})
         .filter(searched or Q())
         .select_related("requester", "assignee", "group")
+        .prefetch_related("tags")
         .annotate(last_public_role=Subquery(last_public_role[:1]))
     )
 
@@ -182,6 +183,11 @@ def organisation_names(typed: str, limit: int = 20) -> list[str]:
     return list(
         Organisation.objects.filter(name__istartswith=typed).order_by("name").values_list("name", flat=True)[:limit]
     )
+
+
+def tag_names_starting(start: str, limit: int = 20) -> list[str]:
+    """Names of the tags starting with ``start`` (a tag name, already normalised), in order."""
+    return list(Tag.objects.filter(name__startswith=start).order_by("name").values_list("name", flat=True)[:limit])
 
 
 def other_tickets(ticket: Ticket, limit: int = 10) -> QuerySet[Ticket]:

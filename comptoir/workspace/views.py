@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,9 +20,11 @@ from comptoir.tickets.files import attachment_rules
 from comptoir.tickets.models import EventKind, Macro, Status, SupportGroup, Survey, Ticket, TicketCC
 from comptoir.tickets.presence import presence_others, presence_record
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
+from comptoir.tickets.tags import tag_names
 from comptoir.workspace import selectors
 from comptoir.workspace.access import agent_required, current_agent
-from comptoir.workspace.forms import AgentUpdateForm, CCForm, PresenceForm, TicketFilterForm
+from comptoir.workspace.bulk import bulk_report
+from comptoir.workspace.forms import AgentUpdateForm, BulkUpdateForm, CCForm, PresenceForm, TicketFilterForm
 from comptoir.workspace.macros import macro_entries
 from comptoir.workspace.paging import keyset_page
 from comptoir.workspace.rows import list_rows
@@ -76,23 +79,60 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "searched": typed,
         "search_notices": search.notices,
         "filtered": any(request.GET.get(name) for name in ("status", "assignee", "group", "type", "priority")),
+        "bulk_form": BulkUpdateForm(agents=agents, groups=groups, auto_id="bulk-%s"),
     }
     return render(request, "workspace/list.html", context)
 
 
+@require_POST
+@agent_required
+def bulk_update(request: HttpRequest) -> HttpResponse:
+    """Set the fields, tags or status chosen on the tickets ticked in the list, then back to the list."""
+    form = BulkUpdateForm(request.POST, agents=list(selectors.agents()), groups=list(SupportGroup.objects.all()))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("agent_tickets")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(back)
+    outcome = services.tickets_update_in_bulk(
+        form.cleaned_data["tickets"],
+        agent=current_agent(request),
+        changes=form.changes(),
+        status=form.cleaned_data["status"] or None,
+    )
+    for level, text in bulk_report(outcome):
+        messages.add_message(request, level, text)
+    return redirect(back)
+
+
 def _ticket(reference: int, *, counted: bool = False) -> Ticket:
-    """The ticket (404 if none); ``counted``: with ``message_count``, for the page that shows it."""
-    tickets = Ticket.objects.select_related("requester__organisation", "assignee", "group", "follow_up_of")
+    """The ticket (404 if none); ``counted``: with ``message_count`` and its tags, for the page that shows it."""
+    tickets = Ticket.objects.select_related(
+        "requester__organisation", "assignee", "group", "follow_up_of", "merged_into"
+    )
     if counted:
-        tickets = tickets.annotate(message_count=selectors.message_count())
+        tickets = tickets.annotate(message_count=selectors.message_count()).prefetch_related("tags")
     ticket = tickets.filter(pk=Ticket.pk_from_reference(reference)).first()
     if ticket is None:
         raise Http404
     return ticket
 
 
+def _tags(ticket: Ticket) -> list[str]:
+    return [tag.name for tag in ticket.tags.all()]
+
+
 def _update_form(ticket: Ticket, data: Any = None, files: Any = None) -> AgentUpdateForm:
-    initial = {"priority": ticket.priority, "type": ticket.type, "assignee": ticket.assignee, "group": ticket.group}
+    initial = {
+        "priority": ticket.priority,
+        "type": ticket.type,
+        "assignee": ticket.assignee,
+        "group": ticket.group,
+        "tags": " ".join(_tags(ticket)),
+    }
     return AgentUpdateForm(data, files, initial=initial, agents=selectors.agents(), groups=SupportGroup.objects.all())
 
 
@@ -114,6 +154,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "property_fields": form.property_fields(),
         "submit_statuses": AGENT_SUBMIT_STATUSES,
         "is_closed": ticket.status == Status.CLOSED,
+        "tags": _tags(ticket) if ticket.status == Status.CLOSED else [],
         "rules": attachment_rules(),
     }
     response = render(request, "workspace/ticket.html", context, status=status)
@@ -137,6 +178,7 @@ def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
         return _render_ticket(request, ticket, form, status=400)
     data = form.cleaned_data
     changes = form.property_changes()
+    add_tags, remove_tags = form.tag_changes(_tags(ticket))
     try:
         message = services.ticket_update_by_agent(
             ticket,
@@ -149,6 +191,8 @@ def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
             ticket_type=changes.get("type") or None,
             assignee=changes.get("assignee", services.UNCHANGED),
             group=changes.get("group", services.UNCHANGED),
+            add_tags=add_tags,
+            remove_tags=remove_tags,
         )
     except services.TicketClosed:
         # The service refuses anything but an internal note on a closed ticket.
@@ -212,6 +256,18 @@ def ticket_macros(request: HttpRequest, reference: int) -> HttpResponse:
     response = render(request, "workspace/_macro_options.html", {"macros": entries})
     response.headers["Cache-Control"] = "no-store"  # filled in with the ticket's requester and subject
     return response
+
+
+@require_GET
+@agent_required
+def tag_suggestions(request: HttpRequest) -> HttpResponse:
+    """Existing tags starting like the last one typed, each offered as the whole field's value with it."""
+    typed = request.GET.get("tags", "")[:1000]
+    names = tag_names(typed)
+    # Nothing to complete once the agent has typed a separator after the last tag.
+    start = names.pop() if names and typed[-1:].strip(",; ") else ""
+    found = [name for name in selectors.tag_names_starting(start) if name not in names] if start else []
+    return render(request, "workspace/_tag_options.html", {"values": [" ".join([*names, name]) for name in found]})
 
 
 @require_GET

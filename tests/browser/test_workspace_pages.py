@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from comptoir.accounts.models import Organisation, Role, User
-from comptoir.tickets.models import Macro
+from comptoir.tickets.models import Macro, Tag
 from comptoir.tickets.services import ticket_update_by_agent
 from comptoir.workspace import selectors
 from tests.browser.conftest import assert_accessible
@@ -51,7 +51,9 @@ def test_canned_replies_and_organisation_names_arrive_when_the_agent_reaches_for
     site, new_page, make_ticket, language
 ):
     User.objects.create_user("camille@example.com", password="pw-camille", name="Camille", role=Role.AGENT)
-    Macro.objects.create(title="Greeting", body="Hello {requester_name}, about {ticket_reference}.")
+    Macro.objects.create(title="Greeting", body="Hello {requester_name}, about {ticket_reference}.", add_tags="greeted")
+    Tag.objects.create(name="refund")
+    Tag.objects.create(name="remote")
     Organisation.objects.create(name="Acme")
     Organisation.objects.create(name="Acmeco")
     Organisation.objects.create(name="Bolt")
@@ -67,6 +69,13 @@ def test_canned_replies_and_organisation_names_arrive_when_the_agent_reaches_for
     picker.select_option(label="Greeting")
     page.locator("[data-macro-apply]").click()
     expect(page.locator("textarea[name=body]")).to_have_value(f"Hello Alice Martin, about #{ticket.reference}.")
+    tags = page.locator("#id_tags")
+    expect(tags).to_have_value("greeted")
+    # Existing tags are suggested as the agent types the next one.
+    tags.fill("greeted re")
+    options = page.locator("#tag-suggestions option")
+    expect(options).to_have_count(2)
+    assert options.evaluate_all("options => options.map(o => o.value)") == ["greeted refund", "greeted remote"]
 
     field = page.locator("#requester-organisation")
     field.fill("ac")

@@ -17,9 +17,11 @@ from comptoir.accounts.models import Role, User
 from comptoir.celery import app as celery_app
 from comptoir.events.models import DeliveryState, EventDelivery
 from comptoir.portal.erasure import account_erase
+from comptoir.tickets.merging import tickets_merge
 from comptoir.tickets.models import EventKind, Priority, Status, SupportGroup, Survey, Ticket, TicketEvent, TicketType
 from comptoir.tickets.satisfaction import survey_answer
 from comptoir.tickets.services import (
+    PropertyChanges,
     ticket_add_ccs,
     ticket_record_delivery_failure,
     ticket_remove_cc,
@@ -28,6 +30,7 @@ from comptoir.tickets.services import (
     ticket_solve_by_requester,
     ticket_update_by_agent,
     tickets_close_solved,
+    tickets_update_in_bulk,
 )
 from tests.conftest import running_worker
 from tests.events.recorder import Recorder, recording
@@ -70,7 +73,15 @@ def every_write(make_ticket, agent: User) -> dict[str, Ticket]:
 
     erased = make_ticket(email="erase-me@example.org", subject="To be erased")
     account_erase(user=User.objects.get(email="erase-me@example.org"))
-    return {"worked": worked, "self_solved": self_solved, "erased": erased}
+
+    tagged = make_ticket(subject="Tagged, then merged into")
+    ticket_update_by_agent(tagged, agent=agent, add_tags=["vip"])
+    tickets_update_in_bulk(
+        [tagged.pk], agent=agent, changes=PropertyChanges(remove_tags=["vip"]), status=Status.PENDING
+    )
+    duplicate = make_ticket(subject="Written twice")
+    tickets_merge([duplicate], tagged, agent=agent, tell_requesters=False)
+    return {"worked": worked, "self_solved": self_solved, "erased": erased, "tagged": tagged, "duplicate": duplicate}
 
 
 def test_each_write_s_events_reach_a_subscriber_once_after_commit(transactional_db, make_ticket):
@@ -114,6 +125,23 @@ def test_each_write_s_events_reach_a_subscriber_once_after_commit(transactional_
     ]
     assert recorder.kinds(follow_up.pk) == [EventKind.CREATED]
     assert recorder.kinds(tickets["erased"].pk) == [EventKind.CREATED, EventKind.REQUESTER_ERASED]
+    # A bulk action's change is handed over like any other: its events in the order written.
+    assert recorder.kinds(tickets["tagged"].pk) == [
+        EventKind.CREATED,
+        EventKind.TAG_ADDED,
+        EventKind.STATUS,
+        EventKind.TAG_REMOVED,
+        EventKind.STATUS,
+        EventKind.MERGED_FROM,
+        EventKind.NOTE,
+    ]
+    assert recorder.kinds(tickets["duplicate"].pk) == [
+        EventKind.CREATED,
+        EventKind.MERGED_INTO,
+        EventKind.NOTE,
+        EventKind.STATUS,
+        EventKind.STATUS,
+    ]
 
 
 def test_a_rolled_back_write_emits_nothing(transactional_db, make_ticket):

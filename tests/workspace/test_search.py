@@ -190,7 +190,8 @@ def test_search_runs_the_list_s_queries(signed_in, desk, django_assert_num_queri
     assert response.status_code == 200
     assert response.content.decode().count('<p class="excerpt small">') == 1
     with django_assert_num_queries(LIST_QUERIES):
-        signed_in.get(address, {"view": "all", "q": "status:open -CSV"})  # no words sought: no excerpts
+        response = signed_in.get(address, {"view": "all", "q": "status:new -CSV"})  # no words sought: no excerpts
+    assert response.content.decode().count("data-bulk-row") == 2
 
 
 def test_each_row_shows_where_the_words_are_escaped_and_marked(signed_in, make_ticket, agent):
@@ -225,3 +226,15 @@ def test_every_agent_page_but_the_list_has_the_search_in_its_header(signed_in, d
     assert 'class="header-search"' in html and "New support ticket" not in html
     # The list has its own box, with the help under it.
     assert 'class="header-search"' not in signed_in.get(listing).content.decode()
+
+
+def test_tag_finds_the_tickets_carrying_it_and_minus_tag_leaves_them_out(signed_in, desk, agent):
+    ticket_update_by_agent(desk["invoice"], agent=agent, add_tags=["Refund", "vip"])
+    ticket_update_by_agent(desk["quiet"], agent=agent, add_tags=["refund"])
+    assert search(signed_in, "tag:refund") == refs(desk["invoice"], desk["quiet"])
+    assert search(signed_in, "tag:REFUND tag:vip") == refs(desk["invoice"])
+    assert search(signed_in, "-tag:refund") == refs(desk["export"], desk["password"])
+    assert search(signed_in, "tag:unknown") == []
+    # A tag is a filter like the others: with words, in a view.
+    assert search(signed_in, "tag:refund export") == refs(desk["quiet"])
+    assert search(signed_in, "tag:refund", view="mine") == []

@@ -57,10 +57,11 @@ def busy_ticket(make_ticket, n: int, agents: list[User], groups: list[SupportGro
 # comptoir/editor/backends.py), 3 the agents of the assignee filter, 4 the groups of the group
 # filter, 5 every count (the views', the quarantine's, the list's: one statement of capped
 # subqueries), 6 the page's rows (one more than shown, to know whether a next page exists) with
-# requester, assignee and group joined and the last public speaker as a subquery. No paginator
-# COUNT: pages are keyset pages. The security policy is read from the cache (tests/conftest.py),
-# so it costs no query. The same on SQLite and PostgreSQL.
-LIST_QUERIES = 6
+# requester, assignee and group joined and the last public speaker as a subquery, 7 their tags
+# (one prefetch; not run when the page has no rows). No paginator COUNT: pages are keyset pages.
+# The security policy is read from the cache (tests/conftest.py), so it costs no query. The same
+# on SQLite and PostgreSQL.
+LIST_QUERIES = 7
 
 
 def pinned_get(client, django_assert_num_queries, address: str, expected_rows: str, count: int, queries: int):
@@ -127,11 +128,12 @@ def test_it_counts_every_view_the_quarantine_and_the_list_in_one_query(agent, ma
 # requester and organisation, assignee, group and followed-up ticket joined, 4 the messages with
 # their authors, 5 their attachments (one prefetch), 6 the agents of the assignee field, 7 the
 # groups of the group field, 8 the CCs, 9 the delivery problems, 10 the requester's other
-# tickets, 11 the answered surveys, 12 the events with their actors. Not on the page: the
+# tickets, 11 the answered surveys, 12 the events with their actors, 13 the ticket's tags (one
+# prefetch, for the tags field). Not on the page: the
 # canned replies (fetched when the agent reaches for one) and the list of organisations (names
 # suggested as the agent types). Same count on PostgreSQL: there the fields' agents and groups
 # (6, 7) are read through a server-side cursor, still one DECLARE ... CURSOR each.
-TICKET_PAGE_QUERIES = 12
+TICKET_PAGE_QUERIES = 13
 
 
 def test_it_shows_a_ticket_with_one_message_and_with_50_with_the_same_queries(

@@ -55,6 +55,11 @@
     body.dispatchEvent(new Event("input"));
     setField("priority", option.dataset.priority);
     setField("type", option.dataset.type);
+    const tags = document.querySelector("[name=tags][form=agent-update]");
+    if (tags && option.dataset.tags) {
+      // Added to the ticket's tags, not in their place; the server drops any repeated one.
+      tags.value = (tags.value.trim() + " " + option.dataset.tags).trim();
+    }
     if (submit) {
       const status = option.dataset.status || "";
       const twin = status ? form.querySelector("button.submit-as[value='" + status + "']") : null;

@@ -1,0 +1,107 @@
+"""Merging duplicate tickets into one: the write, and where a merged ticket's mail and links now lead.
+
+A merge moves everything the sources hold to the target (messages with their
+attachments, CCs, the requesters' secret links) and closes each source with a
+message pointing to the target. Replies to a source's e-mails, and its links,
+lead to the target from then on (``services.merge_destination``). Both histories say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from comptoir.accounts.models import User
+from comptoir.tickets.history import change_begin
+from comptoir.tickets.models import Attachment, EventKind, Message, Status, Ticket, TicketAccessToken, TicketCC
+from comptoir.tickets.services import ticket_add_ccs, ticket_set_status, ticket_update_by_agent
+
+
+class MergeRefused(Exception):
+    """The merge cannot be done; ``reason`` is one of the class's constants."""
+
+    CLOSED_TARGET = "closed_target"
+    CLOSED_SOURCE = "closed_source"
+    SAME_TICKET = "same_ticket"
+
+    def __init__(self, reason: str, ticket: Ticket) -> None:
+        super().__init__(f"{reason}: #{ticket.reference}")
+        self.reason = reason
+        self.ticket = ticket
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """What a merge would do, for the agent to confirm before it is done."""
+
+    sources: list[Ticket]
+    target: Ticket
+    # Requesters of sources who are not the target's: they will see the target's conversation.
+    other_requesters: list[User]
+
+
+def merge_plan(sources: Sequence[Ticket], target: Ticket) -> MergePlan:
+    """Check a merge and say what it does; raises MergeRefused when it cannot be done."""
+    if target.status == Status.CLOSED:
+        raise MergeRefused(MergeRefused.CLOSED_TARGET, target)
+    for source in sources:
+        if source.pk == target.pk:
+            raise MergeRefused(MergeRefused.SAME_TICKET, source)
+        if source.status == Status.CLOSED:
+            raise MergeRefused(MergeRefused.CLOSED_SOURCE, source)
+    others = {source.requester_id: source.requester for source in sources if source.requester_id != target.requester_id}
+    return MergePlan(list(sources), target, list(others.values()))
+
+
+MERGED_INTO_TEXT = gettext_noop("This request was merged into request #%(reference)s.")
+MERGED_FROM_TEXT = gettext_noop("Request #%(reference)s was merged into this one.")
+
+
+def _text(language: str, message: str, reference: int) -> str:
+    with translation.override(language):
+        return _(message) % {"reference": reference}
+
+
+@transaction.atomic
+def tickets_merge(sources: Sequence[Ticket], target: Ticket, *, agent: User, tell_requesters: bool) -> MergePlan:
+    """Merge ``sources`` into ``target``; ``tell_requesters``: the messages about it are public replies, e-mailed.
+
+    The requesters of the sources are copied on the target (they keep
+    following their request there); the target's requester is told of them as
+    of anyone copied.
+    """
+    ids = sorted({source.pk for source in sources} | {target.pk})
+    locked = {
+        ticket.pk: ticket
+        for ticket in Ticket.objects.select_for_update(of=("self",)).select_related("requester").filter(pk__in=ids)
+    }
+    target = locked[target.pk]
+    plan = merge_plan([locked[source.pk] for source in sources if source.pk in locked], target)
+    source_ids = [source.pk for source in plan.sources]
+    # The conversation, its files and the links to it: all to the target, interleaved by date.
+    Message.objects.filter(ticket_id__in=source_ids).update(ticket=target)
+    Attachment.objects.filter(ticket_id__in=source_ids).update(ticket=target)
+    TicketAccessToken.objects.filter(ticket_id__in=source_ids).update(ticket=target)
+    people = [(cc.name, cc.email) for cc in TicketCC.objects.filter(ticket_id__in=source_ids)]
+    people += [(requester.name, requester.email) for requester in plan.other_requesters]
+    if people:
+        ticket_add_ccs(target, people, actor=agent)
+    Ticket.objects.filter(pk__in=source_ids).update(merged_into=target)
+    for source in plan.sources:
+        closing = change_begin(source, actor=agent)
+        closing.record(EventKind.MERGED_INTO, new=f"#{target.reference}")
+        body = _text(source.language, MERGED_INTO_TEXT, target.reference)
+        ticket_update_by_agent(source, agent=agent, body=body, is_public=tell_requesters, change=closing)
+        source.refresh_from_db(fields=("status", "updated_at"))
+        # Closed, not solved: there is nothing to rate, and a reply to it goes to the target.
+        ticket_set_status(source, Status.CLOSED, actor=agent, change=closing)
+        receiving = change_begin(target, actor=agent)
+        receiving.record(EventKind.MERGED_FROM, new=f"#{source.reference}")
+        body = _text(target.language, MERGED_FROM_TEXT, source.reference)
+        ticket_update_by_agent(target, agent=agent, body=body, is_public=tell_requesters, change=receiving)
+    return plan

@@ -1,0 +1,58 @@
+"""Merging a ticket into another from the workspace: a confirmation page, then the merge."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods
+
+from comptoir.tickets.merging import MergePlan, MergeRefused, merge_plan, tickets_merge
+from comptoir.tickets.models import Ticket
+from comptoir.workspace.access import agent_required, current_agent
+from comptoir.workspace.forms import MergeForm
+
+
+def _refusal(refused: MergeRefused) -> str:
+    reference = refused.ticket.reference
+    return {
+        MergeRefused.CLOSED_TARGET: gettext("Ticket #%(reference)s is closed: nothing can be merged into it."),
+        MergeRefused.CLOSED_SOURCE: gettext("Ticket #%(reference)s is closed: it cannot be merged."),
+        MergeRefused.SAME_TICKET: gettext("A ticket cannot be merged into itself (#%(reference)s)."),
+    }[refused.reason] % {"reference": reference}
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def merge(request: HttpRequest, reference: int) -> HttpResponse:
+    """GET: what merging this ticket into the one named would do, to confirm. POST: do it."""
+    source = Ticket.objects.select_related("requester").filter(pk=Ticket.pk_from_reference(reference)).first()
+    if source is None:
+        raise Http404
+    # The page opens empty from the ticket's "Merge" link, and checks the number once one is given.
+    data = request.POST if request.method == "POST" else (request.GET if "into" in request.GET else None)
+    form = MergeForm(data)
+    plan: MergePlan | None = None
+    if form.is_valid():
+        target = form.cleaned_data["into"]
+        try:
+            plan = merge_plan([source], target)
+        except MergeRefused as refused:
+            form.add_error("into", _refusal(refused))
+    if plan is not None and request.method == "POST":
+        try:
+            tickets_merge([source], plan.target, agent=current_agent(request), tell_requesters=form.tell_requesters)
+        except MergeRefused as refused:  # changed since the confirmation page: said there again
+            form.add_error("into", _refusal(refused))
+        else:
+            messages.success(
+                request,
+                gettext("Ticket #%(source)s was merged into this one.") % {"source": source.reference},
+            )
+            return redirect("agent_ticket", plan.target.reference)
+    if plan is not None:
+        # The confirmation's own form: the target fixed, the requesters told unless the agent says otherwise.
+        form = MergeForm(initial={"into": plan.target.reference, "tell": form.data.get("tell", "yes")})
+    context = {"source": source, "form": form, "plan": plan}
+    return render(request, "workspace/merge.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,120 @@
+"""Bulk actions, tags and merges in a real browser, in French and English, with no axe violation."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from comptoir.accounts.models import Role, User
+from comptoir.gateway.inbound import ingest
+from comptoir.mail.models import OutboundEmail, OutboundKind, OutboundStatus
+from comptoir.tickets.models import EventKind, Ticket, TicketEvent
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_conversation import log_in
+from tests.mail.test_reply_by_email import reply_to
+
+pytestmark = pytest.mark.browser
+
+CHANGE = {"fr": "Modifier les tickets sélectionnés", "en": "Change the selected tickets"}
+APPLY = {"fr": "Appliquer aux tickets sélectionnés", "en": "Apply to the selected tickets"}
+ADD_TAGS = {"fr": "Ajouter des étiquettes", "en": "Add tags"}
+UPDATED = {"fr": "3 tickets mis à jour.", "en": "3 tickets updated."}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_agent_tags_three_tickets_in_bulk_and_finds_them_with_tag(site, new_page, make_ticket, language):
+    User.objects.create_user("camille@example.com", password="pw-camille", name="Camille", role=Role.AGENT)
+    tickets = [
+        make_ticket(email=f"person{n}@example.org", subject=f"Refund asked {n}", language=language) for n in range(5)
+    ]
+
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    log_in(page, site.url, "camille@example.com", "pw-camille", language)
+    page.goto(f"{site.url}/{language}/agent/?view=all")
+    rows = page.locator(".ticket-table tbody tr")
+    expect(rows).to_have_count(5)
+    # Newest first: rows 0..2 are tickets 4, 3 and 2; a shift-click ticks the range.
+    rows.nth(0).locator("[data-bulk-row]").click()
+    rows.nth(2).locator("[data-bulk-row]").click(modifiers=["Shift"])
+    expect(page.locator("[data-bulk-row]:checked")).to_have_count(3)
+    expect(page.locator("[data-bulk-count]")).to_have_text("(3)")
+    expect(page.locator("details.bulk")).to_have_attribute("open", "")
+    assert_accessible(page)
+    page.get_by_label(ADD_TAGS[language]).fill("Refund, VIP")
+    page.get_by_role("button", name=APPLY[language]).click()
+    expect(page.locator(".flash-success")).to_have_text(UPDATED[language])
+    expect(page.locator(".ticket-table .tag-label", has_text="refund")).to_have_count(3)
+    assert_accessible(page)
+
+    tagged = sorted(ticket.pk for ticket in tickets[2:])
+    assert sorted(Ticket.objects.filter(tags__name="vip").values_list("pk", flat=True)) == tagged
+    assert TicketEvent.objects.filter(kind=EventKind.TAG_ADDED, new_value="refund").count() == 3
+
+    page.locator("#workspace-q").fill("tag:refund -tag:spam")
+    page.locator("#workspace-q").press("Enter")
+    expect(rows).to_have_count(3)
+    for ticket in tickets[2:]:
+        expect(page.locator(".ticket-table")).to_contain_text(f"#{ticket.reference}")
+    # A tag in a row is a link to the search for it.
+    page.locator(".ticket-table .tag-label", has_text="vip").first.click()
+    expect(rows).to_have_count(3)
+    expect(page.locator("#workspace-q")).to_have_value("tag:vip")
+    assert_accessible(page)
+    # On a phone the list scrolls inside its frame; the page itself does not overflow.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+MERGE_LINK = {"fr": "Fusionner avec un autre ticket…", "en": "Merge into another ticket…"}
+CONTINUE = {"fr": "Continuer", "en": "Continue"}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_agent_merges_two_tickets_and_the_old_thread_leads_to_the_kept_one(site, new_page, make_ticket, language):
+    User.objects.create_user("camille@example.com", password="pw-camille", name="Camille", role=Role.AGENT)
+    kept = make_ticket(subject="Export fails", language=language)
+    duplicate = make_ticket(subject="Export still fails", description="Written twice by mistake.", language=language)
+
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    log_in(page, site.url, "camille@example.com", "pw-camille", language)
+    page.goto(f"{site.url}/{language}/agent/tickets/{duplicate.reference}/")
+    page.get_by_role("link", name=MERGE_LINK[language]).click()
+    assert_accessible(page)
+    page.locator("input[name=into]").fill(str(kept.reference))
+    page.get_by_role("button", name=CONTINUE[language]).click()
+    expect(page.locator("main")).to_contain_text(f"#{kept.reference} Export fails")
+    assert_accessible(page)
+    page.locator("button[type=submit]", has_text=f"#{kept.reference}").click()
+    page.wait_for_url(f"**/agent/tickets/{kept.reference}/**")
+    expect(page.locator(".conversation")).to_contain_text("Written twice by mistake.")
+    assert_accessible(page)
+
+    # The requester was told on the old ticket's thread, and answers that e-mail.
+    told = wait_for(
+        lambda: (
+            OutboundEmail.objects.filter(ticket=duplicate, kind=OutboundKind.AGENT_REPLY, status=OutboundStatus.SENT)
+            .exclude(message_id="")
+            .first()
+        )
+    )
+    ingest(reply_to(told.message_id, b"Thanks, I will follow the other one."), source="test")
+    page.reload()
+    expect(page.locator(".conversation")).to_contain_text("Thanks, I will follow the other one.")
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into == kept
+    page.goto(f"{site.url}/{language}/agent/tickets/{duplicate.reference}/")
+    expect(page.locator(".ticket-side .notice")).to_contain_text(f"#{kept.reference}")
+    assert_accessible(page)
+
+
+def wait_for(find, seconds: float = 30.0):
+    """What ``find`` returns once it returns something: the worker delivers the e-mail in its own time."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = find()
+        if found is not None:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("nothing found in time")

@@ -1,0 +1,161 @@
+"""Merging tickets: everything moves to the target, the source closes pointing there, mail and links follow."""
+
+from __future__ import annotations
+
+import pytest
+
+from comptoir.gateway.inbound import ingest
+from comptoir.mail.models import OutboundEmail, OutboundKind
+from comptoir.tickets.links import link_issue, link_redeem
+from comptoir.tickets.merging import MergeRefused, merge_plan, tickets_merge
+from comptoir.tickets.models import AuthorRole, Channel, EventKind, Message, Status, Ticket
+from comptoir.tickets.services import (
+    merge_destination,
+    ticket_add_ccs,
+    ticket_reply_by_requester,
+    ticket_set_status,
+    ticket_update_by_agent,
+)
+from comptoir.workspace.search import search_condition
+from comptoir.workspace.search_query import parse_search
+from tests.conftest import png_attachment
+from tests.mail.test_reply_by_email import deliver, reply_to
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pair(make_ticket, agent):
+    """Alice wrote twice about the same export: the second ticket is the duplicate."""
+    kept = make_ticket(subject="Export fails")
+    duplicate = make_ticket(
+        subject="Export still broken", description="Same problem, zebra file.", files=[png_attachment()]
+    )
+    ticket_update_by_agent(duplicate, agent=agent, body="Looked at the logs.", is_public=False)
+    return kept, duplicate
+
+
+def test_a_merge_moves_the_conversation_files_and_links_and_closes_the_source(pair, agent):
+    kept, duplicate = pair
+    token = link_issue(duplicate)
+    tickets_merge([duplicate], kept, agent=agent, tell_requesters=False)
+
+    duplicate.refresh_from_db()
+    assert duplicate.status == Status.CLOSED
+    assert duplicate.merged_into == kept
+    bodies = list(kept.messages.values_list("body", flat=True))
+    assert bodies[:3] == ["The export button does nothing.", "Same problem, zebra file.", "Looked at the logs."]
+    assert bodies[-1] == f"Request #{duplicate.reference} was merged into this one."
+    assert kept.attachments.count() == 1
+    assert kept.attachments.get().message.ticket == kept
+    # Left on the source: the message saying where the rest went; here an internal note.
+    note = duplicate.messages.get()
+    assert note.body == f"This request was merged into request #{kept.reference}."
+    assert not note.is_public and note.author == agent
+    # The secret link of the duplicate now opens the ticket kept.
+    assert link_redeem(token) == kept
+    # Both histories say so.
+    assert duplicate.events.filter(kind=EventKind.MERGED_INTO, new_value=f"#{kept.reference}").count() == 1
+    assert kept.events.filter(kind=EventKind.MERGED_FROM, new_value=f"#{duplicate.reference}").count() == 1
+    closing = duplicate.events.get(kind=EventKind.MERGED_INTO).change
+    assert set(duplicate.events.filter(change=closing).values_list("kind", flat=True)) >= {
+        EventKind.MERGED_INTO,
+        EventKind.NOTE,
+        EventKind.STATUS,
+    }
+
+
+def test_telling_the_requesters_writes_public_replies_that_are_e_mailed(pair, agent, mailoutbox):
+    kept, duplicate = pair
+    tickets_merge([duplicate], kept, agent=agent, tell_requesters=True)
+    replies = OutboundEmail.objects.filter(kind=OutboundKind.AGENT_REPLY)
+    assert sorted((email.ticket_id, email.to_address) for email in replies) == [
+        (kept.pk, "alice@example.org"),
+        (duplicate.pk, "alice@example.org"),
+    ]
+    assert duplicate.messages.get().is_public
+
+
+def test_not_telling_them_sends_nothing(pair, agent):
+    kept, duplicate = pair
+    before = OutboundEmail.objects.count()
+    tickets_merge([duplicate], kept, agent=agent, tell_requesters=False)
+    assert OutboundEmail.objects.count() == before
+
+
+def test_another_requester_and_the_sources_ccs_are_copied_on_the_target(make_ticket, agent):
+    kept = make_ticket(email="alice@example.org")
+    other = make_ticket(email="bob@example.net", name="Bob Stone")
+    ticket_add_ccs(other, [("Carol", "carol@example.com"), ("Alice", "alice@example.org")], actor=agent)
+    plan = merge_plan([other], kept)
+    assert [person.email for person in plan.other_requesters] == ["bob@example.net"]
+    tickets_merge([other], kept, agent=agent, tell_requesters=False)
+    # Alice is the target's requester: she is not copied on her own ticket.
+    assert sorted(kept.ccs.values_list("email", flat=True)) == ["bob@example.net", "carol@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("case", "reason"),
+    [
+        ("closed target", MergeRefused.CLOSED_TARGET),
+        ("closed source", MergeRefused.CLOSED_SOURCE),
+        ("same ticket", MergeRefused.SAME_TICKET),
+    ],
+)
+def test_a_merge_that_cannot_be_done_is_refused_and_changes_nothing(pair, agent, case, reason):
+    kept, duplicate = pair
+    if case == "closed target":
+        assert ticket_set_status(kept, Status.CLOSED, actor=None)
+    elif case == "closed source":
+        duplicate.refresh_from_db()
+        assert ticket_set_status(duplicate, Status.CLOSED, actor=None)
+    sources = [kept] if case == "same ticket" else [duplicate]
+    messages_before = list(Message.objects.order_by("id").values_list("id", "ticket_id"))
+    with pytest.raises(MergeRefused) as refused:
+        tickets_merge(sources, kept, agent=agent, tell_requesters=True)
+    assert refused.value.reason == reason
+    assert list(Message.objects.order_by("id").values_list("id", "ticket_id")) == messages_before
+    assert not Ticket.objects.filter(merged_into__isnull=False).exists()
+
+
+def test_a_reply_to_the_sources_e_mail_thread_lands_on_the_target(make_ticket, agent, mailoutbox):
+    kept = make_ticket(subject="Export fails")
+    duplicate = make_ticket(subject="Export still broken")
+    ticket_update_by_agent(duplicate, agent=agent, body="Which browser do you use?", status=Status.PENDING)
+    message_id = deliver(OutboundKind.AGENT_REPLY, mailoutbox)
+    tickets_merge([duplicate], kept, agent=agent, tell_requesters=False)
+
+    ingest(reply_to(message_id, b"Firefox 140, on Linux."), source="test")
+    latest = Message.objects.order_by("-id").first()
+    assert latest is not None
+    assert latest.ticket == kept
+    assert latest.author_role == AuthorRole.REQUESTER
+    assert latest.body.startswith("Firefox 140, on Linux.")
+    duplicate.refresh_from_db()
+    assert duplicate.status == Status.CLOSED
+    assert not Ticket.objects.filter(follow_up_of=duplicate).exists()  # no follow-up: the thread goes on
+
+
+def test_a_reply_on_the_sources_page_goes_to_the_target_in_the_writers_name(make_ticket, agent):
+    kept = make_ticket(email="alice@example.org")
+    other = make_ticket(email="bob@example.net", name="Bob Stone")
+    tickets_merge([other], kept, agent=agent, tell_requesters=False)
+    other.refresh_from_db()
+    message = ticket_reply_by_requester(ticket=other, body="Any news?", channel=Channel.WEB)
+    assert message.ticket == kept
+    assert message.author == other.requester
+
+
+def test_a_chain_of_merges_is_followed_to_its_end(make_ticket, agent):
+    first, second, third = (make_ticket(subject=f"Export {n}") for n in range(3))
+    tickets_merge([first], second, agent=agent, tell_requesters=False)
+    tickets_merge([second], third, agent=agent, tell_requesters=False)
+    first.refresh_from_db()
+    assert merge_destination(first) == third
+
+
+def test_the_words_of_moved_messages_find_the_target(pair, agent):
+    kept, duplicate = pair
+    tickets_merge([duplicate], kept, agent=agent, tell_requesters=False)
+    found = Ticket.objects.filter(search_condition(parse_search("zebra"), agent).condition)
+    assert list(found) == [kept]
