@@ -15,6 +15,7 @@ from comptoir.portal import profile_views, public_views, ticket_views
 from comptoir.portal import views as portal_views
 from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import merge_views as workspace_merge_views
+from comptoir.workspace import people_views as workspace_people_views
 from comptoir.workspace import views as workspace_views
 
 urlpatterns = [
@@ -72,6 +73,13 @@ urlpatterns += i18n_patterns(
     path("agent/tickets/<int:reference>/ccs/", workspace_views.cc_add, name="agent_cc_add"),
     path("agent/tickets/<int:reference>/macros/", workspace_views.ticket_macros, name="agent_ticket_macros"),
     path("agent/tickets/<int:reference>/merge/", workspace_merge_views.merge, name="agent_ticket_merge"),
+    path("agent/tickets/new/", workspace_people_views.ticket_new, name="agent_ticket_new"),
+    path("agent/people/suggestions/", workspace_people_views.people_suggestions, name="agent_people_suggestions"),
+    path(
+        "agent/tickets/<int:reference>/requester/",
+        workspace_people_views.requester_change,
+        name="agent_requester_change",
+    ),
     path("agent/tickets/bulk/", workspace_views.bulk_update, name="agent_bulk_update"),
     path("agent/tags/suggestions/", workspace_views.tag_suggestions, name="agent_tag_suggestions"),
     path(

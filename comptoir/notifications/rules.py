@@ -33,8 +33,9 @@ def notices_for(events: Sequence[TicketEvent]) -> list[Notice]:
     by_kind = {event.kind: event for event in events}
 
     created = by_kind.get(EventKind.CREATED)
-    if created is not None and not created.automatic:
-        # Never answer a robot: an autoresponder's ticket gets no confirmation.
+    if created is not None and not created.automatic and not created.quiet:
+        # Never answer a robot: an autoresponder's ticket gets no confirmation; nor a
+        # caller whose ticket the agent opened saying not to send one.
         notices.append(Notice(OutboundKind.TICKET_CREATED, requester.email, ticket.language))
 
     reply = by_kind.get(EventKind.REPLY)

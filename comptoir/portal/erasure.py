@@ -74,7 +74,9 @@ def account_erase(*, user: User) -> str:
 
     # Copied on other people's tickets, and named in those tickets' history.
     TicketCC.objects.filter(email__iexact=old).update(email=placeholder, name="")
-    events_replace_value(kinds=(EventKind.CC_ADDED, EventKind.CC_REMOVED), old=old, new=placeholder)
+    events_replace_value(
+        kinds=(EventKind.CC_ADDED, EventKind.CC_REMOVED, EventKind.REQUESTER_CHANGED), old=old, new=placeholder
+    )
     # Secret links already mailed to the person stop opening their tickets.
     TicketAccessToken.objects.filter(ticket_id__in=ticket_ids).delete()
     events_record_on_each(ticket_ids, actor=None, kind=EventKind.REQUESTER_ERASED)

@@ -18,17 +18,23 @@ SESSION_KEY = "comptoir_ticket_grants"
 MAX_GRANTS = 50
 
 
-def granted_ticket_ids(request: HttpRequest) -> list[int]:
+def _grant(ticket: Ticket) -> str:
+    # The requester is part of the grant: when an agent gives the ticket to someone
+    # else, browsers that followed the former requester's link no longer open it.
+    return f"{ticket.pk}:{ticket.requester_id}"
+
+
+def _grants(request: HttpRequest) -> list[str]:
     value = request.session.get(SESSION_KEY, [])
-    return [int(pk) for pk in value] if isinstance(value, list) else []
+    return [str(grant) for grant in value] if isinstance(value, list) else []
 
 
 def grant_ticket(request: HttpRequest, ticket: Ticket) -> None:
-    grants = [pk for pk in granted_ticket_ids(request) if pk != ticket.pk]
+    grants = [grant for grant in _grants(request) if not grant.startswith(f"{ticket.pk}:")]
     # A new session key on every grant, so a session id planted before the
     # link was followed never gains access (session fixation).
     request.session.cycle_key()
-    request.session[SESSION_KEY] = [*grants, ticket.pk][-MAX_GRANTS:]
+    request.session[SESSION_KEY] = [*grants, _grant(ticket)][-MAX_GRANTS:]
 
 
 def is_agent(request: HttpRequest) -> bool:
@@ -83,9 +89,10 @@ def holds_grant(request: HttpRequest, ticket: Ticket) -> bool:
     """This browser followed a link to the ticket, and the requester's account still stands.
 
     A requester who erased their data (or an account an administrator closed)
-    takes every browser's grant with them, not only the links not yet followed.
+    takes every browser's grant with them, not only the links not yet followed;
+    so does a requester replaced by an agent (``ticket_change_requester``).
     """
-    return ticket.pk in granted_ticket_ids(request) and ticket.requester.is_active
+    return _grant(ticket) in _grants(request) and ticket.requester.is_active
 
 
 def can_reply_as_requester(request: HttpRequest, ticket: Ticket) -> bool:

@@ -29,7 +29,14 @@ class Change:
     announced: set[str] = field(default_factory=set)
 
     def record(
-        self, kind: str, *, old: str = "", new: str = "", message: Message | None = None, automatic: bool = False
+        self,
+        kind: str,
+        *,
+        old: str = "",
+        new: str = "",
+        message: Message | None = None,
+        automatic: bool = False,
+        quiet: bool = False,
     ) -> TicketEvent:
         event = TicketEvent.objects.create(
             ticket_id=self.ticket_id,
@@ -40,6 +47,7 @@ class Change:
             change=self.id,
             message=message,
             automatic=automatic,
+            quiet=quiet,
         )
         announce(ticket_id=self.ticket_id, change=self.id, kinds=(kind,), announced=self.announced)
         return event
@@ -100,7 +108,9 @@ def events_record_on_each(ticket_ids: Iterable[int], *, actor: User | None, kind
 
 def events_replace_value(*, kinds: Collection[str], old: str, new: str) -> int:
     """History that names ``old`` (any case) names ``new`` instead: erasure keeps the history, not the address."""
-    return TicketEvent.objects.filter(kind__in=kinds, new_value__iexact=old).update(new_value=new[:100])
+    events = TicketEvent.objects.filter(kind__in=kinds)
+    replaced = events.filter(new_value__iexact=old).update(new_value=new[:100])
+    return replaced + events.filter(old_value__iexact=old).update(old_value=new[:100])
 
 
 def change_events(change: uuid.UUID) -> list[TicketEvent]:

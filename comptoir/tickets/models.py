@@ -39,6 +39,9 @@ class Channel(models.TextChoices):
     WEB = "web", _("Web")
     EMAIL = "email", _("E-mail")
     API = "api", _("API")
+    # Tickets an agent opened for a customer (comptoir.workspace: "New ticket").
+    PHONE = "phone", _("Phone")
+    IN_PERSON = "in_person", _("In person")
 
 
 class SupportGroup(models.Model):
@@ -244,6 +247,7 @@ class EventKind(models.TextChoices):
     TAG_REMOVED = "tag_removed", _("Tag removed")
     MERGED_INTO = "merged_into", _("Merged into")
     MERGED_FROM = "merged_from", _("Ticket merged in")
+    REQUESTER_CHANGED = "requester_changed", _("Requester changed")
 
 
 class TicketEvent(models.Model):
@@ -264,6 +268,8 @@ class TicketEvent(models.Model):
     message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # Written by a robot (an out-of-office, an autoresponder): it changes nothing and tells nobody.
     automatic = models.BooleanField(db_default=False)
+    # Nobody is e-mailed about it, as the agent chose (a ticket opened for a caller without confirmation).
+    quiet = models.BooleanField(db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -25,11 +25,13 @@ from comptoir.tickets.models import (
     Channel,
     EventKind,
     Message,
+    Priority,
     Status,
     SupportGroup,
     Survey,
     Tag,
     Ticket,
+    TicketAccessToken,
     TicketCC,
     TicketType,
 )
@@ -81,29 +83,43 @@ def ticket_create(
     inbound_email: InboundEmail | None = None,
     follow_up_of: Ticket | None = None,
     automatic: bool = False,
+    opened_by: User | None = None,
+    written_by_agent: bool = False,
+    confirm: bool = True,
+    priority: str = Priority.NORMAL,
+    assignee: User | None = None,
 ) -> Ticket:
-    """Open a ticket; ``automatic`` marks one a robot wrote (an autoresponder), which nobody answers."""
+    """Open a ticket; ``automatic`` marks one a robot wrote (an autoresponder), which nobody answers.
+
+    ``opened_by``: the agent opening it for the customer (a call, a visit, a
+    forwarded conversation), who may write the first message in their own name
+    (``written_by_agent``), set its priority and assignee, and choose not to
+    send the customer the confirmation (``confirm``).
+    """
     requester = person_get_or_create(email=email, name=name)
     ticket = Ticket.objects.create(
         subject=subject.strip()[:200],
         requester=requester,
         type=ticket_type,
+        priority=priority,
+        assignee=assignee,
         channel=channel,
         language=language,
         status=Status.NEW,
         follow_up_of=follow_up_of,
     )
+    by_agent = opened_by is not None and written_by_agent
     message = Message.objects.create(
         ticket=ticket,
-        author=requester,
-        author_role=AuthorRole.REQUESTER,
+        author=opened_by if by_agent else requester,
+        author_role=AuthorRole.AGENT if by_agent else AuthorRole.REQUESTER,
         channel=channel,
         body=description,
         inbound_email=inbound_email,
     )
     _attach(ticket, message, files)
-    created = change_begin(ticket, actor=requester)
-    created.record(EventKind.CREATED, new=Status.NEW, message=message, automatic=automatic)
+    created = change_begin(ticket, actor=opened_by or requester)
+    created.record(EventKind.CREATED, new=Status.NEW, message=message, automatic=automatic, quiet=not confirm)
     if follow_up_of is not None:
         event_record(follow_up_of, actor=requester, kind=EventKind.FOLLOW_UP, new=f"#{ticket.reference}")
     return ticket
@@ -517,6 +533,28 @@ def ticket_add_ccs(ticket: Ticket, people: Sequence[tuple[str, str]], *, actor: 
             change.record(EventKind.CC_ADDED, new=email)
             added.append(cc)
     return added
+
+
+@transaction.atomic
+def ticket_change_requester(ticket: Ticket, *, email: str, name: str, actor: User) -> bool:
+    """Give the ticket to another person (found or created by address); False when it is already theirs.
+
+    The former requester's secret links stop opening it, and so do the browsers
+    that followed one (comptoir.tickets.access ties a grant to the requester);
+    the new requester is no longer a CC. Nobody is e-mailed: the agent tells
+    the new requester with the next public reply.
+    """
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
+    person = person_get_or_create(email=email, name=name)
+    if person.pk == ticket.requester_id:
+        return False
+    old = ticket.requester.email
+    ticket.requester = person
+    Ticket.objects.filter(pk=ticket.pk).update(requester=person, updated_at=timezone.now())
+    TicketAccessToken.objects.filter(ticket=ticket).delete()
+    TicketCC.objects.filter(ticket=ticket, email__iexact=person.email).delete()
+    change_begin(ticket, actor=actor).record(EventKind.REQUESTER_CHANGED, old=old, new=person.email)
+    return True
 
 
 @transaction.atomic

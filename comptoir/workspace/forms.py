@@ -3,14 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import User
 from comptoir.core.widgets import PlainSelect
 from comptoir.tickets.forms import AttachmentsField
-from comptoir.tickets.models import Priority, Status, SupportGroup, Ticket, TicketType
+from comptoir.tickets.models import Channel, Priority, Status, SupportGroup, Ticket, TicketType
 from comptoir.tickets.services import UNCHANGED, PropertyChanges
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.tickets.tags import tag_names
@@ -268,6 +270,71 @@ class MergeForm(forms.Form):
     @property
     def tell_requesters(self) -> bool:
         return self.cleaned_data.get("tell") != "no"
+
+
+class TicketOnBehalfForm(forms.Form):
+    """A ticket an agent opens for a customer: a call, a visit, a conversation forwarded by hand."""
+
+    email = forms.EmailField(
+        label=_("Customer's e-mail address"),
+        max_length=254,
+        help_text=_("An existing customer is suggested as you type; a new address creates the customer."),
+    )
+    name = forms.CharField(label=_("Customer's name"), max_length=200, required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    channel = forms.ChoiceField(
+        label=_("Received by"),
+        choices=[(c.value, c.label) for c in (Channel.PHONE, Channel.IN_PERSON, Channel.EMAIL, Channel.WEB)],
+        initial=Channel.PHONE,
+        widget=PlainSelect,
+    )
+    type = forms.ChoiceField(
+        label=_("Type"), choices=TicketType.choices, initial=TicketType.QUESTION, widget=PlainSelect
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL, widget=PlainSelect
+    )
+    language = forms.ChoiceField(label=_("Customer's language"), choices=settings.LANGUAGES, widget=PlainSelect)
+    written_by = forms.ChoiceField(
+        label=_("The first message is written"),
+        choices=[
+            ("customer", _("As the customer's words (what they said or wrote)")),
+            ("agent", _("As mine (a summary of the call, in my name)")),
+        ],
+        initial="customer",
+        widget=forms.RadioSelect,
+    )
+    body = forms.CharField(label=_("First message"), max_length=50_000, widget=forms.Textarea(attrs={"rows": 8}))
+    attachments = AttachmentsField(label=_("Attach files"))
+    confirm = forms.BooleanField(
+        label=_("Send the customer the confirmation e-mail, with the link to follow the ticket"),
+        required=False,
+        initial=True,
+    )
+    assign_to_me = forms.BooleanField(label=_("Assign the ticket to me"), required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update(people_suggestion_attrs())
+
+
+class RequesterForm(forms.Form):
+    """Who the ticket is for, as an agent corrects it."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+
+
+def people_suggestion_attrs() -> dict[str, str]:
+    """An address field that suggests known people as the agent types (a datalist filled by htmx)."""
+    return {
+        "autocomplete": "off",
+        "list": "people-suggestions",
+        "hx-get": reverse("agent_people_suggestions"),
+        "hx-trigger": "input changed delay:200ms",
+        "hx-target": "#people-suggestions",
+        "hx-swap": "innerHTML",
+    }
 
 
 class PresenceForm(forms.Form):

@@ -185,6 +185,12 @@ def organisation_names(typed: str, limit: int = 20) -> list[str]:
     )
 
 
+def people_starting(typed: str, limit: int = 10) -> list[User]:
+    """People whose address starts with what was typed, or whose name does (any case), for picking a requester."""
+    matching = Q(email__istartswith=typed) | Q(name__istartswith=typed)
+    return list(User.objects.filter(matching, is_active=True).order_by("email").only("email", "name")[:limit])
+
+
 def tag_names_starting(start: str, limit: int = 20) -> list[str]:
     """Names of the tags starting with ``start`` (a tag name, already normalised), in order."""
     return list(Tag.objects.filter(name__startswith=start).order_by("name").values_list("name", flat=True)[:limit])

@@ -23,6 +23,7 @@ from comptoir.tickets.satisfaction import survey_answer
 from comptoir.tickets.services import (
     PropertyChanges,
     ticket_add_ccs,
+    ticket_change_requester,
     ticket_record_delivery_failure,
     ticket_remove_cc,
     ticket_reply_by_requester,
@@ -81,6 +82,7 @@ def every_write(make_ticket, agent: User) -> dict[str, Ticket]:
     )
     duplicate = make_ticket(subject="Written twice")
     tickets_merge([duplicate], tagged, agent=agent, tell_requesters=False)
+    ticket_change_requester(tagged, email="bob@example.net", name="Bob", actor=agent)
     return {"worked": worked, "self_solved": self_solved, "erased": erased, "tagged": tagged, "duplicate": duplicate}
 
 
@@ -134,6 +136,7 @@ def test_each_write_s_events_reach_a_subscriber_once_after_commit(transactional_
         EventKind.STATUS,
         EventKind.MERGED_FROM,
         EventKind.NOTE,
+        EventKind.REQUESTER_CHANGED,
     ]
     assert recorder.kinds(tickets["duplicate"].pk) == [
         EventKind.CREATED,

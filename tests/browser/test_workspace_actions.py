@@ -1,4 +1,4 @@
-"""Bulk actions, tags and merges in a real browser, in French and English, with no axe violation."""
+"""Bulk actions, tags, merges and tickets opened for a caller, in a real browser, in French and English, axe-clean."""
 
 from __future__ import annotations
 
@@ -118,3 +118,39 @@ def wait_for(find, seconds: float = 30.0):
             return found
         time.sleep(0.2)
     raise AssertionError("nothing found in time")
+
+
+NEW_TICKET = {"fr": "Nouveau ticket", "en": "New ticket"}
+OPEN_IT = {"fr": "Ouvrir le ticket", "en": "Open the ticket"}
+AS_MINE = {"fr": "Comme les miens", "en": "As mine"}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_agent_opens_a_ticket_for_a_caller(site, new_page, make_ticket, language):
+    User.objects.create_user("camille@example.com", password="pw-camille", name="Camille", role=Role.AGENT)
+    make_ticket(email="claire@example.org", name="Claire Dupont", subject="Earlier question", language=language)
+
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    log_in(page, site.url, "camille@example.com", "pw-camille", language)
+    page.get_by_role("link", name=NEW_TICKET[language], exact=True).click()
+    assert_accessible(page)
+    email = page.locator("input[name=email]")
+    email.fill("cla")
+    # The customer already known is offered as the agent types.
+    expect(page.locator("#people-suggestions option")).to_have_count(1)
+    email.fill("claire@example.org")
+    page.locator("input[name=subject]").fill("Called about a double invoice")
+    page.locator("select[name=channel]").select_option("phone")
+    page.locator("label", has_text=AS_MINE[language]).locator("input").check()
+    page.locator("textarea[name=body]").fill("Claire called: her March invoice counts two licences.")
+    page.get_by_role("button", name=OPEN_IT[language]).click()
+    expect(page.locator(".flash-success")).to_contain_text("Claire Dupont")
+    expect(page.locator("h1")).to_have_text("Called about a double invoice")
+    expect(page.locator(".conversation")).to_contain_text("her March invoice counts two licences")
+    assert_accessible(page)
+
+    ticket = Ticket.objects.get(subject="Called about a double invoice")
+    assert ticket.requester.email == "claire@example.org" and ticket.channel == "phone"
+    assert ticket.messages.get().author.email == "camille@example.com"
+    # Opened by an agent yet the customer's: it is in their "My tickets".
+    assert ticket.requester.requested_tickets.count() == 2
