@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -154,3 +155,67 @@ def test_an_agent_opens_a_ticket_for_a_caller(site, new_page, make_ticket, langu
     assert ticket.messages.get().author.email == "camille@example.com"
     # Opened by an agent yet the customer's: it is in their "My tickets".
     assert ticket.requester.requested_tickets.count() == 2
+
+
+ADD_NOTE = {"fr": "Ajouter une note interne", "en": "Add internal note"}
+SHORTCUTS = {"fr": "Raccourcis clavier", "en": "Keyboard shortcuts"}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_agent_works_a_ticket_with_the_keyboard_alone(site, new_page, make_ticket, language):
+    camille = User.objects.create_user("camille@example.com", password="pw-camille", name="Camille", role=Role.AGENT)
+    older = make_ticket(email="bob@example.net", subject="Older question", language=language)
+    newer = make_ticket(email="alice@example.org", subject="Newer question", language=language)
+
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    log_in(page, site.url, "camille@example.com", "pw-camille", language)
+    page.goto(f"{site.url}/{language}/agent/?view=all")
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name=SHORTCUTS[language])
+    expect(dialog).to_be_visible()
+    assert_accessible(page)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    # "/" goes to the search box, where letters are only letters.
+    page.keyboard.press("/")
+    expect(page.locator("#workspace-q")).to_be_focused()
+    page.keyboard.type("jk")
+    expect(page.locator("#workspace-q")).to_have_value("jk")
+    expect(page.locator("tr.is-current")).to_have_count(0)
+    page.locator("#workspace-q").fill("")
+    page.locator("h2#view-heading").click()  # out of the field
+
+    page.keyboard.press("j")
+    expect(page.locator("tr.is-current")).to_contain_text("Newer question")
+    page.keyboard.press("j")
+    expect(page.locator("tr.is-current")).to_contain_text("Older question")
+    page.keyboard.press("k")
+    page.keyboard.press("o")
+    page.wait_for_url(f"**/agent/tickets/{newer.reference}/")
+
+    page.keyboard.press("n")
+    expect(page.locator("textarea[name=body]")).to_be_focused()
+    expect(page.locator("#agent-update")).to_have_class(re.compile("is-note"))
+    expect(page.locator("[data-submit-default]")).to_have_text(ADD_NOTE[language])
+    page.keyboard.type("Checked the logs by keyboard.")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".message-note")).to_contain_text("Checked the logs by keyboard.")
+    page.keyboard.press("r")
+    expect(page.locator("#agent-update")).not_to_have_class(re.compile("is-note"))
+    page.keyboard.type("Fixed: please try again.")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".message-agent").last).to_contain_text("Fixed: please try again.")
+    page.locator("h1").click()
+    page.keyboard.press("a")
+    expect(page.locator(".ticket-meta")).to_contain_text("Camille")
+    assert_accessible(page)
+
+    # j: the next ticket of the list it came from; u: back to that list.
+    page.keyboard.press("j")
+    page.wait_for_url(f"**/agent/tickets/{older.reference}/")
+    page.keyboard.press("u")
+    page.wait_for_url("**/agent/?view=all")
+
+    newer.refresh_from_db()
+    assert newer.assignee == camille
+    assert list(newer.messages.order_by("id").values_list("is_public", flat=True)) == [True, False, True]

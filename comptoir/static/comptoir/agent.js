@@ -1,5 +1,6 @@
 // Agent ticket page: canned replies fill the form; the presence check-in says
-// whether this agent is typing. Everything works without it except these two.
+// whether this agent is typing; an internal note shows as one before it is sent.
+// Everything works without it except these.
 (function () {
   "use strict";
   const form = document.getElementById("agent-update");
@@ -20,6 +21,18 @@
   const select = form.querySelector("[data-macro-select]");
   const apply = form.querySelector("[data-macro-apply]");
   const submit = form.querySelector("[data-submit-default]");
+
+  // An internal note looks like one before it is sent: the box turns yellow, the button says so.
+  function showMode() {
+    const note = form.querySelector("input[name=visibility][value=note]:checked");
+    form.classList.toggle("is-note", Boolean(note));
+    if (submit && !submit.value) submit.textContent = note ? submit.dataset.noteLabel : submit.dataset.defaultLabel;
+  }
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "visibility") showMode();
+  });
+  showMode();
+
   if (!select || !apply || !body) return;
 
   // The canned replies come from the server, filled in for this ticket, the first
@@ -65,6 +78,7 @@
       const twin = status ? form.querySelector("button.submit-as[value='" + status + "']") : null;
       submit.value = twin ? status : "";
       submit.textContent = twin ? twin.textContent : submit.dataset.defaultLabel;
+      if (!twin) showMode();
     }
     body.focus();
   });
