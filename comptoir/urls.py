@@ -80,6 +80,7 @@ urlpatterns += i18n_patterns(
         workspace_people_views.requester_change,
         name="agent_requester_change",
     ),
+    path("agent/tickets/<int:reference>/spam/", workspace_views.ticket_spam, name="agent_ticket_spam"),
     path("agent/tickets/bulk/", workspace_views.bulk_update, name="agent_bulk_update"),
     path("agent/tags/suggestions/", workspace_views.tag_suggestions, name="agent_tag_suggestions"),
     path(

@@ -40,6 +40,7 @@ from comptoir.mail.models import InboundEmail, InboundStatus, QuarantineKind
 from comptoir.mail.parsing import ParsedEmail, html_to_text, parse_email
 from comptoir.mail.quotes import split_html_reply, split_text_reply
 from comptoir.mail.timelimit import TimeLimitExceeded, time_limit
+from comptoir.tickets.blocks import block_for
 from comptoir.tickets.files import NewAttachment, accept_file, clean_filename, max_files
 from comptoir.tickets.models import Channel, Status, Ticket
 from comptoir.tickets.services import (
@@ -268,6 +269,10 @@ def _act(row: InboundEmail, parsed: ParsedEmail, found: SenderAuthentication) ->
         refused = _from_outsider(row, parsed, ticket, sender, match.matched_by)
         if refused is not None:
             return refused
+    blocked = block_for(sender)
+    if blocked is not None:
+        # Kept aside, not lost: an agent can still open the ticket from the quarantine.
+        return _quarantine(row, parsed, QuarantineKind.BLOCKED_SENDER, f"new ticket from a blocked sender ({blocked})")
     return _new_ticket(row, parsed, sender, vouched=found.verified or settings.COMPTOIR_UNVERIFIED_SENDERS == "public")
 
 

@@ -102,6 +102,8 @@ class QuarantineKind(models.TextChoices):
     TOO_LARGE = "too_large", _("Too large: only its header was kept")
     # Another message arrived first with the same Message-ID and other content.
     REUSED_MESSAGE_ID = "reused_message_id", _("Reuses the Message-ID of an earlier, different message")
+    # An agent blocked the sender (or their domain) when marking one of their tickets as spam.
+    BLOCKED_SENDER = "blocked_sender", _("Sender blocked as a spammer")
     FAILED = "failed", _("Could not be processed")
 
 

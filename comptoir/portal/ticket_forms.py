@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.addresses import refuse_help_desk_address
 from comptoir.core import captcha
+from comptoir.tickets.blocks import block_for
 from comptoir.tickets.forms import AttachmentsField
 from comptoir.tickets.models import TicketType
 
@@ -34,12 +35,21 @@ class CaptchaMixin(forms.Form):
         return payload
 
 
+def refuse_blocked_sender(email: str) -> None:
+    """A sender an agent blocked when marking their ticket as spam opens no ticket here either."""
+    if block_for(email) is not None:
+        raise ValidationError(
+            _("New tickets from this address are not accepted. Reply to one of your tickets instead."),
+            code="blocked_sender",
+        )
+
+
 class TicketForm(CaptchaMixin):
     email = forms.EmailField(
         label=_("Your e-mail address"),
         help_text=_("We send the confirmation and every answer here."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        validators=[refuse_help_desk_address],
+        validators=[refuse_help_desk_address, refuse_blocked_sender],
     )
     name = forms.CharField(label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     ticket_type = forms.ChoiceField(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from comptoir.tickets.models import Macro, SupportGroup, Tag
+from comptoir.tickets.models import Macro, SenderBlock, SupportGroup, Tag
 
 
 @admin.register(SupportGroup)
@@ -23,3 +23,12 @@ class MacroAdmin(admin.ModelAdmin[Macro]):
 class TagAdmin(admin.ModelAdmin[Tag]):
     list_display = ("name",)
     search_fields = ("name",)
+
+
+@admin.register(SenderBlock)
+class SenderBlockAdmin(admin.ModelAdmin[SenderBlock]):
+    """Blocks agents made when marking tickets as spam; deleting one lifts it."""
+
+    list_display = ("pattern", "reason", "created_by", "created_at")
+    search_fields = ("pattern",)
+    readonly_fields = ("created_by", "created_at")

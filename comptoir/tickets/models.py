@@ -99,6 +99,8 @@ class Ticket(models.Model):
     )
     follow_up_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("tags"))
+    # Marked as spam by an agent: closed, and out of every view but "Spam".
+    spam = models.BooleanField(_("spam"), db_default=False)
     # Set when the ticket was merged into another: its replies by e-mail and its links go there.
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_tickets"
@@ -150,6 +152,7 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=(Status.NEW, Status.OPEN)),
                 name="ticket_open_updated",
             ),
+            models.Index(fields=("-updated_at", "-id"), condition=models.Q(spam=True), name="ticket_spam_updated"),
         ]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -248,6 +251,7 @@ class EventKind(models.TextChoices):
     MERGED_INTO = "merged_into", _("Merged into")
     MERGED_FROM = "merged_from", _("Ticket merged in")
     REQUESTER_CHANGED = "requester_changed", _("Requester changed")
+    SPAM = "spam", _("Marked as spam")
 
 
 class TicketEvent(models.Model):
@@ -375,3 +379,23 @@ class TicketPresence(models.Model):
 
     def __str__(self) -> str:
         return f"agent {self.agent_id} on ticket {self.ticket_id}"
+
+
+class SenderBlock(models.Model):
+    """An address, or a whole domain ("@example.com"), whose new tickets are refused (comptoir.tickets.blocks)."""
+
+    pattern = models.CharField(_("address or @domain"), max_length=254, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The ticket marked as spam that led to the block, by its number (the ticket may be deleted since).
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("pattern",)
+        verbose_name = _("blocked sender")
+        verbose_name_plural = _("blocked senders")
+
+    def __str__(self) -> str:
+        return self.pattern

@@ -44,8 +44,14 @@ MESSAGE_UPDATE_TRIGGER = f"""CREATE TRIGGER tickets_message_fts_update
         DELETE FROM {FTS_TABLE} WHERE rowid = old.id * 2;
         INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) VALUES (new.id * 2, new.ticket_id, new.body);
     END"""
-SQLITE_SCHEMA = [
-    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(ticket_id UNINDEXED, text, tokenize='unicode61 remove_diacritics 2')",
+# SQLite drops a table's triggers with it, and Django's migrations remake a table on SQLite for
+# many a change (a NOT NULL column added, say): a migration that remakes tickets_ticket or
+# tickets_message runs sqlite_triggers_recreate after it (0010, 0012), and a test checks that
+# every trigger is there after all migrations.
+SQLITE_TRIGGER_NAMES = [
+    f"tickets_{table}_fts_{event}" for table in ("message", "ticket") for event in ("insert", "update", "delete")
+]
+SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER tickets_message_fts_insert AFTER INSERT ON tickets_message BEGIN
         INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) VALUES (new.id * 2, new.ticket_id, new.body);
     END""",
@@ -63,16 +69,16 @@ SQLITE_SCHEMA = [
     f"""CREATE TRIGGER tickets_ticket_fts_delete AFTER DELETE ON tickets_ticket BEGIN
         DELETE FROM {FTS_TABLE} WHERE rowid = old.id * 2 + 1;
     END""",
+]
+SQLITE_SCHEMA = [
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(ticket_id UNINDEXED, text, tokenize='unicode61 remove_diacritics 2')",
+    *SQLITE_TRIGGERS,
     # The rows already there.
     f"INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) SELECT id * 2, ticket_id, body FROM tickets_message",
     f"INSERT INTO {FTS_TABLE} (rowid, ticket_id, text) SELECT id * 2 + 1, id, subject FROM tickets_ticket",
 ]
 SQLITE_SCHEMA_REVERSE = [
-    *(
-        f"DROP TRIGGER IF EXISTS tickets_{table}_fts_{event}"
-        for table in ("message", "ticket")
-        for event in ("insert", "update", "delete")
-    ),
+    *(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGER_NAMES),
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
 
@@ -121,11 +127,14 @@ def create_schema(schema_editor: BaseDatabaseSchemaEditor) -> None:
         schema_editor.execute(statement, params=None)
 
 
-def message_trigger_recreate(schema_editor: BaseDatabaseSchemaEditor) -> None:
-    """On SQLite, the message trigger of a database made before merges moved messages (0010)."""
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS tickets_message_fts_update", params=None)
-        schema_editor.execute(MESSAGE_UPDATE_TRIGGER, params=None)
+def sqlite_triggers_recreate(schema_editor: BaseDatabaseSchemaEditor) -> None:
+    """On SQLite, every trigger of the index as this module writes them, after a migration that remade a table."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for name in SQLITE_TRIGGER_NAMES:
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}", params=None)
+    for statement in SQLITE_TRIGGERS:
+        schema_editor.execute(statement, params=None)
 
 
 def drop_schema(schema_editor: BaseDatabaseSchemaEditor) -> None:

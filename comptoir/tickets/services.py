@@ -17,6 +17,7 @@ from comptoir.accounts.models import User, normalize_email
 from comptoir.accounts.services import person_get_or_create
 from comptoir.mail.addressing import is_own_address
 from comptoir.mail.models import InboundEmail
+from comptoir.tickets.blocks import BlockScope, block_pattern
 from comptoir.tickets.files import NewAttachment
 from comptoir.tickets.history import Change, ChangeBatch, change_begin, event_record
 from comptoir.tickets.models import (
@@ -26,6 +27,7 @@ from comptoir.tickets.models import (
     EventKind,
     Message,
     Priority,
+    SenderBlock,
     Status,
     SupportGroup,
     Survey,
@@ -555,6 +557,29 @@ def ticket_change_requester(ticket: Ticket, *, email: str, name: str, actor: Use
     TicketCC.objects.filter(ticket=ticket, email__iexact=person.email).delete()
     change_begin(ticket, actor=actor).record(EventKind.REQUESTER_CHANGED, old=old, new=person.email)
     return True
+
+
+@transaction.atomic
+def ticket_mark_spam(ticket: Ticket, *, agent: User, block: BlockScope = BlockScope.NONE) -> SenderBlock | None:
+    """Close the ticket as spam, out of every view but "Spam"; optionally block its sender for new tickets.
+
+    Nothing is suppressed: the sender's other tickets, and replies on them, go on
+    as before. Nobody is e-mailed. Returns the block made (or found), if any.
+    """
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
+    change = change_begin(ticket, actor=agent)
+    if not ticket.spam:
+        Ticket.objects.filter(pk=ticket.pk).update(spam=True)
+        ticket.spam = True
+        change.record(EventKind.SPAM)
+    ticket_set_status(ticket, Status.CLOSED, actor=agent, change=change)
+    pattern = block_pattern(ticket.requester.email, block)
+    if not pattern:
+        return None
+    blocked, _created = SenderBlock.objects.get_or_create(
+        pattern=pattern, defaults={"created_by": agent, "reason": f"#{ticket.reference}"}
+    )
+    return blocked
 
 
 @transaction.atomic

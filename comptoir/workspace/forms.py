@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import User
 from comptoir.core.widgets import PlainSelect
+from comptoir.tickets.blocks import BlockScope
 from comptoir.tickets.forms import AttachmentsField
 from comptoir.tickets.models import Channel, Priority, Status, SupportGroup, Ticket, TicketType
 from comptoir.tickets.services import UNCHANGED, PropertyChanges
@@ -335,6 +336,23 @@ def people_suggestion_attrs() -> dict[str, str]:
         "hx-target": "#people-suggestions",
         "hx-swap": "innerHTML",
     }
+
+
+class SpamForm(forms.Form):
+    block = forms.ChoiceField(
+        label=_("Also refuse new tickets from"),
+        choices=[
+            (BlockScope.NONE.value, _("Nobody: only this ticket is spam")),
+            (BlockScope.ADDRESS.value, _("This address")),
+            (BlockScope.DOMAIN.value, _("Every address of its domain")),
+        ],
+        initial=BlockScope.NONE.value,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def scope(self) -> BlockScope:
+        return BlockScope(self.cleaned_data.get("block") or "")
 
 
 class PresenceForm(forms.Form):

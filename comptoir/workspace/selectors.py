@@ -34,6 +34,7 @@ VIEWS = (
     TicketView("on_hold", _("On hold")),
     TicketView("solved", _("Solved")),
     TicketView("all", _("All tickets")),
+    TicketView("spam", _("Spam")),
 )
 VIEW_KEYS = {view.key for view in VIEWS}
 
@@ -49,7 +50,9 @@ def view_filter(key: str, agent: User) -> Q:
         "pending": Q(status=Status.PENDING),
         "on_hold": Q(status=Status.ON_HOLD),
         "solved": Q(status=Status.SOLVED),
-        "all": Q(),
+        # Spam is closed, so out of every view of active tickets already; "all" leaves it out too.
+        "all": Q(spam=False),
+        "spam": Q(spam=True),
     }[key]
 
 

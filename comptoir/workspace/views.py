@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from comptoir.accounts.models import Organisation
 from comptoir.accounts.services import requester_set_organisation
 from comptoir.tickets import access, services
+from comptoir.tickets.blocks import BlockScope
 from comptoir.tickets.files import attachment_rules
 from comptoir.tickets.models import EventKind, Macro, Status, SupportGroup, Survey, Ticket, TicketCC
 from comptoir.tickets.presence import presence_others, presence_record
@@ -24,7 +25,14 @@ from comptoir.tickets.tags import tag_names
 from comptoir.workspace import selectors
 from comptoir.workspace.access import agent_required, current_agent
 from comptoir.workspace.bulk import bulk_report
-from comptoir.workspace.forms import AgentUpdateForm, BulkUpdateForm, CCForm, PresenceForm, TicketFilterForm
+from comptoir.workspace.forms import (
+    AgentUpdateForm,
+    BulkUpdateForm,
+    CCForm,
+    PresenceForm,
+    SpamForm,
+    TicketFilterForm,
+)
 from comptoir.workspace.macros import macro_entries
 from comptoir.workspace.paging import keyset_page
 from comptoir.workspace.rows import list_rows
@@ -148,6 +156,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "other_tickets": selectors.other_tickets(ticket),
         "ccs": ticket.ccs.all(),
         "cc_form": CCForm(),
+        "spam_form": SpamForm(auto_id="spam-%s"),
         "delivery_problems": selectors.delivery_problems(ticket),
         "surveys": Survey.objects.filter(ticket=ticket, answered_at__isnull=False).order_by("-answered_at"),
         "form": form,
@@ -215,6 +224,21 @@ def ticket_take(request: HttpRequest, reference: int) -> HttpResponse:
     with contextlib.suppress(services.TicketClosed):
         services.ticket_take(ticket, agent=current_agent(request))
     return redirect("agent_ticket", ticket.reference)
+
+
+@require_POST
+@agent_required
+def ticket_spam(request: HttpRequest, reference: int) -> HttpResponse:
+    """Close the ticket as spam, and block its sender for new tickets if the agent chose to."""
+    ticket = _ticket(reference)
+    form = SpamForm(request.POST)
+    scope = form.scope() if form.is_valid() else BlockScope.NONE
+    blocked = services.ticket_mark_spam(ticket, agent=current_agent(request), block=scope)
+    text = gettext("Ticket #%(reference)s is marked as spam and closed.") % {"reference": ticket.reference}
+    if blocked is not None:
+        text += " " + gettext("New tickets from %(pattern)s are refused.") % {"pattern": blocked.pattern}
+    messages.success(request, text)
+    return redirect("agent_tickets")
 
 
 @require_POST

@@ -24,6 +24,7 @@ from comptoir.tickets.services import (
     PropertyChanges,
     ticket_add_ccs,
     ticket_change_requester,
+    ticket_mark_spam,
     ticket_record_delivery_failure,
     ticket_remove_cc,
     ticket_reply_by_requester,
@@ -83,6 +84,7 @@ def every_write(make_ticket, agent: User) -> dict[str, Ticket]:
     duplicate = make_ticket(subject="Written twice")
     tickets_merge([duplicate], tagged, agent=agent, tell_requesters=False)
     ticket_change_requester(tagged, email="bob@example.net", name="Bob", actor=agent)
+    ticket_mark_spam(make_ticket(subject="Cheap pills"), agent=agent)
     return {"worked": worked, "self_solved": self_solved, "erased": erased, "tagged": tagged, "duplicate": duplicate}
 
 

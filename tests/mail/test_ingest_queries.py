@@ -43,10 +43,11 @@ def handed_on(monkeypatch) -> list[int]:
 # is someone copied from an e-mail's headers, 6 the ticket locked, 7 the message, 8 its event,
 # 9 the backbone's delivery, 10 the ticket's update time, 11 the row marked processed.
 REPLY_STATEMENTS = 11
-# A new ticket: 1 dedup, 2 stored, 3 locked, 4 the person looked for, 5 created, 6 and 7 their
-# e-mail address looked for and recorded (as sign-up would), 8 the ticket, 9 its message,
-# 10 its event, 11 the backbone's delivery, 12 the row marked processed.
-NEW_TICKET_STATEMENTS = 12
+# A new ticket: 1 dedup, 2 stored, 3 locked, 4 whether its sender is blocked (comptoir.tickets.blocks),
+# 5 the person looked for, 6 created, 7 and 8 their e-mail address looked for and recorded (as
+# sign-up would), 9 the ticket, 10 its message, 11 its event, 12 the backbone's delivery, 13 the
+# row marked processed.
+NEW_TICKET_STATEMENTS = 13
 # The worker, for the new ticket: 1 the subscribers owed, 2 the delivery claimed, 3 the change's
 # events, 4 the requester's e-mail preferences, 5 the suppression list, 6 and 7 the loop caps
 # (e-mails to that address in the last hour, to that ticket), 8 the confirmation queued,

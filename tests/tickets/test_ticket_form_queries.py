@@ -14,12 +14,12 @@ from comptoir.tickets.models import Ticket
 from tests.tickets.test_ticket_form import form_url, valid_data
 
 # 1 the sender's IP counted (one upsert), 2 whether the address is one of our mailboxes,
-# 3 the captcha's challenge spent, 4 the address counted (one upsert), 5-8 the person looked
-# for, created, and their e-mail address looked for and recorded, 9 the ticket, 10 its message,
-# 11 its event, 12 the backbone's delivery. Savepoints are not counted. No session: the
-# confirmation page reads a signed cookie (comptoir/portal/receipt.py). The confirmation
-# e-mail is the worker's.
-FORM_STATEMENTS = 12
+# 3 whether it is blocked (comptoir.tickets.blocks), 4 the captcha's challenge spent, 5 the
+# address counted (one upsert), 6-9 the person looked for, created, and their e-mail address
+# looked for and recorded, 10 the ticket, 11 its message, 12 its event, 13 the backbone's
+# delivery. Savepoints are not counted. No session: the confirmation page reads a signed
+# cookie (comptoir/portal/receipt.py). The confirmation e-mail is the worker's.
+FORM_STATEMENTS = 13
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 

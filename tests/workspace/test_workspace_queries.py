@@ -115,6 +115,7 @@ def test_it_counts_every_view_the_quarantine_and_the_list_in_one_query(agent, ma
         "on_hold": 1,
         "solved": 0,
         "all": 2,
+        "spam": 0,
     }
     assert (counts.quarantined.value, counts.listed.value) == (0, 1)
     # Each count stops at the cap: a subquery with a LIMIT, which an index serves without reading the rest.

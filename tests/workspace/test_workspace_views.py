@@ -401,6 +401,7 @@ def test_it_counts_every_view(agent_client, agent, make_ticket):
         "on_hold": "0",
         "solved": "0",
         "all": "2",
+        "spam": "0",
     }
 
 

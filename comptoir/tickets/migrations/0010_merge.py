@@ -7,7 +7,7 @@ from comptoir.tickets import search_index
 
 
 def follow_moved_messages(apps, schema_editor):
-    search_index.message_trigger_recreate(schema_editor)
+    search_index.sqlite_triggers_recreate(schema_editor)
 
 
 class Migration(migrations.Migration):
