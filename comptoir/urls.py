@@ -16,6 +16,7 @@ from comptoir.portal import views as portal_views
 from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import merge_views as workspace_merge_views
 from comptoir.workspace import people_views as workspace_people_views
+from comptoir.workspace import view_views as workspace_view_views
 from comptoir.workspace import views as workspace_views
 
 urlpatterns = [
@@ -81,6 +82,9 @@ urlpatterns += i18n_patterns(
         name="agent_requester_change",
     ),
     path("agent/tickets/<int:reference>/spam/", workspace_views.ticket_spam, name="agent_ticket_spam"),
+    path("agent/views/", workspace_view_views.view_save, name="agent_view_save"),
+    path("agent/views/<int:pk>/delete/", workspace_view_views.view_delete, name="agent_view_delete"),
+    path("agent/views/<int:pk>/move/", workspace_view_views.view_move, name="agent_view_move"),
     path("agent/tickets/bulk/", workspace_views.bulk_update, name="agent_bulk_update"),
     path("agent/tags/suggestions/", workspace_views.tag_suggestions, name="agent_tag_suggestions"),
     path(

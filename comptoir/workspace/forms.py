@@ -17,6 +17,7 @@ from comptoir.tickets.models import Channel, Priority, Status, SupportGroup, Tic
 from comptoir.tickets.services import UNCHANGED, PropertyChanges
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.tickets.tags import tag_names
+from comptoir.workspace.models import Visibility
 
 NOBODY = "none"
 
@@ -353,6 +354,35 @@ class SpamForm(forms.Form):
 
     def scope(self) -> BlockScope:
         return BlockScope(self.cleaned_data.get("block") or "")
+
+
+class SavedViewForm(forms.Form):
+    """The list as it is, kept under a name, for the agent or shared."""
+
+    name = forms.CharField(label=_("Name of the view"), max_length=80)
+    visibility = forms.ChoiceField(
+        label=_("Shown to"), choices=Visibility.choices, initial=Visibility.PERSONAL, widget=PlainSelect, required=False
+    )
+    group = forms.ChoiceField(label=_("Group"), required=False, widget=PlainSelect)
+    params = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, groups: list[SupportGroup], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._groups = {str(group.pk): group for group in groups}
+        self.fields["group"].choices = [("", _("No group")), *[(key, g.name) for key, g in self._groups.items()]]  # type: ignore[attr-defined]
+
+    def clean_group(self) -> SupportGroup | None:
+        return self._groups.get(self.cleaned_data.get("group") or "")
+
+    def clean_visibility(self) -> str:
+        # Agents' forms have no such field: their views are their own.
+        return str(self.cleaned_data.get("visibility") or Visibility.PERSONAL)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("visibility") == Visibility.GROUP and data.get("group") is None:
+            self.add_error("group", _("Choose the group to share the view with."))
+        return data
 
 
 class PresenceForm(forms.Form):

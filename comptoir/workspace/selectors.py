@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,8 @@ class Counts:
     quarantined: Tally
     # The rows of the list shown, its filters applied.
     listed: Tally
+    # The agent's saved views, in the order given.
+    saved: list[Tally]
 
 
 def _capped_count(rows: QuerySet[Any]) -> tuple[str, list[Any]]:
@@ -93,19 +96,21 @@ def _capped_count(rows: QuerySet[Any]) -> tuple[str, list[Any]]:
     return f"(SELECT COUNT(*) FROM ({sql}) capped)", list(params)  # noqa: S608
 
 
-def workspace_counts(agent: User, listed: QuerySet[Ticket]) -> Counts:
-    """Every view's count, the quarantine's and the list's own, in one query."""
+def workspace_counts(agent: User, listed: QuerySet[Ticket], saved: Sequence[QuerySet[Ticket]] = ()) -> Counts:
+    """Every view's count, the quarantine's, the list's own and the saved views', in one query."""
     counted: list[QuerySet[Any]] = [Ticket.objects.filter(view_filter(view.key, agent)) for view in VIEWS]
-    counted += [InboundEmail.objects.filter(status=InboundStatus.QUARANTINED), listed]
+    counted += [InboundEmail.objects.filter(status=InboundStatus.QUARANTINED), listed, *saved]
     pieces = [_capped_count(rows) for rows in counted]
     with connections[listed.db].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(sql for sql, _ in pieces), [p for _, params in pieces for p in params])
         row = cursor.fetchone()
     tallies = [Tally(int(value)) for value in row]
+    fixed = len(VIEWS)
     return Counts(
-        views={view.key: tally for view, tally in zip(VIEWS, tallies, strict=False)},
-        quarantined=tallies[-2],
-        listed=tallies[-1],
+        views={view.key: tally for view, tally in zip(VIEWS, tallies[:fixed], strict=True)},
+        quarantined=tallies[fixed],
+        listed=tallies[fixed + 1],
+        saved=tallies[fixed + 2 :],
     )
 
 

@@ -6,14 +6,14 @@ import contextlib
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from comptoir.accounts.models import Organisation
+from comptoir.accounts.models import Organisation, User
 from comptoir.accounts.services import requester_set_organisation
 from comptoir.tickets import access, services
 from comptoir.tickets.blocks import BlockScope
@@ -30,13 +30,15 @@ from comptoir.workspace.forms import (
     BulkUpdateForm,
     CCForm,
     PresenceForm,
+    SavedViewForm,
     SpamForm,
-    TicketFilterForm,
 )
+from comptoir.workspace.listing import listing, saved_params
 from comptoir.workspace.macros import macro_entries
+from comptoir.workspace.models import SavedView, views_for
 from comptoir.workspace.paging import keyset_page
 from comptoir.workspace.rows import list_rows
-from comptoir.workspace.search import search_condition, search_excerpts
+from comptoir.workspace.search import search_excerpts
 from comptoir.workspace.search_query import parse_search
 
 
@@ -49,47 +51,66 @@ def after_login(request: HttpRequest) -> HttpResponse:
 @agent_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
     agent = current_agent(request)
-    view_key = request.GET.get("view", "unassigned")
-    if view_key not in selectors.VIEW_KEYS:
-        view_key = "unassigned"
-    typed = request.GET.get("q", "").strip()[:500]
-    query = parse_search(typed)
+    saved = _saved_view(request, agent)
+    params: QueryDict = request.GET
+    if saved is not None:
+        # The saved view's filters, search and sort; the page comes from the address.
+        params = QueryDict(saved.params, mutable=True)
+        for name in ("after", "before"):
+            if name in request.GET:
+                params[name] = request.GET[name]
+    query = parse_search(params.get("q", "").strip()[:500])
     # A ticket's number alone opens that ticket, when there is one.
     alone = len(query.references) == 1 and not (query.words or query.filters)
     if alone and Ticket.objects.filter(pk=Ticket.pk_from_reference(query.references[0])).exists():
         return redirect("agent_ticket", query.references[0])
-    search = search_condition(query, agent)
     agents = list(selectors.agents())
     groups = list(SupportGroup.objects.all())
-    filters = TicketFilterForm(request.GET, agents=agents, groups=groups)
-    rows = selectors.ticket_rows(view_key, agent, filters.queryset_filters(), search.condition)
+    listed = listing(params, agent, agents=agents, groups=groups)
     page = keyset_page(
-        rows,
-        selectors.SORTS[filters.ordering()],
-        after=request.GET.get("after", ""),
-        before=request.GET.get("before", ""),
+        listed.rows,
+        selectors.SORTS[listed.filters.ordering()],
+        after=params.get("after", ""),
+        before=params.get("before", ""),
         size=selectors.PAGE_SIZE,
     )
     address = request.GET.copy()
     for name in ("after", "before", "page"):
         address.pop(name, None)
-    counts = selectors.workspace_counts(agent, rows)
+    saved_views = list(views_for(agent).select_related("owner"))
+    counted = [listing(QueryDict(view.params), agent, agents=agents, groups=groups).rows for view in saved_views]
+    counts = selectors.workspace_counts(agent, listed.rows, counted)
     context = {
         "views": [(view, counts.views[view.key]) for view in selectors.VIEWS],
+        "saved_views": list(zip(saved_views, counts.saved, strict=True)),
+        "saved": saved,
         "quarantined": counts.quarantined,
         "listed": counts.listed,
-        "current_view": next(view for view in selectors.VIEWS if view.key == view_key),
-        "view_key": view_key,
-        "filters": filters,
+        "current_view": next(view for view in selectors.VIEWS if view.key == listed.view_key),
+        "view_key": listed.view_key,
+        "filters": listed.filters,
         "page": page,
-        "rows": list_rows(page.rows, search_excerpts(query, [ticket.pk for ticket in page.rows])),
+        "rows": list_rows(page.rows, search_excerpts(listed.query, [ticket.pk for ticket in page.rows])),
         "query": address.urlencode(),
-        "searched": typed,
-        "search_notices": search.notices,
-        "filtered": any(request.GET.get(name) for name in ("status", "assignee", "group", "type", "priority")),
+        "searched": listed.typed,
+        "search_notices": listed.search.notices,
+        "filtered": any(params.get(name) for name in ("status", "assignee", "group", "type", "priority")),
         "bulk_form": BulkUpdateForm(agents=agents, groups=groups, auto_id="bulk-%s"),
+        "save_form": SavedViewForm(groups=groups, auto_id="save-%s"),
+        "saved_params": saved_params(params),
     }
     return render(request, "workspace/list.html", context)
+
+
+def _saved_view(request: HttpRequest, agent: User) -> SavedView | None:
+    """The saved view the address names (?saved=12), if this agent may see it; 404 otherwise."""
+    key = request.GET.get("saved", "")
+    if not key:
+        return None
+    saved = views_for(agent).filter(pk=int(key)).first() if key.isdigit() else None
+    if saved is None:
+        raise Http404
+    return saved
 
 
 @require_POST

@@ -1,0 +1,89 @@
+"""Saving the list as a view, moving a view up or down the side bar, deleting it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from comptoir.accounts.models import Role
+from comptoir.tickets.models import SupportGroup
+from comptoir.workspace.access import agent_required, current_agent
+from comptoir.workspace.forms import SavedViewForm
+from comptoir.workspace.listing import saved_params
+from comptoir.workspace.models import SavedView, Visibility, views_for
+
+
+def _opened(view: SavedView) -> HttpResponse:
+    return redirect(reverse("agent_tickets") + f"?saved={view.pk}")
+
+
+@require_POST
+@agent_required
+def view_save(request: HttpRequest) -> HttpResponse:
+    agent = current_agent(request)
+    form = SavedViewForm(request.POST, groups=list(SupportGroup.objects.all()))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(reverse("agent_tickets") + "?" + saved_params(QueryDict(form.data.get("params", ""))))
+    data = form.cleaned_data
+    visibility = data["visibility"]
+    if visibility != Visibility.PERSONAL and agent.role != Role.ADMIN:
+        # Agents keep views for themselves; what every agent sees is an admin's to decide.
+        visibility = Visibility.PERSONAL
+        messages.info(request, gettext("Only admins share views: this one is yours alone."))
+    with transaction.atomic():
+        last = SavedView.objects.aggregate(last=Max("position"))["last"] or 0
+        view = SavedView.objects.create(
+            name=data["name"],
+            owner=agent,
+            visibility=visibility,
+            group=data["group"] if visibility == Visibility.GROUP else None,
+            params=saved_params(QueryDict(data["params"])),
+            position=last + 1,
+        )
+    messages.success(request, gettext("The view “%(name)s” is saved.") % {"name": view.name})
+    return _opened(view)
+
+
+def _editable(request: HttpRequest, pk: int) -> SavedView:
+    agent = current_agent(request)
+    view = views_for(agent).filter(pk=pk).first()
+    if view is None or not view.editable_by(agent):
+        raise Http404
+    return view
+
+
+@require_POST
+@agent_required
+def view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    view = _editable(request, pk)
+    view.delete()
+    messages.success(request, gettext("The view “%(name)s” is deleted.") % {"name": view.name})
+    return redirect("agent_tickets")
+
+
+@require_POST
+@agent_required
+def view_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Swap the view with the one before it (up) or after it (down) in the agent's side bar."""
+    view = _editable(request, pk)
+    ordered = list(views_for(current_agent(request)).order_by("position", "name", "id"))
+    index = next(n for n, other in enumerate(ordered) if other.pk == view.pk)
+    neighbour = index - 1 if request.POST.get("direction") == "up" else index + 1
+    if 0 <= neighbour < len(ordered):
+        other = ordered[neighbour]
+        with transaction.atomic():
+            # Positions renumbered in the order shown, the two swapped: equal positions become distinct.
+            ordered[index], ordered[neighbour] = other, view
+            for position, each in enumerate(ordered, start=1):
+                if each.position != position:
+                    SavedView.objects.filter(pk=each.pk).update(position=position)
+    return _opened(view)
