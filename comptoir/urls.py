@@ -85,6 +85,7 @@ urlpatterns += i18n_patterns(
     path("agent/views/", workspace_view_views.view_save, name="agent_view_save"),
     path("agent/views/<int:pk>/delete/", workspace_view_views.view_delete, name="agent_view_delete"),
     path("agent/views/<int:pk>/move/", workspace_view_views.view_move, name="agent_view_move"),
+    path("agent/tickets/<int:reference>/delete/", workspace_merge_views.delete, name="agent_ticket_delete"),
     path("agent/tickets/bulk/", workspace_views.bulk_update, name="agent_bulk_update"),
     path("agent/tags/suggestions/", workspace_views.tag_suggestions, name="agent_tag_suggestions"),
     path(

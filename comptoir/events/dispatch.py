@@ -86,6 +86,11 @@ def announce_many(changes: Collection[tuple[int, UUID, Collection[str]]]) -> Non
         transaction.on_commit(partial(_hand_off, ticket_id))
 
 
+def deliveries_drop(ticket_id: int) -> int:
+    """Forget what is still owed about a ticket that no longer exists (an admin deleted it)."""
+    return EventDelivery.objects.filter(ticket_id=ticket_id).exclude(state=DeliveryState.DONE).delete()[0]
+
+
 def _hand_off(ticket_id: int) -> None:
     from comptoir.events.tasks import dispatch_ticket_events
 

@@ -22,7 +22,7 @@ from comptoir.accounts.models import ERASED_DOMAIN, Role, User
 from comptoir.mail.models import InboundEmail, OutboundEmail, OutboundStatus
 from comptoir.mail.suppressions import address_suppress, address_unsuppress
 from comptoir.tickets.history import events_record_on_each, events_replace_value
-from comptoir.tickets.models import EventKind, Message, Ticket, TicketAccessToken, TicketCC
+from comptoir.tickets.models import DeletedTicket, EventKind, Message, Ticket, TicketAccessToken, TicketCC
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ def account_erase(*, user: User) -> str:
     events_replace_value(
         kinds=(EventKind.CC_ADDED, EventKind.CC_REMOVED, EventKind.REQUESTER_CHANGED), old=old, new=placeholder
     )
+    DeletedTicket.objects.filter(requester_email__iexact=old).update(requester_email=placeholder)
     # Secret links already mailed to the person stop opening their tickets.
     TicketAccessToken.objects.filter(ticket_id__in=ticket_ids).delete()
     events_record_on_each(ticket_ids, actor=None, kind=EventKind.REQUESTER_ERASED)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from comptoir.tickets.models import Macro, SenderBlock, SupportGroup, Tag
+from comptoir.tickets.models import DeletedTicket, Macro, SenderBlock, SupportGroup, Tag
 
 
 @admin.register(SupportGroup)
@@ -32,3 +33,17 @@ class SenderBlockAdmin(admin.ModelAdmin[SenderBlock]):
     list_display = ("pattern", "reason", "created_by", "created_at")
     search_fields = ("pattern",)
     readonly_fields = ("created_by", "created_at")
+
+
+@admin.register(DeletedTicket)
+class DeletedTicketAdmin(admin.ModelAdmin[DeletedTicket]):
+    """The record of deleted tickets: read, never changed."""
+
+    list_display = ("reference", "subject", "requester_email", "message_count", "deleted_by", "deleted_at")
+    search_fields = ("=reference", "subject", "requester_email")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: DeletedTicket | None = None) -> bool:
+        return False

@@ -399,3 +399,25 @@ class SenderBlock(models.Model):
 
     def __str__(self) -> str:
         return self.pattern
+
+
+class DeletedTicket(models.Model):
+    """What is left of a ticket an admin deleted: that it existed, what it was, who deleted it and when."""
+
+    reference = models.PositiveIntegerField(_("number"), db_index=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    # Replaced like every other mention of the person when they are erased (comptoir.portal.erasure).
+    requester_email = models.CharField(_("requester"), max_length=254)
+    message_count = models.PositiveIntegerField(_("messages"))
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("deleted by")
+    )
+    deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ("-deleted_at",)
+        verbose_name = _("deleted ticket")
+        verbose_name_plural = _("deleted tickets")
+
+    def __str__(self) -> str:
+        return f"#{self.reference} {self.subject}"

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from comptoir.accounts.models import User, normalize_email
+from comptoir.accounts.models import Role, User, normalize_email
 from comptoir.accounts.services import person_get_or_create
+from comptoir.events.dispatch import deliveries_drop
 from comptoir.mail.addressing import is_own_address
 from comptoir.mail.models import InboundEmail
 from comptoir.tickets.blocks import BlockScope, block_pattern
@@ -24,6 +25,7 @@ from comptoir.tickets.models import (
     Attachment,
     AuthorRole,
     Channel,
+    DeletedTicket,
     EventKind,
     Message,
     Priority,
@@ -580,6 +582,29 @@ def ticket_mark_spam(ticket: Ticket, *, agent: User, block: BlockScope = BlockSc
         pattern=pattern, defaults={"created_by": agent, "reason": f"#{ticket.reference}"}
     )
     return blocked
+
+
+@transaction.atomic
+def ticket_delete(ticket: Ticket, *, admin: User) -> DeletedTicket:
+    """Delete the ticket and everything on it, for good; a row records that it was, and who deleted it.
+
+    Admins only (the caller checks). Its attachment files go with the
+    periodic purge of files no row names (comptoir.tickets.orphan_files);
+    what subscribers were still owed about it is dropped.
+    """
+    if admin.role != Role.ADMIN:
+        raise PermissionError("only admins delete tickets")
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
+    record = DeletedTicket.objects.create(
+        reference=ticket.reference,
+        subject=ticket.subject,
+        requester_email=ticket.requester.email,
+        message_count=Message.objects.filter(ticket=ticket).count(),
+        deleted_by=admin,
+    )
+    deliveries_drop(ticket.pk)
+    ticket.delete()
+    return record
 
 
 @transaction.atomic

@@ -1,13 +1,17 @@
-"""Merging a ticket into another from the workspace: a confirmation page, then the merge."""
+"""Ending a ticket's life from the workspace: merging it into another, or (admins) deleting it; each confirmed first."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
+from comptoir.accounts.models import Role
+from comptoir.tickets import services
 from comptoir.tickets.merging import MergePlan, MergeRefused, merge_plan, tickets_merge
 from comptoir.tickets.models import Ticket
 from comptoir.workspace.access import agent_required, current_agent
@@ -56,3 +60,25 @@ def merge(request: HttpRequest, reference: int) -> HttpResponse:
         form = MergeForm(initial={"into": plan.target.reference, "tell": form.data.get("tell", "yes")})
     context = {"source": source, "form": form, "plan": plan}
     return render(request, "workspace/merge.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def delete(request: HttpRequest, reference: int) -> HttpResponse:
+    """Admins only: GET asks to confirm, saying what goes; POST deletes the ticket for good."""
+    admin = current_agent(request)
+    if admin.role != Role.ADMIN:
+        raise PermissionDenied
+    ticket = (
+        Ticket.objects.select_related("requester")
+        .annotate(message_count=Count("messages"))
+        .filter(pk=Ticket.pk_from_reference(reference))
+        .first()
+    )
+    if ticket is None:
+        raise Http404
+    if request.method == "POST":
+        services.ticket_delete(ticket, admin=admin)
+        messages.success(request, gettext("Ticket #%(reference)s is deleted.") % {"reference": reference})
+        return redirect("agent_tickets")
+    return render(request, "workspace/delete.html", {"ticket": ticket})

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 
 from comptoir.accounts.models import User
 from comptoir.tickets.models import AuthorRole, Priority, Status, Ticket
@@ -34,6 +35,8 @@ class ListRow:
     # "" for nobody.
     assignee: str
     updated_at: datetime
+    # "2 h ago" in the list, the exact time on hover (updated_label).
+    updated_ago: str
     updated_label: str
     rating: int | None
     requester_spoke_last: bool
@@ -42,12 +45,30 @@ class ListRow:
     excerpt: str = ""
 
 
+def time_ago(moment: datetime, now: datetime) -> str:
+    """How long ago, as an agent scans a list: "just now", "12 min ago", "3 h ago", "5 d ago", else the date."""
+    seconds = max((now - moment).total_seconds(), 0)
+    if seconds < 60:
+        return gettext("just now")
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return ngettext("%(count)s min ago", "%(count)s min ago", minutes) % {"count": minutes}
+    hours = minutes // 60
+    if hours < 24:
+        return ngettext("%(count)s h ago", "%(count)s h ago", hours) % {"count": hours}
+    days = hours // 24
+    if days < 7:
+        return ngettext("%(count)s d ago", "%(count)s d ago", days) % {"count": days}
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+
+
 def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None) -> list[ListRow]:
     """A row per ticket of ``selectors.ticket_rows`` (requester, assignee, group, tags and last speaker known).
 
     ``excerpts``: safe HTML by ticket id, from ``comptoir.workspace.search.search_excerpts``.
     """
     excerpts = excerpts or {}
+    now = timezone.now()
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
     rows = []
@@ -67,6 +88,7 @@ def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None)
                 priority_label=priorities.get(ticket.priority, ticket.priority),
                 assignee=assignee.get_short_name() if assignee is not None else "",
                 updated_at=updated_at,
+                updated_ago=time_ago(updated_at, now),
                 updated_label=formats.date_format(updated_at, "SHORT_DATETIME_FORMAT"),
                 rating=ticket.satisfaction_rating,
                 requester_spoke_last=getattr(ticket, "last_public_role", None) == AuthorRole.REQUESTER,

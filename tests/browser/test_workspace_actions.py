@@ -251,3 +251,22 @@ def test_an_agent_saves_a_personal_view_and_sees_its_count(site, new_page, make_
     make_ticket(email="late@example.org", subject="Invoice late", language=language)
     page.goto(f"{site.url}/{language}/agent/?view=unassigned")
     expect(page.locator(".views-nav a", has_text="Invoices").locator(".count")).to_have_text("4")
+
+
+DELETE_LINK = {"fr": "Supprimer ce ticket…", "en": "Delete this ticket…"}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_admin_deletes_a_ticket_after_confirming(site, new_page, make_ticket, language):
+    User.objects.create_user("ada@example.com", password="pw-ada", name="Ada", role=Role.ADMIN)
+    ticket = make_ticket(subject="Test ticket, to delete", language=language)
+
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    log_in(page, site.url, "ada@example.com", "pw-ada", language)
+    page.goto(f"{site.url}/{language}/agent/tickets/{ticket.reference}/")
+    page.get_by_role("link", name=DELETE_LINK[language]).click()
+    expect(page.locator("[role=alert]")).to_be_visible()
+    assert_accessible(page)
+    page.locator("button.button-danger").click()
+    expect(page.locator(".flash-success")).to_contain_text(f"#{ticket.reference}")
+    assert not Ticket.objects.filter(pk=ticket.pk).exists()
