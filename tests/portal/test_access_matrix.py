@@ -29,6 +29,7 @@ from comptoir.mail.models import InboundEmail, OutboundEmail
 from comptoir.tickets.links import link_issue
 from comptoir.tickets.models import Attachment, Message, Status, Survey, Ticket, TicketCC
 from comptoir.tickets.services import ticket_update_by_agent
+from comptoir.workspace.models import SavedView, Visibility
 from tests.conftest import account_mail_delivered, png_attachment, png_bytes
 from tests.mail.test_ingest import with_attachments
 
@@ -428,6 +429,7 @@ class AgentObjects:
     cc: TicketCC
     article_pk: int
     inbound: InboundEmail
+    saved_view: SavedView
 
 
 @pytest.fixture
@@ -440,6 +442,10 @@ def agent_objects(make_ticket) -> AgentObjects:
         cc=TicketCC.objects.create(ticket=ticket, email="dana@example.org"),
         article_pk=Article.objects.create(key="password", section=section).pk,
         inbound=InboundEmail.objects.create(dedup_key="mid:x", sha256="0" * 64, raw=raw, size=len(raw), source="test"),
+        # Shared, so that an administrator may move or delete it.
+        saved_view=SavedView.objects.create(
+            name="Everyone's", owner=ticket.requester, visibility=Visibility.EVERYONE, params="view=all"
+        ),
     )
 
 
@@ -452,7 +458,11 @@ def agent_page_address(route: str, entry: URLPattern, objects: AgentObjects) -> 
         "language": "en",
     }
     # A "pk" names whatever the view's module is about.
-    pk_by_module = {"comptoir.editor.views": objects.article_pk, "comptoir.workspace.mail_views": objects.inbound.pk}
+    pk_by_module = {
+        "comptoir.editor.views": objects.article_pk,
+        "comptoir.workspace.mail_views": objects.inbound.pk,
+        "comptoir.workspace.view_views": objects.saved_view.pk,
+    }
     if entry.callback.__module__ in pk_by_module:
         values["pk"] = pk_by_module[entry.callback.__module__]
     kwargs = {}

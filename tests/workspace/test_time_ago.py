@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import translation
 
 from comptoir.workspace.rows import time_ago
 
-NOW = datetime(2026, 12, 4, 15, 30, tzinfo=timezone.utc)
+# French typography: an apostrophe, not a quote mark.
+JUST_NOW_FR = "à l\u2019instant"
+NOW = datetime(2026, 12, 4, 15, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
     ("ago", "english", "french"),
     [
-        (timedelta(seconds=0), "just now", "à l’instant"),
-        (timedelta(seconds=59), "just now", "à l’instant"),
+        (timedelta(seconds=0), "just now", JUST_NOW_FR),
+        (timedelta(seconds=59), "just now", JUST_NOW_FR),
         (timedelta(minutes=1), "1 min ago", "il y a 1 min"),
         (timedelta(minutes=59, seconds=59), "59 min ago", "il y a 59 min"),
         (timedelta(hours=2, minutes=10), "2 h ago", "il y a 2 h"),
@@ -24,7 +26,7 @@ NOW = datetime(2026, 12, 4, 15, 30, tzinfo=timezone.utc)
         (timedelta(days=1), "1 d ago", "il y a 1 j"),
         (timedelta(days=6, hours=23), "6 d ago", "il y a 6 j"),
         # A clock a little ahead (another server's) is "just now", never a negative time.
-        (timedelta(seconds=-30), "just now", "à l’instant"),
+        (timedelta(seconds=-30), "just now", JUST_NOW_FR),
     ],
 )
 def test_recent_times_read_as_how_long_ago(ago, english, french):

@@ -508,4 +508,4 @@ def test_the_list_writes_its_rows_in_the_page_s_language_with_escaped_values(age
     assert '<span class="badge badge-pending">En attente</span>' in row
     assert '<span class="priority priority-urgent">Urgente</span>' in row
     local = timezone.localtime(ticket.updated_at)
-    assert f'<time datetime="{local.isoformat()}">{local:%d/%m/%Y} {local:%H:%M}</time>' in row
+    assert f'<time datetime="{local.isoformat()}" title="{local:%d/%m/%Y} {local:%H:%M}">' in row
