@@ -517,6 +517,33 @@ def tickets_update_in_bulk(
 
 
 @transaction.atomic
+def tickets_mark_spam_in_bulk(ticket_ids: Collection[int], *, agent: User) -> BulkOutcome:
+    """``ticket_mark_spam`` for many tickets (blocking no one): a few statements whatever their number."""
+    tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(pk__in=list(ticket_ids)).order_by("pk"))
+    found = {ticket.pk for ticket in tickets}
+    refused = [(ticket_id, Refusal.MISSING) for ticket_id in dict.fromkeys(ticket_ids) if ticket_id not in found]
+    batch = ChangeBatch(actor=agent)
+    marking = [ticket for ticket in tickets if not ticket.spam]
+    closing = [ticket for ticket in tickets if ticket.status != Status.CLOSED]
+    now = timezone.now()
+    if marking:
+        Ticket.objects.filter(pk__in=[ticket.pk for ticket in marking]).update(spam=True, updated_at=now)
+        for ticket in marking:
+            batch.record(ticket.pk, EventKind.SPAM)
+    if closing:
+        Ticket.objects.filter(pk__in=[ticket.pk for ticket in closing]).update(**_status_columns(Status.CLOSED, now))
+        for ticket in closing:
+            batch.record(ticket.pk, EventKind.STATUS, old=ticket.status, new=Status.CLOSED)
+    batch.write()
+    changed = {ticket.pk for ticket in marking} | {ticket.pk for ticket in closing}
+    return BulkOutcome(
+        changed=[ticket.pk for ticket in tickets if ticket.pk in changed],
+        unchanged=[ticket.pk for ticket in tickets if ticket.pk not in changed],
+        refused=refused,
+    )
+
+
+@transaction.atomic
 def ticket_add_ccs(ticket: Ticket, people: Sequence[tuple[str, str]], *, actor: User | None) -> list[TicketCC]:
     """Copy people (name, address) on the ticket; the requester, our own addresses and known CCs are skipped.
 

@@ -162,8 +162,8 @@ class AgentUpdateForm(forms.Form):
 BULK_MAX = 100
 
 
-class BulkUpdateForm(forms.Form):
-    """What to set on the tickets ticked in the list; every field left blank leaves that field as it is."""
+class BulkSelectionForm(forms.Form):
+    """The tickets ticked in the list (their numbers), at most BULK_MAX."""
 
     tickets = forms.TypedMultipleChoiceField(
         coerce=int,
@@ -173,6 +173,27 @@ class BulkUpdateForm(forms.Form):
             "invalid_choice": _("A ticket number was not understood."),
         },
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Ticket numbers, checked here against nothing but their form: the service says which exist.
+        self.fields["tickets"].choices = [(value, value) for value in self._submitted()]  # type: ignore[attr-defined]
+
+    def _submitted(self) -> list[str]:
+        return self.data.getlist("tickets") if isinstance(self.data, QueryDict) else []
+
+    def clean_tickets(self) -> list[int]:
+        references: list[int] = self.cleaned_data["tickets"]
+        if len(self._submitted()) > BULK_MAX:
+            raise forms.ValidationError(
+                _("Select at most %(limit)s tickets at a time."), params={"limit": BULK_MAX}, code="too_many"
+            )
+        return [Ticket.pk_from_reference(reference) for reference in references]
+
+
+class BulkUpdateForm(BulkSelectionForm):
+    """What to set on the tickets ticked in the list; every field left blank leaves that field as it is."""
+
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -205,19 +226,6 @@ class BulkUpdateForm(forms.Form):
             (NOBODY, _("No group")),
             *[(key, group.name) for key, group in self._groups.items()],
         ]
-        # Ticket numbers, checked here against nothing but their form: the service says which exist.
-        self.fields["tickets"].choices = [(value, value) for value in self._submitted()]  # type: ignore[attr-defined]
-
-    def _submitted(self) -> list[str]:
-        return self.data.getlist("tickets") if isinstance(self.data, QueryDict) else []
-
-    def clean_tickets(self) -> list[int]:
-        references: list[int] = self.cleaned_data["tickets"]
-        if len(self._submitted()) > BULK_MAX:
-            raise forms.ValidationError(
-                _("Select at most %(limit)s tickets at a time."), params={"limit": BULK_MAX}, code="too_many"
-            )
-        return [Ticket.pk_from_reference(reference) for reference in references]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -27,6 +27,7 @@ from comptoir.workspace.access import agent_required, current_agent
 from comptoir.workspace.bulk import bulk_report
 from comptoir.workspace.forms import (
     AgentUpdateForm,
+    BulkSelectionForm,
     BulkUpdateForm,
     CCForm,
     PresenceForm,
@@ -116,22 +117,27 @@ def _saved_view(request: HttpRequest, agent: User) -> SavedView | None:
 @require_POST
 @agent_required
 def bulk_update(request: HttpRequest) -> HttpResponse:
-    """Set the fields, tags or status chosen on the tickets ticked in the list, then back to the list."""
-    form = BulkUpdateForm(request.POST, agents=list(selectors.agents()), groups=list(SupportGroup.objects.all()))
+    """Set the fields, tags or status chosen on the tickets ticked in the list, or mark them as spam."""
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("agent_tickets")
+    form: BulkSelectionForm
+    if request.POST.get("action") == "spam":
+        # Only the ticked tickets matter: the panel's fields are not read.
+        form = BulkSelectionForm(request.POST)
+    else:
+        form = BulkUpdateForm(request.POST, agents=list(selectors.agents()), groups=list(SupportGroup.objects.all()))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
         return redirect(back)
-    outcome = services.tickets_update_in_bulk(
-        form.cleaned_data["tickets"],
-        agent=current_agent(request),
-        changes=form.changes(),
-        status=form.cleaned_data["status"] or None,
-    )
+    agent, tickets = current_agent(request), form.cleaned_data["tickets"]
+    if isinstance(form, BulkUpdateForm):
+        status = form.cleaned_data["status"] or None
+        outcome = services.tickets_update_in_bulk(tickets, agent=agent, changes=form.changes(), status=status)
+    else:
+        outcome = services.tickets_mark_spam_in_bulk(tickets, agent=agent)
     for level, text in bulk_report(outcome):
         messages.add_message(request, level, text)
     return redirect(back)

@@ -182,3 +182,38 @@ def test_tag_names_are_escaped_wherever_they_show(signed_in, make_ticket, agent)
     page = signed_in.get(url("agent_tickets"), {"view": "all"}).content.decode()
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
     assert Ticket.objects.filter(tags__name="<b>x</b>").count() == 1
+
+
+def test_the_selected_tickets_are_marked_as_spam_in_bulk(signed_in, make_ticket, agent):
+    spam = [make_ticket(email=f"bot{n}@spam.example", subject=f"Pills {n}") for n in range(3)]
+    kept = make_ticket(subject="Real")
+    response = signed_in.post(
+        url("agent_bulk_update"),
+        {"tickets": [ticket.reference for ticket in spam], "action": "spam", "priority": Priority.URGENT},
+    )
+    assert response["Location"] == url("agent_tickets")
+    with translation.override("en"):
+        assert flashes(response)[-1:] == ["3 tickets updated."]
+    for ticket in spam:
+        ticket.refresh_from_db()
+        assert ticket.spam and ticket.status == Status.CLOSED
+        assert ticket.priority == Priority.NORMAL  # the panel's fields are not read for spam
+        assert [event.kind for event in ticket.events.filter(actor=agent)] == [EventKind.SPAM, EventKind.STATUS]
+    kept.refresh_from_db()
+    assert not kept.spam
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_marking_spam_in_bulk_runs_the_same_statements_for_5_and_50_tickets(
+    make_ticket, agent, count, django_assert_num_queries
+):
+    from django.db import transaction
+
+    from comptoir.tickets.services import tickets_mark_spam_in_bulk
+
+    tickets = [make_ticket(email=f"bot{n}@spam.example") for n in range(count)]
+    # 1 savepoint, 2 the tickets locked, 3 marked, 4 closed, 5 their events, 6 what subscribers
+    # are owed, 7 the savepoint released (the hand-over after the outer block is not counted).
+    with transaction.atomic(), django_assert_num_queries(7):
+        outcome = tickets_mark_spam_in_bulk([ticket.pk for ticket in tickets], agent=agent)
+    assert len(outcome.changed) == count
