@@ -15,6 +15,7 @@ from comptoir.portal import profile_views, public_views, ticket_views
 from comptoir.portal import views as portal_views
 from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import merge_views as workspace_merge_views
+from comptoir.workspace import notice_views as workspace_notice_views
 from comptoir.workspace import people_views as workspace_people_views
 from comptoir.workspace import view_views as workspace_view_views
 from comptoir.workspace import views as workspace_views
@@ -86,6 +87,10 @@ urlpatterns += i18n_patterns(
     path("agent/views/<int:pk>/delete/", workspace_view_views.view_delete, name="agent_view_delete"),
     path("agent/views/<int:pk>/move/", workspace_view_views.view_move, name="agent_view_move"),
     path("agent/tickets/<int:reference>/delete/", workspace_merge_views.delete, name="agent_ticket_delete"),
+    path("agent/notifications/", workspace_notice_views.notices, name="agent_notices"),
+    path("agent/notifications/count/", workspace_notice_views.notice_count, name="agent_notice_count"),
+    path("agent/notifications/read/", workspace_notice_views.notices_read, name="agent_notices_read"),
+    path("agent/notifications/settings/", workspace_notice_views.notice_settings, name="agent_notice_settings"),
     path("agent/tickets/bulk/", workspace_views.bulk_update, name="agent_bulk_update"),
     path("agent/tags/suggestions/", workspace_views.tag_suggestions, name="agent_tag_suggestions"),
     path(

@@ -26,6 +26,10 @@ class OutboundKind(models.TextChoices):
     TICKET_SOLVED = "ticket_solved", _("Ticket solved")
     REQUESTER_REPLIED = "requester_replied", _("Requester replied (to the assignee)")
     CCS_ADDED = "ccs_added", _("People copied (to the requester)")
+    # To agents, as each chose (comptoir.notifications).
+    AGENT_ASSIGNED = "agent_assigned", _("Ticket assigned (to the agent)")
+    AGENT_MENTIONED = "agent_mentioned", _("Mentioned in a note (to the agent)")
+    AGENT_NEW_IN_GROUP = "agent_new_in_group", _("New ticket in a group (to its agents)")
     ACCOUNT = "account", _("Account e-mail (sign-in code, password)")
 
 

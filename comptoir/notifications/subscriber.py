@@ -1,13 +1,22 @@
-"""The ticket e-mails, as a subscriber of the event backbone: one change in, its e-mails queued."""
+"""Ticket e-mails and agents' notices, as subscribers of the event backbone: a change in, what it calls for out."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
 from comptoir.accounts.mailing import person_email_queue
+from comptoir.accounts.models import Role, User
 from comptoir.events.registry import subscribe
+from comptoir.mail.models import OutboundKind
+from comptoir.notifications.agent_rules import agent_notices_for, mentioned_handles
+from comptoir.notifications.models import AgentNotice, NoticeKind
+from comptoir.notifications.preferences import choices_for
 from comptoir.notifications.rules import NOTIFYING_KINDS, notices_for
 from comptoir.tickets.history import change_events
+from comptoir.tickets.models import EventKind
 
 
 @subscribe("notifications", kinds=NOTIFYING_KINDS)
@@ -16,6 +25,8 @@ def notify(change: UUID) -> None:
     # so a retry after a crash queues nothing twice.
     events = change_events(change)
     for notice in notices_for(events):
+        if notice.kind == OutboundKind.REQUESTER_REPLIED and not _wants_reply_email(events[0].ticket.assignee_id):
+            continue
         person_email_queue(
             kind=notice.kind,
             to=notice.to,
@@ -23,3 +34,66 @@ def notify(change: UUID) -> None:
             ticket_id=events[0].ticket_id,
             message_id=notice.message.pk if notice.message is not None else None,
         )
+
+
+def _wants_reply_email(assignee_id: int | None) -> bool:
+    return assignee_id is not None and choices_for([assignee_id])[(assignee_id, NoticeKind.REPLY)][1]
+
+
+AGENT_NOTICE_KINDS = frozenset({EventKind.GROUP, EventKind.ASSIGNEE, EventKind.REPLY, EventKind.NOTE})
+# The e-mail of each notice; the requester's reply has its own (rules.py, REQUESTER_REPLIED).
+_EMAILS = {
+    NoticeKind.ASSIGNED: OutboundKind.AGENT_ASSIGNED,
+    NoticeKind.MENTION: OutboundKind.AGENT_MENTIONED,
+    NoticeKind.NEW_IN_GROUP: OutboundKind.AGENT_NEW_IN_GROUP,
+}
+
+
+@subscribe("agent_notices", kinds=AGENT_NOTICE_KINDS)
+def notify_agents(change: UUID) -> None:
+    """The notices of one change: in the workspace and by e-mail, as each agent chose."""
+    events = change_events(change)
+    if not events:
+        return
+    ticket = events[0].ticket
+    members: list[int] = []
+    if ticket.group_id is not None and any(event.kind == EventKind.GROUP for event in events):
+        members = list(_agents().filter(support_groups=ticket.group_id).values_list("pk", flat=True))
+    notes = [event.message for event in events if event.kind == EventKind.NOTE and event.message is not None]
+    handles = [handle for note in notes for handle in mentioned_handles(note.body)]
+    due = agent_notices_for(events, group_member_ids=members, mentioned_ids=_agents_named(handles))
+    if not due:
+        return
+    choices = choices_for([notice.recipient_id for notice in due])
+    AgentNotice.objects.bulk_create(
+        AgentNotice(recipient_id=notice.recipient_id, ticket=ticket, kind=notice.kind, actor_id=events[0].actor_id)
+        for notice in due
+        if choices[(notice.recipient_id, notice.kind)][0]
+    )
+    emailed = [notice for notice in due if notice.kind in _EMAILS and choices[(notice.recipient_id, notice.kind)][1]]
+    people = _agents().in_bulk([notice.recipient_id for notice in emailed])
+    for notice in emailed:
+        agent = people.get(notice.recipient_id)
+        if agent is None:
+            continue
+        person_email_queue(
+            kind=_EMAILS[NoticeKind(notice.kind)],
+            to=agent.email,
+            language=agent.language or settings.LANGUAGE_CODE,
+            ticket_id=ticket.pk,
+            message_id=notes[0].pk if notice.kind == NoticeKind.MENTION and notes else None,
+        )
+
+
+def _agents() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, role__in=(Role.AGENT, Role.ADMIN))
+
+
+def _agents_named(handles: list[str]) -> list[int]:
+    """The agents an @handle names: the start of their address (@camille.martin) or their first name (@camille)."""
+    if not handles:
+        return []
+    named = Q()
+    for handle in handles:
+        named |= Q(email__istartswith=handle + "@") | Q(name__iexact=handle) | Q(name__istartswith=handle + " ")
+    return list(_agents().filter(named).values_list("pk", flat=True))

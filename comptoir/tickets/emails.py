@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from comptoir.mail.models import OutboundEmail, OutboundKind
 from comptoir.mail.outbound import builder, render_email
@@ -177,3 +178,31 @@ def requester_replied(email: OutboundEmail) -> EmailMultiAlternatives | None:
         link = settings.COMPTOIR_BASE_URL + reverse("agent_ticket", args=[ticket.reference])
     context = {"ticket": ticket, "message": email.ticket_message, "requester": ticket.requester, "link": link}
     return render_email("requester_replied", context, to=email.to_address, language=email.language)
+
+
+# The sentence of each notice to an agent (comptoir.notifications); the rest of the e-mail is the same.
+_AGENT_NOTICES = {
+    OutboundKind.AGENT_ASSIGNED: gettext_lazy("Ticket #%(reference)s is now assigned to you."),
+    OutboundKind.AGENT_MENTIONED: gettext_lazy("%(actor)s mentioned you in an internal note on ticket #%(reference)s:"),
+    OutboundKind.AGENT_NEW_IN_GROUP: gettext_lazy("Ticket #%(reference)s came into your group %(group)s."),
+}
+
+
+@builder(OutboundKind.AGENT_ASSIGNED)
+@builder(OutboundKind.AGENT_MENTIONED)
+@builder(OutboundKind.AGENT_NEW_IN_GROUP)
+def agent_notice(email: OutboundEmail) -> EmailMultiAlternatives | None:
+    """Tell an agent why a ticket needs them; the link needs an agent's login."""
+    ticket = email.ticket
+    assert ticket is not None
+    message = email.ticket_message
+    with translation.override(email.language):
+        link = settings.COMPTOIR_BASE_URL + reverse("agent_ticket", args=[ticket.reference])
+        values = {
+            "reference": ticket.reference,
+            "actor": message.author.get_short_name() if message is not None and message.author else "",
+            "group": ticket.group.name if ticket.group else "",
+        }
+        sentence = str(_AGENT_NOTICES[OutboundKind(email.kind)]) % values
+    context = {"ticket": ticket, "sentence": sentence, "message": message, "link": link}
+    return render_email("agent_notice", context, to=email.to_address, language=email.language)

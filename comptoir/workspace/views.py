@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.accounts.models import Organisation, User
 from comptoir.accounts.services import requester_set_organisation
+from comptoir.notifications.models import AgentNotice
 from comptoir.tickets import access, services
 from comptoir.tickets.blocks import BlockScope
 from comptoir.tickets.files import attachment_rules
@@ -275,7 +277,10 @@ def presence(request: HttpRequest, reference: int) -> HttpResponse:
     ticket = _ticket(reference)
     form = PresenceForm(request.POST)
     composing = form.is_valid() and form.cleaned_data["composing"]
-    checked_in = presence_record(ticket=ticket, agent=current_agent(request), composing=composing)
+    agent = current_agent(request)
+    checked_in = presence_record(ticket=ticket, agent=agent, composing=composing)
+    # The agent has the ticket open: its notices are read (a POST, as every check-in).
+    AgentNotice.objects.filter(recipient=agent, ticket=ticket, read_at__isnull=True).update(read_at=timezone.now())
     others = presence_others(checked_in)
     return render(request, "workspace/_presence.html", {"others": list(others)})
 

@@ -12,6 +12,7 @@ from comptoir.accounts.models import Role, User
 from comptoir.gateway.inbound import ingest
 from comptoir.mail.models import OutboundEmail, OutboundKind, OutboundStatus
 from comptoir.tickets.models import EventKind, Ticket, TicketEvent
+from comptoir.tickets.services import ticket_update_by_agent
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_conversation import log_in
 from tests.mail.test_reply_by_email import reply_to
@@ -270,3 +271,32 @@ def test_an_admin_deletes_a_ticket_after_confirming(site, new_page, make_ticket,
     page.locator("button.button-danger").click()
     expect(page.locator(".flash-success")).to_contain_text(f"#{ticket.reference}")
     assert not Ticket.objects.filter(pk=ticket.pk).exists()
+
+
+CHOOSE = {"fr": "Choisir ce qu\u2019on me signale", "en": "Choose what I am told"}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_mentioned_agent_sees_the_badge_and_the_notice(site, new_page, make_ticket, language):
+    camille = User.objects.create_user("camille@example.com", password="pw-camille", name="Camille", role=Role.AGENT)
+    dominique = User.objects.create_user("dominique@example.com", name="Dominique", role=Role.AGENT)
+    ticket = make_ticket(subject="Invoice twice", language=language)
+    ticket_update_by_agent(ticket, agent=dominique, body="@camille can you check?", is_public=False)
+
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    log_in(page, site.url, "camille@example.com", "pw-camille", language)
+    badge = page.locator("[data-notice-count]")
+    expect(badge).to_have_text("1")
+    page.locator(".notices-link").click()
+    expect(page.locator(".notice-item.is-unread")).to_contain_text("Invoice twice")
+    assert_accessible(page)
+    page.get_by_role("link", name=CHOOSE[language]).click()
+    assert_accessible(page)
+    # Opened (its presence check-in, a POST): the notice is read, and the badge goes with the next page.
+    with page.expect_response(lambda response: "/presence/" in response.url):
+        page.goto(f"{site.url}/{language}/agent/tickets/{ticket.reference}/")
+    expect(page.locator(".conversation")).to_contain_text("@camille can you check?")
+    page.goto(f"{site.url}/{language}/agent/notifications/")
+    expect(page.locator(".notice-item.is-unread")).to_have_count(0)
+    expect(badge).to_be_hidden()
+    assert camille.notices.filter(read_at__isnull=True).count() == 0

@@ -1,4 +1,5 @@
-// The workspace's keyboard shortcuts (listed in the "?" dialog, workspace/_shortcuts.html).
+// The workspace's keyboard shortcuts (listed in the "?" dialog, workspace/_shortcuts.html),
+// and the count of unread notices in the header.
 // None acts while the agent types in a field, but Ctrl+Enter, which submits the message.
 // The list remembers its order, so that j and k on a ticket page go to the next and
 // previous ticket of the list the agent came from.
@@ -84,6 +85,20 @@
       else if (fallback) fallback.click();
     },
   };
+
+  // The unread notices, in the header's badge: fetched, so that no page waits for the count.
+  const badge = document.querySelector("[data-notice-count]");
+  if (badge) {
+    fetch(badge.dataset.source, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !data.unread) return;
+        badge.textContent = data.unread > 99 ? "99+" : String(data.unread);
+        badge.setAttribute("aria-label", data.label);
+        badge.hidden = false;
+      })
+      .catch(function () { /* no badge: the page works without it */ });
+  }
 
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && composer && composer.contains(event.target)) {
