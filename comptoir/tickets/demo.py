@@ -6,11 +6,12 @@ from comptoir.accounts.models import Role, User
 from comptoir.tickets.models import Macro, Priority, Status, SupportGroup, Ticket, TicketType
 from comptoir.tickets.services import ticket_create
 
+# Each canned reply in French and in English: the ticket's language picks the text inserted.
 DEMO_MACROS = (
     (
         "Demander plus d'informations / Ask for details",
         "Bonjour {requester_name},\n\nMerci pour votre message. Pour avancer sur le ticket {ticket_reference}, "
-        "pourriez-vous nous envoyer une capture d'écran et la version du produit que vous utilisez ?\n\n"
+        "pourriez-vous nous envoyer une capture d'écran et la version du produit que vous utilisez ?\n\n{agent_name}",
         "Hello {requester_name},\n\nThank you for your message. To move ticket {ticket_reference} forward, "
         "could you send us a screenshot and the product version you use?\n\n{agent_name}",
         Status.PENDING,
@@ -19,13 +20,14 @@ DEMO_MACROS = (
     (
         "Problème résolu / Issue fixed",
         "Bonjour {requester_name},\n\nLe problème est corrigé. N'hésitez pas à nous répondre s'il persiste.\n\n"
+        "{agent_name}",
         "Hello {requester_name},\n\nThe issue is fixed. Do reply if it comes back.\n\n{agent_name}",
         Status.SOLVED,
         "",
     ),
     (
         "Transmis à l'équipe technique / Escalated",
-        "Bonjour {requester_name},\n\nNous avons transmis votre demande à notre équipe technique.\n\n"
+        "Bonjour {requester_name},\n\nNous avons transmis votre demande à notre équipe technique.\n\n{agent_name}",
         "Hello {requester_name},\n\nWe have passed your request on to our engineering team.\n\n{agent_name}",
         Status.ON_HOLD,
         Priority.HIGH,
@@ -36,8 +38,17 @@ DEMO_MACROS = (
 def ensure_demo_workspace() -> None:
     group, _ = SupportGroup.objects.get_or_create(name="Support")
     group.members.add(*User.objects.filter(role__in=(Role.AGENT, Role.ADMIN)))
-    for title, body, status, priority in DEMO_MACROS:
-        Macro.objects.update_or_create(title=title, defaults={"body": body, "status": status, "priority": priority})
+    for title, french, english, status, priority in DEMO_MACROS:
+        Macro.objects.update_or_create(
+            title=title,
+            defaults={
+                "body": french,
+                "body_fr": french,
+                "body_en": english,
+                "status": status,
+                "priority": priority,
+            },
+        )
 
     # The demo customer's first ticket, so that "My tickets" is not empty.
     customer = User.objects.filter(email="customer@example.com").first()

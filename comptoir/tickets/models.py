@@ -328,8 +328,14 @@ class Macro(models.Model):
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(
         _("text"),
-        help_text=_("Placeholders: {requester_name}, {ticket_reference}, {ticket_subject}, {agent_name}."),
+        help_text=_(
+            "Placeholders: {requester_name}, {ticket_reference}, {ticket_subject}, {agent_name}. "
+            "Inserted when the ticket's language has no text of its own below."
+        ),
     )
+    # The versions inserted in a French or an English ticket (comptoir.workspace.macros).
+    body_fr = models.TextField(_("French text"), blank=True)
+    body_en = models.TextField(_("English text"), blank=True)
     status = models.CharField(_("sets status"), max_length=10, choices=Status.choices, blank=True)
     priority = models.CharField(_("sets priority"), max_length=10, choices=Priority.choices, blank=True)
     type = models.CharField(_("sets type"), max_length=20, choices=TicketType.choices, blank=True)

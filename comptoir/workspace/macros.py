@@ -25,6 +25,12 @@ class _Placeholders(dict[str, str]):
 _FORMATTER = string.Formatter()
 
 
+def macro_body(macro: Macro, language: str) -> str:
+    """The text in the ticket's language when the canned reply has one, else its own text."""
+    translated = {"fr": macro.body_fr, "en": macro.body_en}.get(language, "")
+    return translated if translated.strip() else macro.body
+
+
 def macro_text(macro: Macro, ticket: Ticket, agent: User) -> str:
     values = _Placeholders(
         requester_name=ticket.requester.name or ticket.requester.email,
@@ -35,14 +41,15 @@ def macro_text(macro: Macro, ticket: Ticket, agent: User) -> str:
     try:
         # Only plain {name} fields: format_map would also evaluate {name.attr} and {name[0]}.
         parts = []
-        for literal, field, _spec, _conversion in _FORMATTER.parse(macro.body):
+        body = macro_body(macro, ticket.language)
+        for literal, field, _spec, _conversion in _FORMATTER.parse(body):
             parts.append(literal)
             if field is not None:
                 parts.append(values[field] if field.isidentifier() else "{" + field + "}")
         return "".join(parts)
     except ValueError:
         # Unbalanced braces: show the text as written.
-        return macro.body
+        return macro_body(macro, ticket.language)
 
 
 def macro_entries(macros: Iterable[Macro], ticket: Ticket, agent: User) -> list[MacroEntry]:

@@ -464,6 +464,26 @@ def test_it_fills_in_macro_placeholders_and_leaves_attribute_access_alone(agent_
     assert "Old text" not in page
 
 
+def test_a_canned_reply_inserts_its_text_in_the_tickets_language(agent_client, make_ticket):
+    french = make_ticket(subject="Export", language="fr")
+    english = make_ticket(email="bob@example.org", subject="Export", language="en")
+    Macro.objects.create(
+        title="Thanks",
+        body="Merci {requester_name} / Thanks {requester_name}",
+        body_fr="Merci {requester_name}.",
+        body_en="Thank you {requester_name}.",
+    )
+    Macro.objects.create(title="Only one", body="Toujours {ticket_reference}", body_en="  ")
+
+    french_options = agent_client.get(ticket_url("agent_ticket_macros", french)).content.decode()
+    english_options = agent_client.get(ticket_url("agent_ticket_macros", english)).content.decode()
+
+    assert 'data-text="Merci Alice Martin."' in french_options
+    assert 'data-text="Thank you Alice Martin."' in english_options
+    # No text of its own in the ticket's language (blank counts as none): the canned reply's text.
+    assert f'data-text="Toujours #{english.reference}"' in english_options
+
+
 def test_it_lists_the_requesters_other_tickets(agent_client, make_ticket):
     earlier = make_ticket(subject="Invoice missing")
     make_ticket(email="bob@example.org", subject="Bob's own problem")
