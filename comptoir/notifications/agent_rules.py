@@ -63,6 +63,9 @@ def agent_notices_for(
             if event.message.author_role == AuthorRole.REQUESTER:
                 due(NoticeKind.REPLY, ticket.assignee_id)
         elif event.kind == EventKind.NOTE and event.message is not None:
+            # Only an agent's note mentions: a note kept from an e-mail holds an outsider's words.
+            if event.message.author_role != AuthorRole.AGENT:
+                continue
             for agent_id in mentioned_ids:
                 due(NoticeKind.MENTION, agent_id)
     return [

@@ -16,7 +16,7 @@ from comptoir.notifications.models import AgentNotice, NoticeKind
 from comptoir.notifications.preferences import choices_for
 from comptoir.notifications.rules import NOTIFYING_KINDS, notices_for
 from comptoir.tickets.history import change_events
-from comptoir.tickets.models import EventKind
+from comptoir.tickets.models import AuthorRole, EventKind
 
 
 @subscribe("notifications", kinds=NOTIFYING_KINDS)
@@ -59,7 +59,11 @@ def notify_agents(change: UUID) -> None:
     members: list[int] = []
     if ticket.group_id is not None and any(event.kind == EventKind.GROUP for event in events):
         members = list(_agents().filter(support_groups=ticket.group_id).values_list("pk", flat=True))
-    notes = [event.message for event in events if event.kind == EventKind.NOTE and event.message is not None]
+    notes = [
+        event.message
+        for event in events
+        if event.kind == EventKind.NOTE and event.message is not None and event.message.author_role == AuthorRole.AGENT
+    ]
     handles = [handle for note in notes for handle in mentioned_handles(note.body)]
     due = agent_notices_for(events, group_member_ids=members, mentioned_ids=_agents_named(handles))
     if not due:

@@ -94,8 +94,9 @@ def ticket_reply(request: HttpRequest, reference: int) -> HttpResponse:
         files=form.cleaned_data["attachments"],
         author=access.requester_side_author(request, ticket),
     )
-    if message.ticket_id != ticket.pk:
+    if message.ticket.follow_up_of_id == ticket.pk:
         # The ticket was closed: the reply opened a follow-up, which this browser may now follow too.
+        # (A reply to a merged ticket went to where it was merged: that ticket is not theirs to open.)
         access.grant_ticket(request, message.ticket)
     return redirect(reverse("ticket_detail", args=[message.ticket.reference]) + f"#message-{message.pk}")
 

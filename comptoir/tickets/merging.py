@@ -1,9 +1,11 @@
 """Merging duplicate tickets into one: the write, and where a merged ticket's mail and links now lead.
 
-A merge moves everything the sources hold to the target (messages with their
-attachments, CCs, the requesters' secret links) and closes each source with a
-message pointing to the target. Replies to a source's e-mails, and its links,
-lead to the target from then on (``services.merge_destination``). Both histories say so.
+A merge moves the sources' conversations to the target (messages with their
+attachments), copies their requesters and CCs on it, and closes each source
+with a message pointing to the target. Replies to a source's e-mails, and
+replies on its page, go to the target from then on (``services.merge_destination``);
+its secret links still open the source, which says where the conversation went.
+Both histories say so.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_noop
 
 from comptoir.accounts.models import User
 from comptoir.tickets.history import change_begin
-from comptoir.tickets.models import Attachment, EventKind, Message, Status, Ticket, TicketAccessToken, TicketCC
+from comptoir.tickets.models import Attachment, EventKind, Message, Status, Ticket, TicketCC
 from comptoir.tickets.services import ticket_add_ccs, ticket_set_status, ticket_update_by_agent
 
 
@@ -78,15 +80,20 @@ def tickets_merge(sources: Sequence[Ticket], target: Ticket, *, agent: User, tel
     ids = sorted({source.pk for source in sources} | {target.pk})
     locked = {
         ticket.pk: ticket
-        for ticket in Ticket.objects.select_for_update(of=("self",)).select_related("requester").filter(pk__in=ids)
+        # Locked in one order whatever the merge, so that two merges running at once cannot deadlock.
+        for ticket in Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester")
+        .filter(pk__in=ids)
+        .order_by("pk")
     }
     target = locked[target.pk]
     plan = merge_plan([locked[source.pk] for source in sources if source.pk in locked], target)
     source_ids = [source.pk for source in plan.sources]
-    # The conversation, its files and the links to it: all to the target, interleaved by date.
+    # The conversation and its files: to the target, interleaved by date. The secret links stay:
+    # they are the source requester's, and open the source, which says where it went; moved,
+    # they would let that person speak on the target as its own requester.
     Message.objects.filter(ticket_id__in=source_ids).update(ticket=target)
     Attachment.objects.filter(ticket_id__in=source_ids).update(ticket=target)
-    TicketAccessToken.objects.filter(ticket_id__in=source_ids).update(ticket=target)
     people = [(cc.name, cc.email) for cc in TicketCC.objects.filter(ticket_id__in=source_ids)]
     people += [(requester.name, requester.email) for requester in plan.other_requesters]
     if people:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -405,6 +406,12 @@ class SenderBlock(models.Model):
 
     def __str__(self) -> str:
         return self.pattern
+
+    def clean(self) -> None:
+        # As comptoir.tickets.blocks compares them: lower case, an address or "@domain".
+        self.pattern = self.pattern.strip().lower()
+        if "@" not in self.pattern or self.pattern.endswith("@"):
+            raise ValidationError({"pattern": _("Enter an address (claire@example.org) or a domain (@example.org).")})
 
 
 class DeletedTicket(models.Model):

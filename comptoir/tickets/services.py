@@ -17,7 +17,7 @@ from comptoir.accounts.models import Role, User, normalize_email
 from comptoir.accounts.services import person_get_or_create
 from comptoir.events.dispatch import deliveries_drop
 from comptoir.mail.addressing import is_own_address
-from comptoir.mail.models import InboundEmail
+from comptoir.mail.models import InboundEmail, OutboundEmail, OutboundStatus
 from comptoir.tickets.blocks import BlockScope, block_pattern
 from comptoir.tickets.files import NewAttachment
 from comptoir.tickets.history import Change, ChangeBatch, change_begin, event_record
@@ -230,6 +230,9 @@ def ticket_reply_by_requester(
     """
     ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester", "assignee").get(pk=ticket.pk)
     writer = author or ticket.requester
+    if ticket.spam:
+        # Kept on the spam ticket, changing nothing and telling nobody: no follow-up, no confirmation.
+        automatic = True
     if ticket.status == Status.CLOSED and ticket.merged_into_id is not None:
         destination = merge_destination(ticket)
         if destination.status != Status.CLOSED:
@@ -243,7 +246,7 @@ def ticket_reply_by_requester(
                 author=writer,
                 automatic=automatic,
             )
-    if ticket.status == Status.CLOSED:
+    if ticket.status == Status.CLOSED and not ticket.spam:
         follow_up = ticket_create(
             email=writer.email,
             name=writer.name,
@@ -583,6 +586,10 @@ def ticket_change_requester(ticket: Ticket, *, email: str, name: str, actor: Use
     ticket.requester = person
     Ticket.objects.filter(pk=ticket.pk).update(requester=person, updated_at=timezone.now())
     TicketAccessToken.objects.filter(ticket=ticket).delete()
+    # Not yet sent to the former requester: held back, for they would carry a new link to the ticket.
+    OutboundEmail.objects.filter(ticket=ticket, to_address__iexact=old, status=OutboundStatus.QUEUED).update(
+        status=OutboundStatus.SUPPRESSED, last_error="the ticket was given to another requester before it left"
+    )
     TicketCC.objects.filter(ticket=ticket, email__iexact=person.email).delete()
     change_begin(ticket, actor=actor).record(EventKind.REQUESTER_CHANGED, old=old, new=person.email)
     return True

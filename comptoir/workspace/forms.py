@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.accounts.addresses import refuse_help_desk_address
 from comptoir.accounts.models import User
 from comptoir.core.widgets import PlainSelect
 from comptoir.tickets.blocks import BlockScope
@@ -114,6 +115,8 @@ class AgentUpdateForm(forms.Form):
         label=_("Group"), queryset=SupportGroup.objects.none(), required=False, empty_label=_("No group")
     )
 
+    # The tags as the page showed them (tag_changes).
+    tags_shown = forms.CharField(required=False, widget=forms.HiddenInput)
     tags = forms.CharField(
         label=_("Tags"),
         required=False,
@@ -125,7 +128,7 @@ class AgentUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = agents  # type: ignore[attr-defined]
         self.fields["group"].queryset = groups  # type: ignore[attr-defined]
-        for name in (*PROPERTY_FIELDS, "tags"):
+        for name in (*PROPERTY_FIELDS, "tags", "tags_shown"):
             # Shown in the sidebar, outside the <form> element, yet sent with it.
             self.fields[name].widget.attrs["form"] = FORM_ID
 
@@ -144,14 +147,17 @@ class AgentUpdateForm(forms.Form):
         }
 
     def tag_changes(self, current: list[str]) -> tuple[list[str], list[str]]:
-        """The tags to add and to remove: what the field says against the ticket's ``current`` tags.
+        """The tags to add and to remove: what the agent changed in the field, against what the page showed.
 
-        Nothing when the field was not sent (a closed ticket's page has none).
+        Against what it showed (``tags_shown``), not the ticket's ``current`` tags:
+        a tag a colleague added meanwhile stays. Nothing when the field was not
+        sent (a closed ticket's page has none).
         """
         if "tags" not in self.data:
             return [], []
         wanted = tag_names(self.cleaned_data["tags"])
-        return [name for name in wanted if name not in current], [name for name in current if name not in wanted]
+        shown = tag_names(self.data["tags_shown"]) if "tags_shown" in self.data else current
+        return [name for name in wanted if name not in shown], [name for name in shown if name not in wanted]
 
     @property
     def is_public(self) -> bool:
@@ -160,6 +166,8 @@ class AgentUpdateForm(forms.Form):
 
 # The most tickets one bulk action changes in the request: a page of the list is 25.
 BULK_MAX = 100
+# Past this, a "ticket number" is no number an id column holds: refused before any query.
+REFERENCE_LIMIT = 10**15
 
 
 class BulkSelectionForm(forms.Form):
@@ -184,6 +192,8 @@ class BulkSelectionForm(forms.Form):
 
     def clean_tickets(self) -> list[int]:
         references: list[int] = self.cleaned_data["tickets"]
+        if any(not 0 < reference < REFERENCE_LIMIT for reference in references):
+            raise forms.ValidationError(_("A ticket number was not understood."), code="invalid_choice")
         if len(self._submitted()) > BULK_MAX:
             raise forms.ValidationError(
                 _("Select at most %(limit)s tickets at a time."), params={"limit": BULK_MAX}, code="too_many"
@@ -288,6 +298,7 @@ class TicketOnBehalfForm(forms.Form):
     email = forms.EmailField(
         label=_("Customer's e-mail address"),
         max_length=254,
+        validators=[refuse_help_desk_address],
         help_text=_("An existing customer is suggested as you type; a new address creates the customer."),
     )
     name = forms.CharField(label=_("Customer's name"), max_length=200, required=False)
@@ -331,7 +342,7 @@ class TicketOnBehalfForm(forms.Form):
 class RequesterForm(forms.Form):
     """Who the ticket is for, as an agent corrects it."""
 
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254, validators=[refuse_help_desk_address])
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
 
 

@@ -81,4 +81,6 @@ def delete(request: HttpRequest, reference: int) -> HttpResponse:
         services.ticket_delete(ticket, admin=admin)
         messages.success(request, gettext("Ticket #%(reference)s is deleted.") % {"reference": reference})
         return redirect("agent_tickets")
-    return render(request, "workspace/delete.html", {"ticket": ticket})
+    merged_in = list(ticket.merged_tickets.values_list("id", flat=True))
+    context = {"ticket": ticket, "merged_in": [Ticket(pk=pk).reference for pk in merged_in]}
+    return render(request, "workspace/delete.html", context)

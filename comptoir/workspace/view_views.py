@@ -73,9 +73,11 @@ def view_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @agent_required
 def view_move(request: HttpRequest, pk: int) -> HttpResponse:
-    """Swap the view with the one before it (up) or after it (down) in the agent's side bar."""
+    """Swap the view with the one before it (up) or after it (down) among those the agent may change."""
     view = _editable(request, pk)
-    ordered = list(views_for(current_agent(request)).order_by("position", "name", "id"))
+    agent = current_agent(request)
+    # Among the views this agent may change: moving one's own view never reorders a colleague's.
+    ordered = [each for each in views_for(agent).order_by("position", "name", "id") if each.editable_by(agent)]
     index = next(n for n, other in enumerate(ordered) if other.pk == view.pk)
     neighbour = index - 1 if request.POST.get("direction") == "up" else index + 1
     if 0 <= neighbour < len(ordered):

@@ -110,7 +110,9 @@ def _saved_view(request: HttpRequest, agent: User) -> SavedView | None:
     key = request.GET.get("saved", "")
     if not key:
         return None
-    saved = views_for(agent).filter(pk=int(key)).first() if key.isdigit() else None
+    # A number an id column can hold: a longer one names nothing (and must not overflow the query).
+    well_formed = key.isascii() and key.isdigit() and len(key) <= 18
+    saved = views_for(agent).filter(pk=int(key)).first() if well_formed else None
     if saved is None:
         raise Http404
     return saved
@@ -169,6 +171,7 @@ def _update_form(ticket: Ticket, data: Any = None, files: Any = None) -> AgentUp
         "assignee": ticket.assignee,
         "group": ticket.group,
         "tags": " ".join(_tags(ticket)),
+        "tags_shown": " ".join(_tags(ticket)),
     }
     return AgentUpdateForm(data, files, initial=initial, agents=selectors.agents(), groups=SupportGroup.objects.all())
 

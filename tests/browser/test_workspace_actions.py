@@ -124,7 +124,7 @@ def wait_for(find, seconds: float = 30.0):
 
 NEW_TICKET = {"fr": "Nouveau ticket", "en": "New ticket"}
 OPEN_IT = {"fr": "Ouvrir le ticket", "en": "Open the ticket"}
-AS_MINE = {"fr": "Comme les miens", "en": "As mine"}
+AS_MINE = {"fr": "Mon résumé", "en": "As mine"}
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

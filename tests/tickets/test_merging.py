@@ -35,7 +35,7 @@ def pair(make_ticket, agent):
     return kept, duplicate
 
 
-def test_a_merge_moves_the_conversation_files_and_links_and_closes_the_source(pair, agent):
+def test_a_merge_moves_the_conversation_and_files_and_closes_the_source(pair, agent):
     kept, duplicate = pair
     token = link_issue(duplicate)
     tickets_merge([duplicate], kept, agent=agent, tell_requesters=False)
@@ -52,8 +52,9 @@ def test_a_merge_moves_the_conversation_files_and_links_and_closes_the_source(pa
     note = duplicate.messages.get()
     assert note.body == f"This request was merged into request #{kept.reference}."
     assert not note.is_public and note.author == agent
-    # The secret link of the duplicate now opens the ticket kept.
-    assert link_redeem(token) == kept
+    # The duplicate's secret link still opens the duplicate, which says where the conversation went:
+    # moved, it would let its holder speak on the kept ticket as that ticket's requester.
+    assert link_redeem(token) == duplicate
     # Both histories say so.
     assert duplicate.events.filter(kind=EventKind.MERGED_INTO, new_value=f"#{kept.reference}").count() == 1
     assert kept.events.filter(kind=EventKind.MERGED_FROM, new_value=f"#{duplicate.reference}").count() == 1
@@ -159,3 +160,20 @@ def test_the_words_of_moved_messages_find_the_target(pair, agent):
     tickets_merge([duplicate], kept, agent=agent, tell_requesters=False)
     found = Ticket.objects.filter(search_condition(parse_search("zebra"), agent).condition)
     assert list(found) == [kept]
+
+
+def test_a_reply_on_a_merged_tickets_page_goes_on_but_opens_nothing_more(client, make_ticket, agent):
+    from django.urls import reverse
+    from django.utils import translation
+
+    kept = make_ticket(email="alice@example.org", subject="Alice's")
+    other = make_ticket(email="bob@example.net", name="Bob Stone", subject="Bob's")
+    with translation.override("en"):
+        assert client.post(reverse("ticket_link"), {"link": link_issue(other)}).status_code == 302
+        tickets_merge([other], kept, agent=agent, tell_requesters=False)
+        response = client.post(reverse("ticket_reply", args=[other.reference]), {"body": "Any news?"})
+        assert response.status_code == 302
+        # Bob's words reach the kept ticket as his, a CC's; Alice's ticket stays closed to his browser.
+        message = kept.messages.order_by("-id").first()
+        assert message is not None and message.body == "Any news?" and message.author == other.requester
+        assert client.get(reverse("ticket_detail", args=[kept.reference])).status_code == 404

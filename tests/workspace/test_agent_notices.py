@@ -128,3 +128,17 @@ def test_the_list_the_badge_and_reading(client, agent, dominique, make_ticket):
     other = Client()
     other.force_login(agent)
     assert other.get(url("agent_notice_count")).json()["unread"] == 0
+
+
+def test_a_note_kept_from_an_e_mail_mentions_nobody(make_ticket, dominique):
+    from comptoir.gateway.inbound import ingest
+    from comptoir.mail.models import InboundEmail
+    from comptoir.tickets.services import ticket_note_from_email
+    from tests.mail.test_ingest import raw_message
+
+    ticket = make_ticket()
+    row = ingest(raw_message(subject="Hello"), source="test")
+    assert isinstance(row, InboundEmail)
+    ticket_note_from_email(ticket, body="Hi @dominique please wire the money", inbound_email=row)
+    assert notices(dominique) == []
+    assert emails(OutboundKind.AGENT_MENTIONED) == []

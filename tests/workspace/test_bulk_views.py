@@ -217,3 +217,23 @@ def test_marking_spam_in_bulk_runs_the_same_statements_for_5_and_50_tickets(
     with transaction.atomic(), django_assert_num_queries(7):
         outcome = tickets_mark_spam_in_bulk([ticket.pk for ticket in tickets], agent=agent)
     assert len(outcome.changed) == count
+
+
+def test_a_ticket_number_too_long_for_any_ticket_is_refused_not_a_crash(signed_in, make_ticket):
+    response = signed_in.post(url("agent_bulk_update"), {"tickets": ["9" * 40], "action": "spam"})
+    assert response.status_code == 302
+    with translation.override("en"):
+        assert flashes(response)[-1:] == ["A ticket number was not understood."]
+
+
+def test_a_page_left_open_does_not_remove_a_tag_a_colleague_added_meanwhile(signed_in, make_ticket, agent):
+    ticket = make_ticket()
+    ticket_update_by_agent(ticket, agent=agent, add_tags=["refund"])
+    page = signed_in.get(url("agent_ticket", ticket.reference)).content.decode()
+    assert 'name="tags_shown" value="refund"' in page
+    ticket_update_by_agent(ticket, agent=agent, add_tags=["vip"])  # a colleague, meanwhile
+    signed_in.post(
+        url("agent_ticket_update", ticket.reference),
+        {"visibility": "note", "body": "Noted.", "tags": "refund urgent", "tags_shown": "refund"},
+    )
+    assert sorted(tag.name for tag in ticket.tags.all()) == ["refund", "urgent", "vip"]

@@ -154,3 +154,26 @@ def test_changing_the_requester_takes_a_post_by_an_agent(client, make_ticket, ag
     assert client.get(url("agent_requester_change", ticket.reference), data).status_code == 405
     ticket.refresh_from_db()
     assert ticket.requester.email == "alice@example.org"
+
+
+def test_e_mail_not_yet_sent_to_the_former_requester_is_held_back(make_ticket, agent):
+    from comptoir.mail.models import OutboundStatus
+    from comptoir.tickets.services import ticket_update_by_agent
+
+    ticket = make_ticket(email="wrong@example.org")
+    ticket_update_by_agent(ticket, agent=agent, body="Here is the fix.")
+    queued = OutboundEmail.objects.get(kind=OutboundKind.AGENT_REPLY)
+    assert queued.status == OutboundStatus.QUEUED
+    ticket_change_requester(ticket, email="right@example.org", name="", actor=agent)
+    queued.refresh_from_db()
+    assert queued.status == OutboundStatus.SUPPRESSED
+    assert "another requester" in queued.last_error
+
+
+def test_our_own_address_is_no_customer(signed_in):
+    response = signed_in.post(
+        url("agent_ticket_new"),
+        {"email": "support@comptoir.localhost", "subject": "Loop", "body": "x", "written_by": "customer"},
+    )
+    assert response.status_code == 400
+    assert not Ticket.objects.exists()

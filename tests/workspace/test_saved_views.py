@@ -78,6 +78,8 @@ def test_a_personal_view_is_its_owners_alone(signed_in, colleague, make_ticket):
     assert side_bar(other) == {}
     assert other.get(url("agent_tickets"), {"saved": view.pk}).status_code == 404
     assert other.post(url("agent_view_delete", view.pk)).status_code == 404
+    for nonsense in ("abc", "9" * 40, "-1", "\u00b2"):
+        assert other.get(url("agent_tickets"), {"saved": nonsense}).status_code == 404
     assert SavedView.objects.filter(pk=view.pk).exists()
 
 
@@ -151,3 +153,16 @@ def test_a_saved_views_next_page_stays_in_the_view(signed_in, make_ticket):
     assert following is not None and f"saved={view.pk}" in following.group(1)
     second = signed_in.get(url("agent_tickets") + "?" + following.group(1).replace("&amp;", "&")).content.decode()
     assert len(refs(second)) == 5
+
+
+def test_moving_ones_own_view_leaves_the_shared_ones_where_the_admin_put_them(client, agent, admin):
+    client.force_login(admin)
+    shared = save(client, "Shared", "view=all", visibility=Visibility.EVERYONE)
+    client.force_login(agent)
+    mine = save(client, "Mine", "view=all")
+    other = save(client, "Also mine", "view=all")
+    before = SavedView.objects.get(pk=shared.pk).position
+    client.post(url("agent_view_move", other.pk), {"direction": "up"})
+    assert SavedView.objects.get(pk=shared.pk).position == before
+    assert [view.name for view in SavedView.objects.filter(owner=agent)] == ["Also mine", "Mine"]
+    assert mine.pk != other.pk

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -102,3 +103,45 @@ def test_only_agents_mark_spam_by_post(client, make_ticket, agent):
     assert client.get(url("agent_ticket_spam", ticket.reference)).status_code == 405
     ticket.refresh_from_db()
     assert not ticket.spam
+
+
+def test_a_reply_to_the_spam_ticket_itself_is_kept_there_quietly(make_ticket, agent):
+    spam = make_ticket(email="mallory@spam.example", subject="Cheap pills")
+    ticket_mark_spam(spam, agent=agent, block=BlockScope.ADDRESS)
+    before = OutboundEmail.objects.count()
+    reply = raw_message(
+        sender="Mallory <mallory@spam.example>",
+        subject=f"Re: [#{spam.reference}] Cheap pills",
+        message_id="<again@spam.example>",
+    )
+    row = ingest(reply, source="test")
+    # No follow-up opened, no confirmation sent: the block is not got round by answering.
+    assert not Ticket.objects.filter(follow_up_of=spam).exists()
+    assert Ticket.objects.count() == 1
+    assert OutboundEmail.objects.count() == before
+    spam.refresh_from_db()
+    assert spam.status == Status.CLOSED and spam.spam
+    # Kept on the spam ticket (a reply there, or a note for the agents when its sender is unproven).
+    assert row.ticket == spam and spam.messages.count() == 2
+
+
+def test_an_admin_block_is_kept_as_blocks_are_compared():
+    block = SenderBlock(pattern="  @Spam.Example ")
+    block.full_clean()
+    assert block.pattern == "@spam.example"
+    with pytest.raises(ValidationError) as refused:
+        SenderBlock(pattern="spam.example").full_clean()
+    assert "pattern" in refused.value.message_dict
+
+
+def test_a_proven_reply_on_a_spam_ticket_is_kept_as_a_quiet_reply(make_ticket, agent):
+    from comptoir.tickets.models import Channel
+    from comptoir.tickets.services import ticket_reply_by_requester
+
+    spam = make_ticket(email="mallory@spam.example")
+    ticket_mark_spam(spam, agent=agent)
+    message = ticket_reply_by_requester(ticket=spam, body="Buy now", channel=Channel.WEB)
+    assert message.ticket == spam
+    assert spam.events.filter(kind=EventKind.REPLY, automatic=True, message=message).count() == 1
+    spam.refresh_from_db()
+    assert spam.status == Status.CLOSED
