@@ -467,6 +467,18 @@ class BulkOutcome:
     refused: list[tuple[int, str]]
 
 
+def _locked_for_bulk(ticket_ids: Collection[int], *related: str) -> tuple[list[Ticket], list[tuple[int, str]]]:
+    """The tickets of a bulk action, locked in id order, and those that no longer exist (Refusal.MISSING)."""
+    tickets = list(
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .filter(pk__in=list(ticket_ids))
+        .order_by("pk")
+    )
+    found = {ticket.pk for ticket in tickets}
+    return tickets, [(ticket_id, Refusal.MISSING) for ticket_id in dict.fromkeys(ticket_ids) if ticket_id not in found]
+
+
 @transaction.atomic
 def tickets_update_in_bulk(
     ticket_ids: Collection[int], *, agent: User, changes: PropertyChanges, status: str | None = None
@@ -484,14 +496,7 @@ def tickets_update_in_bulk(
     """
     if status is not None and status not in AGENT_SUBMIT_STATUSES:
         raise ValueError(f"agents cannot set the status {status!r}")
-    tickets = list(
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("assignee", "group")
-        .filter(pk__in=list(ticket_ids))
-        .order_by("pk")
-    )
-    found = {ticket.pk for ticket in tickets}
-    refused = [(ticket_id, Refusal.MISSING) for ticket_id in dict.fromkeys(ticket_ids) if ticket_id not in found]
+    tickets, refused = _locked_for_bulk(ticket_ids, "assignee", "group")
     refused += [(ticket.pk, Refusal.CLOSED) for ticket in tickets if ticket.status == Status.CLOSED]
     workable = [ticket for ticket in tickets if ticket.status != Status.CLOSED]
     batch = ChangeBatch(actor=agent)
@@ -522,9 +527,7 @@ def tickets_update_in_bulk(
 @transaction.atomic
 def tickets_mark_spam_in_bulk(ticket_ids: Collection[int], *, agent: User) -> BulkOutcome:
     """``ticket_mark_spam`` for many tickets (blocking no one): a few statements whatever their number."""
-    tickets = list(Ticket.objects.select_for_update(of=("self",)).filter(pk__in=list(ticket_ids)).order_by("pk"))
-    found = {ticket.pk for ticket in tickets}
-    refused = [(ticket_id, Refusal.MISSING) for ticket_id in dict.fromkeys(ticket_ids) if ticket_id not in found]
+    tickets, refused = _locked_for_bulk(ticket_ids)
     batch = ChangeBatch(actor=agent)
     marking = [ticket for ticket in tickets if not ticket.spam]
     closing = [ticket for ticket in tickets if ticket.status != Status.CLOSED]
@@ -602,13 +605,8 @@ def ticket_mark_spam(ticket: Ticket, *, agent: User, block: BlockScope = BlockSc
     Nothing is suppressed: the sender's other tickets, and replies on them, go on
     as before. Nobody is e-mailed. Returns the block made (or found), if any.
     """
-    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
-    change = change_begin(ticket, actor=agent)
-    if not ticket.spam:
-        Ticket.objects.filter(pk=ticket.pk).update(spam=True)
-        ticket.spam = True
-        change.record(EventKind.SPAM)
-    ticket_set_status(ticket, Status.CLOSED, actor=agent, change=change)
+    # One write path for spam, one ticket or many: this one's change is that of a bulk action of one.
+    tickets_mark_spam_in_bulk([ticket.pk], agent=agent)
     pattern = block_pattern(ticket.requester.email, block)
     if not pattern:
         return None

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
@@ -14,6 +13,7 @@ from comptoir.accounts.models import Role
 from comptoir.tickets import services
 from comptoir.tickets.merging import MergePlan, MergeRefused, merge_plan, tickets_merge
 from comptoir.tickets.models import Ticket
+from comptoir.workspace import selectors
 from comptoir.workspace.access import agent_required, current_agent
 from comptoir.workspace.forms import MergeForm
 
@@ -31,9 +31,7 @@ def _refusal(refused: MergeRefused) -> str:
 @agent_required
 def merge(request: HttpRequest, reference: int) -> HttpResponse:
     """GET: what merging this ticket into the one named would do, to confirm. POST: do it."""
-    source = Ticket.objects.select_related("requester").filter(pk=Ticket.pk_from_reference(reference)).first()
-    if source is None:
-        raise Http404
+    source = selectors.ticket_or_404(reference)
     # The page opens empty from the ticket's "Merge" link, and checks the number once one is given.
     data = request.POST if request.method == "POST" else (request.GET if "into" in request.GET else None)
     form = MergeForm(data)
@@ -69,14 +67,7 @@ def delete(request: HttpRequest, reference: int) -> HttpResponse:
     admin = current_agent(request)
     if admin.role != Role.ADMIN:
         raise PermissionDenied
-    ticket = (
-        Ticket.objects.select_related("requester")
-        .annotate(message_count=Count("messages"))
-        .filter(pk=Ticket.pk_from_reference(reference))
-        .first()
-    )
-    if ticket is None:
-        raise Http404
+    ticket = selectors.ticket_or_404(reference, counted=True)
     if request.method == "POST":
         services.ticket_delete(ticket, admin=admin)
         messages.success(request, gettext("Ticket #%(reference)s is deleted.") % {"reference": reference})

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from comptoir.tickets import services
 from comptoir.tickets.files import attachment_rules
-from comptoir.tickets.models import Ticket
 from comptoir.workspace import selectors
 from comptoir.workspace.access import agent_required, current_agent
 from comptoir.workspace.forms import RequesterForm, TicketOnBehalfForm
@@ -67,9 +66,7 @@ def people_suggestions(request: HttpRequest) -> HttpResponse:
 @require_POST
 @agent_required
 def requester_change(request: HttpRequest, reference: int) -> HttpResponse:
-    ticket = Ticket.objects.select_related("requester").filter(pk=Ticket.pk_from_reference(reference)).first()
-    if ticket is None:
-        return redirect("agent_tickets")
+    ticket = selectors.ticket_or_404(reference)
     form = RequesterForm(request.POST)
     if not form.is_valid():
         messages.error(request, gettext("Enter a valid e-mail address for the new requester."))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -143,6 +144,19 @@ def ticket_rows(view_key: str, agent: User, filters: dict[str, object], searched
         .prefetch_related("tags")
         .annotate(last_public_role=Subquery(last_public_role[:1]))
     )
+
+
+def ticket_or_404(reference: int, *, counted: bool = False) -> Ticket:
+    """The ticket (404 if none); ``counted``: with ``message_count`` and its tags, for the page that shows it."""
+    tickets = Ticket.objects.select_related(
+        "requester__organisation", "assignee", "group", "follow_up_of", "merged_into"
+    )
+    if counted:
+        tickets = tickets.annotate(message_count=message_count()).prefetch_related("tags")
+    ticket = tickets.filter(pk=Ticket.pk_from_reference(reference)).first()
+    if ticket is None:
+        raise Http404
+    return ticket
 
 
 def agents() -> QuerySet[User]:

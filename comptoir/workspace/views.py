@@ -147,19 +147,6 @@ def bulk_update(request: HttpRequest) -> HttpResponse:
     return redirect(back)
 
 
-def _ticket(reference: int, *, counted: bool = False) -> Ticket:
-    """The ticket (404 if none); ``counted``: with ``message_count`` and its tags, for the page that shows it."""
-    tickets = Ticket.objects.select_related(
-        "requester__organisation", "assignee", "group", "follow_up_of", "merged_into"
-    )
-    if counted:
-        tickets = tickets.annotate(message_count=selectors.message_count()).prefetch_related("tags")
-    ticket = tickets.filter(pk=Ticket.pk_from_reference(reference)).first()
-    if ticket is None:
-        raise Http404
-    return ticket
-
-
 def _tags(ticket: Ticket) -> list[str]:
     return [tag.name for tag in ticket.tags.all()]
 
@@ -181,7 +168,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "ticket": ticket,
         "conversation": selectors.conversation(
             ticket,
-            total=ticket.message_count,  # type: ignore[attr-defined]  # annotated: _ticket(counted=True)
+            total=ticket.message_count,  # type: ignore[attr-defined]  # annotated: selectors.ticket_or_404(counted=True)
             everything=request.GET.get("all") == "1",
         ),
         "events": ticket.events.select_related("actor").exclude(kind__in=(EventKind.REPLY, EventKind.NOTE)),
@@ -206,14 +193,14 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
 @require_GET
 @agent_required
 def ticket_page(request: HttpRequest, reference: int) -> HttpResponse:
-    ticket = _ticket(reference, counted=True)
+    ticket = selectors.ticket_or_404(reference, counted=True)
     return _render_ticket(request, ticket, _update_form(ticket))
 
 
 @require_POST
 @agent_required
 def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
-    ticket = _ticket(reference, counted=True)  # a refused update shows the page again
+    ticket = selectors.ticket_or_404(reference, counted=True)  # a refused update shows the page again
     form = _update_form(ticket, request.POST, request.FILES)
     if not form.is_valid():
         return _render_ticket(request, ticket, form, status=400)
@@ -251,7 +238,7 @@ def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
 @require_POST
 @agent_required
 def ticket_take(request: HttpRequest, reference: int) -> HttpResponse:
-    ticket = _ticket(reference)
+    ticket = selectors.ticket_or_404(reference)
     # The page offers no "Assign to me" on a closed ticket; a stale page's click changes nothing.
     with contextlib.suppress(services.TicketClosed):
         services.ticket_take(ticket, agent=current_agent(request))
@@ -262,7 +249,7 @@ def ticket_take(request: HttpRequest, reference: int) -> HttpResponse:
 @agent_required
 def ticket_spam(request: HttpRequest, reference: int) -> HttpResponse:
     """Close the ticket as spam, and block its sender for new tickets if the agent chose to."""
-    ticket = _ticket(reference)
+    ticket = selectors.ticket_or_404(reference)
     form = SpamForm(request.POST)
     scope = form.scope() if form.is_valid() else BlockScope.NONE
     blocked = services.ticket_mark_spam(ticket, agent=current_agent(request), block=scope)
@@ -277,7 +264,7 @@ def ticket_spam(request: HttpRequest, reference: int) -> HttpResponse:
 @agent_required
 def presence(request: HttpRequest, reference: int) -> HttpResponse:
     """Check in this agent on the ticket and list the other agents viewing or replying to it."""
-    ticket = _ticket(reference)
+    ticket = selectors.ticket_or_404(reference)
     form = PresenceForm(request.POST)
     composing = form.is_valid() and form.cleaned_data["composing"]
     agent = current_agent(request)
@@ -291,7 +278,7 @@ def presence(request: HttpRequest, reference: int) -> HttpResponse:
 @require_POST
 @agent_required
 def cc_add(request: HttpRequest, reference: int) -> HttpResponse:
-    ticket = _ticket(reference)
+    ticket = selectors.ticket_or_404(reference)
     form = CCForm(request.POST)
     if not form.is_valid():
         messages.error(request, gettext("Enter a valid e-mail address to copy someone on the ticket."))
@@ -310,7 +297,7 @@ def ticket_macros(request: HttpRequest, reference: int) -> HttpResponse:
     Not on the ticket page itself: most answers use none, and a team's hundreds of
     canned replies would weigh on every page and cost it a query.
     """
-    ticket = _ticket(reference)
+    ticket = selectors.ticket_or_404(reference)
     entries = macro_entries(Macro.objects.filter(is_active=True), ticket, current_agent(request))
     response = render(request, "workspace/_macro_options.html", {"macros": entries})
     response.headers["Cache-Control"] = "no-store"  # filled in with the ticket's requester and subject
@@ -342,7 +329,7 @@ def organisation_suggestions(request: HttpRequest) -> HttpResponse:
 @agent_required
 def requester_organisation(request: HttpRequest, reference: int) -> HttpResponse:
     """Put the ticket's requester into an organisation (named as typed), or take them out of it (left empty)."""
-    ticket = _ticket(reference)
+    ticket = selectors.ticket_or_404(reference)
     name = request.POST.get("organisation", "").strip()
     organisation = Organisation.objects.filter(name__iexact=name).first() if name else None
     if name and organisation is None:
@@ -356,7 +343,7 @@ def requester_organisation(request: HttpRequest, reference: int) -> HttpResponse
 @require_POST
 @agent_required
 def cc_remove(request: HttpRequest, reference: int, cc_id: int) -> HttpResponse:
-    ticket = _ticket(reference)
+    ticket = selectors.ticket_or_404(reference)
     cc = TicketCC.objects.filter(pk=cc_id, ticket=ticket).first()
     if cc is None:
         raise Http404
