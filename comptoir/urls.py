@@ -13,6 +13,7 @@ from comptoir.helpcenter import sitemaps as helpcenter_sitemaps
 from comptoir.helpcenter import views as helpcenter_views
 from comptoir.portal import profile_views, public_views, ticket_views
 from comptoir.portal import views as portal_views
+from comptoir.workspace import bulk_views as workspace_bulk_views
 from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import merge_views as workspace_merge_views
 from comptoir.workspace import notice_views as workspace_notice_views
@@ -67,10 +68,12 @@ urlpatterns += i18n_patterns(
     path("my/profile/erase/", profile_views.profile_erase, name="profile_erase"),
     path("statuses/", portal_views.statuses_help, name="statuses_help"),
     path("agent/", workspace_views.ticket_list, name="agent_tickets"),
+    path("agent/sidebar/", workspace_views.sidebar, name="agent_sidebar"),
     path("agent/articles/", include("comptoir.editor.urls")),
     path("agent/tickets/<int:reference>/", workspace_views.ticket_page, name="agent_ticket"),
     path("agent/tickets/<int:reference>/update/", workspace_views.ticket_update, name="agent_ticket_update"),
     path("agent/tickets/<int:reference>/take/", workspace_views.ticket_take, name="agent_ticket_take"),
+    path("agent/tickets/<int:reference>/follow/", workspace_views.ticket_follow, name="agent_ticket_follow"),
     path("agent/tickets/<int:reference>/presence/", workspace_views.presence, name="agent_presence"),
     path("agent/tickets/<int:reference>/ccs/", workspace_views.cc_add, name="agent_cc_add"),
     path("agent/tickets/<int:reference>/macros/", workspace_views.ticket_macros, name="agent_ticket_macros"),
@@ -91,7 +94,15 @@ urlpatterns += i18n_patterns(
     path("agent/notifications/count/", workspace_notice_views.notice_count, name="agent_notice_count"),
     path("agent/notifications/read/", workspace_notice_views.notices_read, name="agent_notices_read"),
     path("agent/notifications/settings/", workspace_notice_views.notice_settings, name="agent_notice_settings"),
-    path("agent/tickets/bulk/", workspace_views.bulk_update, name="agent_bulk_update"),
+    path("agent/tickets/bulk/", workspace_bulk_views.bulk_update, name="agent_bulk_update"),
+    path("agent/tickets/bulk/<int:job_id>/", workspace_bulk_views.bulk_job, name="agent_bulk_job"),
+    path(
+        "agent/tickets/bulk/<int:job_id>/progress/",
+        workspace_bulk_views.bulk_job_progress,
+        name="agent_bulk_job_progress",
+    ),
+    path("agent/tickets/merge/", workspace_merge_views.merge_selected, name="agent_tickets_merge"),
+    path("agent/macros/", workspace_views.macro_options, name="agent_macro_options"),
     path("agent/tags/suggestions/", workspace_views.tag_suggestions, name="agent_tag_suggestions"),
     path(
         "agent/organisations/suggestions/",

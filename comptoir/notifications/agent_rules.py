@@ -38,9 +38,16 @@ def mentioned_handles(body: str) -> list[str]:
 
 
 def agent_notices_for(
-    events: Sequence[TicketEvent], *, group_member_ids: Collection[int] = (), mentioned_ids: Collection[int] = ()
+    events: Sequence[TicketEvent],
+    *,
+    group_member_ids: Collection[int] = (),
+    mentioned_ids: Collection[int] = (),
+    follower_ids: Collection[int] = (),
 ) -> list[AgentNoticeDue]:
-    """The notices one change of one ticket calls for; the agent who made it hears of none."""
+    """The notices one change of one ticket calls for; the agent who made it hears of none.
+
+    A requester's reply is heard by the assignee and by the agents who follow the ticket.
+    """
     if not events:
         return []
     ticket = events[0].ticket
@@ -62,6 +69,8 @@ def agent_notices_for(
         elif event.kind == EventKind.REPLY and event.message is not None:
             if event.message.author_role == AuthorRole.REQUESTER:
                 due(NoticeKind.REPLY, ticket.assignee_id)
+                for follower_id in follower_ids:
+                    due(NoticeKind.REPLY, follower_id)
         elif event.kind == EventKind.NOTE and event.message is not None:
             # Only an agent's note mentions: a note kept from an e-mail holds an outsider's words.
             if event.message.author_role != AuthorRole.AGENT:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 class NoticeKind(models.TextChoices):
     NEW_IN_GROUP = "new_in_group", _("A ticket comes into one of my groups")
     ASSIGNED = "assigned", _("A ticket is assigned to me")
-    REPLY = "reply", _("The requester replies on a ticket assigned to me")
+    REPLY = "reply", _("The requester replies on a ticket assigned to me or that I follow")
     MENTION = "mention", _("Someone mentions me (@name) in an internal note")
 
 

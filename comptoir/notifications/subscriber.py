@@ -11,7 +11,7 @@ from comptoir.accounts.mailing import person_email_queue
 from comptoir.accounts.models import Role, User
 from comptoir.events.registry import subscribe
 from comptoir.mail.models import OutboundKind
-from comptoir.notifications.agent_rules import agent_notices_for, mentioned_handles
+from comptoir.notifications.agent_rules import AgentNoticeDue, agent_notices_for, mentioned_handles
 from comptoir.notifications.models import AgentNotice, NoticeKind
 from comptoir.notifications.preferences import choices_for
 from comptoir.notifications.rules import NOTIFYING_KINDS, notices_for
@@ -46,6 +46,8 @@ _EMAILS = {
     NoticeKind.ASSIGNED: OutboundKind.AGENT_ASSIGNED,
     NoticeKind.MENTION: OutboundKind.AGENT_MENTIONED,
     NoticeKind.NEW_IN_GROUP: OutboundKind.AGENT_NEW_IN_GROUP,
+    # A follower's: the e-mail the assignee gets of a requester's reply.
+    NoticeKind.REPLY: OutboundKind.REQUESTER_REPLIED,
 }
 
 
@@ -65,7 +67,19 @@ def notify_agents(change: UUID) -> None:
         if event.kind == EventKind.NOTE and event.message is not None and event.message.author_role == AuthorRole.AGENT
     ]
     handles = [handle for note in notes for handle in mentioned_handles(note.body)]
-    due = agent_notices_for(events, group_member_ids=members, mentioned_ids=_agents_named(handles))
+    replies = [
+        event.message
+        for event in events
+        if event.kind == EventKind.REPLY
+        and event.message is not None
+        and event.message.author_role == AuthorRole.REQUESTER
+    ]
+    followers: list[int] = []
+    if replies:
+        followers = list(_agents().filter(followed_tickets=ticket.pk).values_list("pk", flat=True))
+    due = agent_notices_for(
+        events, group_member_ids=members, mentioned_ids=_agents_named(handles), follower_ids=followers
+    )
     if not due:
         return
     choices = choices_for([notice.recipient_id for notice in due])
@@ -74,19 +88,33 @@ def notify_agents(change: UUID) -> None:
         for notice in due
         if choices[(notice.recipient_id, notice.kind)][0]
     )
-    emailed = [notice for notice in due if notice.kind in _EMAILS and choices[(notice.recipient_id, notice.kind)][1]]
+    emailed = [
+        notice
+        for notice in due
+        if _emailed(notice, ticket.assignee_id) and choices[(notice.recipient_id, notice.kind)][1]
+    ]
     people = _agents().in_bulk([notice.recipient_id for notice in emailed])
     for notice in emailed:
         agent = people.get(notice.recipient_id)
         if agent is None:
             continue
+        message_id = None
+        if notice.kind == NoticeKind.MENTION and notes:
+            message_id = notes[0].pk
+        elif notice.kind == NoticeKind.REPLY and replies:
+            message_id = replies[0].pk
         person_email_queue(
             kind=_EMAILS[NoticeKind(notice.kind)],
             to=agent.email,
             language=agent.language or settings.LANGUAGE_CODE,
             ticket_id=ticket.pk,
-            message_id=notes[0].pk if notice.kind == NoticeKind.MENTION and notes else None,
+            message_id=message_id,
         )
+
+
+def _emailed(notice: AgentNoticeDue, assignee_id: int | None) -> bool:
+    # The assignee's reply e-mail is the ticket e-mails' own (``notify``, REQUESTER_REPLIED): not sent twice.
+    return notice.kind in _EMAILS and not (notice.kind == NoticeKind.REPLY and notice.recipient_id == assignee_id)
 
 
 def _agents() -> QuerySet[User]:

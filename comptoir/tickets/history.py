@@ -66,7 +66,9 @@ class ChangeBatch:
         self._changes: dict[int, uuid.UUID] = {}
         self._events: list[TicketEvent] = []
 
-    def record(self, ticket_id: int, kind: str, *, old: str = "", new: str = "") -> None:
+    def record(
+        self, ticket_id: int, kind: str, *, old: str = "", new: str = "", message: Message | None = None
+    ) -> None:
         change = self._changes.setdefault(ticket_id, uuid.uuid4())
         self._events.append(
             TicketEvent(
@@ -76,6 +78,7 @@ class ChangeBatch:
                 old_value=old[:100],
                 new_value=new[:100],
                 change=change,
+                message=message,
             )
         )
 

@@ -100,6 +100,10 @@ class Ticket(models.Model):
     )
     follow_up_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("tags"))
+    # Agents who asked to hear of the requester's replies here, besides its assignee.
+    followers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="followed_tickets", verbose_name=_("followers")
+    )
     # Marked as spam by an agent: closed, and out of every view but "Spam".
     spam = models.BooleanField(_("spam"), db_default=False)
     # Set when the ticket was merged into another: its replies by e-mail and its links go there.

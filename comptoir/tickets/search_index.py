@@ -27,9 +27,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 FTS_TABLE = "tickets_text_fts"
@@ -218,3 +218,99 @@ def message_excerpts(
         for ticket_id, passage in cursor.fetchall():
             found.setdefault(int(ticket_id), passage)  # the newest first
     return found
+
+
+# --- Relevance ---------------------------------------------------------------------------------
+# A subject holding the words says what the ticket is about; a message may only mention them. Its
+# score counts this many times a message's: a ticket whose subject holds a word ranks above one
+# where the word is only in messages, however many (a ticket's best message counts, not their sum).
+SUBJECT_WEIGHT = 10
+
+
+def tickets_by_relevance(
+    terms: Sequence[tuple[str, bool]], among: QuerySet[Any], *, start: int, count: int
+) -> list[int]:
+    """The ids of the tickets of ``among``, best match of the terms first: ``count`` of them from position ``start``.
+
+    ``terms`` are (text, is a phrase). A ticket's score is its subject's times
+    SUBJECT_WEIGHT plus its best message's (FTS5's bm25, PostgreSQL's ts_rank,
+    each term counting wherever it is); ties go newest first (last update),
+    then by id, so that every position holds one ticket. One query: the scores
+    are worked out once, for every row holding a term, then joined to ``among``.
+    """
+    if not terms or count <= 0:
+        return []
+    limited = among.order_by().values("pk")
+    scores, params = _scores(terms, connections[limited.db].vendor)
+    among_sql, among_params = limited.query.get_compiler(using=limited.db).as_sql()
+    sql = (
+        f"SELECT t.id FROM tickets_ticket t JOIN ({scores}) ranked ON ranked.ticket_id = t.id"
+        f" WHERE t.id IN ({among_sql}) ORDER BY ranked.score DESC, t.updated_at DESC, t.id DESC LIMIT %s OFFSET %s"
+    )
+    with connections[limited.db].cursor() as cursor:
+        cursor.execute(sql, [*params, *among_params, count, start])
+        return [int(ticket_id) for (ticket_id,) in cursor.fetchall()]
+
+
+def _scores(terms: Sequence[tuple[str, bool]], vendor: str) -> tuple[str, list[Any]]:
+    """SQL of (ticket_id, score) for every ticket with a term in its subject or a message, and its parameters."""
+    if vendor == "postgresql":
+        # Any of the terms scores (the condition of the list wants them all, maybe in different messages).
+        query = " || ".join(
+            _either_language("phraseto_tsquery" if phrase else "plainto_tsquery") for _text, phrase in terms
+        )
+        words = [text for text, _phrase in terms for _language in (1, 2)]
+        sql = (
+            f"SELECT ticket_id, {SUBJECT_WEIGHT} * max(subject) + max(message) AS score FROM ("
+            f"SELECT id AS ticket_id, ts_rank(search_vector, {query}) AS subject, 0 AS message"
+            f" FROM tickets_ticket WHERE search_vector @@ {query}"
+            f" UNION ALL SELECT ticket_id, 0, ts_rank(search_vector, {query})"
+            f" FROM tickets_message WHERE search_vector @@ {query}) found GROUP BY ticket_id"
+        )
+        return sql, words * 4
+    match = " OR ".join(f"({fts5_query(text, phrase=phrase)})" for text, phrase in terms)
+    # bm25 is lower for a better match. "LIMIT -1" keeps SQLite from folding the inner query into
+    # the grouping one, where bm25 cannot be called; odd rowids are subjects.
+    sql = (
+        f"SELECT ticket_id, {SUBJECT_WEIGHT} * max(CASE WHEN rid %% 2 = 1 THEN score ELSE 0 END)"
+        " + max(CASE WHEN rid %% 2 = 0 THEN score ELSE 0 END) AS score"
+        f" FROM (SELECT rowid AS rid, ticket_id, -bm25({FTS_TABLE}) AS score FROM {FTS_TABLE}"
+        f" WHERE {FTS_TABLE} MATCH %s LIMIT -1) found GROUP BY ticket_id"
+    )
+    return sql, [match]
+
+
+# --- Typos (PostgreSQL only) -------------------------------------------------------------------
+# SQLite has no trigram similarity (FTS5's trigram tokenizer finds substrings, not look-alikes):
+# there a search whose words no ticket holds finds nothing, and that is all.
+#
+# pg_trgm word similarity from which a subject or a requester looks like a word typed: a letter
+# swapped or left out ("Dubios" for "Dubois", "invoce" for "invoice") scores 0.43 to 0.6,
+# unrelated words near 0. Stricter than the Help Center's titles (0.25): a desk has many more
+# subjects and requesters than the Help Center has articles, so looser means a flood.
+TYPO_THRESHOLD = 0.4
+
+
+def typo_threshold_set() -> None:
+    """Make the trigram operators (``%>``) of this connection use TYPO_THRESHOLD.
+
+    The operators, which the GIN trigram indexes serve, read their threshold from
+    a setting (pg_trgm.word_similarity_threshold, 0.6 by default) rather than
+    from an operand. Set for the session: only the look-alike search uses them.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(TYPO_THRESHOLD)])
+
+
+def tickets_like_words(text: str) -> Q:
+    """Tickets whose subject, requester's name or requester's address holds a word like ``text`` (PostgreSQL).
+
+    Run typo_threshold_set on the connection first. Each side is read from its
+    GIN trigram index (migration 0015), then the two sets are joined.
+    """
+    sql = (
+        "SELECT id FROM tickets_ticket WHERE subject %%> %s"
+        " UNION SELECT id FROM tickets_ticket WHERE requester_id IN"
+        " (SELECT id FROM accounts_user WHERE name %%> %s OR email %%> %s)"
+    )
+    return Q(pk__in=RawSQL(sql, (text, text, text)))

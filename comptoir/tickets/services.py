@@ -391,6 +391,40 @@ def _tags_write(tickets: Sequence[Ticket], add: Sequence[str], remove: Sequence[
     return changed
 
 
+def _messages_write(bodies: Sequence[tuple[Ticket, str]], *, agent: User, is_public: bool) -> list[Message]:
+    """The agent's reply or note on each ticket, in one INSERT; returns them with their ids.
+
+    The one writer of an agent's message, for one ticket (``ticket_update_by_agent``)
+    and for many (``tickets_submit_in_bulk``). The ids come back from the INSERT
+    itself (RETURNING: PostgreSQL, and SQLite since 3.35).
+    """
+    return Message.objects.bulk_create(
+        Message(
+            ticket=ticket,
+            author=agent,
+            author_role=AuthorRole.AGENT,
+            is_public=is_public,
+            channel=Channel.WEB,
+            body=body,
+        )
+        for ticket, body in bodies
+    )
+
+
+def ticket_follow(ticket: Ticket, agent: User, *, follow: bool) -> None:
+    """The agent hears of the requester's replies on the ticket (``follow``), or no longer does.
+
+    Following is the agent's own choice of what to hear, not a change of the
+    ticket: no event, and the ticket is not touched.
+    """
+    if not agent.is_agent:
+        raise ValueError("only agents follow tickets")
+    if follow:
+        ticket.followers.add(agent)
+    else:
+        ticket.followers.remove(agent)
+
+
 @transaction.atomic
 def ticket_update_by_agent(
     ticket: Ticket,
@@ -413,6 +447,7 @@ def ticket_update_by_agent(
     It is one change of the ticket's history: subscribers see the reply and
     the status it set together (comptoir.notifications mails a reply, or the
     "solved" e-mail carrying it). Returns the message written, if any.
+    (The same submit on many tickets at once: ``tickets_submit_in_bulk``.)
     """
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
@@ -435,14 +470,7 @@ def ticket_update_by_agent(
     _properties_write([ticket], properties, lambda _ticket, kind, old, new: change.record(kind, old=old, new=new))
     message = None
     if has_message:
-        message = Message.objects.create(
-            ticket=ticket,
-            author=agent,
-            author_role=AuthorRole.AGENT,
-            is_public=is_public,
-            channel=Channel.WEB,
-            body=body,
-        )
+        [message] = _messages_write([(ticket, body)], agent=agent, is_public=is_public)
         _attach(ticket, message, files)
         change.record(EventKind.REPLY if is_public else EventKind.NOTE, message=message)
     new_status = status_after_agent_action(ticket.status, status)
@@ -456,6 +484,9 @@ class Refusal:
 
     CLOSED = "closed"
     MISSING = "missing"
+    # Closed too, but saying so tells the agent more.
+    MERGED = "merged"
+    SPAM = "spam"
 
 
 @dataclass(frozen=True)
@@ -477,6 +508,14 @@ def _locked_for_bulk(ticket_ids: Collection[int], *related: str) -> tuple[list[T
     )
     found = {ticket.pk for ticket in tickets}
     return tickets, [(ticket_id, Refusal.MISSING) for ticket_id in dict.fromkeys(ticket_ids) if ticket_id not in found]
+
+
+def _statuses_write(tickets: Sequence[Ticket], status: str, now: datetime, record: Recorder) -> None:
+    """Move the tickets to ``status`` in one UPDATE, with their events and surveys (``ticket_set_status`` for many)."""
+    Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets]).update(**_status_columns(status, now))
+    for ticket in tickets:
+        record(ticket, EventKind.STATUS, ticket.status, status)
+    _surveys_follow([(ticket.pk, ticket.status) for ticket in tickets], status, now)
 
 
 @transaction.atomic
@@ -508,10 +547,7 @@ def tickets_update_in_bulk(
     now = timezone.now()
     moving = [ticket for ticket in workable if status is not None and ticket.status != status]
     if status is not None and moving:
-        Ticket.objects.filter(pk__in=[ticket.pk for ticket in moving]).update(**_status_columns(status, now))
-        for ticket in moving:
-            record(ticket, EventKind.STATUS, ticket.status, status)
-        _surveys_follow([(ticket.pk, ticket.status) for ticket in moving], status, now)
+        _statuses_write(moving, status, now, record)
         changed |= {ticket.pk for ticket in moving}
     touched = changed - {ticket.pk for ticket in moving}
     if touched:
@@ -522,6 +558,82 @@ def tickets_update_in_bulk(
         unchanged=[ticket.pk for ticket in workable if ticket.pk not in changed],
         refused=refused,
     )
+
+
+def _submit_refusal(ticket: Ticket) -> str | None:
+    """Why an agent's submit cannot be made on the ticket, if it cannot: its page offers only notes then."""
+    if ticket.merged_into_id is not None:
+        return Refusal.MERGED
+    if ticket.spam:
+        return Refusal.SPAM
+    if ticket.status == Status.CLOSED:
+        return Refusal.CLOSED
+    return None
+
+
+@transaction.atomic
+def tickets_submit_in_bulk(
+    ticket_ids: Collection[int],
+    *,
+    agent: User,
+    body: Callable[[Ticket], str],
+    is_public: bool,
+    changes: PropertyChanges,
+    status: str | None = None,
+) -> BulkOutcome:
+    """One agent's submit on many tickets: on each, what ``ticket_update_by_agent`` writes, batched.
+
+    Each ticket gets the fields and tags, the message ``body`` writes for it (a
+    public reply or an internal note), the status (the one chosen, else new
+    becomes open: as on its page, replying is working on it) and one change of
+    its history holding them all: its subscribers send the same e-mails as for
+    a submit on its page (the reply, or the "solved" e-mail carrying it). The
+    same writers as that submit (``_properties_write``, ``_messages_write``,
+    the status columns and surveys). Tickets merged, marked as spam or closed
+    are refused, and the others go ahead.
+
+    The statements are batched: their number does not grow with the number of
+    tickets (the e-mails are queued after commit, by the notifications
+    subscriber, one change at a time, as for any submit).
+    """
+    if status is not None and status not in AGENT_SUBMIT_STATUSES:
+        raise ValueError(f"agents cannot set the status {status!r}")
+    tickets, refused = _locked_for_bulk(ticket_ids, "requester", "assignee", "group")
+    workable: list[Ticket] = []
+    for ticket in tickets:
+        reason = _submit_refusal(ticket)
+        if reason is None:
+            workable.append(ticket)
+        else:
+            refused.append((ticket.pk, reason))
+    batch = ChangeBatch(actor=agent)
+
+    def record(ticket: Ticket, kind: str, old: str, new: str) -> None:
+        batch.record(ticket.pk, kind, old=old, new=new)
+
+    _properties_write(workable, changes, record)
+    texts = [(ticket, body(ticket)) for ticket in workable]
+    for message in _messages_write(
+        [(ticket, text) for ticket, text in texts if text.strip()], agent=agent, is_public=is_public
+    ):
+        batch.record(message.ticket_id, EventKind.REPLY if is_public else EventKind.NOTE, message=message)
+    now = timezone.now()
+    moving: dict[str, list[Ticket]] = {}
+    staying: list[int] = []
+    for ticket in workable:
+        new_status = status_after_agent_action(ticket.status, status)
+        if new_status == ticket.status:
+            staying.append(ticket.pk)
+        else:
+            moving.setdefault(new_status, []).append(ticket)
+    # One UPDATE per status reached (the one chosen, or open), whatever the number of tickets.
+    for new_status, moved in moving.items():
+        _statuses_write(moved, new_status, now, record)
+    if staying:
+        # A submit always tells the ticket was worked on (``_touch``).
+        Ticket.objects.filter(pk__in=staying).update(updated_at=now)
+    batch.write()
+    return BulkOutcome(changed=[ticket.pk for ticket in workable], unchanged=[], refused=refused)
 
 
 @transaction.atomic

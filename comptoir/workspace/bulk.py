@@ -1,12 +1,99 @@
-"""What a bulk action tells the agent: how many tickets changed, and which were left out and why."""
+"""Bulk actions of the list: the panel's form, the one way it is applied, jobs over a whole list, and the report."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from django.contrib import messages
+from django.db import transaction
+from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from comptoir.tickets.models import REFERENCE_OFFSET
+from comptoir.accounts.models import User
+from comptoir.tickets import services
+from comptoir.tickets.models import REFERENCE_OFFSET, SupportGroup
 from comptoir.tickets.services import BulkOutcome, Refusal
+from comptoir.workspace import selectors
+from comptoir.workspace.forms import BULK_MAX, BulkMacroForm, BulkMergeForm, BulkSelectionForm, BulkUpdateForm
+from comptoir.workspace.macros import tickets_apply_macro
+from comptoir.workspace.models import BulkJob, JobState
+
+# "Select all N matching" changes a whole list in a worker, up to this many tickets at once.
+BULK_JOB_MAX = 10_000
+# What the form posts besides the action's own fields: never replayed on a job's chunks.
+_SELECTION_FIELDS = frozenset({"csrfmiddlewaretoken", "tickets", "every", "params", "next", "action"})
+
+
+def bulk_form(action: str, data: QueryDict) -> BulkSelectionForm:
+    """The panel's form for ``action``: each action reads its own fields and no other."""
+    if action == "spam":
+        # Only the ticked tickets matter.
+        return BulkSelectionForm(data)
+    if action == "macro":
+        return BulkMacroForm(data)
+    if action == "merge":
+        return BulkMergeForm(data)
+    return BulkUpdateForm(data, agents=list(selectors.agents()), groups=list(SupportGroup.objects.all()))
+
+
+def bulk_apply(form: BulkSelectionForm, agent: User, ticket_ids: Sequence[int]) -> BulkOutcome:
+    """Apply a valid panel form (not a merge, which its own page confirms) to the tickets: the one write path."""
+    if isinstance(form, BulkUpdateForm):
+        status = form.cleaned_data["status"] or None
+        return services.tickets_update_in_bulk(ticket_ids, agent=agent, changes=form.changes(), status=status)
+    if isinstance(form, BulkMacroForm):
+        return tickets_apply_macro(ticket_ids, macro=form.cleaned_data["macro"], agent=agent, is_public=form.is_public)
+    if isinstance(form, BulkMergeForm):
+        raise ValueError("a merge is confirmed on its own page, never applied from the panel")
+    return services.tickets_mark_spam_in_bulk(ticket_ids, agent=agent)
+
+
+def bulk_job_start(
+    agent: User, action: str, data: QueryDict, ticket_ids: Sequence[int], back: str, enqueue: Callable[[int], object]
+) -> BulkJob:
+    """Keep the action and the tickets it is for, and have a worker run it (``enqueue`` its id) once committed."""
+    fields = {name: data.getlist(name) for name in data if name not in _SELECTION_FIELDS}
+    job = BulkJob.objects.create(agent=agent, action=action, fields=fields, ticket_ids=list(ticket_ids), back=back)
+    transaction.on_commit(lambda: enqueue(job.pk))
+    return job
+
+
+def bulk_job_run(job_id: int) -> None:
+    """Run a job in chunks of BULK_MAX tickets, each in its own transaction: a job cut short resumes where it stopped.
+
+    The job's row is locked for each chunk, so two workers handed the same job
+    never apply a chunk twice; each chunk goes through ``bulk_apply`` like a
+    page of ticked tickets, with the same form re-read from the job's fields.
+    """
+    while True:
+        with transaction.atomic():
+            job = BulkJob.objects.select_for_update().filter(pk=job_id).first()
+            if job is None or job.state == JobState.DONE:
+                return
+            chunk = job.ticket_ids[job.done : job.done + BULK_MAX]
+            if not chunk:
+                job.state, job.finished_at = JobState.DONE, timezone.now()
+                job.save(update_fields=["state", "finished_at"])
+                return
+            data = QueryDict(mutable=True)
+            for name, values in job.fields.items():
+                data.setlist(name, values)
+            data.setlist("tickets", [str(ticket_id + REFERENCE_OFFSET) for ticket_id in chunk])
+            form = bulk_form(job.action, data)
+            if form.is_valid():
+                outcome = bulk_apply(form, job.agent, form.cleaned_data["tickets"])
+            else:
+                # The fields were valid when the job was asked for; what no longer is (a macro deleted since) refuses
+                # the rest as missing rather than guessing.
+                outcome = BulkOutcome(changed=[], unchanged=[], refused=[(pk, Refusal.MISSING) for pk in chunk])
+            job.done += len(chunk)
+            job.changed += len(outcome.changed)
+            job.unchanged += len(outcome.unchanged)
+            job.refused = [*job.refused, *([pk, reason] for pk, reason in outcome.refused)]
+            job.state = JobState.RUNNING
+            job.save(update_fields=["done", "changed", "unchanged", "refused", "state"])
+
 
 # At most this many tickets are named one by one in the report; the rest are counted.
 NAMED = 10
@@ -22,17 +109,26 @@ def _references(ticket_ids: list[int]) -> str:
 
 def bulk_report(outcome: BulkOutcome) -> list[tuple[int, str]]:
     """(message level, sentence) pairs for the flash messages of the list."""
+    return _report(len(outcome.changed), len(outcome.unchanged), outcome.refused)
+
+
+def job_report(job: BulkJob) -> list[tuple[int, str]]:
+    """The same sentences for a job over a whole list, so far."""
+    return _report(job.changed, job.unchanged, [(int(pk), str(reason)) for pk, reason in job.refused])
+
+
+def _report(changed: int, unchanged: int, refused: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
     report: list[tuple[int, str]] = []
-    if outcome.changed:
-        count = len(outcome.changed)
+    if changed:
+        count = changed
         report.append(
             (
                 messages.SUCCESS,
                 ngettext("%(count)s ticket updated.", "%(count)s tickets updated.", count) % {"count": count},
             )
         )
-    if outcome.unchanged:
-        count = len(outcome.unchanged)
+    if unchanged:
+        count = unchanged
         report.append(
             (
                 messages.INFO,
@@ -42,13 +138,30 @@ def bulk_report(outcome: BulkOutcome) -> list[tuple[int, str]]:
                 % {"count": count},
             )
         )
-    closed = [ticket_id for ticket_id, reason in outcome.refused if reason == Refusal.CLOSED]
-    missing = [ticket_id for ticket_id, reason in outcome.refused if reason == Refusal.MISSING]
+    closed = [ticket_id for ticket_id, reason in refused if reason == Refusal.CLOSED]
+    merged = [ticket_id for ticket_id, reason in refused if reason == Refusal.MERGED]
+    spam = [ticket_id for ticket_id, reason in refused if reason == Refusal.SPAM]
+    missing = [ticket_id for ticket_id, reason in refused if reason == Refusal.MISSING]
     if closed:
         report.append(
             (
                 messages.WARNING,
                 gettext("Left as they were, being closed: %(tickets)s.") % {"tickets": _references(closed)},
+            )
+        )
+    if merged:
+        report.append(
+            (
+                messages.WARNING,
+                gettext("Left as they were, being merged into another ticket: %(tickets)s.")
+                % {"tickets": _references(merged)},
+            )
+        )
+    if spam:
+        report.append(
+            (
+                messages.WARNING,
+                gettext("Left as they were, being spam: %(tickets)s.") % {"tickets": _references(spam)},
             )
         )
     if missing:

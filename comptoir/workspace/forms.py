@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -14,13 +15,15 @@ from comptoir.accounts.models import User
 from comptoir.core.widgets import PlainSelect
 from comptoir.tickets.blocks import BlockScope
 from comptoir.tickets.forms import AttachmentsField
-from comptoir.tickets.models import Channel, Priority, Status, SupportGroup, Ticket, TicketType
+from comptoir.tickets.models import Channel, Macro, Priority, Status, SupportGroup, Ticket, TicketType
 from comptoir.tickets.services import UNCHANGED, PropertyChanges
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.tickets.tags import tag_names
-from comptoir.workspace.models import Visibility
+from comptoir.workspace.models import SavedView, Visibility
 
 NOBODY = "none"
+# The search's sort by how well tickets match its words (comptoir.workspace.listing); newest first without words.
+RELEVANCE = "relevance"
 
 
 def _with_blank(choices: list[tuple[str, Any]], blank: Any) -> list[tuple[str, Any]]:
@@ -51,6 +54,7 @@ class TicketFilterForm(forms.Form):
             ("-created", _("Created, newest first")),
             ("created", _("Created, oldest first")),
             ("-priority", _("Priority, highest first")),
+            (RELEVANCE, _("Most relevant first")),
         ],
     )
 
@@ -171,16 +175,17 @@ REFERENCE_LIMIT = 10**15
 
 
 class BulkSelectionForm(forms.Form):
-    """The tickets ticked in the list (their numbers), at most BULK_MAX."""
+    """The tickets ticked in the list (their numbers), at most BULK_MAX; or every ticket of the list (``every``)."""
 
     tickets = forms.TypedMultipleChoiceField(
         coerce=int,
         choices=(),
-        error_messages={
-            "required": _("Tick at least one ticket first."),
-            "invalid_choice": _("A ticket number was not understood."),
-        },
+        required=False,
+        error_messages={"invalid_choice": _("A ticket number was not understood.")},
     )
+    # "Select all N matching": the list's own parameters (listing.saved_params), resolved by the view.
+    every = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    params = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -199,6 +204,12 @@ class BulkSelectionForm(forms.Form):
                 _("Select at most %(limit)s tickets at a time."), params={"limit": BULK_MAX}, code="too_many"
             )
         return [Ticket.pk_from_reference(reference) for reference in references]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("every") and not cleaned.get("tickets") and "tickets" not in self.errors:
+            self.add_error("tickets", forms.ValidationError(_("Tick at least one ticket first."), code="required"))
+        return cleaned
 
 
 class BulkUpdateForm(BulkSelectionForm):
@@ -261,6 +272,32 @@ class BulkUpdateForm(BulkSelectionForm):
         return None if value == NOBODY else known[value]
 
 
+class BulkMacroForm(BulkSelectionForm):
+    """A canned reply to apply to the tickets ticked in the list, its text as a public reply or a note."""
+
+    # Its options are fetched when the agent reaches for it (bulk.js): not a query on every list page.
+    macro = forms.ModelChoiceField(
+        label=_("Canned reply"),
+        queryset=Macro.objects.filter(is_active=True),
+        empty_label=_("Choose a canned reply…"),
+        widget=PlainSelect,
+        error_messages={
+            "required": _("Choose the canned reply to apply."),
+            "invalid_choice": _("This canned reply is no longer offered: choose another."),
+        },
+    )
+    reply_as = forms.ChoiceField(
+        label=_("Its text as"),
+        choices=[("public", _("Public reply")), ("note", _("Internal note"))],
+        initial="public",
+        widget=PlainSelect,
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return bool(self.cleaned_data.get("reply_as") == "public")
+
+
 class MergeForm(forms.Form):
     """Which ticket to merge into, and whether the requesters are told (a public reply) or not (a note)."""
 
@@ -290,6 +327,29 @@ class MergeForm(forms.Form):
     @property
     def tell_requesters(self) -> bool:
         return self.cleaned_data.get("tell") != "no"
+
+
+class BulkMergeForm(BulkSelectionForm):
+    """The ticket to merge the ticked tickets into (if typed already) and whether to tell: the merge page confirms."""
+
+    into = forms.IntegerField(
+        label=_("Merge into ticket number"),
+        required=False,
+        min_value=1,
+        max_value=REFERENCE_LIMIT - 1,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 8}),
+    )
+    tell = MergeForm.base_fields["tell"]  # the merge page's own choice (each form gets a copy)
+
+    def confirmation_params(self) -> dict[str, Any]:
+        """The merge page's address parameters: the tickets' numbers, the target's if typed, the choice."""
+        params: dict[str, Any] = {
+            "tickets": [Ticket(pk=pk).reference for pk in dict.fromkeys(self.cleaned_data["tickets"])],
+            "tell": self.cleaned_data.get("tell") or "yes",
+        }
+        if self.cleaned_data.get("into") is not None:
+            params["into"] = self.cleaned_data["into"]
+        return params
 
 
 class TicketOnBehalfForm(forms.Form):
@@ -378,17 +438,29 @@ class SpamForm(forms.Form):
 class SavedViewForm(forms.Form):
     """The list as it is, kept under a name, for the agent or shared."""
 
-    name = forms.CharField(label=_("Name of the view"), max_length=80)
+    name = forms.CharField(label=_("Name of the view"), max_length=80, required=False)
     visibility = forms.ChoiceField(
         label=_("Shown to"), choices=Visibility.choices, initial=Visibility.PERSONAL, widget=PlainSelect, required=False
     )
     group = forms.ChoiceField(label=_("Group"), required=False, widget=PlainSelect)
     params = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+    # Editing a view is saving the list over it: its filters, search and sort become the list's.
+    replace = forms.ChoiceField(label=_("Save as"), required=False, widget=PlainSelect)
 
-    def __init__(self, *args: Any, groups: list[SupportGroup], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, groups: list[SupportGroup], replaceable: Sequence[SavedView] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._groups = {str(group.pk): group for group in groups}
         self.fields["group"].choices = [("", _("No group")), *[(key, g.name) for key, g in self._groups.items()]]  # type: ignore[attr-defined]
+        self._replaceable = {str(view.pk): view for view in replaceable}
+        self.fields["replace"].choices = [  # type: ignore[attr-defined]
+            ("", _("A new view")),
+            *[(key, _("Changes to “%(name)s”") % {"name": view.label}) for key, view in self._replaceable.items()],
+        ]
+
+    def clean_replace(self) -> SavedView | None:
+        return self._replaceable.get(self.cleaned_data.get("replace") or "")
 
     def clean_group(self) -> SupportGroup | None:
         return self._groups.get(self.cleaned_data.get("group") or "")
@@ -401,6 +473,9 @@ class SavedViewForm(forms.Form):
         data = super().clean() or {}
         if data.get("visibility") == Visibility.GROUP and data.get("group") is None:
             self.add_error("group", _("Choose the group to share the view with."))
+        # A view changed keeps its name when none is typed; a new one needs one.
+        if not data.get("name") and data.get("replace") is None and "replace" not in self.errors:
+            self.add_error("name", forms.ValidationError(_("Give the view a name."), code="required"))
         return data
 
 

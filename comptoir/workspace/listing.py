@@ -1,26 +1,31 @@
 """The ticket list as its address describes it: the view, the search, the filters and the sort.
 
 Read in one place, for the list itself and for the saved views' counts, so
-that a saved view counts exactly the tickets it lists.
+that a saved view counts exactly the tickets it lists. (Not the look-alikes a
+search whose words no ticket holds shows instead: a view counts the tickets
+holding its words.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.http import QueryDict
 
 from comptoir.accounts.models import User
+from comptoir.tickets import search_index
 from comptoir.tickets.models import SupportGroup, Ticket
 from comptoir.workspace import selectors
-from comptoir.workspace.forms import TicketFilterForm
-from comptoir.workspace.search import Search, search_condition
+from comptoir.workspace.forms import RELEVANCE, TicketFilterForm
+from comptoir.workspace.paging import KeysetPage, keyset_page, offset_page
+from comptoir.workspace.search import Search, likeness, lookalike_search, search_condition, sought_terms
 from comptoir.workspace.search_query import SearchQuery, parse_search
 
 # The parameters a saved view keeps: the rest (the page) is not part of what a view is.
 LIST_PARAMETERS = ("view", "q", "status", "assignee", "group", "type", "priority", "sort")
-DEFAULT_VIEW = "unassigned"
+DEFAULT_VIEW = "mine"
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,57 @@ def listing(params: QueryDict, agent: User, *, agents: list[User], groups: list[
     filters = TicketFilterForm(params, agents=agents, groups=groups)
     rows = selectors.ticket_rows(view_key, agent, filters.queryset_filters(), search.condition)
     return Listing(view_key, typed, query, search, filters, rows)
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    page: KeysetPage
+    # No ticket holds the words sought: the rows are tickets whose subject or requester looks like them.
+    lookalikes: bool
+    # Said above the rows: what the search did not understand, and that the rows are look-alikes.
+    notices: tuple[str, ...]
+
+
+def listing_page(listed: Listing, agent: User, *, found: int, after: str = "", before: str = "") -> ListingPage:
+    """The page of the list the cursors say; ``found``: how many tickets the list holds (0 or not is what counts).
+
+    When the search's words are in no ticket of the list, the page lists the
+    tickets that look like them instead (PostgreSQL only, lookalike_search): on
+    every page of them, since ``found`` stays 0 as the agent pages through.
+    """
+    alike = lookalike_search(listed.query, agent) if not found else None
+    if alike is not None:
+        rows = selectors.ticket_rows(listed.view_key, agent, listed.filters.queryset_filters(), alike.condition)
+        search_index.typo_threshold_set()
+        best_first = rows.alias(likeness=likeness(listed.query)).order_by("-likeness", "-updated_at", "-id")
+        page = _page(listed, rows, lambda start, count: list(best_first[start : start + count]), after, before)
+        if page.rows or not page.is_first:
+            return ListingPage(page, lookalikes=True, notices=alike.notices)
+        # Nothing looks like them either: the list is empty, as any list with nothing in it.
+        return ListingPage(page, lookalikes=False, notices=listed.search.notices)
+    page = _page(listed, listed.rows, lambda start, count: _by_relevance(listed, start, count), after, before)
+    return ListingPage(page, lookalikes=False, notices=listed.search.notices)
+
+
+def _page(
+    listed: Listing, rows: QuerySet[Ticket], ranked: Callable[[int, int], list[Ticket]], after: str, before: str
+) -> KeysetPage:
+    """A page of ``rows``: by relevance (``ranked`` reads it) when so sorted and words are sought, else by keyset."""
+    sort = listed.filters.ordering()
+    if sort == RELEVANCE and sought_terms(listed.query):
+        return offset_page(ranked, after=after, before=before, size=selectors.PAGE_SIZE)
+    # Relevance with no words to rank by: newest first, as the list is by default.
+    order = selectors.SORTS.get(sort, selectors.SORTS["-updated"])
+    return keyset_page(rows, order, after=after, before=before, size=selectors.PAGE_SIZE)
+
+
+def _by_relevance(listed: Listing, start: int, count: int) -> list[Ticket]:
+    """``count`` of the list's tickets from position ``start``, best match first: two queries, the ids then the rows."""
+    ids = search_index.tickets_by_relevance(sought_terms(listed.query), listed.rows, start=start, count=count)
+    if not ids:
+        return []
+    rows = {ticket.pk: ticket for ticket in listed.rows.filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def saved_params(params: QueryDict) -> str:

@@ -15,7 +15,7 @@ from comptoir.tickets.merging import MergePlan, MergeRefused, merge_plan, ticket
 from comptoir.tickets.models import Ticket
 from comptoir.workspace import selectors
 from comptoir.workspace.access import agent_required, current_agent
-from comptoir.workspace.forms import MergeForm
+from comptoir.workspace.forms import BulkSelectionForm, MergeForm
 
 
 def _refusal(refused: MergeRefused) -> str:
@@ -31,32 +31,80 @@ def _refusal(refused: MergeRefused) -> str:
 @agent_required
 def merge(request: HttpRequest, reference: int) -> HttpResponse:
     """GET: what merging this ticket into the one named would do, to confirm. POST: do it."""
-    source = selectors.ticket_or_404(reference)
+    return _merge_page(request, [selectors.ticket_or_404(reference)])
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def merge_selected(request: HttpRequest) -> HttpResponse:
+    """The tickets ticked in the list (``tickets``), merged into one: the same page as for one ticket.
+
+    The list's *Merge into…* leads here with the number typed and the choice to
+    tell; a ticket ticked with the others and named as the target is the one kept.
+    """
+    data = request.POST if request.method == "POST" else request.GET
+    selection = BulkSelectionForm(data)
+    if not selection.is_valid():
+        for errors in selection.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("agent_tickets")
+    ids = list(dict.fromkeys(selection.cleaned_data["tickets"]))
+    found = {ticket.pk: ticket for ticket in Ticket.objects.select_related("requester").filter(pk__in=ids)}
+    missing = [Ticket(pk=pk).reference for pk in ids if pk not in found]
+    if not found:
+        messages.error(request, gettext("No longer there: %(tickets)s.") % {"tickets": _numbers(missing)})
+        return redirect("agent_tickets")
+    return _merge_page(request, [found[pk] for pk in ids if pk in found], selected=True, missing=missing)
+
+
+def _numbers(references: list[int]) -> str:
+    return ", ".join(f"#{reference}" for reference in references)
+
+
+def _merge_page(
+    request: HttpRequest, sources: list[Ticket], *, selected: bool = False, missing: list[int] | None = None
+) -> HttpResponse:
+    """Merging ``sources`` (one ticket, or those ticked in the list when ``selected``): asked, confirmed, done."""
     # The page opens empty from the ticket's "Merge" link, and checks the number once one is given.
     data = request.POST if request.method == "POST" else (request.GET if "into" in request.GET else None)
     form = MergeForm(data)
     plan: MergePlan | None = None
     if form.is_valid():
         target = form.cleaned_data["into"]
+        if selected:
+            # Ticking the ticket to keep along with its duplicates is natural: it is the target, not a source.
+            sources = [source for source in sources if source.pk != target.pk] or sources
         try:
-            plan = merge_plan([source], target)
+            plan = merge_plan(sources, target)
         except MergeRefused as refused:
             form.add_error("into", _refusal(refused))
     if plan is not None and request.method == "POST":
         try:
-            tickets_merge([source], plan.target, agent=current_agent(request), tell_requesters=form.tell_requesters)
+            done = tickets_merge(
+                plan.sources, plan.target, agent=current_agent(request), tell_requesters=form.tell_requesters
+            )
         except MergeRefused as refused:  # changed since the confirmation page: said there again
             form.add_error("into", _refusal(refused))
         else:
-            messages.success(
-                request,
-                gettext("Ticket #%(source)s was merged into this one.") % {"source": source.reference},
-            )
-            return redirect("agent_ticket", plan.target.reference)
+            if len(done.sources) == 1:
+                text = gettext("Ticket #%(source)s was merged into this one.") % {"source": done.sources[0].reference}
+            else:
+                references = _numbers([source.reference for source in done.sources])
+                text = gettext("Tickets %(sources)s were merged into this one.") % {"sources": references}
+            messages.success(request, text)
+            return redirect("agent_ticket", done.target.reference)
     if plan is not None:
         # The confirmation's own form: the target fixed, the requesters told unless the agent says otherwise.
         form = MergeForm(initial={"into": plan.target.reference, "tell": form.data.get("tell", "yes")})
-    context = {"source": source, "form": form, "plan": plan}
+    context = {
+        "source": sources[0],
+        "sources": sources,
+        "selected": selected,
+        "missing": _numbers(missing or []),
+        "form": form,
+        "plan": plan,
+    }
     return render(request, "workspace/merge.html", context, status=400 if form.errors else 200)
 
 

@@ -14,7 +14,7 @@ not a permission: the view's filters apply to every page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -141,3 +141,41 @@ def keyset_page(
         previous_cursor=cursor_of(page[0], order) if boundary is not None and page else None,
         is_first=boundary is None,
     )
+
+
+# A ranked order (the search's relevance) cannot be read as a keyset: no index holds a score,
+# which is worked out anew for every row on every page (so a cursor saves nothing), and FTS5's
+# bm25 weighs a word by how many rows hold it, so the same ticket's score moves whenever a
+# message anywhere is written and a score kept in a cursor no longer says where a page ends.
+# Ranked pages go by position instead (OFFSET), for the first RANKED_ROWS rows only: past 20
+# pages a ranking no longer helps, and the agent sorts by date to go on.
+RANKED_ROWS = 500
+
+
+def offset_page(fetch: Callable[[int, int], list[Any]], *, after: str = "", before: str = "", size: int) -> KeysetPage:
+    """A page of a ranked order, which ``fetch(start, count)`` reads: ``count`` rows from position ``start``.
+
+    The cursors are positions: ``after=50`` is the page starting at row 50,
+    ``before=50`` the page ending before it, as the keyset pages' links write
+    them. One call of ``fetch``, for one row more than the page.
+    """
+    start = 0
+    position = _position(after or before)
+    if position is not None:
+        start = position if after else max(position - size, 0)
+    found = fetch(start, size + 1)
+    page = found[:size]
+    return KeysetPage(
+        rows=page,
+        next_cursor=str(start + size) if len(found) > size and start + size < RANKED_ROWS else None,
+        previous_cursor=str(start) if start > 0 else None,
+        is_first=start == 0,
+    )
+
+
+def _position(cursor: str) -> int | None:
+    """The position a ranked page's cursor holds; None when it is not one (a keyset cursor, past RANKED_ROWS)."""
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 4):
+        return None
+    position = int(cursor)
+    return position if position < RANKED_ROWS else None

@@ -1,15 +1,24 @@
 """The workspace search: what the box's query (comptoir.workspace.search_query) selects among tickets.
 
 An agent sees every ticket, so a search narrows the list the agent is on and
-never widens what they may see: it is a filter added to the view's own.
+never widens what they may see: it is a filter added to the view's own. When
+no ticket of the list holds the words, lookalike_search is the filter that
+finds tickets whose subject or requester looks like them (PostgreSQL only).
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 
-from django.db.models import Q
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Q, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -17,10 +26,10 @@ from comptoir.accounts.models import User
 from comptoir.helpcenter.search import excerpt_html
 from comptoir.helpcenter.search_index import MARK_END, MARK_START
 from comptoir.tickets.models import Priority, Status, Ticket, TicketType
-from comptoir.tickets.search_index import message_excerpts, tickets_with_words
+from comptoir.tickets.search_index import message_excerpts, tickets_like_words, tickets_with_words
 from comptoir.tickets.statuses import ACTIVE_STATUSES
 from comptoir.tickets.tags import tag_name
-from comptoir.workspace.search_query import Filter, SearchQuery
+from comptoir.workspace.search_query import Filter, SearchQuery, Words
 
 # What agents type for each value, besides the value itself: English and French words.
 STATUS_WORDS = {
@@ -69,6 +78,53 @@ class Search:
 
 
 def search_condition(query: SearchQuery, agent: User) -> Search:
+    return _search(query, agent, lambda words: tickets_with_words(words.text, phrase=words.phrase))
+
+
+def sought_terms(query: SearchQuery) -> list[tuple[str, bool]]:
+    """The words a ticket must hold, as (text, is a phrase): the query's words but those after a minus."""
+    return [(words.text, words.phrase) for words in query.words if not words.negated]
+
+
+def lookalike_search(query: SearchQuery, agent: User) -> Search | None:
+    """For a search whose words no ticket holds: the tickets whose subject or requester looks like them.
+
+    PostgreSQL only (pg_trgm; run search_index.typo_threshold_set before the
+    rows are read); None on SQLite, which has no trigram similarity, and when no
+    words are sought. The query's numbers, filters and left-out words apply as
+    ever; each word sought must look like a word of the subject, of the
+    requester's name or of their address.
+    """
+    terms = sought_terms(query)
+    if connection.vendor != "postgresql" or not terms:
+        return None
+
+    def words_condition(words: Words) -> Q:
+        if words.negated:
+            return tickets_with_words(words.text, phrase=words.phrase)
+        return tickets_like_words(words.text)
+
+    found = _search(query, agent, words_condition)
+    notice = gettext("No ticket holds “%(words)s”; showing tickets whose subject or requester looks like it.") % {
+        "words": " ".join(text for text, _phrase in terms)
+    }
+    return Search(found.condition, (notice, *found.notices))
+
+
+def likeness(query: SearchQuery) -> Combinable:
+    """How much a ticket's subject or requester looks like the words sought (PostgreSQL): the look-alikes' relevance."""
+    each_word = (
+        Greatest(
+            TrigramWordSimilarity(text, "subject"),
+            TrigramWordSimilarity(text, "requester__name"),
+            TrigramWordSimilarity(text, "requester__email"),
+        )
+        for text, _phrase in sought_terms(query)
+    )
+    return reduce(operator.add, each_word, Value(0.0))
+
+
+def _search(query: SearchQuery, agent: User, words_condition: Callable[[Words], Q]) -> Search:
     condition = Q()
     notices: list[str] = [
         gettext("“%(filter)s” is not a filter this search knows: it was searched as words.") % {"filter": token}
@@ -77,7 +133,7 @@ def search_condition(query: SearchQuery, agent: User) -> Search:
     if query.references:
         condition &= Q(pk__in=[Ticket.pk_from_reference(reference) for reference in query.references])
     for words in query.words:
-        matching = tickets_with_words(words.text, phrase=words.phrase)
+        matching = words_condition(words)
         condition &= ~matching if words.negated else matching
     for typed in query.filters:
         matching_or_notice = _filter_condition(typed, agent)
@@ -90,8 +146,7 @@ def search_condition(query: SearchQuery, agent: User) -> Search:
 
 def search_excerpts(query: SearchQuery, ticket_ids: list[int]) -> dict[int, str]:
     """Safe HTML by ticket id: where the words sought are in each ticket's newest message holding them."""
-    terms = [(words.text, words.phrase) for words in query.words if not words.negated]
-    passages = message_excerpts(ticket_ids, terms, start=MARK_START, stop=MARK_END)
+    passages = message_excerpts(ticket_ids, sought_terms(query), start=MARK_START, stop=MARK_END)
     return {ticket_id: str(excerpt_html(passage)) for ticket_id, passage in passages.items()}
 
 

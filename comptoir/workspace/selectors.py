@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.formats import number_format
 from django.utils.functional import Promise
@@ -29,8 +29,8 @@ class TicketView:
 
 
 VIEWS = (
+    TicketView("mine", _("My unsolved tickets")),
     TicketView("unassigned", _("Unassigned")),
-    TicketView("mine", _("Mine")),
     TicketView("open", _("All open")),
     TicketView("pending", _("Pending")),
     TicketView("on_hold", _("On hold")),
@@ -81,11 +81,10 @@ class Tally:
 
 @dataclass(frozen=True)
 class Counts:
-    views: dict[str, Tally]
     quarantined: Tally
-    # The rows of the list shown, its filters applied.
+    # The rows of the list shown, its filters applied (the quarantine's when there is no list).
     listed: Tally
-    # The agent's saved views, in the order given.
+    # The agent's saved views, the team's built-in ones among them, in the order given.
     saved: list[Tally]
 
 
@@ -97,22 +96,17 @@ def _capped_count(rows: QuerySet[Any]) -> tuple[str, list[Any]]:
     return f"(SELECT COUNT(*) FROM ({sql}) capped)", list(params)  # noqa: S608
 
 
-def workspace_counts(agent: User, listed: QuerySet[Ticket], saved: Sequence[QuerySet[Ticket]] = ()) -> Counts:
-    """Every view's count, the quarantine's, the list's own and the saved views', in one query."""
-    counted: list[QuerySet[Any]] = [Ticket.objects.filter(view_filter(view.key, agent)) for view in VIEWS]
-    counted += [InboundEmail.objects.filter(status=InboundStatus.QUARANTINED), listed, *saved]
+def workspace_counts(listed: QuerySet[Ticket] | None = None, saved: Sequence[QuerySet[Ticket]] = ()) -> Counts:
+    """The quarantine's count, the list's own (if any) and every saved view's, in one query."""
+    quarantined = InboundEmail.objects.filter(status=InboundStatus.QUARANTINED)
+    # Without a list, the quarantine stands in its place: the same SQL shape, and its tally is not shown.
+    counted: list[QuerySet[Any]] = [quarantined, listed if listed is not None else quarantined, *saved]
     pieces = [_capped_count(rows) for rows in counted]
-    with connections[listed.db].cursor() as cursor:
+    with connections[quarantined.db].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(sql for sql, _ in pieces), [p for _, params in pieces for p in params])
         row = cursor.fetchone()
     tallies = [Tally(int(value)) for value in row]
-    fixed = len(VIEWS)
-    return Counts(
-        views={view.key: tally for view, tally in zip(VIEWS, tallies[:fixed], strict=True)},
-        quarantined=tallies[fixed],
-        listed=tallies[fixed + 1],
-        saved=tallies[fixed + 2 :],
-    )
+    return Counts(quarantined=tallies[0], listed=tallies[1], saved=tallies[2:])
 
 
 # Each ordering goes one way on every column, as an index is read (comptoir.workspace.paging).
@@ -146,13 +140,17 @@ def ticket_rows(view_key: str, agent: User, filters: dict[str, object], searched
     )
 
 
-def ticket_or_404(reference: int, *, counted: bool = False) -> Ticket:
-    """The ticket (404 if none); ``counted``: with ``message_count`` and its tags, for the page that shows it."""
+def ticket_or_404(reference: int, *, counted: bool = False, viewer: User | None = None) -> Ticket:
+    """The ticket (404 if none); ``counted``: with ``message_count`` and its tags, for the page that shows it;
+    ``viewer``: with ``followed``, whether that agent follows it (in the same query)."""
     tickets = Ticket.objects.select_related(
         "requester__organisation", "assignee", "group", "follow_up_of", "merged_into"
     )
     if counted:
         tickets = tickets.annotate(message_count=message_count()).prefetch_related("tags")
+    if viewer is not None:
+        following = Ticket.followers.through.objects.filter(ticket_id=OuterRef("pk"), user_id=viewer.pk)
+        tickets = tickets.annotate(followed=Exists(following))
     ticket = tickets.filter(pk=Ticket.pk_from_reference(reference)).first()
     if ticket is None:
         raise Http404

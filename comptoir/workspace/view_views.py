@@ -26,14 +26,25 @@ def _opened(view: SavedView) -> HttpResponse:
 @require_POST
 @agent_required
 def view_save(request: HttpRequest) -> HttpResponse:
+    """Keep the list as a new view, or as the new filters of a view the agent may change (an admin: shared ones)."""
     agent = current_agent(request)
-    form = SavedViewForm(request.POST, groups=list(SupportGroup.objects.all()))
+    replaceable = [view for view in views_for(agent) if view.editable_by(agent)]
+    form = SavedViewForm(request.POST, groups=list(SupportGroup.objects.all()), replaceable=replaceable)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, str(error))
         return redirect(reverse("agent_tickets") + "?" + saved_params(QueryDict(form.data.get("params", ""))))
     data = form.cleaned_data
+    params = saved_params(QueryDict(data["params"]))
+    replaced: SavedView | None = data["replace"]
+    if replaced is not None:
+        # Who sees it stays as it was: changing a view's filters never hands it to others, nor takes it from them.
+        replaced.params = params
+        replaced.name = data["name"] or replaced.name
+        replaced.save(update_fields=["params", "name"])
+        messages.success(request, gettext("The view “%(name)s” is changed.") % {"name": replaced.label})
+        return _opened(replaced)
     visibility = data["visibility"]
     if visibility != Visibility.PERSONAL and agent.role != Role.ADMIN:
         # Agents keep views for themselves; what every agent sees is an admin's to decide.
@@ -46,7 +57,7 @@ def view_save(request: HttpRequest) -> HttpResponse:
             owner=agent,
             visibility=visibility,
             group=data["group"] if visibility == Visibility.GROUP else None,
-            params=saved_params(QueryDict(data["params"])),
+            params=params,
             position=last + 1,
         )
     messages.success(request, gettext("The view “%(name)s” is saved.") % {"name": view.name})
@@ -66,7 +77,7 @@ def _editable(request: HttpRequest, pk: int) -> SavedView:
 def view_delete(request: HttpRequest, pk: int) -> HttpResponse:
     view = _editable(request, pk)
     view.delete()
-    messages.success(request, gettext("The view “%(name)s” is deleted.") % {"name": view.name})
+    messages.success(request, gettext("The view “%(name)s” is deleted.") % {"name": view.label})
     return redirect("agent_tickets")
 
 

@@ -6,11 +6,11 @@ import contextlib
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,20 +26,19 @@ from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.tickets.tags import tag_names
 from comptoir.workspace import selectors
 from comptoir.workspace.access import agent_required, current_agent
-from comptoir.workspace.bulk import bulk_report
 from comptoir.workspace.forms import (
     AgentUpdateForm,
-    BulkSelectionForm,
+    BulkMacroForm,
+    BulkMergeForm,
     BulkUpdateForm,
     CCForm,
     PresenceForm,
     SavedViewForm,
     SpamForm,
 )
-from comptoir.workspace.listing import listing, saved_params
+from comptoir.workspace.listing import listing, listing_page, saved_params
 from comptoir.workspace.macros import macro_entries
-from comptoir.workspace.models import SavedView, views_for
-from comptoir.workspace.paging import keyset_page
+from comptoir.workspace.models import SavedView, Visibility, views_for
 from comptoir.workspace.rows import list_rows
 from comptoir.workspace.search import search_excerpts
 from comptoir.workspace.search_query import parse_search
@@ -70,39 +69,74 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     agents = list(selectors.agents())
     groups = list(SupportGroup.objects.all())
     listed = listing(params, agent, agents=agents, groups=groups)
-    page = keyset_page(
-        listed.rows,
-        selectors.SORTS[listed.filters.ordering()],
-        after=params.get("after", ""),
-        before=params.get("before", ""),
-        size=selectors.PAGE_SIZE,
-    )
     address = request.GET.copy()
     for name in ("after", "before", "page"):
         address.pop(name, None)
-    saved_views = list(views_for(agent).select_related("owner"))
-    counted = [listing(QueryDict(view.params), agent, agents=agents, groups=groups).rows for view in saved_views]
-    counts = selectors.workspace_counts(agent, listed.rows, counted)
+    sidebar, counts = _sidebar(agent, agents, groups, listed.rows)
+    # After the counts: when the list's count says no ticket holds the words, the page lists look-alikes.
+    shown = listing_page(
+        listed, agent, found=counts.listed.value, after=params.get("after", ""), before=params.get("before", "")
+    )
+    page = shown.page
+    filtered = any(params.get(name) for name in ("status", "assignee", "group", "type", "priority"))
+    tallied = sidebar["shared_views"] + sidebar["own_views"]
+    if saved is None and not listed.typed and not filtered and not params.get("sort"):
+        # A built-in view at its plain address is that view: its heading, and its tools for an admin.
+        plain = (view for view, _tally in tallied if view.plain_built_in and view.key == listed.view_key)
+        saved = next(plain, None)
+    # Look-alikes do not hold the words: no passage of theirs to show.
+    excerpts = {} if shown.lookalikes else search_excerpts(listed.query, [ticket.pk for ticket in page.rows])
     context = {
-        "views": [(view, counts.views[view.key]) for view in selectors.VIEWS],
-        "saved_views": list(zip(saved_views, counts.saved, strict=True)),
+        **sidebar,
         "saved": saved,
-        "quarantined": counts.quarantined,
         "listed": counts.listed,
         "current_view": next(view for view in selectors.VIEWS if view.key == listed.view_key),
         "view_key": listed.view_key,
         "filters": listed.filters,
         "page": page,
-        "rows": list_rows(page.rows, search_excerpts(listed.query, [ticket.pk for ticket in page.rows])),
+        "rows": list_rows(page.rows, excerpts),
         "query": address.urlencode(),
         "searched": listed.typed,
-        "search_notices": listed.search.notices,
-        "filtered": any(params.get(name) for name in ("status", "assignee", "group", "type", "priority")),
+        "search_help": True,
+        "search_notices": shown.notices,
+        "lookalikes": shown.lookalikes,
+        "filtered": filtered,
         "bulk_form": BulkUpdateForm(agents=agents, groups=groups, auto_id="bulk-%s"),
-        "save_form": SavedViewForm(groups=groups, auto_id="save-%s"),
+        "macro_form": BulkMacroForm(auto_id="bulk-%s"),
+        "merge_form": BulkMergeForm(auto_id="bulk-%s"),
+        "save_form": SavedViewForm(
+            groups=groups, replaceable=[view for view, _tally in tallied if view.editable_by(agent)], auto_id="save-%s"
+        ),
         "saved_params": saved_params(params),
     }
     return render(request, "workspace/list.html", context)
+
+
+@require_GET
+@agent_required
+def sidebar(request: HttpRequest) -> HttpResponse:
+    """The left bar's views with their counts, fetched by the pages that are not the list (shortcuts.js)."""
+    agents = list(selectors.agents())
+    groups = list(SupportGroup.objects.all())
+    context, _counts = _sidebar(current_agent(request), agents, groups)
+    return render(request, "workspace/_sidebar_views.html", context)
+
+
+def _sidebar(
+    agent: User, agents: list[User], groups: list[SupportGroup], listed: QuerySet[Ticket] | None = None
+) -> tuple[dict[str, Any], selectors.Counts]:
+    """The side bar's views (the team's, then the agent's own) and the quarantine with their counts, and the
+    list's own count: one query."""
+    saved_views = list(views_for(agent).select_related("owner"))
+    counted = [listing(QueryDict(view.params), agent, agents=agents, groups=groups).rows for view in saved_views]
+    counts = selectors.workspace_counts(listed, counted)
+    tallied = list(zip(saved_views, counts.saved, strict=True))
+    context = {
+        "shared_views": [(view, tally) for view, tally in tallied if view.visibility != Visibility.PERSONAL],
+        "own_views": [(view, tally) for view, tally in tallied if view.visibility == Visibility.PERSONAL],
+        "quarantined": counts.quarantined,
+    }
+    return context, counts
 
 
 def _saved_view(request: HttpRequest, agent: User) -> SavedView | None:
@@ -116,35 +150,6 @@ def _saved_view(request: HttpRequest, agent: User) -> SavedView | None:
     if saved is None:
         raise Http404
     return saved
-
-
-@require_POST
-@agent_required
-def bulk_update(request: HttpRequest) -> HttpResponse:
-    """Set the fields, tags or status chosen on the tickets ticked in the list, or mark them as spam."""
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = reverse("agent_tickets")
-    form: BulkSelectionForm
-    if request.POST.get("action") == "spam":
-        # Only the ticked tickets matter: the panel's fields are not read.
-        form = BulkSelectionForm(request.POST)
-    else:
-        form = BulkUpdateForm(request.POST, agents=list(selectors.agents()), groups=list(SupportGroup.objects.all()))
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-        return redirect(back)
-    agent, tickets = current_agent(request), form.cleaned_data["tickets"]
-    if isinstance(form, BulkUpdateForm):
-        status = form.cleaned_data["status"] or None
-        outcome = services.tickets_update_in_bulk(tickets, agent=agent, changes=form.changes(), status=status)
-    else:
-        outcome = services.tickets_mark_spam_in_bulk(tickets, agent=agent)
-    for level, text in bulk_report(outcome):
-        messages.add_message(request, level, text)
-    return redirect(back)
 
 
 def _tags(ticket: Ticket) -> list[str]:
@@ -193,14 +198,15 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
 @require_GET
 @agent_required
 def ticket_page(request: HttpRequest, reference: int) -> HttpResponse:
-    ticket = selectors.ticket_or_404(reference, counted=True)
+    ticket = selectors.ticket_or_404(reference, counted=True, viewer=current_agent(request))
     return _render_ticket(request, ticket, _update_form(ticket))
 
 
 @require_POST
 @agent_required
 def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
-    ticket = selectors.ticket_or_404(reference, counted=True)  # a refused update shows the page again
+    # A refused update shows the page again.
+    ticket = selectors.ticket_or_404(reference, counted=True, viewer=current_agent(request))
     form = _update_form(ticket, request.POST, request.FILES)
     if not form.is_valid():
         return _render_ticket(request, ticket, form, status=400)
@@ -242,6 +248,15 @@ def ticket_take(request: HttpRequest, reference: int) -> HttpResponse:
     # The page offers no "Assign to me" on a closed ticket; a stale page's click changes nothing.
     with contextlib.suppress(services.TicketClosed):
         services.ticket_take(ticket, agent=current_agent(request))
+    return redirect("agent_ticket", ticket.reference)
+
+
+@require_POST
+@agent_required
+def ticket_follow(request: HttpRequest, reference: int) -> HttpResponse:
+    """Hear of the requester's replies on this ticket, or stop: as the agent's notification settings say how."""
+    ticket = selectors.ticket_or_404(reference)
+    services.ticket_follow(ticket, current_agent(request), follow=request.POST.get("follow") == "1")
     return redirect("agent_ticket", ticket.reference)
 
 
@@ -302,6 +317,14 @@ def ticket_macros(request: HttpRequest, reference: int) -> HttpResponse:
     response = render(request, "workspace/_macro_options.html", {"macros": entries})
     response.headers["Cache-Control"] = "no-store"  # filled in with the ticket's requester and subject
     return response
+
+
+@require_GET
+@agent_required
+def macro_options(request: HttpRequest) -> HttpResponse:
+    """The canned replies agents may apply, as the list's bulk panel offers them: fetched when first reached for."""
+    macros = Macro.objects.filter(is_active=True).only("pk", "title")
+    return render(request, "workspace/_bulk_macro_options.html", {"macros": macros})
 
 
 @require_GET

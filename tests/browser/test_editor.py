@@ -29,7 +29,7 @@ def test_an_editor_publishes_a_new_article_that_search_then_finds(site, new_page
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     log_in(page, site.url, "dominique@example.com", "pw-dominique", language)
 
-    page.locator(f".site-header a[href='/{language}/agent/articles/']").click()
+    page.locator(f".ws-sidebar a[href='/{language}/agent/articles/']").click()
     page.wait_for_url(re.compile(rf"/{language}/agent/articles/$"))
     expect(page.locator(".editor-table tbody tr").first).to_be_visible()
     assert_accessible(page)

@@ -49,7 +49,9 @@ def wait_for_email(page, base_url: str, subject_part: str) -> None:
         page.goto(f"{base_url}/dev/outbox/")
         link = page.get_by_role("link", name=re.compile(re.escape(subject_part)))
         if link.count():
-            link.first.click()
+            # Wait for the e-mail's page itself: the caller inspects it next.
+            with page.expect_navigation():
+                link.first.click()
             return
         page.wait_for_timeout(500)
     raise AssertionError(f"no e-mail with {subject_part!r} reached the outbox")

@@ -86,5 +86,12 @@ def test_workspace_screenshots(site, new_page, make_ticket, language):
     shoot("agent-ticket", f"{site.url}/{language}/agent/tickets/{main.reference}/")
     shoot("agent-quarantine", f"{site.url}/{language}/agent/mail/quarantine/")
     shoot("agent-inbound-email", f"{site.url}/{language}/agent/mail/{stranger.pk}/")
+    # A laptop's screen and a phone's: the shell stays whole at 1366 px and usable at 390 px.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    shoot("agent-list-laptop", f"{site.url}/{language}/agent/?view=all")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shoot("agent-list-phone", f"{site.url}/{language}/agent/?view=all")
+    shoot("agent-ticket-phone", f"{site.url}/{language}/agent/tickets/{main.reference}/")
+    page.set_viewport_size({"width": 1280, "height": 900})
     survey = solved.surveys.get()
     shoot("survey", survey_url(survey_issue_token(survey), language))

@@ -69,6 +69,50 @@ def test_an_agent_tags_three_tickets_in_bulk_and_finds_them_with_tag(site, new_p
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
+SELECT_EVERY = {"fr": "Sélectionner les 5 tickets de cette liste", "en": "Select all 5 tickets of this list"}
+JOB_DONE = {"fr": "La modification est faite", "en": "The change is done"}
+EVERY_UPDATED = {"fr": "5 tickets mis à jour.", "en": "5 tickets updated."}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_agent_tags_every_ticket_of_a_long_list_and_watches_the_job(
+    site, new_page, make_ticket, monkeypatch, language
+):
+    from comptoir.workspace import selectors
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    User.objects.create_user("camille@example.com", password="pw-camille", name="Camille", role=Role.AGENT)
+    tickets = [make_ticket(email=f"person{n}@example.org", subject=f"Outage {n}", language=language) for n in range(5)]
+
+    page = new_page("fr-FR" if language == "fr" else "en-GB")
+    log_in(page, site.url, "camille@example.com", "pw-camille", language)
+    page.goto(f"{site.url}/{language}/agent/?view=all")
+    expect(page.locator(".ticket-table tbody tr")).to_have_count(2)
+    page.locator("[data-bulk-all]").check()
+    page.get_by_role("button", name=SELECT_EVERY[language]).click()
+    expect(page.locator("[data-select-every-chosen]")).to_be_visible()
+    expect(page.locator("[data-bulk-count]")).to_have_text("(5)")
+    assert_accessible(page)
+    page.get_by_label(ADD_TAGS[language]).fill("outage")
+    page.get_by_role("button", name=APPLY[language]).click()
+
+    # The job's page follows the worker, then says what was done.
+    expect(page.get_by_role("heading", level=1)).to_have_text(JOB_DONE[language])
+    expect(page.locator(".job-report")).to_contain_text(EVERY_UPDATED[language])
+    assert_accessible(page)
+    assert sorted(Ticket.objects.filter(tags__name="outage").values_list("pk", flat=True)) == sorted(
+        ticket.pk for ticket in tickets
+    )
+    # Unticking a row takes back "every ticket": the panel counts the ticked rows again.
+    page.go_back()
+    page.goto(f"{site.url}/{language}/agent/?view=all")
+    page.locator("[data-bulk-all]").check()
+    page.get_by_role("button", name=SELECT_EVERY[language]).click()
+    page.locator("[data-bulk-row]").first.uncheck()
+    expect(page.locator("[data-bulk-count]")).to_have_text("(1)")
+    expect(page.locator("[data-bulk-every]")).to_have_value("")
+
+
 MERGE_LINK = {"fr": "Fusionner avec un autre ticket…", "en": "Merge into another ticket…"}
 CONTINUE = {"fr": "Continuer", "en": "Continue"}
 

@@ -18,7 +18,17 @@ from comptoir.celery import app as celery_app
 from comptoir.events.models import DeliveryState, EventDelivery
 from comptoir.portal.erasure import account_erase
 from comptoir.tickets.merging import tickets_merge
-from comptoir.tickets.models import EventKind, Priority, Status, SupportGroup, Survey, Ticket, TicketEvent, TicketType
+from comptoir.tickets.models import (
+    EventKind,
+    Macro,
+    Priority,
+    Status,
+    SupportGroup,
+    Survey,
+    Ticket,
+    TicketEvent,
+    TicketType,
+)
 from comptoir.tickets.satisfaction import survey_answer
 from comptoir.tickets.services import (
     PropertyChanges,
@@ -34,6 +44,7 @@ from comptoir.tickets.services import (
     tickets_close_solved,
     tickets_update_in_bulk,
 )
+from comptoir.workspace.macros import tickets_apply_macro
 from tests.conftest import running_worker
 from tests.events.recorder import Recorder, recording
 
@@ -85,7 +96,17 @@ def every_write(make_ticket, agent: User) -> dict[str, Ticket]:
     tickets_merge([duplicate], tagged, agent=agent, tell_requesters=False)
     ticket_change_requester(tagged, email="bob@example.net", name="Bob", actor=agent)
     ticket_mark_spam(make_ticket(subject="Cheap pills"), agent=agent)
-    return {"worked": worked, "self_solved": self_solved, "erased": erased, "tagged": tagged, "duplicate": duplicate}
+    canned = make_ticket(subject="Answered with a canned reply")
+    macro = Macro.objects.create(title="Thanks", body="Thanks, {requester_name}.", status=Status.PENDING, add_tags="ok")
+    tickets_apply_macro([canned.pk], macro=macro, agent=agent, is_public=True)
+    return {
+        "worked": worked,
+        "self_solved": self_solved,
+        "erased": erased,
+        "tagged": tagged,
+        "duplicate": duplicate,
+        "canned": canned,
+    }
 
 
 def test_each_write_s_events_reach_a_subscriber_once_after_commit(transactional_db, make_ticket):
@@ -139,6 +160,13 @@ def test_each_write_s_events_reach_a_subscriber_once_after_commit(transactional_
         EventKind.MERGED_FROM,
         EventKind.NOTE,
         EventKind.REQUESTER_CHANGED,
+    ]
+    # A canned reply applied from the list: one change, as a submit on the ticket's page.
+    assert recorder.kinds(tickets["canned"].pk) == [
+        EventKind.CREATED,
+        EventKind.TAG_ADDED,
+        EventKind.REPLY,
+        EventKind.STATUS,
     ]
     assert recorder.kinds(tickets["duplicate"].pk) == [
         EventKind.CREATED,

@@ -29,7 +29,7 @@ from comptoir.mail.models import InboundEmail, OutboundEmail
 from comptoir.tickets.links import link_issue
 from comptoir.tickets.models import Attachment, Message, Status, Survey, Ticket, TicketCC
 from comptoir.tickets.services import ticket_update_by_agent
-from comptoir.workspace.models import SavedView, Visibility
+from comptoir.workspace.models import BulkJob, SavedView, Visibility
 from tests.conftest import account_mail_delivered, png_attachment, png_bytes
 from tests.mail.test_ingest import with_attachments
 
@@ -430,6 +430,8 @@ class AgentObjects:
     article_pk: int
     inbound: InboundEmail
     saved_view: SavedView
+    administrator: User
+    bulk_job: BulkJob
 
 
 @pytest.fixture
@@ -437,6 +439,7 @@ def agent_objects(make_ticket) -> AgentObjects:
     ticket = make_ticket()
     raw = with_attachments([("shot.png", "image/png", png_bytes())])
     section = Section.objects.create(key="accounts", position=1)
+    administrator = User.objects.create_superuser("root@example.com")
     return AgentObjects(
         ticket=ticket,
         cc=TicketCC.objects.create(ticket=ticket, email="dana@example.org"),
@@ -446,6 +449,9 @@ def agent_objects(make_ticket) -> AgentObjects:
         saved_view=SavedView.objects.create(
             name="Everyone's", owner=ticket.requester, visibility=Visibility.EVERYONE, params="view=all"
         ),
+        administrator=administrator,
+        # A job is its agent's alone: the administrator's, so that they get it.
+        bulk_job=BulkJob.objects.create(agent=administrator, ticket_ids=[ticket.pk]),
     )
 
 
@@ -456,6 +462,7 @@ def agent_page_address(route: str, entry: URLPattern, objects: AgentObjects) -> 
         "cc_id": objects.cc.pk,
         "index": 0,
         "language": "en",
+        "job_id": objects.bulk_job.pk,
     }
     # A "pk" names whatever the view's module is about.
     pk_by_module = {
@@ -503,7 +510,7 @@ def test_an_agent_page_refuses_a_requester(client, world, agent_objects, route, 
 @pytest.mark.parametrize(("route", "entry"), AGENT_PAGES, ids=AGENT_IDS)
 def test_an_agent_page_opens_to_an_administrator(client, agent_objects, route, entry):
     """The other side of the 403: the address and its objects are real, so the refusal above can fail."""
-    client.force_login(User.objects.create_superuser("root@example.com"))
+    client.force_login(agent_objects.administrator)
     response = visit(client, agent_page_address(route, entry, agent_objects))
     assert response.status_code not in (403, 404)
     assert not response.headers.get("Location", "").startswith("/accounts/login/")

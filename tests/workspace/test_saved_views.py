@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -12,7 +13,7 @@ from django.utils import translation
 from comptoir.accounts.models import Role, User
 from comptoir.tickets.models import Priority, SupportGroup
 from comptoir.tickets.services import ticket_update_by_agent
-from comptoir.workspace.models import SavedView, Visibility
+from comptoir.workspace.models import SavedView, Visibility, built_in_views_restore
 from tests.workspace.test_workspace_queries import LIST_QUERIES
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +28,17 @@ def refs(html: str) -> list[int]:
     return sorted(int(ref) for ref in re.findall(r'<span class="ref">#(\d+)</span>', html))
 
 
-def side_bar(client) -> dict[str, str]:
+def side_bar(client, *, built_in: bool = False) -> dict[str, str]:
+    """The side bar's views, the team's then the agent's own, by name, with their counts (built-in ones if asked)."""
     response = client.get(url("agent_tickets"))
-    return {view.name: str(count) for view, count in response.context["saved_views"]}
+    views = response.context["shared_views"] + response.context["own_views"]
+    return {view.label: str(count) for view, count in views if built_in or not view.key}
+
+
+@pytest.fixture
+def built_in(db) -> None:
+    # They come with the migrations; a flush by an earlier test on a real transaction takes them away.
+    built_in_views_restore()
 
 
 @pytest.fixture
@@ -128,7 +137,7 @@ def test_the_counts_of_every_saved_view_take_the_lists_one_count_query(
         save(signed_in, f"View {n}", f"view=all&q=status%3Anew+export{n}")
     with django_assert_num_queries(LIST_QUERIES):
         response = signed_in.get(url("agent_tickets"), {"view": "all"})
-    assert len(response.context["saved_views"]) == 10
+    assert len(response.context["own_views"]) == 10
 
 
 def test_views_move_up_and_down_and_are_deleted_by_their_owner(signed_in):
@@ -166,3 +175,112 @@ def test_moving_ones_own_view_leaves_the_shared_ones_where_the_admin_put_them(cl
     assert SavedView.objects.get(pk=shared.pk).position == before
     assert [view.name for view in SavedView.objects.filter(owner=agent)] == ["Also mine", "Mine"]
     assert mine.pk != other.pk
+
+
+def test_pages_other_than_the_list_fetch_the_side_bar_with_its_counts_in_a_constant_number_of_queries(
+    signed_in, make_ticket, agent, django_assert_num_queries, built_in
+):
+    for n in range(3):
+        ticket_update_by_agent(make_ticket(subject=f"Urgent {n}"), agent=agent, priority=Priority.URGENT)
+    make_ticket(subject="Calm")
+    save(signed_in, "Urgent", "view=all&priority=urgent")
+    with translation.override("en"):
+        page = signed_in.get(reverse("agent_quarantine")).content.decode()
+    # The page shows the views at once, without counts, and says where to fetch them.
+    assert f'data-sidebar-source="{url("agent_sidebar")}"' in page
+    assert '<span class="count">' not in page.split('id="views-nav"')[1].split("</nav>")[0]
+
+    # session, user, agents, groups, saved views, and every count in one query
+    with django_assert_num_queries(6):
+        fragment = signed_in.get(url("agent_sidebar"))
+    html = fragment.content.decode()
+    assert fragment.context["own_views"][0][0].name == "Urgent"
+    assert re.search(r'\?saved=\d+"\s*>\s*<span>Urgent</span>\s*<span class="count">3</span>', html)
+    assert re.search(r'\?view=all" data-view="all"\s*>\s*<span>All tickets</span>\s*<span class="count">4</span>', html)
+    save(signed_in, "Calm ones", "view=all&q=calm")
+    with django_assert_num_queries(6):
+        signed_in.get(url("agent_sidebar"))
+
+
+def test_the_side_bar_is_the_workspace_s_alone(client, make_ticket):
+    assert client.get(url("agent_sidebar"))["Location"].startswith(url("account_login"))
+    client.force_login(make_ticket().requester)
+    assert client.get(url("agent_sidebar")).status_code == 403
+
+
+def test_the_team_s_views_are_shared_views_named_in_the_reader_s_language(signed_in, make_ticket, agent, built_in):
+    ticket_update_by_agent(make_ticket(), agent=agent, assignee=agent)
+    make_ticket()
+    assert side_bar(signed_in, built_in=True) == {
+        "My unsolved tickets": "1",
+        "Unassigned": "1",
+        "All open": "2",
+        "Pending": "0",
+        "On hold": "0",
+        "Solved": "0",
+        "All tickets": "2",
+        "Spam": "0",
+    }
+    with translation.override("fr"):
+        french = signed_in.get(reverse("agent_tickets")).content.decode()
+    # Agents land on their own unsolved tickets, at the view's plain address.
+    assert re.search(
+        r'href="/fr/agent/\?view=mine" data-view="mine"\s*aria-current="page">\s*<span>Mes tickets non résolus', french
+    )
+    assert '<h2 id="view-heading">Mes tickets non résolus' in french
+    # An agent may not change them: no tools, and no "changes to" among the save choices.
+    assert (
+        "agent_view_delete" not in french and "Changes to" not in signed_in.get(url("agent_tickets")).content.decode()
+    )
+
+
+def test_an_admin_changes_a_built_in_view_for_everyone_and_an_agent_cannot(client, agent, admin, make_ticket, built_in):
+    unassigned = SavedView.objects.get(key="unassigned")
+    urgent = make_ticket(subject="Urgent")
+    ticket_update_by_agent(urgent, agent=admin, priority=Priority.URGENT)
+    make_ticket(subject="Calm")
+    client.force_login(agent)
+    response = client.post(
+        url("agent_view_save"), {"replace": unassigned.pk, "params": "view=unassigned&priority=urgent", "name": "x"}
+    )
+    assert [str(m) for m in get_messages(response.wsgi_request)][-1:] == [
+        f"Select a valid choice. {unassigned.pk} is not one of the available choices."
+    ]
+    client.force_login(admin)
+    page = client.get(url("agent_tickets"), {"view": "unassigned"}).content.decode()
+    assert f'action="{url("agent_view_delete", unassigned.pk)}"' in page and "Changes to “Unassigned”" in page
+
+    response = client.post(
+        url("agent_view_save"), {"replace": unassigned.pk, "params": "view=unassigned&priority=urgent"}
+    )
+
+    assert response["Location"] == url("agent_tickets") + f"?saved={unassigned.pk}"
+    unassigned.refresh_from_db()
+    assert (unassigned.params, unassigned.name, unassigned.visibility) == (
+        "view=unassigned&priority=urgent",
+        "",
+        Visibility.EVERYONE,
+    )
+    viewer = Client()
+    viewer.force_login(agent)
+    assert side_bar(viewer, built_in=True)["Unassigned"] == "1"
+    html = viewer.get(url("agent_tickets"), {"saved": unassigned.pk}).content.decode()
+    assert refs(html) == [urgent.reference]
+    assert f'href="{url("agent_tickets")}?saved={unassigned.pk}"' in html
+
+
+def test_a_deleted_built_in_view_can_be_put_back(client, admin, built_in):
+    # An admin of the team who also runs the admin site.
+    User.objects.filter(pk=admin.pk).update(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    spam = SavedView.objects.get(key="spam")
+    client.post(url("agent_view_delete", spam.pk))
+    assert "Spam" not in side_bar(client, built_in=True)
+    # The view's address still lists, as it always did; the admin puts the view back from the admin site.
+    assert client.get(url("agent_tickets"), {"view": "spam"}).status_code == 200
+    response = client.post(
+        reverse("admin:workspace_savedview_changelist"),
+        {"action": "restore_built_in_views", "_selected_action": [SavedView.objects.first().pk]},
+    )
+    assert response.status_code == 302
+    assert side_bar(client, built_in=True)["Spam"] == "0"

@@ -27,6 +27,7 @@ from comptoir.tickets.models import (
 from comptoir.tickets.satisfaction import survey_answer
 from comptoir.tickets.services import ticket_set_status, ticket_update_by_agent
 from comptoir.workspace import selectors
+from comptoir.workspace.models import built_in_views_restore
 from tests.conftest import png_upload
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +141,8 @@ def test_it_sends_an_agent_to_the_workspace_and_a_requester_to_my_tickets_after_
 
 def test_it_shows_a_new_ticket_in_unassigned_and_moves_it_to_mine_when_taken(agent_client, agent, make_ticket):
     ticket = make_ticket()
-    assert references(agent_client.get(url("agent_tickets"))) == [ticket.reference]
+    unassigned = url("agent_tickets") + "?view=unassigned"
+    assert references(agent_client.get(unassigned)) == [ticket.reference]
     assert references(agent_client.get(url("agent_tickets") + "?view=mine")) == []
 
     response = agent_client.post(ticket_url("agent_ticket_take", ticket))
@@ -149,7 +151,7 @@ def test_it_shows_a_new_ticket_in_unassigned_and_moves_it_to_mine_when_taken(age
     ticket.refresh_from_db()
     assert (ticket.assignee, ticket.status) == (agent, Status.OPEN)
     assert references(agent_client.get(url("agent_tickets") + "?view=mine")) == [ticket.reference]
-    assert references(agent_client.get(url("agent_tickets"))) == []
+    assert references(agent_client.get(unassigned)) == []
     events = list(ticket.events.values_list("kind", "actor", "new_value"))
     assert (EventKind.ASSIGNEE, agent.pk, "Camille") in events
     assert (EventKind.STATUS, agent.pk, Status.OPEN) in events
@@ -329,16 +331,18 @@ def test_it_filters_by_assignee_and_priority_and_sorts_by_priority(agent_client,
     assert references(agent_client.get(address + "&priority=high&assignee=none")) == []
 
 
-def test_it_ignores_invalid_filter_values(agent_client, make_ticket):
+def test_it_ignores_invalid_filter_values(agent_client, agent, make_ticket):
     ticket = make_ticket()
+    ticket_update_by_agent(ticket, agent=agent, assignee=agent)
 
     response = agent_client.get(
         url("agent_tickets") + "?view=bogus&status=nope&assignee=abc&group=999&priority=max&sort=sideways&page=zz"
     )
 
     assert response.status_code == 200
+    # The agent's own unsolved tickets, where every agent lands.
     assert references(response) == [ticket.reference]
-    assert response.context["view_key"] == "unassigned"
+    assert response.context["view_key"] == "mine"
 
 
 def link(response, rel: str) -> str | None:
@@ -353,7 +357,7 @@ def test_it_pages_the_list_by_25_from_where_the_last_page_ended(agent_client, ma
     Ticket.objects.filter(pk__in=[tickets[0].pk, tickets[1].pk]).update(updated_at=tickets[1].updated_at)
     address = url("agent_tickets")
 
-    first = agent_client.get(address)
+    first = agent_client.get(address + "?view=unassigned")
     second = agent_client.get(address + link(first, "next"))
     back = agent_client.get(address + link(second, "prev"))
 
@@ -370,7 +374,7 @@ def test_a_cursor_that_is_not_one_shows_the_first_page(agent_client, make_ticket
     make_ticket()
 
     for cursor in ("after=x", "after=1.2.3.4", "before=99999999999999999999999.1", "after=" + "1" * 200):
-        assert len(references(agent_client.get(url("agent_tickets") + "?" + cursor))) == 1, cursor
+        assert len(references(agent_client.get(url("agent_tickets") + "?view=unassigned&" + cursor))) == 1, cursor
 
 
 def test_it_marks_the_tickets_where_the_requester_spoke_last(agent_client, agent, make_ticket):
@@ -387,11 +391,13 @@ def test_it_marks_the_tickets_where_the_requester_spoke_last(agent_client, agent
 
 
 def test_it_counts_every_view(agent_client, agent, make_ticket):
+    built_in_views_restore()
     make_ticket()
     mine = make_ticket()
     ticket_update_by_agent(mine, agent=agent, assignee=agent, status="pending")
 
-    counts = {view.key: str(count) for view, count in agent_client.get(url("agent_tickets")).context["views"]}
+    shared = agent_client.get(url("agent_tickets")).context["shared_views"]
+    counts = {view.key: str(count) for view, count in shared}
 
     assert counts == {
         "unassigned": "1",
@@ -407,12 +413,13 @@ def test_it_counts_every_view(agent_client, agent, make_ticket):
 
 def test_a_count_past_the_cap_says_so_instead_of_reading_every_row(agent_client, make_ticket, monkeypatch):
     monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    built_in_views_restore()
     for _ in range(3):
         make_ticket()
 
     response = agent_client.get(url("agent_tickets") + "?view=all")
 
-    counts = {view.key: count for view, count in response.context["views"]}
+    counts = {view.key: count for view, count in response.context["shared_views"]}
     assert (str(counts["all"]), counts["all"].more) == ("2+", True)
     assert (str(counts["solved"]), counts["solved"].more) == ("0", False)
     assert '<span class="muted">(2+)</span>' in response.content.decode()

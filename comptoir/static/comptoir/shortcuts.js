@@ -100,6 +100,24 @@
       .catch(function () { /* no badge: the page works without it */ });
   }
 
+  // The side bar's counts, on pages other than the list (which renders them): fetched, as the badge.
+  const sidebar = document.querySelector("[data-sidebar-source]");
+  if (sidebar) {
+    fetch(sidebar.dataset.sidebarSource, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        // Our own template, escaped by Django; parsed apart so that no script in it would run.
+        const parsed = new DOMParser().parseFromString(html, "text/html");
+        sidebar.replaceChildren.apply(sidebar, Array.from(parsed.body.childNodes));
+      })
+      .catch(function () { /* the views without counts: the page works without them */ });
+  }
+
+  document.querySelectorAll("[data-shortcuts-open]").forEach(function (button) {
+    button.addEventListener("click", function () { actions["?"](); });
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && composer && composer.contains(event.target)) {
       event.preventDefault();
