@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "comptoir.events",
     "comptoir.tickets",
     "comptoir.notifications",
+    "comptoir.sla",
     "comptoir.workspace",
     "comptoir.portal",
     "comptoir.mail",
@@ -365,6 +366,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "comptoir.tickets.tasks.close_solved_tickets",
         "schedule": 900.0,
     },
+    "resume-bulk-jobs": {
+        "task": "comptoir.workspace.tasks.resume_bulk_jobs",
+        "schedule": 300.0,
+    },
     "purge-expired-records": {
         "task": "comptoir.core.tasks.purge_expired_records",
         "schedule": 6 * 3600.0,
@@ -373,6 +378,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "comptoir.gateway.tasks.fetch_mail",
         "schedule": 60.0,
         # A run left in the queue while no worker was up is dropped: the next one comes a minute later.
+        "options": {"expires": 60},
+    },
+    "raise-sla-breaches": {
+        "task": "comptoir.sla.tasks.sla_breaches_raise",
+        "schedule": 60.0,
+        # Each clock is raised once whatever runs at once (comptoir.sla.breaches); a late run is dropped.
         "options": {"expires": 60},
     },
 }

@@ -62,11 +62,20 @@ def merge_plan(sources: Sequence[Ticket], target: Ticket) -> MergePlan:
 
 MERGED_INTO_TEXT = gettext_noop("This request was merged into request #%(reference)s.")
 MERGED_FROM_TEXT = gettext_noop("Request #%(reference)s was merged into this one.")
+MERGED_FROM_MANY_TEXT = gettext_noop("Requests %(references)s were merged into this one.")
 
 
 def _text(language: str, message: str, reference: int) -> str:
     with translation.override(language):
         return _(message) % {"reference": reference}
+
+
+def _received_text(language: str, sources: Sequence[Ticket]) -> str:
+    """What the target says of the tickets merged into it: one message, however many they are."""
+    if len(sources) == 1:
+        return _text(language, MERGED_FROM_TEXT, sources[0].reference)
+    with translation.override(language):
+        return _(MERGED_FROM_MANY_TEXT) % {"references": ", ".join(f"#{source.reference}" for source in sources)}
 
 
 @transaction.atomic
@@ -98,7 +107,14 @@ def tickets_merge(sources: Sequence[Ticket], target: Ticket, *, agent: User, tel
     people += [(requester.name, requester.email) for requester in plan.other_requesters]
     if people:
         ticket_add_ccs(target, people, actor=agent)
+    # Agents who followed a source hear of the replies where they now land.
+    target.followers.add(
+        *Ticket.followers.through.objects.filter(ticket_id__in=source_ids).values_list("user_id", flat=True)
+    )
     Ticket.objects.filter(pk__in=source_ids).update(merged_into=target)
+    # The target hears of every source in one change and one message: its requester and the people
+    # copied get one e-mail, not one per ticket merged.
+    receiving = change_begin(target, actor=agent)
     for source in plan.sources:
         closing = change_begin(source, actor=agent)
         closing.record(EventKind.MERGED_INTO, new=f"#{target.reference}")
@@ -107,8 +123,8 @@ def tickets_merge(sources: Sequence[Ticket], target: Ticket, *, agent: User, tel
         source.refresh_from_db(fields=("status", "updated_at"))
         # Closed, not solved: there is nothing to rate, and a reply to it goes to the target.
         ticket_set_status(source, Status.CLOSED, actor=agent, change=closing)
-        receiving = change_begin(target, actor=agent)
         receiving.record(EventKind.MERGED_FROM, new=f"#{source.reference}")
-        body = _text(target.language, MERGED_FROM_TEXT, source.reference)
+    if plan.sources:
+        body = _received_text(target.language, plan.sources)
         ticket_update_by_agent(target, agent=agent, body=body, is_public=tell_requesters, change=receiving)
     return plan

@@ -19,7 +19,7 @@ class SavedViewAdmin(admin.ModelAdmin[SavedView]):
     search_fields = ("name", "key", "params", "owner__email")
     actions = ("restore_built_in_views",)
 
-    @admin.action(description=_("Put back the built-in views that were deleted"))
+    @admin.action(description=_("Put back the built-in views that were deleted"), permissions=["add"])
     def restore_built_in_views(self, request: HttpRequest, queryset: QuerySet[SavedView]) -> None:
         restored = built_in_views_restore()
         text = ngettext("%(count)s built-in view put back.", "%(count)s built-in views put back.", restored)

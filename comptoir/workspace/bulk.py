@@ -12,7 +12,7 @@ from django.utils.translation import gettext, ngettext
 
 from comptoir.accounts.models import User
 from comptoir.tickets import services
-from comptoir.tickets.models import REFERENCE_OFFSET, SupportGroup
+from comptoir.tickets.models import REFERENCE_OFFSET, Status, SupportGroup
 from comptoir.tickets.services import BulkOutcome, Refusal
 from comptoir.workspace import selectors
 from comptoir.workspace.forms import BULK_MAX, BulkMacroForm, BulkMergeForm, BulkSelectionForm, BulkUpdateForm
@@ -21,8 +21,13 @@ from comptoir.workspace.models import BulkJob, JobState
 
 # "Select all N matching" changes a whole list in a worker, up to this many tickets at once.
 BULK_JOB_MAX = 10_000
-# What the form posts besides the action's own fields: never replayed on a job's chunks.
-_SELECTION_FIELDS = frozenset({"csrfmiddlewaretoken", "tickets", "every", "params", "next", "action"})
+# The panel's buttons: a plain change, spam, a canned reply, a merge.
+ACTIONS = frozenset({"", "spam", "macro", "merge"})
+# The selection, which a job keeps apart (its tickets): never replayed on a job's chunks.
+_SELECTION_FIELDS = frozenset({"tickets", "every", "params"})
+# Why a job left tickets as they were, besides the services' own reasons (Refusal).
+STOPPED = "stopped"  # its agent may no longer act: deactivated, or no longer an agent
+OUTDATED = "outdated"  # what was asked no longer holds: a canned reply or an assignee removed since
 
 
 def bulk_form(action: str, data: QueryDict) -> BulkSelectionForm:
@@ -49,11 +54,43 @@ def bulk_apply(form: BulkSelectionForm, agent: User, ticket_ids: Sequence[int]) 
     return services.tickets_mark_spam_in_bulk(ticket_ids, agent=agent)
 
 
+def bulk_summary(form: BulkSelectionForm) -> tuple[list[str], list[str]]:
+    """What a valid panel form asks, one line a change, and what the customers will be e-mailed, for a confirmation."""
+    if isinstance(form, BulkMacroForm):
+        macro = form.cleaned_data["macro"]
+        how = gettext("as a public reply") if form.is_public else gettext("as an internal note")
+        lines = [gettext("Apply the canned reply “%(title)s”, %(how)s.") % {"title": macro.title, "how": how}]
+        mailed = [gettext("Each requester is e-mailed the reply.")] if form.is_public else []
+        return lines, mailed
+    if not isinstance(form, BulkUpdateForm):
+        return [gettext("Mark as spam: closed, out of every view but Spam, nobody e-mailed.")], []
+    lines = []
+    for name in ("status", "priority", "type", "assignee", "group", "add_tags", "remove_tags"):
+        value = form.data.get(name, "")
+        if not value:
+            continue
+        field = form.fields[name]
+        shown = dict(getattr(field, "choices", [])).get(value, value)
+        lines.append(f"{field.label}: {shown}")
+    mailed = []
+    if form.cleaned_data.get("status") == Status.SOLVED:
+        mailed.append(gettext("Each requester is e-mailed that their ticket is solved, with the satisfaction survey."))
+    return lines, mailed
+
+
 def bulk_job_start(
-    agent: User, action: str, data: QueryDict, ticket_ids: Sequence[int], back: str, enqueue: Callable[[int], object]
+    agent: User,
+    form: BulkSelectionForm,
+    action: str,
+    ticket_ids: Sequence[int],
+    back: str,
+    enqueue: Callable[[int], object],
 ) -> BulkJob:
-    """Keep the action and the tickets it is for, and have a worker run it (``enqueue`` its id) once committed."""
-    fields = {name: data.getlist(name) for name in data if name not in _SELECTION_FIELDS}
+    """Keep the action's fields (those of its form, as posted) and the tickets it is for; have a worker run it
+    (``enqueue`` its id) once committed."""
+    posted = form.data if isinstance(form.data, QueryDict) else QueryDict()
+    names = [name for name in form.fields if name not in _SELECTION_FIELDS and name in posted]
+    fields = {name: posted.getlist(name) for name in names}
     job = BulkJob.objects.create(agent=agent, action=action, fields=fields, ticket_ids=list(ticket_ids), back=back)
     transaction.on_commit(lambda: enqueue(job.pk))
     return job
@@ -76,6 +113,14 @@ def bulk_job_run(job_id: int) -> None:
                 job.state, job.finished_at = JobState.DONE, timezone.now()
                 job.save(update_fields=["state", "finished_at"])
                 return
+            if not (job.agent.is_active and job.agent.is_agent):
+                # Whoever asked may no longer act (let go, or no longer an agent): the rest is left as it is.
+                rest = job.ticket_ids[job.done :]
+                job.refused = [*job.refused, *([pk, STOPPED] for pk in rest)]
+                job.done += len(rest)
+                job.state, job.finished_at = JobState.DONE, timezone.now()
+                job.save(update_fields=["refused", "done", "state", "finished_at"])
+                return
             data = QueryDict(mutable=True)
             for name, values in job.fields.items():
                 data.setlist(name, values)
@@ -86,7 +131,7 @@ def bulk_job_run(job_id: int) -> None:
             else:
                 # The fields were valid when the job was asked for; what no longer is (a macro deleted since) refuses
                 # the rest as missing rather than guessing.
-                outcome = BulkOutcome(changed=[], unchanged=[], refused=[(pk, Refusal.MISSING) for pk in chunk])
+                outcome = BulkOutcome(changed=[], unchanged=[], refused=[(pk, OUTDATED) for pk in chunk])
             job.done += len(chunk)
             job.changed += len(outcome.changed)
             job.unchanged += len(outcome.unchanged)
@@ -166,4 +211,25 @@ def _report(changed: int, unchanged: int, refused: Sequence[tuple[int, str]]) ->
         )
     if missing:
         report.append((messages.WARNING, gettext("No longer there: %(tickets)s.") % {"tickets": _references(missing)}))
+    stopped = [ticket_id for ticket_id, reason in refused if reason == STOPPED]
+    if stopped:
+        report.append(
+            (
+                messages.WARNING,
+                gettext("Left as they were, whoever asked for the change no longer being an agent: %(tickets)s.")
+                % {"tickets": _references(stopped)},
+            )
+        )
+    outdated = [ticket_id for ticket_id, reason in refused if reason == OUTDATED]
+    if outdated:
+        report.append(
+            (
+                messages.WARNING,
+                gettext(
+                    "Left as they were, what was asked no longer being possible (a canned reply or an agent"
+                    " removed since): %(tickets)s."
+                )
+                % {"tickets": _references(outdated)},
+            )
+        )
     return report

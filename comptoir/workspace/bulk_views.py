@@ -14,11 +14,23 @@ from django.views.decorators.http import require_GET, require_POST
 from comptoir.tickets.models import SupportGroup
 from comptoir.workspace import selectors
 from comptoir.workspace.access import agent_required, current_agent
-from comptoir.workspace.bulk import BULK_JOB_MAX, bulk_apply, bulk_form, bulk_job_start, bulk_report, job_report
+from comptoir.workspace.bulk import (
+    ACTIONS,
+    BULK_JOB_MAX,
+    bulk_apply,
+    bulk_form,
+    bulk_job_start,
+    bulk_report,
+    bulk_summary,
+    job_report,
+)
 from comptoir.workspace.forms import BulkMergeForm
 from comptoir.workspace.listing import listing
 from comptoir.workspace.models import BulkJob, JobState
 from comptoir.workspace.tasks import run_bulk_job
+
+# The list's address a job goes back to, as BulkJob.back keeps it.
+BACK_MAX = 2000
 
 
 @require_POST
@@ -31,9 +43,13 @@ def bulk_update(request: HttpRequest) -> HttpResponse:
     agent follows its progress on the job's page.
     """
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    if not safe or len(back) > BACK_MAX:
         back = reverse("agent_tickets")
     action = request.POST.get("action", "")
+    if action not in ACTIONS:
+        messages.error(request, gettext("This is not a change the list offers."))
+        return redirect(back)
     form = bulk_form(action, request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -58,7 +74,19 @@ def bulk_update(request: HttpRequest) -> HttpResponse:
         if not ticket_ids:
             messages.error(request, gettext("This list has no ticket left to change."))
             return redirect(back)
-        job = bulk_job_start(agent, action, request.POST, ticket_ids, back, enqueue=run_bulk_job.delay)
+        if request.POST.get("confirmed") != "1":
+            # A whole list at once, maybe thousands of e-mails: said plainly, and asked again, before anything is done.
+            lines, mailed = bulk_summary(form)
+            posted = [(name, value) for name, values in request.POST.lists() for value in values]
+            context = {
+                "count": len(ticket_ids),
+                "lines": lines,
+                "mailed": mailed,
+                "posted": [(name, value) for name, value in posted if name != "csrfmiddlewaretoken"],
+                "back": back,
+            }
+            return render(request, "workspace/bulk_confirm.html", context)
+        job = bulk_job_start(agent, form, action, ticket_ids, back, enqueue=run_bulk_job.delay)
         return redirect("agent_bulk_job", job.pk)
     tickets = form.cleaned_data["tickets"]
     if isinstance(form, BulkMergeForm):

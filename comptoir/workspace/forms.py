@@ -170,6 +170,7 @@ class AgentUpdateForm(forms.Form):
 
 # The most tickets one bulk action changes in the request: a page of the list is 25.
 BULK_MAX = 100
+MERGE_MAX = 25
 # Past this, a "ticket number" is no number an id column holds: refused before any query.
 REFERENCE_LIMIT = 10**15
 
@@ -340,6 +341,15 @@ class BulkMergeForm(BulkSelectionForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 8}),
     )
     tell = MergeForm.base_fields["tell"]  # the merge page's own choice (each form gets a copy)
+
+    def clean_tickets(self) -> list[int]:
+        tickets = super().clean_tickets()
+        # Each ticket merged is a few dozen statements and an e-mail to its requester: a page's worth at most.
+        if len(tickets) > MERGE_MAX:
+            raise forms.ValidationError(
+                _("Merge at most %(limit)s tickets at a time."), params={"limit": MERGE_MAX}, code="too_many"
+            )
+        return tickets
 
     def confirmation_params(self) -> dict[str, Any]:
         """The merge page's address parameters: the tickets' numbers, the target's if typed, the choice."""

@@ -15,7 +15,7 @@ from comptoir.tickets.merging import MergePlan, MergeRefused, merge_plan, ticket
 from comptoir.tickets.models import Ticket
 from comptoir.workspace import selectors
 from comptoir.workspace.access import agent_required, current_agent
-from comptoir.workspace.forms import BulkSelectionForm, MergeForm
+from comptoir.workspace.forms import MERGE_MAX, BulkSelectionForm, MergeForm
 
 
 def _refusal(refused: MergeRefused) -> str:
@@ -50,6 +50,12 @@ def merge_selected(request: HttpRequest) -> HttpResponse:
                 messages.error(request, str(error))
         return redirect("agent_tickets")
     ids = list(dict.fromkeys(selection.cleaned_data["tickets"]))
+    if selection.cleaned_data["every"] or not ids:
+        messages.error(request, gettext("Tick the tickets to merge: a whole list is not merged at once."))
+        return redirect("agent_tickets")
+    if len(ids) > MERGE_MAX:
+        messages.error(request, gettext("Merge at most %(limit)s tickets at a time.") % {"limit": MERGE_MAX})
+        return redirect("agent_tickets")
     found = {ticket.pk: ticket for ticket in Ticket.objects.select_related("requester").filter(pk__in=ids)}
     missing = [Ticket(pk=pk).reference for pk in ids if pk not in found]
     if not found:

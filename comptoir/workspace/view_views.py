@@ -42,7 +42,10 @@ def view_save(request: HttpRequest) -> HttpResponse:
         # Who sees it stays as it was: changing a view's filters never hands it to others, nor takes it from them.
         replaced.params = params
         replaced.name = data["name"] or replaced.name
-        replaced.save(update_fields=["params", "name"])
+        if not SavedView.objects.filter(pk=replaced.pk).update(params=replaced.params, name=replaced.name):
+            # Deleted by someone else since the page showed it.
+            messages.error(request, gettext("That view no longer exists: save the list as a new view."))
+            return redirect(reverse("agent_tickets") + "?" + params)
         messages.success(request, gettext("The view “%(name)s” is changed.") % {"name": replaced.label})
         return _opened(replaced)
     visibility = data["visibility"]

@@ -71,6 +71,8 @@ def test_an_agent_tags_three_tickets_in_bulk_and_finds_them_with_tag(site, new_p
 
 SELECT_EVERY = {"fr": "Sélectionner les 5 tickets de cette liste", "en": "Select all 5 tickets of this list"}
 JOB_DONE = {"fr": "La modification est faite", "en": "The change is done"}
+CONFIRM_EVERY = {"fr": "Modifier les 5 tickets de la liste ?", "en": "Change the 5 tickets of the list?"}
+CHANGE_FIVE = {"fr": "Modifier 5 tickets", "en": "Change 5 tickets"}
 EVERY_UPDATED = {"fr": "5 tickets mis à jour.", "en": "5 tickets updated."}
 
 
@@ -95,6 +97,11 @@ def test_an_agent_tags_every_ticket_of_a_long_list_and_watches_the_job(
     assert_accessible(page)
     page.get_by_label(ADD_TAGS[language]).fill("outage")
     page.get_by_role("button", name=APPLY[language]).click()
+
+    # Asked again, with what changes, before a whole list is touched.
+    expect(page.get_by_role("heading", level=1)).to_have_text(CONFIRM_EVERY[language])
+    assert_accessible(page)
+    page.get_by_role("button", name=CHANGE_FIVE[language]).click()
 
     # The job's page follows the worker, then says what was done.
     expect(page.get_by_role("heading", level=1)).to_have_text(JOB_DONE[language])

@@ -51,8 +51,10 @@ NEW_TICKET_STATEMENTS = 13
 # The worker, for the new ticket: 1 the subscribers owed, 2 the delivery claimed, 3 the change's
 # events, 4 the requester's e-mail preferences, 5 the suppression list, 6 and 7 the loop caps
 # (e-mails to that address in the last hour, to that ticket), 8 the confirmation queued,
-# 9 the delivery done, 10 the next one looked for.
-WORKER_STATEMENTS = 10
+# 9 the delivery done, 10 the next one looked for; then the service-level clocks (comptoir.sla):
+# 11 their delivery claimed, 12 the change's events, 13 the policies, 14 the ticket's clocks,
+# 15 the delivery done, 16 the next one looked for.
+WORKER_STATEMENTS = 16
 
 
 def test_a_reply_runs_a_fixed_number_of_statements(make_ticket, handed_on):

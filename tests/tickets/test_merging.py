@@ -177,3 +177,26 @@ def test_a_reply_on_a_merged_tickets_page_goes_on_but_opens_nothing_more(client,
         message = kept.messages.order_by("-id").first()
         assert message is not None and message.body == "Any news?" and message.author == other.requester
         assert client.get(reverse("ticket_detail", args=[kept.reference])).status_code == 404
+
+
+def test_merging_several_tells_the_kept_ticket_once_and_hands_it_their_followers(make_ticket, agent):
+    from comptoir.accounts.models import Role, User
+    from comptoir.mail.models import OutboundEmail
+    from comptoir.tickets.services import ticket_follow
+
+    kept = make_ticket(email="kept@example.org", subject="Printer")
+    sources = [make_ticket(email=f"other{n}@example.org", subject=f"Printer {n}") for n in range(3)]
+    watcher = User.objects.create_user("dominique@example.com", name="Dominique", role=Role.AGENT)
+    ticket_follow(sources[1], watcher, follow=True)
+    before = set(OutboundEmail.objects.filter(to_address="kept@example.org").values_list("pk", flat=True))
+
+    tickets_merge(sources, kept, agent=agent, tell_requesters=True)
+
+    references = ", ".join(f"#{source.reference}" for source in sources)
+    said = list(kept.messages.filter(author=agent).values_list("body", flat=True))
+    assert said == [f"Requests {references} were merged into this one."]
+    assert kept.events.filter(kind=EventKind.MERGED_FROM).count() == 3
+    # The kept ticket's requester is e-mailed the merge once, not once a ticket merged (and who is now copied).
+    sent = OutboundEmail.objects.filter(to_address="kept@example.org").exclude(pk__in=before)
+    assert sorted(sent.values_list("kind", flat=True)) == sorted([OutboundKind.AGENT_REPLY, OutboundKind.CCS_ADDED])
+    assert list(kept.followers.all()) == [watcher]

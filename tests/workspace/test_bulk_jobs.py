@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from comptoir.accounts.models import Role, User
-from comptoir.tickets.models import EventKind, Priority, Status, Ticket
+from comptoir.tickets.models import EventKind, Macro, Priority, Status, Ticket
 from comptoir.tickets.services import ticket_set_status
 from comptoir.workspace import bulk, bulk_views
-from comptoir.workspace.bulk import bulk_job_run
+from comptoir.workspace.bulk import bulk_job_run, job_report
 from comptoir.workspace.models import BulkJob, JobState
 
 pytestmark = pytest.mark.django_db
@@ -39,9 +39,12 @@ def small_chunks(monkeypatch):
 
 
 def every(signed_in, params: str, **fields) -> BulkJob:
-    response = signed_in.post(
-        url("agent_bulk_update"), {"every": "1", "params": params, "next": "/en/agent/?" + params, **fields}
-    )
+    """Ask for a change of every ticket of the list, then confirm it as the page asks."""
+    posted = {"every": "1", "params": params, "next": "/en/agent/?" + params, **fields}
+    asked = signed_in.post(url("agent_bulk_update"), posted)
+    assert asked.status_code == 200 and not BulkJob.objects.exists()
+    assert '<input type="hidden" name="confirmed" value="1">' in asked.content.decode()
+    response = signed_in.post(url("agent_bulk_update"), {**posted, "confirmed": "1"})
     job = BulkJob.objects.get()
     assert response["Location"] == url("agent_bulk_job", job.pk)
     return job
@@ -107,15 +110,78 @@ def test_a_job_resumes_where_a_worker_stopped_and_never_applies_a_chunk_twice(si
     assert tagged == set(job_ids[2:])
     job.refresh_from_db()
     assert (job.done, job.changed, job.state) == (4, 4, JobState.DONE)
-    assert len(tickets) == 4
+    assert set(job_ids) == {ticket.pk for ticket in tickets}
 
 
-def test_spam_and_canned_replies_go_through_their_own_services(signed_in, make_ticket, small_chunks):
+def test_spam_goes_through_its_own_service(signed_in, make_ticket, small_chunks):
     tickets = [make_ticket(subject=f"Buy now {n}") for n in range(3)]
-    job = every(signed_in, "view=all&q=buy", action="spam")
+    job = every(signed_in, "view=all&q=buy", action="spam", priority="urgent")
+    # Only the action's own fields are kept: spam reads none.
     assert job.action == "spam" and job.fields == {}
     bulk_job_run(job.pk)
     assert {ticket.pk for ticket in Ticket.objects.filter(spam=True)} == {ticket.pk for ticket in tickets}
+
+
+def test_a_canned_reply_on_a_whole_list_writes_each_ticket_s_reply(signed_in, make_ticket, small_chunks):
+    macro = Macro.objects.create(title="Known outage", body="We know, {requester_name}.", status=Status.PENDING)
+    tickets = [make_ticket(subject=f"Outage {n}") for n in range(3)]
+    job = every(signed_in, "view=all&q=outage", action="macro", macro=str(macro.pk), reply_as="public")
+    assert job.fields == {"macro": [str(macro.pk)], "reply_as": ["public"]}
+    bulk_job_run(job.pk)
+    for ticket in tickets:
+        ticket.refresh_from_db()
+        assert ticket.status == Status.PENDING
+        assert ticket.messages.filter(is_public=True, body="We know, Alice Martin.").count() == 1
+
+
+def test_the_confirmation_says_what_changes_and_who_is_e_mailed(signed_in, make_ticket):
+    make_ticket()
+    make_ticket()
+    posted = {"every": "1", "params": "view=all", "status": "solved", "priority": "high", "next": "/en/agent/"}
+    page = signed_in.post(url("agent_bulk_update"), posted).content.decode()
+    assert "Change the 2 tickets of the list?" in page
+    assert "<li>Status: Solved</li>" in page and "<li>Priority: High</li>" in page
+    assert "Each requester is e-mailed that their ticket is solved, with the satisfaction survey." in page
+    assert '<input type="hidden" name="status" value="solved">' in page
+    assert not BulkJob.objects.exists()
+
+
+def test_a_job_stops_when_its_agent_may_no_longer_act(signed_in, make_ticket, small_chunks, agent):
+    tickets = [make_ticket(subject=f"Invoice {n}") for n in range(4)]
+    job = every(signed_in, "view=all", priority=Priority.URGENT)
+    User.objects.filter(pk=agent.pk).update(is_active=False)
+    bulk_job_run(job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.done, job.changed) == (JobState.DONE, 4, 0)
+    assert not Ticket.objects.filter(priority=Priority.URGENT).exists()
+    report = [text for _level, text in job_report(job)]
+    assert report == [
+        "Left as they were, whoever asked for the change no longer being an agent: "
+        + ", ".join(f"#{ticket.reference}" for ticket in sorted(tickets, key=lambda t: job.ticket_ids.index(t.pk)))
+        + "."
+    ]
+
+
+def test_a_canned_reply_removed_meanwhile_leaves_the_rest_as_it_was(signed_in, make_ticket, small_chunks):
+    macro = Macro.objects.create(title="Known outage", body="We know.")
+    for n in range(3):
+        make_ticket(subject=f"Outage {n}")
+    job = every(signed_in, "view=all", action="macro", macro=str(macro.pk), reply_as="note")
+    Macro.objects.filter(pk=macro.pk).update(is_active=False)
+    bulk_job_run(job.pk)
+    job.refresh_from_db()
+    assert job.changed == 0 and len(job.refused) == 3
+    assert job_report(job)[0][1].startswith("Left as they were, what was asked no longer being possible")
+
+
+def test_an_unknown_action_and_a_foreign_way_back_are_refused(signed_in, make_ticket):
+    make_ticket()
+    response = signed_in.post(url("agent_bulk_update"), {"every": "1", "params": "view=all", "action": "x" * 11})
+    assert flashes(response)[-1:] == ["This is not a change the list offers."]
+    for back in ("javascript:alert(1)", "https://evil.example/", "/en/agent/?q=" + "a" * 2030):
+        posted = {"every": "1", "params": "view=all", "priority": "high", "next": back, "confirmed": "1"}
+        signed_in.post(url("agent_bulk_update"), posted)
+        assert BulkJob.objects.order_by("-pk").first().back == url("agent_tickets"), back
 
 
 def test_a_whole_list_is_not_merged(signed_in, make_ticket):
@@ -166,3 +232,23 @@ def test_the_list_offers_every_ticket_only_when_it_runs_past_a_page(signed_in, m
     page = signed_in.get(url("agent_tickets"), {"view": "all"}).content.decode()
     assert "data-select-every-bar" in page and "Select all 3 tickets of this list" in page
     assert '<input type="hidden" name="params" value="view=all">' in page
+
+
+def test_jobs_left_unfinished_are_handed_to_a_worker_again(signed_in, make_ticket, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from comptoir.workspace import tasks
+
+    make_ticket()
+    stalled = every(signed_in, "view=all", priority=Priority.HIGH)
+    BulkJob.objects.filter(pk=stalled.pk).update(created_at=timezone.now() - timedelta(minutes=3))
+    fresh = BulkJob.objects.create(agent=stalled.agent, ticket_ids=[1])
+    finished = BulkJob.objects.create(agent=stalled.agent, ticket_ids=[1], state=JobState.DONE)
+    BulkJob.objects.filter(pk=finished.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    handed: list[int] = []
+    monkeypatch.setattr(tasks.run_bulk_job, "delay", handed.append)
+
+    assert tasks.resume_bulk_jobs() == 1
+    assert handed == [stalled.pk] and fresh.pk not in handed

@@ -104,10 +104,12 @@
   const sidebar = document.querySelector("[data-sidebar-source]");
   if (sidebar) {
     fetch(sidebar.dataset.sidebarSource, { credentials: "same-origin", headers: { Accept: "text/html" } })
-      .then(function (response) { return response.ok ? response.text() : null; })
+      // A session that expired is sent to the log-in page: that is not a side bar.
+      .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
       .then(function (html) {
         if (!html) return;
-        // Our own template, escaped by Django; parsed apart so that no script in it would run.
+        // Our own template, every value escaped by Django (DOMParser runs no script, but escaping is what
+        // keeps attributes harmless).
         const parsed = new DOMParser().parseFromString(html, "text/html");
         sidebar.replaceChildren.apply(sidebar, Array.from(parsed.body.childNodes));
       })

@@ -12,6 +12,12 @@ BUILT_IN = ("mine", "unassigned", "open", "pending", "on_hold", "solved", "all",
 def built_in_views_create(apps, schema_editor):
     SavedView = apps.get_model("workspace", "SavedView")
     SavedView.objects.update(position=F("position") + len(BUILT_IN))
+    # A view saved without "view=" meant the list's default, which was "unassigned" (it is now "mine"):
+    # it says so, and keeps listing what it listed.
+    for view in SavedView.objects.all():
+        if not any(part.split("=", 1)[0] == "view" for part in view.params.split("&")):
+            view.params = "view=unassigned" + (f"&{view.params}" if view.params else "")
+            view.save(update_fields=["params"])
     SavedView.objects.bulk_create(
         SavedView(key=key, name="", owner=None, visibility="everyone", params=f"view={key}", position=position)
         for position, key in enumerate(BUILT_IN)
@@ -19,7 +25,10 @@ def built_in_views_create(apps, schema_editor):
 
 
 def built_in_views_drop(apps, schema_editor):
-    apps.get_model("workspace", "SavedView").objects.exclude(key="").delete()
+    # Before, every view had an owner: the built-in ones go, and so do shared views an admin made with none.
+    SavedView = apps.get_model("workspace", "SavedView")
+    SavedView.objects.exclude(key="").delete()
+    SavedView.objects.filter(owner__isnull=True).delete()
 
 
 class Migration(migrations.Migration):

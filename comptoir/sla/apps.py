@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SlaConfig(AppConfig):
+    name = "comptoir.sla"
+    label = "sla"
+    verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        # Subscribes the SLA clocks to the event backbone.
+        from comptoir.sla import subscriber  # noqa: F401

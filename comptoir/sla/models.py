@@ -1,0 +1,285 @@
+"""Service levels in the database: schedules, policies and their targets, and one clock per ticket and target.
+
+Admins keep the schedules and policies (the Django admin, comptoir.sla.admin).
+The `TicketSla` rows are written by one subscriber of the event backbone
+(comptoir.sla.subscriber) and by the breach job (comptoir.sla.breaches), never
+by a page; docs/sla.md gives the rules.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.accounts.models import Organisation
+from comptoir.sla.business_time import Schedule
+from comptoir.sla.closed_days import closed_days_for
+from comptoir.sla.policies import Conditions
+from comptoir.tickets.models import Channel, Priority, SupportGroup, Ticket, TicketType
+from comptoir.tickets.tags import TAG_MAX_LENGTH, tag_name
+
+
+class Metric(models.TextChoices):
+    FIRST_REPLY = "first_reply", _("First reply")
+    NEXT_REPLY = "next_reply", _("Next reply")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+def time_zone_validate(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(
+            _("“%(value)s” is not a time zone name, such as Europe/Paris."), params={"value": value}
+        ) from error
+
+
+@functools.lru_cache(maxsize=64)
+def _public_holidays(country: str, subdivision: str, years: tuple[int, ...]) -> frozenset[date]:
+    # The `holidays` package computes its lists each time: the cost of building a schedule.
+    return closed_days_for(country, years, subdivision=subdivision or None)
+
+
+class BusinessSchedule(models.Model):
+    """When a team is open: a time zone, opening ranges per weekday, public holidays and the team's own days off."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris", validators=[time_zone_validate])
+    country = models.CharField(
+        _("public holidays of"),
+        max_length=2,
+        default="FR",
+        blank=True,
+        help_text=_("A country code (FR, BE, CH, CA…); empty: no public holidays."),
+    )
+    subdivision = models.CharField(
+        _("region"),
+        max_length=10,
+        blank=True,
+        help_text=_("Adds a region's own holidays, e.g. 57 for Moselle (Good Friday, 26 December)."),
+    )
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.country = self.country.strip().upper()
+        self.subdivision = self.subdivision.strip().upper()
+        if self.subdivision and not self.country:
+            raise ValidationError({"subdivision": _("A region needs its country.")})
+        if self.country:
+            try:
+                _public_holidays(self.country, self.subdivision, (timezone.now().year,))
+            except ValueError as error:
+                raise ValidationError(
+                    {"country": _("No public holidays are known for this country or region.")}
+                ) from error
+
+    def business_schedule(self, years: Iterable[int]) -> Schedule:
+        """The pure schedule (comptoir.sla.business_time) with the public holidays of ``years``.
+
+        Reads ``ranges`` and ``closed_days`` (prefetch them for many schedules).
+        Equal rows give equal schedules, so the arithmetic's own cache serves them
+        again; the holidays of a country are computed once per process.
+        """
+        hours: dict[int, list[tuple[time, time]]] = {}
+        for opening in self.ranges.all():
+            hours.setdefault(opening.weekday, []).append((opening.start, opening.end))
+        closed = {day.day for day in self.closed_days.all()}
+        if self.country:
+            closed |= _public_holidays(self.country, self.subdivision, tuple(sorted(set(years))))
+        return Schedule.from_hours(self.time_zone, hours, closed)
+
+
+class OpeningRange(models.Model):
+    schedule = models.ForeignKey(BusinessSchedule, on_delete=models.CASCADE, related_name="ranges")
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=sorted(WEEKDAYS.items()))
+    start = models.TimeField(_("opens"))
+    end = models.TimeField(
+        _("closes"), help_text=_("At or before the opening time: the next day (22:00 to 06:00 is a night).")
+    )
+
+    class Meta:
+        ordering = ("weekday", "start")
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+
+    def __str__(self) -> str:
+        return f"{WEEKDAYS[self.weekday]} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class ClosedDay(models.Model):
+    """A day the team is closed besides public holidays (a bridge day, the office party)."""
+
+    schedule = models.ForeignKey(BusinessSchedule, on_delete=models.CASCADE, related_name="closed_days")
+    day = models.DateField(_("date"))
+    name = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ("day",)
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        constraints = [models.UniqueConstraint(fields=("schedule", "day"), name="one_closed_day_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.name}".strip()
+
+
+class SlaPolicy(models.Model):
+    """Targets for the tickets its conditions describe; the first active policy in order that matches applies."""
+
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Lower first."))
+    is_active = models.BooleanField(_("active"), default=True)
+    # The conditions: each left empty matches any ticket.
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
+    ticket_type = models.CharField(_("type"), max_length=20, choices=TicketType.choices, blank=True)
+    group = models.ForeignKey(
+        SupportGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("group")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requester's organisation"),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, blank=True)
+    tag = models.CharField(_("tag"), max_length=TAG_MAX_LENGTH, blank=True)
+    pause_on_hold = models.BooleanField(
+        _("pause while on hold"), default=True, help_text=_("The clocks always pause while the ticket is pending.")
+    )
+    schedule = models.ForeignKey(
+        BusinessSchedule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="policies",
+        verbose_name=_("business hours"),
+        help_text=_("Empty: every target counts calendar time, round the clock."),
+    )
+    warn_minutes = models.PositiveIntegerField(
+        _("warning (minutes)"),
+        default=60,
+        help_text=_("Agents are warned when this much time is left before a target is due."),
+    )
+
+    class Meta:
+        ordering = ("position", "id")
+        verbose_name = _("service level policy")
+        verbose_name_plural = _("service level policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.tag = tag_name(self.tag)
+
+    @property
+    def conditions(self) -> Conditions:
+        return Conditions(
+            priority=self.priority,
+            ticket_type=self.ticket_type,
+            group_id=self.group_id,
+            organisation_id=self.organisation_id,
+            channel=self.channel,
+            tag=self.tag,
+        )
+
+
+class SlaTarget(models.Model):
+    """How long a ticket of one priority may wait for one metric under a policy."""
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    metric = models.CharField(_("target"), max_length=20, choices=Metric.choices)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    minutes = models.PositiveIntegerField(_("minutes"), validators=[MinValueValidator(1)])
+    business_hours = models.BooleanField(
+        _("in business hours"), default=True, help_text=_("Off: calendar time, round the clock.")
+    )
+
+    class Meta:
+        ordering = ("policy", "metric", "priority")
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(fields=("policy", "metric", "priority"), name="one_target_per_metric_and_priority")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} {self.get_priority_display()}: {self.minutes} min"
+
+
+# A clock that still counts down: not achieved, not stopped, not paused, not breached.
+RUNNING = Q(achieved_at__isnull=True, stopped_at__isnull=True, paused_since__isnull=True, breached_at__isnull=True)
+# Not achieved and not stopped: the target still waits, running, paused or late.
+OPEN = Q(achieved_at__isnull=True, stopped_at__isnull=True)
+
+
+class TicketSla(models.Model):
+    """One target's clock on one ticket: when it started, is due, was met, breached, paused.
+
+    One row per ticket and metric; next reply has one per requester reply that
+    waits for an answer (``cycle`` 1, 2, ...), so that each is measured.
+    A row achieved keeps the policy and due time it was measured against.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_targets")
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="+")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    cycle = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    # When the warning window opens: `warn_minutes` of the target's clock before due_at.
+    warn_at = models.DateTimeField()
+    achieved_at = models.DateTimeField(null=True, blank=True)
+    # Set once each by the breach job (comptoir.sla.breaches), never by the subscriber.
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    # Null while the clock runs. While paused, due_at and warn_at are those before the pause.
+    paused_since = models.DateTimeField(null=True, blank=True)
+    # Time paused, on the target's clock (business time for a business-hours target).
+    paused_total = models.DurationField(default=timedelta(0))
+    # Stopped for good without being met: the ticket closed or merged, or no policy applies any more.
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("started_at", "id")
+        verbose_name = _("service level target of a ticket")
+        verbose_name_plural = _("service level targets of tickets")
+        constraints = [
+            models.UniqueConstraint(fields=("ticket", "metric", "cycle"), name="one_clock_per_ticket_metric_cycle")
+        ]
+        indexes = [
+            # The breach job's question, "running clocks due before now": a range of this small index.
+            models.Index(fields=("due_at",), condition=RUNNING, name="sla_running_by_due"),
+            models.Index(
+                fields=("warn_at",), condition=RUNNING & Q(warned_at__isnull=True), name="sla_unwarned_by_warn"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} #{self.cycle} on ticket {self.ticket_id}"
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the target was met; None while it waits or once stopped."""
+        if self.achieved_at is None:
+            return None
+        return self.achieved_at <= self.due_at

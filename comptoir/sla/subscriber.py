@@ -1,0 +1,35 @@
+"""SLA clocks as a subscriber of the event backbone: every change that can move a clock brings them up to date."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from comptoir.events.registry import subscribe
+from comptoir.sla.services import ticket_sla_refresh
+from comptoir.tickets.history import change_events
+from comptoir.tickets.models import EventKind
+
+# What starts, pauses, resumes, meets or stops a clock, and what may change the policy that applies.
+SLA_KINDS = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.REPLY,
+        EventKind.STATUS,
+        EventKind.PRIORITY,
+        EventKind.GROUP,
+        EventKind.TYPE,
+        EventKind.TAG_ADDED,
+        EventKind.TAG_REMOVED,
+        EventKind.MERGED_INTO,
+    }
+)
+
+
+@subscribe("sla", kinds=SLA_KINDS)
+def sla_clocks_follow(change: UUID) -> None:
+    # The dispatcher runs this in the transaction that marks the change done, one change of a
+    # ticket at a time and in order; the clocks are rebuilt from the whole history, so a change
+    # handed over twice writes nothing the second time.
+    events = change_events(change)
+    if events:
+        ticket_sla_refresh(events[0].ticket)
