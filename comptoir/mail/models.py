@@ -30,6 +30,8 @@ class OutboundKind(models.TextChoices):
     AGENT_ASSIGNED = "agent_assigned", _("Ticket assigned (to the agent)")
     AGENT_MENTIONED = "agent_mentioned", _("Mentioned in a note (to the agent)")
     AGENT_NEW_IN_GROUP = "agent_new_in_group", _("New ticket in a group (to its agents)")
+    AGENT_SLA_WARNING = "agent_sla_warning", _("Service level due soon (to the agents)")
+    AGENT_SLA_BREACH = "agent_sla_breach", _("Service level breached (to the agents)")
     ACCOUNT = "account", _("Account e-mail (sign-in code, password)")
 
 

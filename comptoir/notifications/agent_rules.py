@@ -18,7 +18,14 @@ from comptoir.tickets.models import AuthorRole, EventKind, TicketEvent
 _MENTION = re.compile(r"(?<![\w.@])@(\w[\w.\-]*)")
 
 # When one change gives an agent several reasons, the one they hear: the most personal.
-_FIRST = (NoticeKind.MENTION, NoticeKind.ASSIGNED, NoticeKind.REPLY, NoticeKind.NEW_IN_GROUP)
+_FIRST = (
+    NoticeKind.SLA_BREACH,
+    NoticeKind.MENTION,
+    NoticeKind.ASSIGNED,
+    NoticeKind.REPLY,
+    NoticeKind.SLA_WARNING,
+    NoticeKind.NEW_IN_GROUP,
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,9 @@ def agent_notices_for(
     """The notices one change of one ticket calls for; the agent who made it hears of none.
 
     A requester's reply is heard by the assignee and by the agents who follow the ticket.
+    A service level due soon is heard by the assignee, or the group's members when
+    nobody is assigned; a breach by the assignee and the group's members
+    (``group_member_ids``: the members of the ticket's group).
     """
     if not events:
         return []
@@ -61,7 +71,17 @@ def agent_notices_for(
     for event in events:
         if event.automatic:
             continue
-        if event.kind == EventKind.GROUP and ticket.group_id is not None:
+        if event.kind == EventKind.SLA_WARNING:
+            if ticket.assignee_id is not None:
+                due(NoticeKind.SLA_WARNING, ticket.assignee_id)
+            else:
+                for member_id in group_member_ids:
+                    due(NoticeKind.SLA_WARNING, member_id)
+        elif event.kind == EventKind.SLA_BREACH:
+            due(NoticeKind.SLA_BREACH, ticket.assignee_id)
+            for member_id in group_member_ids:
+                due(NoticeKind.SLA_BREACH, member_id)
+        elif event.kind == EventKind.GROUP and ticket.group_id is not None:
             for member_id in group_member_ids:
                 due(NoticeKind.NEW_IN_GROUP, member_id)
         elif event.kind == EventKind.ASSIGNEE:

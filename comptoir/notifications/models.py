@@ -12,6 +12,8 @@ class NoticeKind(models.TextChoices):
     ASSIGNED = "assigned", _("A ticket is assigned to me")
     REPLY = "reply", _("The requester replies on a ticket assigned to me or that I follow")
     MENTION = "mention", _("Someone mentions me (@name) in an internal note")
+    SLA_WARNING = "sla_warning", _("A ticket assigned to me (or unassigned in my group) is due soon")
+    SLA_BREACH = "sla_breach", _("A ticket assigned to me or in my group breached its service level")
 
 
 # (in the workspace, by e-mail) when the agent chose nothing: a group's new tickets are many.
@@ -20,6 +22,9 @@ DEFAULTS: dict[str, tuple[bool, bool]] = {
     NoticeKind.ASSIGNED: (True, True),
     NoticeKind.REPLY: (True, True),
     NoticeKind.MENTION: (True, True),
+    # A warning is a nudge in the workspace; a breach is worth an e-mail.
+    NoticeKind.SLA_WARNING: (True, False),
+    NoticeKind.SLA_BREACH: (True, True),
 }
 
 

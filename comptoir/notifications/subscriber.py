@@ -40,12 +40,18 @@ def _wants_reply_email(assignee_id: int | None) -> bool:
     return assignee_id is not None and choices_for([assignee_id])[(assignee_id, NoticeKind.REPLY)][1]
 
 
-AGENT_NOTICE_KINDS = frozenset({EventKind.GROUP, EventKind.ASSIGNEE, EventKind.REPLY, EventKind.NOTE})
+AGENT_NOTICE_KINDS = frozenset(
+    {EventKind.GROUP, EventKind.ASSIGNEE, EventKind.REPLY, EventKind.NOTE, EventKind.SLA_WARNING, EventKind.SLA_BREACH}
+)
+# The kinds whose notices go to the members of the ticket's group.
+_GROUP_KINDS = frozenset({EventKind.GROUP, EventKind.SLA_WARNING, EventKind.SLA_BREACH})
 # The e-mail of each notice; the requester's reply has its own (rules.py, REQUESTER_REPLIED).
 _EMAILS = {
     NoticeKind.ASSIGNED: OutboundKind.AGENT_ASSIGNED,
     NoticeKind.MENTION: OutboundKind.AGENT_MENTIONED,
     NoticeKind.NEW_IN_GROUP: OutboundKind.AGENT_NEW_IN_GROUP,
+    NoticeKind.SLA_WARNING: OutboundKind.AGENT_SLA_WARNING,
+    NoticeKind.SLA_BREACH: OutboundKind.AGENT_SLA_BREACH,
     # A follower's: the e-mail the assignee gets of a requester's reply.
     NoticeKind.REPLY: OutboundKind.REQUESTER_REPLIED,
 }
@@ -59,7 +65,7 @@ def notify_agents(change: UUID) -> None:
         return
     ticket = events[0].ticket
     members: list[int] = []
-    if ticket.group_id is not None and any(event.kind == EventKind.GROUP for event in events):
+    if ticket.group_id is not None and any(event.kind in _GROUP_KINDS for event in events):
         members = list(_agents().filter(support_groups=ticket.group_id).values_list("pk", flat=True))
     notes = [
         event.message

@@ -26,10 +26,11 @@ from comptoir.deflection.services import ticket_after_open_record
 from comptoir.portal.receipt import receipt_give, receipt_read
 from comptoir.portal.responses import no_store, secret_address
 from comptoir.portal.ticket_forms import LinkRequestForm, SurveyForm, TicketForm, TicketLinkForm
+from comptoir.sla.promise import first_reply_promise
 from comptoir.tickets import access
 from comptoir.tickets.files import attachment_rules
 from comptoir.tickets.links import link_redeem, ticket_link_send
-from comptoir.tickets.models import Channel
+from comptoir.tickets.models import Channel, Ticket
 from comptoir.tickets.satisfaction import SurveyClosed, survey_answer, survey_for_token, survey_is_open
 from comptoir.tickets.services import ticket_create
 
@@ -86,7 +87,10 @@ def ticket_sent(request: HttpRequest) -> HttpResponse:
     created = receipt_read(request)
     if created is None:
         return redirect("ticket_new")
-    return render(request, "tickets/sent.html", {"created": created})
+    # When to expect the first answer, if a service-level policy promises one (comptoir.sla.promise).
+    ticket = Ticket.objects.select_related("requester").filter(pk=Ticket.pk_from_reference(created.reference)).first()
+    promise = first_reply_promise(ticket) if ticket is not None else None
+    return render(request, "tickets/sent.html", {"created": created, "promise": promise})
 
 
 def _open_ticket(request: HttpRequest, token: str) -> HttpResponse:

@@ -20,6 +20,7 @@ from comptoir.portal import selectors
 from comptoir.portal.receipt import receipt_forget
 from comptoir.portal.responses import no_store
 from comptoir.portal.ticket_forms import ReplyForm, SurveyForm
+from comptoir.sla.promise import first_reply_promise
 from comptoir.tickets import access
 from comptoir.tickets.files import attachment_rules
 from comptoir.tickets.models import Attachment, Channel, Ticket
@@ -71,6 +72,9 @@ def _render_ticket(
         "offer_account": guest,
         "offer_sign_out": guest,
         "rules": attachment_rules(),
+        # When to expect the first answer, while it is awaited (comptoir.sla.promise): from the clock
+        # written, so a ticket with none costs no query (tests/tickets/test_ticket_page_queries.py).
+        "promise": first_reply_promise(ticket, written_only=True),
     }
     return no_store(render(request, "tickets/detail.html", context, status=status))
 

@@ -23,6 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from comptoir.sla.models import RUNNING, TicketSla
+from comptoir.tickets.history import ChangeBatch
+from comptoir.tickets.models import EventKind
 
 # At most this many clocks of each kind are raised per run; the next run (a minute later) takes the rest.
 BATCH = 500
@@ -39,23 +41,36 @@ class Raised:
 def breaches_raise(*, now: datetime | None = None, batch: int = BATCH) -> Raised:
     """Mark the running clocks due by ``now`` breached, then warn those whose warning window opened."""
     now = now or timezone.now()
-    breached = _claim(RUNNING & Q(due_at__lte=now), order="due_at", column="breached_at", now=now, batch=batch)
+    breached = _claim(
+        RUNNING & Q(due_at__lte=now),
+        order="due_at",
+        column="breached_at",
+        kind=EventKind.SLA_BREACH,
+        now=now,
+        batch=batch,
+    )
     # Breached ones are no longer RUNNING: a clock late before it was warned is only breached.
     warning = RUNNING & Q(warned_at__isnull=True, warn_at__lte=now)
-    warned = _claim(warning, order="warn_at", column="warned_at", now=now, batch=batch)
+    warned = _claim(warning, order="warn_at", column="warned_at", kind=EventKind.SLA_WARNING, now=now, batch=batch)
     return Raised(breached=breached, warned=warned)
 
 
-def _claim(condition: Q, *, order: str, column: str, now: datetime, batch: int) -> list[int]:
+def _claim(condition: Q, *, order: str, column: str, kind: str, now: datetime, batch: int) -> list[int]:
     with transaction.atomic():
-        ids = list(
+        claimed = list(
             TicketSla.objects.filter(condition)
             .select_for_update(skip_locked=True)
             .order_by(order)
-            .values_list("pk", flat=True)[:batch]
+            .values_list("pk", "ticket_id", "metric", "due_at")[:batch]
         )
+        ids = [pk for pk, _, _, _ in claimed]
         if ids:
             TicketSla.objects.filter(condition, pk__in=ids).update(**{column: now})
-        # Where the breach and warning events will be recorded, in this transaction, once EventKind
-        # has them (docs/sla.md, "What is left"): the ids are this run's alone.
+            # In the claim's transaction: the rows are this run's alone, so each event is recorded once.
+            # No actor (the job); the ticket e-mails ignore these kinds (notifications.rules.NOTIFYING_KINDS),
+            # the agents' notices hear of them.
+            history = ChangeBatch(actor=None)
+            for _, ticket_id, metric, due_at in claimed:
+                history.record(ticket_id, kind, old=metric, new=due_at.isoformat())
+            history.write()
         return ids

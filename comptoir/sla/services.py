@@ -154,6 +154,7 @@ def _write(
 ) -> None:
     new: list[TicketSla] = []
     changed: list[TicketSla] = []
+    kept = list(existing.values())  # changed in place below
     for clock in desired:
         assert policy is not None  # clocks come from a policy's terms
         row = existing.pop((clock.metric, clock.cycle), None)
@@ -177,6 +178,16 @@ def _write(
         TicketSla.objects.bulk_create(new)
     if changed:
         TicketSla.objects.bulk_update(changed, CLOCK_FIELDS)
+    counting = [
+        row.due_at
+        for row in (*kept, *new)
+        if row.achieved_at is None and row.stopped_at is None and row.paused_since is None
+    ]
+    due = min(counting, default=None)
+    if due != ticket.sla_due_at:
+        # The list's "Breaching soon" order (Ticket.sla_due_at); not a change of the ticket: updated_at stays.
+        Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due)
+        ticket.sla_due_at = due
 
 
 def _times(clock: Clock) -> dict[str, object]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
@@ -16,6 +18,15 @@ from comptoir.tickets.satisfaction import RATINGS, survey_issue_token, survey_ur
 from comptoir.tickets.statuses import REQUESTER_HELP
 
 LINKS_PER_EMAIL = 20
+
+# What the confirmation says of when to expect the first answer: given by comptoir.sla when it
+# starts (SlaConfig.ready), since this layer cannot import it. "" (or nothing registered): no promise.
+_first_answer_promise: Callable[[Ticket], str] | None = None
+
+
+def first_answer_promise_register(promise: Callable[[Ticket], str]) -> None:
+    global _first_answer_promise  # one provider, set once at start
+    _first_answer_promise = promise
 
 
 def _written_by_a_person(email: OutboundEmail) -> str:
@@ -44,6 +55,7 @@ def ticket_created(email: OutboundEmail) -> EmailMultiAlternatives:
             "requester_name": ticket.requester.name,
             "message": first_message,
             "link": link_url(link_issue(ticket)),
+            "promise": _first_answer_promise(ticket) if _first_answer_promise is not None else "",
         },
         to=email.to_address,
         language=email.language,
@@ -185,12 +197,18 @@ _AGENT_NOTICES = {
     OutboundKind.AGENT_ASSIGNED: gettext_lazy("Ticket #%(reference)s is now assigned to you."),
     OutboundKind.AGENT_MENTIONED: gettext_lazy("%(actor)s mentioned you in an internal note on ticket #%(reference)s:"),
     OutboundKind.AGENT_NEW_IN_GROUP: gettext_lazy("Ticket #%(reference)s came into your group %(group)s."),
+    OutboundKind.AGENT_SLA_WARNING: gettext_lazy(
+        "Ticket #%(reference)s is due soon: answer it before its service level is breached."
+    ),
+    OutboundKind.AGENT_SLA_BREACH: gettext_lazy("Ticket #%(reference)s breached its service level."),
 }
 
 
 @builder(OutboundKind.AGENT_ASSIGNED)
 @builder(OutboundKind.AGENT_MENTIONED)
 @builder(OutboundKind.AGENT_NEW_IN_GROUP)
+@builder(OutboundKind.AGENT_SLA_WARNING)
+@builder(OutboundKind.AGENT_SLA_BREACH)
 def agent_notice(email: OutboundEmail) -> EmailMultiAlternatives | None:
     """Tell an agent why a ticket needs them; the link needs an agent's login."""
     ticket = email.ticket

@@ -116,6 +116,10 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     solved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The earliest due time of the ticket's service-level clocks still counting (not met, stopped or
+    # paused; late ones included): the "Breaching soon" view's order, served by an index. Kept by
+    # comptoir.sla.services only; null when no clock counts.
+    sla_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The priority as a number the database keeps, so that an index can serve
     # "most urgent first" (a CASE in ORDER BY cannot use one).
     priority_rank = models.GeneratedField(
@@ -158,6 +162,9 @@ class Ticket(models.Model):
                 name="ticket_open_updated",
             ),
             models.Index(fields=("-updated_at", "-id"), condition=models.Q(spam=True), name="ticket_spam_updated"),
+            models.Index(
+                fields=("sla_due_at", "id"), condition=models.Q(sla_due_at__isnull=False), name="ticket_sla_due"
+            ),
         ]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -257,6 +264,9 @@ class EventKind(models.TextChoices):
     MERGED_FROM = "merged_from", _("Ticket merged in")
     REQUESTER_CHANGED = "requester_changed", _("Requester changed")
     SPAM = "spam", _("Marked as spam")
+    # Raised by the service-level breach job (comptoir.sla.breaches): old value the metric, new the due time.
+    SLA_WARNING = "sla_warning", _("Service level: due soon")
+    SLA_BREACH = "sla_breach", _("Service level: breached")
 
 
 class TicketEvent(models.Model):

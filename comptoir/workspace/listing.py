@@ -85,6 +85,8 @@ def _page(
 ) -> KeysetPage:
     """A page of ``rows``: by relevance (``ranked`` reads it) when so sorted and words are sought, else by keyset."""
     sort = listed.filters.ordering()
+    if listed.view_key in selectors.VIEW_SORTS and not listed.filters.cleaned_data.get("sort"):
+        sort = selectors.VIEW_SORTS[listed.view_key]
     if sort == RELEVANCE and sought_terms(listed.query):
         return offset_page(ranked, after=after, before=before, size=selectors.PAGE_SIZE)
     # Relevance with no words to rank by: newest first, as the list is by default.

@@ -43,6 +43,47 @@ class ListRow:
     tags: tuple[str, ...] = ()
     # Where a search's words are in the ticket's newest message holding them: escaped, matches in <mark>.
     excerpt: str = ""
+    # The service-level badge (sla_badge): "" without a clock, else ok, warning, breached or paused.
+    sla_state: str = ""
+    sla_text: str = ""
+    sla_due_at: datetime | None = None
+    sla_due_label: str = ""
+
+
+@dataclass(frozen=True)
+class SlaBadge:
+    state: str
+    text: str
+
+
+def _span(seconds: float) -> str:
+    """A duration as an agent reads it at a glance: "35 min", "2 h 10", "3 d"."""
+    minutes = max(int(seconds // 60), 0)
+    if minutes < 60:
+        return ngettext("%(count)s min", "%(count)s min", minutes) % {"count": minutes}
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return gettext("%(hours)s h %(minutes)02d") % {"hours": hours, "minutes": rest}
+    days = hours // 24
+    return ngettext("%(count)s d", "%(count)s d", days) % {"count": days}
+
+
+def sla_badge(
+    *, due_at: datetime, warn_at: datetime | None, breached_at: datetime | None, paused: bool, now: datetime
+) -> SlaBadge:
+    """The badge of a ticket's next due clock: the colour's class and words saying the same, for who cannot see it."""
+    overdue = SlaBadge("breached", gettext("overdue %(span)s") % {"span": _span((now - due_at).total_seconds())})
+    if breached_at is not None:
+        return overdue
+    # A pause pushes the due time when the clock resumes: a paused clock is not late until it is breached.
+    if paused:
+        return SlaBadge("paused", gettext("paused"))
+    if due_at <= now:
+        return overdue
+    left = _span((due_at - now).total_seconds())
+    if warn_at is not None and warn_at <= now:
+        return SlaBadge("warning", gettext("due soon: %(span)s left") % {"span": left})
+    return SlaBadge("ok", gettext("%(span)s left") % {"span": left})
 
 
 def time_ago(moment: datetime, now: datetime) -> str:
@@ -75,6 +116,16 @@ def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None)
     for ticket in tickets:
         updated_at = timezone.localtime(ticket.updated_at)
         assignee: User | None = ticket.assignee
+        due_at: datetime | None = getattr(ticket, "clock_due_at", None)
+        badge = None
+        if due_at is not None:
+            badge = sla_badge(
+                due_at=due_at,
+                warn_at=getattr(ticket, "clock_warn_at", None),
+                breached_at=getattr(ticket, "clock_breached_at", None),
+                paused=getattr(ticket, "clock_paused_since", None) is not None,
+                now=now,
+            )
         rows.append(
             ListRow(
                 reference=ticket.reference,
@@ -94,6 +145,12 @@ def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None)
                 requester_spoke_last=getattr(ticket, "last_public_role", None) == AuthorRole.REQUESTER,
                 tags=tuple(tag.name for tag in ticket.tags.all()),
                 excerpt=excerpts.get(ticket.pk, ""),
+                sla_state=badge.state if badge else "",
+                sla_text=badge.text if badge else "",
+                sla_due_at=due_at,
+                sla_due_label=formats.date_format(timezone.localtime(due_at), "SHORT_DATETIME_FORMAT")
+                if due_at
+                else "",
             )
         )
     return rows

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from comptoir.accounts.models import Organisation, User
 from comptoir.accounts.services import requester_set_organisation
 from comptoir.notifications.models import AgentNotice
+from comptoir.sla.selectors import ticket_targets
 from comptoir.tickets import access, services
 from comptoir.tickets.blocks import BlockScope
 from comptoir.tickets.files import attachment_rules
@@ -42,6 +43,7 @@ from comptoir.workspace.models import SavedView, Visibility, views_for
 from comptoir.workspace.rows import list_rows
 from comptoir.workspace.search import search_excerpts
 from comptoir.workspace.search_query import parse_search
+from comptoir.workspace.sla_card import target_rows
 
 
 @require_GET
@@ -189,6 +191,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "is_closed": ticket.status == Status.CLOSED,
         "tags": _tags(ticket) if ticket.status == Status.CLOSED else [],
         "rules": attachment_rules(),
+        "sla_targets": target_rows(ticket_targets(ticket.pk), timezone.now()),
     }
     response = render(request, "workspace/ticket.html", context, status=status)
     response.headers["Cache-Control"] = "no-store"  # a ticket's conversation is never kept by a cache

@@ -17,6 +17,9 @@ from comptoir.accounts.models import Role, User
 from comptoir.celery import app as celery_app
 from comptoir.events.models import DeliveryState, EventDelivery
 from comptoir.portal.erasure import account_erase
+from comptoir.sla.breaches import breaches_raise
+from comptoir.sla.models import Metric, SlaPolicy, SlaTarget
+from comptoir.sla.services import ticket_sla_refresh
 from comptoir.tickets.merging import tickets_merge
 from comptoir.tickets.models import (
     EventKind,
@@ -99,6 +102,17 @@ def every_write(make_ticket, agent: User) -> dict[str, Ticket]:
     canned = make_ticket(subject="Answered with a canned reply")
     macro = Macro.objects.create(title="Thanks", body="Thanks, {requester_name}.", status=Status.PENDING, add_tags="ok")
     tickets_apply_macro([canned.pk], macro=macro, agent=agent, is_public=True)
+
+    # Service levels: a policy for the tickets tagged "sla" only, so the job raises this ticket's clock alone.
+    policy = SlaPolicy.objects.create(name="An hour", tag="sla", warn_minutes=15)
+    SlaTarget.objects.create(policy=policy, metric=Metric.FIRST_REPLY, priority=Priority.NORMAL, minutes=60)
+    timed = make_ticket(subject="On the clock")
+    ticket_update_by_agent(timed, agent=agent, add_tags=["sla"])
+    # The clocks' subscriber runs in the worker later; its service is idempotent, so start the clock now.
+    ticket_sla_refresh(Ticket.objects.select_related("requester").get(pk=timed.pk))
+    started = timezone.now()
+    assert breaches_raise(now=started + timedelta(minutes=50)).warned
+    assert breaches_raise(now=started + timedelta(hours=2)).breached
     return {
         "worked": worked,
         "self_solved": self_solved,
@@ -106,6 +120,7 @@ def every_write(make_ticket, agent: User) -> dict[str, Ticket]:
         "tagged": tagged,
         "duplicate": duplicate,
         "canned": canned,
+        "timed": timed,
     }
 
 
@@ -167,6 +182,14 @@ def test_each_write_s_events_reach_a_subscriber_once_after_commit(transactional_
         EventKind.TAG_ADDED,
         EventKind.REPLY,
         EventKind.STATUS,
+    ]
+    # The breach job's events: a change of each, no actor.
+    assert recorder.kinds(tickets["timed"].pk) == [
+        EventKind.CREATED,
+        EventKind.TAG_ADDED,
+        EventKind.STATUS,
+        EventKind.SLA_WARNING,
+        EventKind.SLA_BREACH,
     ]
     assert recorder.kinds(tickets["duplicate"].pk) == [
         EventKind.CREATED,

@@ -118,6 +118,7 @@ def test_it_counts_every_view_the_quarantine_and_the_list_in_one_query(agent, ma
         "solved": 0,
         "all": 2,
         "spam": 0,
+        "breaching": 0,  # no service-level policy here
     }
     assert (counts.quarantined.value, counts.listed.value) == (0, 1)
     # Each count stops at the cap: a subquery with a LIMIT, which an index serves without reading the rest.
@@ -136,7 +137,9 @@ def test_it_counts_every_view_the_quarantine_and_the_list_in_one_query(agent, ma
 # canned replies (fetched when the agent reaches for one) and the list of organisations (names
 # suggested as the agent types). Same count on PostgreSQL: there the fields' agents and groups
 # (6, 7) are read through a server-side cursor, still one DECLARE ... CURSOR each.
-TICKET_PAGE_QUERIES = 13
+# 14: the ticket's service-level clocks with their policies (comptoir.sla.selectors.ticket_targets,
+# one query, run even when the ticket has none), for the "Service level" card.
+TICKET_PAGE_QUERIES = 14
 
 
 def test_it_shows_a_ticket_with_one_message_and_with_50_with_the_same_queries(

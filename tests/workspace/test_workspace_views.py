@@ -408,6 +408,7 @@ def test_it_counts_every_view(agent_client, agent, make_ticket):
         "solved": "0",
         "all": "2",
         "spam": "0",
+        "breaching": "0",  # no service-level policy here
     }
 
 

@@ -1,0 +1,68 @@
+"""The ticket page's "Service level" card: each clock of the ticket, its due time and what became of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+
+from comptoir.sla.models import Metric, TicketSla
+from comptoir.workspace.rows import sla_badge
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    label: str
+    policy: str
+    due_at: datetime
+    due_label: str
+    # ok, warning, breached, paused (as the list's badge), met, missed or stopped.
+    state: str
+    text: str
+
+
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def target_rows(targets: Iterable[TicketSla], now: datetime) -> list[TargetRow]:
+    """A row per clock of ``comptoir.sla.selectors.ticket_targets``, oldest first."""
+    metrics = {value: str(label) for value, label in Metric.choices}
+    rows = []
+    for target in targets:
+        label = metrics.get(target.metric, target.metric)
+        if target.metric == Metric.NEXT_REPLY:
+            label = gettext("%(metric)s #%(cycle)s") % {"metric": label, "cycle": target.cycle}
+        if target.achieved_at is not None:
+            met = target.achieved_at <= target.due_at
+            state = "met" if met else "missed"
+            text = (gettext("met at %(when)s") if met else gettext("missed, met at %(when)s")) % {
+                "when": _when(target.achieved_at)
+            }
+        elif target.stopped_at is not None:
+            state, text = "stopped", gettext("stopped at %(when)s") % {"when": _when(target.stopped_at)}
+        else:
+            badge = sla_badge(
+                due_at=target.due_at,
+                warn_at=target.warn_at,
+                breached_at=target.breached_at,
+                paused=target.paused_since is not None,
+                now=now,
+            )
+            state, text = badge.state, badge.text
+            if target.paused_since is not None and badge.state == "paused":
+                text = gettext("paused since %(when)s") % {"when": _when(target.paused_since)}
+        rows.append(
+            TargetRow(
+                label=label,
+                policy=target.policy.name,
+                due_at=target.due_at,
+                due_label=_when(target.due_at),
+                state=state,
+                text=text,
+            )
+        )
+    return rows
