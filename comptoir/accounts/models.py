@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -111,7 +112,10 @@ class User(AbstractBaseUser, PermissionsMixin):
                 fields=("name", "email"),
                 condition=models.Q(role__in=(Role.AGENT, Role.ADMIN)),
                 name="user_staff_by_name",
-            )
+            ),
+            # "requester:claire@example.org" compares addresses whatever their case (email__iexact: UPPER on
+            # PostgreSQL): without this, a search for one person's tickets walks every ticket.
+            models.Index(Upper("email"), name="user_email_upper"),
         ]
 
     def __str__(self) -> str:

@@ -36,6 +36,8 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "«": '"', "»": '"'})
 _TOKEN = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+(?:"[^"]*"?)?))')
 _FIELD = re.compile(r"^([a-z]+)(>=|<=|>|<|:)(.*)$", re.IGNORECASE)
 _REFERENCE = re.compile(r"^#?(\d{1,12})$")
+# A whole e-mail address typed alone: who asked, not words to look for in the texts.
+_ADDRESS = re.compile(r"^[^@\s:<>]+@[^@\s:<>]+\.[^@\s:<>.]+$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
@@ -102,6 +104,8 @@ def parse_search(text: str) -> SearchQuery:
                 bare_numbers.append(token)
             continue
         typed_filter = _read_filter(token, negated)
+        if typed_filter is None and _ADDRESS.match(token):
+            typed_filter = Filter("requester", ":", token, negated)
         if typed_filter is not None:
             filters.append(typed_filter)
         elif _FIELD.match(token) and not token.lower().startswith(("http:", "https:", "mailto:")):

@@ -108,6 +108,10 @@ def test_filters_narrow_and_combine(signed_in, desk, agent):
     assert search(signed_in, "requester:claire@example.org") == refs(desk["export"])
     assert search(signed_in, "requester:Stone") == refs(desk["invoice"])
     assert search(signed_in, "export requester:dan@example.com") == refs(desk["quiet"])
+    # An address typed alone is who asked: the same as requester:, whatever its case, and never look-alikes.
+    assert search(signed_in, "Claire@Example.org") == refs(desk["export"])
+    assert search(signed_in, "-claire@example.org") == refs(desk["invoice"], desk["password"], desk["quiet"])
+    assert search(signed_in, "nobody@example.org") == []
 
 
 def test_group_and_organisation_filters(signed_in, desk, agent):

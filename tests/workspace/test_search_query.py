@@ -86,3 +86,9 @@ def test_addresses_are_words_not_filters():
 @pytest.mark.parametrize("typed", ["", "   ", "-", '""', "- -"])
 def test_nothing_typed_is_an_empty_query(typed):
     assert parse_search(typed).empty
+
+
+def test_an_address_alone_is_a_requester_filter_and_a_partial_one_stays_words():
+    assert parse_search("claire@example.org").filters == (Filter("requester", ":", "claire@example.org"),)
+    assert parse_search("-bob@example.fr invoice").filters == (Filter("requester", ":", "bob@example.fr", True),)
+    assert parse_search("a@b").words == (Words("a@b"),) and parse_search("a@b").filters == ()
