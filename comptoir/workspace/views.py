@@ -74,7 +74,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     address = request.GET.copy()
     for name in ("after", "before", "page"):
         address.pop(name, None)
-    sidebar, counts = _sidebar(agent, agents, groups, listed.rows)
+    sidebar, counts = _sidebar(agent, agents, groups, listed.rows, shown=saved)
     # After the counts: when the list's count says no ticket holds the words, the page lists look-alikes.
     shown = listing_page(
         listed, agent, found=counts.listed.value, after=params.get("after", ""), before=params.get("before", "")
@@ -125,14 +125,20 @@ def sidebar(request: HttpRequest) -> HttpResponse:
 
 
 def _sidebar(
-    agent: User, agents: list[User], groups: list[SupportGroup], listed: QuerySet[Ticket] | None = None
+    agent: User,
+    agents: list[User],
+    groups: list[SupportGroup],
+    listed: QuerySet[Ticket] | None = None,
+    shown: SavedView | None = None,
 ) -> tuple[dict[str, Any], selectors.Counts]:
     """The side bar's views (the team's, then the agent's own) and the quarantine with their counts, and the
-    list's own count: one query."""
+    list's own count: one query. The saved view ``shown`` is the list: counted once, as the list."""
     saved_views = list(views_for(agent).select_related("owner"))
-    counted = [listing(QueryDict(view.params), agent, agents=agents, groups=groups).rows for view in saved_views]
+    others = [view for view in saved_views if shown is None or view.pk != shown.pk]
+    counted = [listing(QueryDict(view.params), agent, agents=agents, groups=groups).rows for view in others]
     counts = selectors.workspace_counts(listed, counted)
-    tallied = list(zip(saved_views, counts.saved, strict=True))
+    tallies = dict(zip([view.pk for view in others], counts.saved, strict=True))
+    tallied = [(view, tallies.get(view.pk, counts.listed)) for view in saved_views]
     context = {
         "shared_views": [(view, tally) for view, tally in tallied if view.visibility != Visibility.PERSONAL],
         "own_views": [(view, tally) for view, tally in tallied if view.visibility == Visibility.PERSONAL],
