@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.messages import get_messages
-from django.urls import reverse
-from django.utils import translation
 
 from comptoir.accounts.models import Role, User
 from comptoir.tickets.models import EventKind, Macro, Priority, Status, Ticket
@@ -13,23 +10,9 @@ from comptoir.tickets.services import ticket_set_status
 from comptoir.workspace import bulk, bulk_views
 from comptoir.workspace.bulk import bulk_job_run, job_report
 from comptoir.workspace.models import BulkJob, JobState
+from tests.workspace.test_bulk_views import flashes, url
 
 pytestmark = pytest.mark.django_db
-
-
-def url(name: str, *args) -> str:
-    with translation.override("en"):
-        return reverse(name, args=args)
-
-
-def flashes(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import html
 import re
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -16,23 +15,9 @@ from comptoir.tickets.merging import tickets_merge
 from comptoir.tickets.models import EventKind, Macro, Priority, Status, Ticket, TicketType
 from comptoir.tickets.services import ticket_mark_spam, ticket_set_status, ticket_update_by_agent
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
+from tests.workspace.test_bulk_views import flashes, url
 
 pytestmark = pytest.mark.django_db
-
-
-def url(name: str, *args) -> str:
-    with translation.override("en"):
-        return reverse(name, args=args)
-
-
-def flashes(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
 
 
 @pytest.fixture

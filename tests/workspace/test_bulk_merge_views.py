@@ -6,30 +6,14 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
-from django.urls import reverse
 from django.utils import translation
 
 from comptoir.tickets.models import Status, Ticket, TicketCC
 from comptoir.tickets.services import ticket_set_status
+from tests.workspace.test_bulk_views import flashes, url
 
 pytestmark = pytest.mark.django_db
-
-
-def url(name: str, *args) -> str:
-    with translation.override("en"):
-        return reverse(name, args=args)
-
-
-def flashes(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-@pytest.fixture
-def signed_in(client, agent):
-    client.force_login(agent)
-    return client
 
 
 @pytest.fixture
