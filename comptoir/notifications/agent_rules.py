@@ -1,7 +1,7 @@
 """Which agents hear of a change of a ticket, and why: a pure decision over the change's events.
 
 The subscriber (comptoir.notifications.subscriber) reads the facts this needs
-(the members of the ticket's group, the agents an internal note mentions) and
+(the members of the ticket's group and its lead, the agents an internal note mentions) and
 applies each agent's choices (comptoir.notifications.preferences).
 """
 
@@ -50,13 +50,16 @@ def agent_notices_for(
     group_member_ids: Collection[int] = (),
     mentioned_ids: Collection[int] = (),
     follower_ids: Collection[int] = (),
+    lead_id: int | None = None,
 ) -> list[AgentNoticeDue]:
     """The notices one change of one ticket calls for; the agent who made it hears of none.
 
     A requester's reply is heard by the assignee and by the agents who follow the ticket.
     A service level due soon is heard by the assignee, or the group's members when
-    nobody is assigned; a breach by the assignee and the group's members
-    (``group_member_ids``: the members of the ticket's group).
+    nobody is assigned (``group_member_ids``: the members of the ticket's group).
+    A breach is heard by the assignee and the group's lead (``lead_id``), once
+    when they are the same agent; by the group's members when it has no lead,
+    so that a breach never goes unheard.
     """
     if not events:
         return []
@@ -79,8 +82,11 @@ def agent_notices_for(
                     due(NoticeKind.SLA_WARNING, member_id)
         elif event.kind == EventKind.SLA_BREACH:
             due(NoticeKind.SLA_BREACH, ticket.assignee_id)
-            for member_id in group_member_ids:
-                due(NoticeKind.SLA_BREACH, member_id)
+            if lead_id is not None:
+                due(NoticeKind.SLA_BREACH, lead_id)
+            else:
+                for member_id in group_member_ids:
+                    due(NoticeKind.SLA_BREACH, member_id)
         elif event.kind == EventKind.GROUP and ticket.group_id is not None:
             for member_id in group_member_ids:
                 due(NoticeKind.NEW_IN_GROUP, member_id)

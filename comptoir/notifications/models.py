@@ -13,7 +13,13 @@ class NoticeKind(models.TextChoices):
     REPLY = "reply", _("The requester replies on a ticket assigned to me or that I follow")
     MENTION = "mention", _("Someone mentions me (@name) in an internal note")
     SLA_WARNING = "sla_warning", _("A ticket assigned to me (or unassigned in my group) is due soon")
-    SLA_BREACH = "sla_breach", _("A ticket assigned to me or in my group breached its service level")
+    SLA_BREACH = (
+        "sla_breach",
+        _(
+            "A ticket assigned to me or in a group I lead (or belong to, when it has no lead) "
+            "breached its service level"
+        ),
+    )
 
 
 # (in the workspace, by e-mail) when the agent chose nothing: a group's new tickets are many.

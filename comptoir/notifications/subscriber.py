@@ -67,6 +67,10 @@ def notify_agents(change: UUID) -> None:
     members: list[int] = []
     if ticket.group_id is not None and any(event.kind in _GROUP_KINDS for event in events):
         members = list(_agents().filter(support_groups=ticket.group_id).values_list("pk", flat=True))
+    lead_id = None
+    if ticket.group_id is not None and any(event.kind == EventKind.SLA_BREACH for event in events):
+        # The group's lead, while they are an active agent: told of each breach.
+        lead_id = _agents().filter(led_groups=ticket.group_id).values_list("pk", flat=True).first()
     notes = [
         event.message
         for event in events
@@ -84,7 +88,11 @@ def notify_agents(change: UUID) -> None:
     if replies:
         followers = list(_agents().filter(followed_tickets=ticket.pk).values_list("pk", flat=True))
     due = agent_notices_for(
-        events, group_member_ids=members, mentioned_ids=_agents_named(handles), follower_ids=followers
+        events,
+        group_member_ids=members,
+        mentioned_ids=_agents_named(handles),
+        follower_ids=followers,
+        lead_id=lead_id,
     )
     if not due:
         return

@@ -17,6 +17,7 @@ target; docs/sla.md gives the rules. In short:
 - A pause pushes the due time by the pause's length on the target's clock
   (business time for a business-hours target). A pause that begins after the
   due time does not move it: the target was already late.
+- Each pause is kept (`Clock.pauses`, when it began and ended) for the ticket page.
 """
 
 from __future__ import annotations
@@ -115,9 +116,17 @@ class Clock:
     paused_total: timedelta = timedelta(0)
     achieved_at: datetime | None = None
     stopped_at: datetime | None = None
+    # The pauses over, in order: (paused at, resumed at); the one going on is paused_since.
+    pauses: list[tuple[datetime, datetime]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._schedule_due()
+
+    @property
+    def periods(self) -> tuple[tuple[datetime, datetime | None], ...]:
+        """Every pause in order, (paused at, resumed at), the one going on ending with None."""
+        going_on = ((self.paused_since, None),) if self.paused_since is not None else ()
+        return (*self.pauses, *going_on)
 
     @property
     def waiting(self) -> bool:
@@ -141,6 +150,8 @@ class Clock:
         if self.paused_since < self.due_at:
             self.paused_total += business_time_between(self.target.schedule, self.paused_since, at)
             self._schedule_due()
+        if at > self.paused_since:
+            self.pauses.append((self.paused_since, at))
         self.paused_since = None
 
     def achieve(self, at: datetime) -> None:

@@ -283,3 +283,22 @@ class TicketSla(models.Model):
         if self.achieved_at is None:
             return None
         return self.achieved_at <= self.due_at
+
+
+class SlaPause(models.Model):
+    """One pause of a ticket's clock, for the ticket page's history: written with the clock by its one writer.
+
+    ``ended_at`` is null while the pause goes on (the clock's ``paused_since``).
+    """
+
+    target = models.ForeignKey(TicketSla, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("started_at", "id")
+        verbose_name = _("pause of a service level target")
+        verbose_name_plural = _("pauses of service level targets")
+
+    def __str__(self) -> str:
+        return f"pause of {self.target_id} from {self.started_at:%Y-%m-%d %H:%M}"

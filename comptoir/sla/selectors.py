@@ -8,12 +8,19 @@ from comptoir.sla.models import OPEN, TicketSla
 
 
 def ticket_targets(ticket_id: int) -> list[TicketSla]:
-    """Every clock of the ticket, met, stopped or waiting, oldest first, with its policy: one query.
+    """Every clock of the ticket, met, stopped or waiting, oldest first, with its policy and pauses.
 
-    For the ticket page: each target, its due time and what became of it. Next
-    reply has one row per requester reply that waited for an answer (``cycle``).
+    For the ticket page: each target, its due time, what became of it and when
+    it was paused (``pauses``, oldest first). Next reply has one row per
+    requester reply that waited for an answer (``cycle``). One query, and one
+    more for the pauses when the ticket has clocks.
     """
-    return list(TicketSla.objects.filter(ticket_id=ticket_id).select_related("policy").order_by("started_at", "id"))
+    return list(
+        TicketSla.objects.filter(ticket_id=ticket_id)
+        .select_related("policy")
+        .prefetch_related("pauses")
+        .order_by("started_at", "id")
+    )
 
 
 def next_due_targets(ticket_ids: Collection[int]) -> dict[int, TicketSla]:

@@ -8,19 +8,22 @@ twice writes nothing the second time) and makes re-evaluation exact: after a
 change of priority, group, type or tags, the clocks still waiting get the new
 policy's targets from their start, with their pauses measured on the new clock.
 A clock already met keeps the policy and due time it was measured against.
+Each clock's pauses (SlaPause rows, for the ticket page) are written with it:
+those of a clock that differ from the replay's are replaced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TypeAlias
 
 from django.db import transaction
 from django.utils import timezone
 
 from comptoir.sla.business_time import always_open
 from comptoir.sla.clock import Clock, Happening, Moment, Target, Terms, replay
-from comptoir.sla.models import BusinessSchedule, SlaPolicy, SlaTarget, TicketSla
+from comptoir.sla.models import BusinessSchedule, SlaPause, SlaPolicy, SlaTarget, TicketSla
 from comptoir.sla.policies import TicketFacts, policy_for
 from comptoir.tickets.models import AuthorRole, EventKind, Ticket, TicketEvent
 
@@ -45,6 +48,8 @@ CLOCK_FIELDS = (
     "stopped_at",
 )
 _TIMES = CLOCK_FIELDS[1:]
+# A pause: when it began, when it ended (None while it goes on).
+Period: TypeAlias = tuple[datetime, datetime | None]
 
 
 def ticket_history(ticket_id: int) -> list[Happening]:
@@ -142,7 +147,18 @@ def ticket_sla_refresh(ticket: Ticket, *, now: datetime | None = None) -> None:
     existing = {(row.metric, row.cycle): row for row in TicketSla.objects.filter(ticket=ticket)}
     if not desired and not existing:
         return
-    _write(ticket, policy, desired, existing, now)
+    _write(ticket, policy, desired, existing, _stored_pauses(existing.values()), now)
+
+
+def _stored_pauses(rows: Iterable[TicketSla]) -> dict[int, tuple[Period, ...]]:
+    """The pauses the database holds for these clocks, by clock: one query, none without clocks."""
+    ids = [row.pk for row in rows]
+    stored: dict[int, tuple[Period, ...]] = {}
+    if ids:
+        pauses = SlaPause.objects.filter(target_id__in=ids).order_by("target_id", "started_at", "id")
+        for target_id, started_at, ended_at in pauses.values_list("target_id", "started_at", "ended_at"):
+            stored[target_id] = (*stored.get(target_id, ()), (started_at, ended_at))
+    return stored
 
 
 def _write(
@@ -150,16 +166,20 @@ def _write(
     policy: SlaPolicy | None,
     desired: Sequence[Clock],
     existing: dict[tuple[str, int], TicketSla],
+    stored: dict[int, tuple[Period, ...]],
     now: datetime,
 ) -> None:
     new: list[TicketSla] = []
     changed: list[TicketSla] = []
     kept = list(existing.values())  # changed in place below
+    # The pauses each clock written should have; a clock measured or stopped for good keeps its own.
+    pauses: list[tuple[TicketSla, tuple[Period, ...]]] = []
     for clock in desired:
         assert policy is not None  # clocks come from a policy's terms
         row = existing.pop((clock.metric, clock.cycle), None)
         if row is None:
-            new.append(TicketSla(ticket=ticket, policy=policy, metric=clock.metric, cycle=clock.cycle, **_times(clock)))
+            row = TicketSla(ticket=ticket, policy=policy, metric=clock.metric, cycle=clock.cycle, **_times(clock))
+            new.append(row)
         elif row.achieved_at is not None and row.achieved_at == clock.achieved_at:
             continue  # measured: it keeps the terms it was measured against
         elif row.stopped_at is not None and row.stopped_at == clock.stopped_at:
@@ -169,15 +189,21 @@ def _write(
             for name, value in _times(clock).items():
                 setattr(row, name, value)
             changed.append(row)
+        pauses.append((row, clock.periods))
     # No policy targets these any more: those still waiting stop (and start again if one does later).
     for row in existing.values():
         if row.achieved_at is None and row.stopped_at is None:
+            over = tuple(period for period in stored.get(row.pk, ()) if period[1] is not None)
+            if row.paused_since is not None and row.paused_since < now:
+                over = (*over, (row.paused_since, now))
+            pauses.append((row, over))
             row.stopped_at, row.paused_since = now, None
             changed.append(row)
     if new:
         TicketSla.objects.bulk_create(new)
     if changed:
         TicketSla.objects.bulk_update(changed, CLOCK_FIELDS)
+    _pauses_write(pauses, stored)
     counting = [
         row.due_at
         for row in (*kept, *new)
@@ -188,6 +214,23 @@ def _write(
         # The list's "Breaching soon" order (Ticket.sla_due_at); not a change of the ticket: updated_at stays.
         Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due)
         ticket.sla_due_at = due
+
+
+def _pauses_write(
+    wanted: Sequence[tuple[TicketSla, tuple[Period, ...]]], stored: dict[int, tuple[Period, ...]]
+) -> None:
+    """Replace the pauses of the clocks whose pauses differ from those stored: one DELETE, one INSERT, at most."""
+    differing = [(row, periods) for row, periods in wanted if stored.get(row.pk, ()) != periods]
+    stale = [row.pk for row, _periods in differing if row.pk in stored]
+    if stale:
+        SlaPause.objects.filter(target_id__in=stale).delete()
+    fresh = [
+        SlaPause(target=row, started_at=started_at, ended_at=ended_at)
+        for row, periods in differing
+        for started_at, ended_at in periods
+    ]
+    if fresh:
+        SlaPause.objects.bulk_create(fresh)
 
 
 def _times(clock: Clock) -> dict[str, object]:

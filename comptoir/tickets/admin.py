@@ -8,8 +8,10 @@ from comptoir.tickets.models import DeletedTicket, Macro, SenderBlock, SupportGr
 
 @admin.register(SupportGroup)
 class SupportGroupAdmin(admin.ModelAdmin[SupportGroup]):
-    list_display = ("name",)
+    list_display = ("name", "lead")
+    list_select_related = ("lead",)
     search_fields = ("name",)
+    fields = ("name", "lead", "members")
     filter_horizontal = ("members",)
 
 

@@ -52,6 +52,17 @@ class SupportGroup(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="support_groups", verbose_name=_("members")
     )
+    # Told of every service level breach on the group's tickets (comptoir.notifications.agent_rules).
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_groups",
+        verbose_name=_("lead"),
+        limit_choices_to={"role__in": ("agent", "admin"), "is_active": True},
+        help_text=_("Told when a ticket of the group breaches its service level."),
+    )
 
     class Meta:
         ordering = ("name",)

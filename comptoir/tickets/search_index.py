@@ -9,11 +9,13 @@ nightly rebuild.
   diacritics removed, so "creer" finds "créer". Its rowid says what a row is:
   a message's id times two, or a ticket's id times two plus one (its subject),
   so a trigger replaces a row by rowid without scanning.
-- PostgreSQL: a ``tsvector`` column on each message and ticket, written by a
-  trigger in the ticket's language (the Help Center's ``comptoir_fr`` and
-  ``comptoir_en`` configurations: unaccent, then the language's stemmer), with
-  a GIN index. A search reads both languages: a word typed in English finds an
-  English ticket's "invoices" and a French ticket's word alike.
+- PostgreSQL: a ``tsvector`` column on each message, written by a trigger in
+  the ticket's language (the Help Center's ``comptoir_fr`` and ``comptoir_en``
+  configurations: unaccent, then the language's stemmer), and one on each
+  ticket holding all its words, its subject's and its messages' (statement
+  triggers keep it: POSTGRES_TICKET_WORDS), with a GIN index. A search reads
+  both languages: a word typed in English finds an English ticket's "invoices"
+  and a French ticket's word alike.
 
 The columns are not on the models: the ORM never loads them with a message.
 """
@@ -29,7 +31,7 @@ from typing import Any
 
 from django.db import connection, connections
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 FTS_TABLE = "tickets_text_fts"
@@ -121,6 +123,131 @@ POSTGRES_SCHEMA_REVERSE = [
 ]
 
 
+# --- One index of words per ticket (PostgreSQL, migration 0018) --------------------------------
+# Searching each message's vector then joining the million tickets made a list sort every ticket
+# holding a common word before it showed 25 (seconds at a million tickets; bench/README.md). So the
+# ticket's own ``search_vector`` holds every word of the ticket: its subject, weighted A, then each
+# message's vector in order (weight D). A search is then one condition on tickets_ticket, which
+# PostgreSQL answers by walking the list's index until a page matches, or from the GIN index.
+#
+# A tsvector holds at most 1 MB of words: a message whose words would push its ticket's past that
+# is left out of the ticket's words (then, stripped of positions, tried again), never refused, so
+# a huge pasted log cannot make an e-mail fail to land. The message keeps its own vector, which the
+# excerpts read and a phrase is confirmed against.
+_ALL_WORDS = """tickets_words_append(
+        setweight(to_tsvector({config}, {subject}), 'A'),
+        coalesce((SELECT tickets_words_agg(m.search_vector ORDER BY m.id) FROM tickets_message m
+            WHERE m.ticket_id = {ticket}), ''))"""
+POSTGRES_TICKET_WORDS = [
+    """CREATE FUNCTION tickets_words_append(words tsvector, more tsvector) RETURNS tsvector
+    LANGUAGE plpgsql IMMUTABLE AS $$
+    DECLARE joined tsvector;
+    BEGIN
+        BEGIN
+            joined := words || more;
+        EXCEPTION WHEN program_limit_exceeded THEN
+            BEGIN
+                joined := words || strip(more);
+            EXCEPTION WHEN program_limit_exceeded THEN
+                joined := words;
+            END;
+        END;
+        RETURN joined;
+    END $$""",
+    """CREATE AGGREGATE tickets_words_agg(tsvector) (SFUNC = tickets_words_append, STYPE = tsvector, INITCOND = '')""",
+    f"""CREATE OR REPLACE FUNCTION tickets_ticket_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE' AND NEW.subject = OLD.subject AND NEW.language = OLD.language THEN
+            RETURN NEW;  -- Django's save() writes every column: nothing of the words changed
+        ELSIF TG_OP = 'INSERT' THEN
+            NEW.search_vector := setweight(
+                to_tsvector({_POSTGRES_CONFIG.format(language="NEW.language")}, NEW.subject), 'A');
+        ELSE
+            NEW.search_vector := {_ALL_WORDS.format(
+                config=_POSTGRES_CONFIG.format(language="NEW.language"), subject="NEW.subject", ticket="NEW.id"
+            )};
+        END IF;
+        RETURN NEW;
+    END $$""",
+    # Whole tickets again: after a message's text changed or it moved (a merge, an erasure), or went.
+    f"""CREATE FUNCTION tickets_words_rewrite(ticket_ids bigint[]) RETURNS void LANGUAGE sql AS $$
+        UPDATE tickets_ticket t SET search_vector = {_ALL_WORDS.format(
+            config=_POSTGRES_CONFIG.format(language="t.language"), subject="t.subject", ticket="t.id"
+        )} WHERE t.id = ANY(ticket_ids)
+    $$""",
+    # Statement triggers with transition tables: one UPDATE per statement however many messages it
+    # wrote (a merge moves hundreds in one), each ticket touched once. (PostgreSQL allows no column
+    # list with transition tables: the function itself looks for a change of text or ticket.)
+    """CREATE FUNCTION tickets_message_words_added() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE tickets_ticket t SET search_vector = tickets_words_append(t.search_vector, added.words)
+        FROM (SELECT ticket_id, tickets_words_agg(search_vector ORDER BY id) AS words
+              FROM added_messages GROUP BY ticket_id) added
+        WHERE t.id = added.ticket_id;
+        RETURN NULL;
+    END $$""",
+    """CREATE FUNCTION tickets_message_words_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM tickets_words_rewrite(ARRAY(
+            SELECT DISTINCT unnest(ARRAY[o.ticket_id, n.ticket_id])
+            FROM old_messages o JOIN new_messages n ON n.id = o.id
+            WHERE o.ticket_id <> n.ticket_id OR o.body IS DISTINCT FROM n.body
+        ));
+        RETURN NULL;
+    END $$""",
+    """CREATE FUNCTION tickets_message_words_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM tickets_words_rewrite(ARRAY(SELECT DISTINCT ticket_id FROM old_messages));
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER tickets_message_words_added AFTER INSERT ON tickets_message
+        REFERENCING NEW TABLE AS added_messages
+        FOR EACH STATEMENT EXECUTE FUNCTION tickets_message_words_added()""",
+    """CREATE TRIGGER tickets_message_words_changed AFTER UPDATE ON tickets_message
+        REFERENCING OLD TABLE AS old_messages NEW TABLE AS new_messages
+        FOR EACH STATEMENT EXECUTE FUNCTION tickets_message_words_changed()""",
+    """CREATE TRIGGER tickets_message_words_removed AFTER DELETE ON tickets_message
+        REFERENCING OLD TABLE AS old_messages
+        FOR EACH STATEMENT EXECUTE FUNCTION tickets_message_words_removed()""",
+    # The tickets already there, in one statement; then the messages' own index goes: nothing
+    # searches them by word any more (the excerpts and phrases read a page's tickets' messages).
+    f"""UPDATE tickets_ticket t SET search_vector = {_ALL_WORDS.format(
+        config=_POSTGRES_CONFIG.format(language="t.language"), subject="t.subject", ticket="t.id"
+    )}""",
+    "DROP INDEX IF EXISTS tickets_message_search",
+]
+POSTGRES_TICKET_WORDS_REVERSE = [
+    "CREATE INDEX IF NOT EXISTS tickets_message_search ON tickets_message USING gin (search_vector)",
+    "DROP TRIGGER IF EXISTS tickets_message_words_added ON tickets_message",
+    "DROP TRIGGER IF EXISTS tickets_message_words_changed ON tickets_message",
+    "DROP TRIGGER IF EXISTS tickets_message_words_removed ON tickets_message",
+    "DROP FUNCTION IF EXISTS tickets_message_words_added()",
+    "DROP FUNCTION IF EXISTS tickets_message_words_changed()",
+    "DROP FUNCTION IF EXISTS tickets_message_words_removed()",
+    "DROP FUNCTION IF EXISTS tickets_words_rewrite(bigint[])",
+    f"""CREATE OR REPLACE FUNCTION tickets_ticket_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.search_vector := to_tsvector({_POSTGRES_CONFIG.format(language="NEW.language")}, NEW.subject);
+        RETURN NEW;
+    END $$""",
+    f"UPDATE tickets_ticket SET search_vector = to_tsvector({_POSTGRES_CONFIG.format(language='language')}, subject)",
+    "DROP AGGREGATE IF EXISTS tickets_words_agg(tsvector)",
+    "DROP FUNCTION IF EXISTS tickets_words_append(tsvector, tsvector)",
+]
+
+
+def ticket_words_create(schema_editor: BaseDatabaseSchemaEditor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in POSTGRES_TICKET_WORDS:
+            schema_editor.execute(statement, params=None)
+
+
+def ticket_words_drop(schema_editor: BaseDatabaseSchemaEditor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in POSTGRES_TICKET_WORDS_REVERSE:
+            schema_editor.execute(statement, params=None)
+
+
 def create_schema(schema_editor: BaseDatabaseSchemaEditor) -> None:
     statements = {"sqlite": SQLITE_SCHEMA, "postgresql": POSTGRES_SCHEMA}.get(schema_editor.connection.vendor, [])
     for statement in statements:
@@ -147,13 +274,18 @@ def tickets_with_words(text: str, *, phrase: bool = False) -> Q:
     """Tickets whose subject or one of whose messages holds every word of ``text`` (or the phrase)."""
     if connection.vendor == "postgresql":
         # Every word, in either language: "a b" is (a & b, French stems) or (a & b, English stems).
-        parse = "phraseto_tsquery" if phrase else "plainto_tsquery"
-        query = _either_language(parse)
+        words = f"tickets_ticket.search_vector @@ {_either_language('plainto_tsquery')}"
+        if not phrase:
+            return Q(RawSQL(words, (text, text), output_field=BooleanField()))
+        # A ticket's words run on from message to message, and positions stop counting past 16,383
+        # words: its own vector holding the phrase is enough, and where it does not (a long ticket),
+        # one of its messages' must. Every word being in the ticket's vector narrows it first.
+        either = _either_language("phraseto_tsquery")
         sql = (
-            f"SELECT ticket_id FROM tickets_message WHERE search_vector @@ {query}"
-            f" UNION SELECT id FROM tickets_ticket WHERE search_vector @@ {query}"
+            f"{words} AND (tickets_ticket.search_vector @@ {either} OR EXISTS (SELECT 1 FROM tickets_message m"
+            f" WHERE m.ticket_id = tickets_ticket.id AND m.search_vector @@ {either}))"
         )
-        return Q(pk__in=RawSQL(sql, (text, text, text, text)))
+        return Q(RawSQL(sql, (text,) * 6, output_field=BooleanField()))
     sql = f"SELECT ticket_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
     return Q(pk__in=RawSQL(sql, (fts5_query(text, phrase=phrase),)))
 
@@ -223,8 +355,16 @@ def message_excerpts(
 # --- Relevance ---------------------------------------------------------------------------------
 # A subject holding the words says what the ticket is about; a message may only mention them. Its
 # score counts this many times a message's: a ticket whose subject holds a word ranks above one
-# where the word is only in messages, however many (a ticket's best message counts, not their sum).
+# where the word is only in messages, however many.
 SUBJECT_WEIGHT = 10
+# ts_rank's weights of the labels D, C, B, A: messages are D, the subject A. ts_rank adds up a
+# word's occurrences with diminishing returns (the n-th counts 1/n² of the first), so however often
+# messages repeat a word they stay under 1.7 of one message's: a subject's, ten times that, wins.
+_RANK_WEIGHTS = f"'{{{1 / SUBJECT_WEIGHT}, 0, 0, 1}}'::float4[]"
+# A word held by a quarter of the desk matches hundreds of thousands of tickets; scoring them all
+# takes seconds. Relevance orders the newest this many matches: the list shows 500 at most, and a
+# ticket older than the 5,000 newest holding the words is found by adding a word or a filter.
+RANKED_AMONG = 5_000
 
 
 def tickets_by_relevance(
@@ -232,28 +372,18 @@ def tickets_by_relevance(
 ) -> list[int]:
     """The ids of the tickets of ``among``, best match of the terms first: ``count`` of them from position ``start``.
 
-    ``terms`` are (text, is a phrase). A ticket's score is its subject's times
-    SUBJECT_WEIGHT plus its best message's (FTS5's bm25, PostgreSQL's ts_rank,
-    each term counting wherever it is); ties go newest first (last update),
-    then by id, so that every position holds one ticket. One query: the scores
-    are worked out once, for every row holding a term, then joined to ``among``.
+    ``terms`` are (text, is a phrase). Only the RANKED_AMONG tickets of ``among``
+    updated last are ranked. A ticket's score weighs its subject SUBJECT_WEIGHT
+    times its messages (PostgreSQL: ts_rank of the ticket's words, subject
+    weighted A; SQLite: FTS5's bm25 of the subject times SUBJECT_WEIGHT plus its
+    best message's), each term counting wherever it is; ties go newest first
+    (last update), then by id, so that every position holds one ticket. One query.
     """
     if not terms or count <= 0:
         return []
-    limited = among.order_by().values("pk")
-    scores, params = _scores(terms, connections[limited.db].vendor)
-    among_sql, among_params = limited.query.get_compiler(using=limited.db).as_sql()
-    sql = (
-        f"SELECT t.id FROM tickets_ticket t JOIN ({scores}) ranked ON ranked.ticket_id = t.id"
-        f" WHERE t.id IN ({among_sql}) ORDER BY ranked.score DESC, t.updated_at DESC, t.id DESC LIMIT %s OFFSET %s"
-    )
-    with connections[limited.db].cursor() as cursor:
-        cursor.execute(sql, [*params, *among_params, count, start])
-        return [int(ticket_id) for (ticket_id,) in cursor.fetchall()]
-
-
-def _scores(terms: Sequence[tuple[str, bool]], vendor: str) -> tuple[str, list[Any]]:
-    """SQL of (ticket_id, score) for every ticket with a term in its subject or a message, and its parameters."""
+    newest = among.order_by("-updated_at", "-id").values("pk")[:RANKED_AMONG]
+    vendor = connections[newest.db].vendor
+    among_sql, among_params = newest.query.get_compiler(using=newest.db).as_sql()
     if vendor == "postgresql":
         # Any of the terms scores (the condition of the list wants them all, maybe in different messages).
         query = " || ".join(
@@ -261,13 +391,26 @@ def _scores(terms: Sequence[tuple[str, bool]], vendor: str) -> tuple[str, list[A
         )
         words = [text for text, _phrase in terms for _language in (1, 2)]
         sql = (
-            f"SELECT ticket_id, {SUBJECT_WEIGHT} * max(subject) + max(message) AS score FROM ("
-            f"SELECT id AS ticket_id, ts_rank(search_vector, {query}) AS subject, 0 AS message"
-            f" FROM tickets_ticket WHERE search_vector @@ {query}"
-            f" UNION ALL SELECT ticket_id, 0, ts_rank(search_vector, {query})"
-            f" FROM tickets_message WHERE search_vector @@ {query}) found GROUP BY ticket_id"
+            f"SELECT t.id FROM tickets_ticket t WHERE t.id IN (SELECT * FROM ({among_sql}) newest)"
+            f" ORDER BY ts_rank({_RANK_WEIGHTS}, t.search_vector, {query}) DESC, t.updated_at DESC, t.id DESC"
+            " LIMIT %s OFFSET %s"
         )
-        return sql, words * 4
+        params = [*among_params, *words]
+    else:
+        scores, score_params = _sqlite_scores(terms)
+        sql = (
+            f"SELECT t.id FROM tickets_ticket t JOIN ({scores}) ranked ON ranked.ticket_id = t.id"
+            f" WHERE t.id IN (SELECT * FROM ({among_sql}) newest)"
+            " ORDER BY ranked.score DESC, t.updated_at DESC, t.id DESC LIMIT %s OFFSET %s"
+        )
+        params = [*score_params, *among_params]
+    with connections[newest.db].cursor() as cursor:
+        cursor.execute(sql, [*params, count, start])
+        return [int(ticket_id) for (ticket_id,) in cursor.fetchall()]
+
+
+def _sqlite_scores(terms: Sequence[tuple[str, bool]]) -> tuple[str, list[Any]]:
+    """SQL of (ticket_id, score) for every ticket with a term in its subject or a message, and its parameters."""
     match = " OR ".join(f"({fts5_query(text, phrase=phrase)})" for text, phrase in terms)
     # bm25 is lower for a better match. "LIMIT -1" keeps SQLite from folding the inner query into
     # the grouping one, where bm25 cannot be called; odd rowids are subjects.

@@ -1,4 +1,4 @@
-"""The ticket page's "Service level" card: each clock of the ticket, its due time and what became of it."""
+"""The ticket page's "Service level" card: each clock of the ticket, its due time, what became of it, its pauses."""
 
 from __future__ import annotations
 
@@ -22,14 +22,31 @@ class TargetRow:
     # ok, warning, breached, paused (as the list's badge), met, missed or stopped.
     state: str
     text: str
+    # Its pauses, oldest first, in words: "paused from … to …", "paused since …".
+    pauses: tuple[str, ...] = ()
 
 
 def _when(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
+def _pause_lines(target: TicketSla, text: str) -> tuple[str, ...]:
+    lines = []
+    for pause in target.pauses.all():  # prefetched by ticket_targets
+        if pause.ended_at is not None:
+            line = gettext("paused from %(start)s to %(end)s") % {
+                "start": _when(pause.started_at),
+                "end": _when(pause.ended_at),
+            }
+        else:
+            line = gettext("paused since %(when)s") % {"when": _when(pause.started_at)}
+        if line != text:  # the state says it already
+            lines.append(line)
+    return tuple(lines)
+
+
 def target_rows(targets: Iterable[TicketSla], now: datetime) -> list[TargetRow]:
-    """A row per clock of ``comptoir.sla.selectors.ticket_targets``, oldest first."""
+    """A row per clock of ``comptoir.sla.selectors.ticket_targets`` (pauses prefetched), oldest first."""
     metrics = {value: str(label) for value, label in Metric.choices}
     rows = []
     for target in targets:
@@ -63,6 +80,7 @@ def target_rows(targets: Iterable[TicketSla], now: datetime) -> list[TargetRow]:
                 due_label=_when(target.due_at),
                 state=state,
                 text=text,
+                pauses=_pause_lines(target, text),
             )
         )
     return rows

@@ -16,7 +16,7 @@ from comptoir.workspace.models import SavedView, Visibility, built_in_views_rest
 from comptoir.workspace.rows import sla_badge
 from tests.sla.clock import paris
 from tests.sla.conftest import policy_make
-from tests.workspace.test_workspace_queries import LIST_QUERIES, TICKET_PAGE_QUERIES
+from tests.workspace.test_workspace_queries import LIST_QUERIES, TICKET_PAGE_WITH_CLOCKS_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def test_the_ticket_page_lists_each_target_and_what_became_of_it(
     fake_now.advance(minutes=20)
     ticket_update_by_agent(ticket, agent=agent, body="Looking into it.", status=Status.PENDING)
 
-    with django_assert_num_queries(TICKET_PAGE_QUERIES):
+    with django_assert_num_queries(TICKET_PAGE_WITH_CLOCKS_QUERIES):
         page = client.get(url("agent_ticket", ticket.reference)).content.decode()
 
     assert "Service level" in page

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from comptoir.accounts.models import Organisation, Role, User
 from comptoir.portal.erasure import account_erase
 from comptoir.tickets import search_index
+from comptoir.tickets.merging import tickets_merge
 from comptoir.tickets.models import Channel, Message, Priority, Status, SupportGroup, Ticket
 from comptoir.tickets.services import ticket_reply_by_requester, ticket_update_by_agent
 from comptoir.workspace.paging import RANKED_ROWS, offset_page
@@ -397,6 +398,49 @@ def test_ranked_pages_go_by_position_up_to_a_cap():
     # Not a position of a ranked page (a keyset cursor, past the cap, nonsense): the first page.
     for cursor in ("1733000000000000.12", str(RANKED_ROWS), "-25", "\uff12\uff15", "abc"):
         assert offset_page(fetch, after=cursor, size=25).rows == first.rows, cursor
+
+
+def test_by_relevance_only_the_newest_matches_are_ranked(signed_in, make_ticket, monkeypatch):
+    old_title = make_ticket(email="a@example.org", subject="Printer offline", description="It stopped.")
+    mentions = [make_ticket(email=f"m{n}@example.org", subject="Question", description="A printer.") for n in range(2)]
+    dated(old_title, 30)
+    dated(mentions[0], 2)
+    dated(mentions[1], 1)
+
+    assert listed(signed_in, "printer", sort="relevance")[0][0] == old_title.reference
+    # Ranking every match of a common word at a million tickets takes seconds: only the newest are ranked.
+    monkeypatch.setattr(search_index, "RANKED_AMONG", 2)
+    assert listed(signed_in, "printer", sort="relevance")[0] == [mentions[1].reference, mentions[0].reference]
+
+
+def test_a_merged_ticket_s_words_move_to_its_target(signed_in, make_ticket, agent):
+    source = make_ticket(email="a@example.org", subject="Scanner jam", description="The tray squeaks loudly.")
+    target = make_ticket(email="a@example.org", subject="Printer", description="Nothing prints.")
+
+    tickets_merge([source], target, agent=agent, tell_requesters=False)
+
+    # The source keeps its subject; its messages' words are the target's now.
+    assert search(signed_in, "squeaks") == refs(target)
+    assert search(signed_in, "scanner") == refs(source)
+    assert search(signed_in, '"tray squeaks"') == refs(target)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's tsvector limits (1 MB, 16,383 positions)")
+def test_a_ticket_too_wordy_for_its_index_still_takes_messages_and_finds_phrases(signed_in, make_ticket, agent):
+    ticket = make_ticket(email="a@example.org", subject="Logs attached", description="Here come the logs.")
+    # Past 16,383 words a tsvector's positions stop counting: a phrase is confirmed on the message.
+    ticket_update_by_agent(ticket, agent=agent, body="lorem " * 17_000, is_public=False)
+    ticket_reply_by_requester(ticket=ticket, body="The blue screen shows again.", channel=Channel.WEB)
+    assert search(signed_in, '"blue screen"') == refs(ticket)
+    # Words past a tsvector's 1 MB: the message lands and the ticket is still found by the rest.
+    for n in range(12):
+        log = " ".join(f"w{n}x{i:05d}{'q' * 20}" for i in range(3_000))
+        ticket_reply_by_requester(ticket=ticket, body=log, channel=Channel.WEB)
+    assert Message.objects.filter(ticket=ticket).count() == 15
+    assert search(signed_in, "logs") == refs(ticket)
+    assert search(signed_in, "w0x00001" + "q" * 20) == refs(ticket)
+    # The limit is real: the last message's words did not fit in the ticket's index (docs/search.md).
+    assert search(signed_in, "w11x00001" + "q" * 20) == []
 
 
 # --- Typos -------------------------------------------------------------------------------------

@@ -140,6 +140,8 @@ def test_it_counts_every_view_the_quarantine_and_the_list_in_one_query(agent, ma
 # 14: the ticket's service-level clocks with their policies (comptoir.sla.selectors.ticket_targets,
 # one query, run even when the ticket has none), for the "Service level" card.
 TICKET_PAGE_QUERIES = 14
+# A ticket with clocks (tests/sla): 15, the clocks' pauses (one prefetch, skipped when there is no clock).
+TICKET_PAGE_WITH_CLOCKS_QUERIES = 15
 
 
 def test_it_shows_a_ticket_with_one_message_and_with_50_with_the_same_queries(
