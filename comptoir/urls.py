@@ -18,6 +18,7 @@ from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import merge_views as workspace_merge_views
 from comptoir.workspace import notice_views as workspace_notice_views
 from comptoir.workspace import people_views as workspace_people_views
+from comptoir.workspace import sla_settings_views as workspace_sla_views
 from comptoir.workspace import view_views as workspace_view_views
 from comptoir.workspace import views as workspace_views
 
@@ -94,6 +95,42 @@ urlpatterns += i18n_patterns(
     path("agent/notifications/count/", workspace_notice_views.notice_count, name="agent_notice_count"),
     path("agent/notifications/read/", workspace_notice_views.notices_read, name="agent_notices_read"),
     path("agent/notifications/settings/", workspace_notice_views.notice_settings, name="agent_notice_settings"),
+    path("agent/settings/service-levels/", workspace_sla_views.sla_settings, name="agent_sla_settings"),
+    path(
+        "agent/settings/service-levels/schedules/new/",
+        workspace_sla_views.sla_schedule_new,
+        name="agent_sla_schedule_new",
+    ),
+    path(
+        "agent/settings/service-levels/schedules/<int:schedule_id>/",
+        workspace_sla_views.sla_schedule_edit,
+        name="agent_sla_schedule",
+    ),
+    path(
+        "agent/settings/service-levels/schedules/<int:schedule_id>/delete/",
+        workspace_sla_views.sla_schedule_delete,
+        name="agent_sla_schedule_delete",
+    ),
+    path(
+        "agent/settings/service-levels/policies/new/",
+        workspace_sla_views.sla_policy_new,
+        name="agent_sla_policy_new",
+    ),
+    path(
+        "agent/settings/service-levels/policies/<int:policy_id>/",
+        workspace_sla_views.sla_policy_edit,
+        name="agent_sla_policy",
+    ),
+    path(
+        "agent/settings/service-levels/policies/<int:policy_id>/move/",
+        workspace_sla_views.sla_policy_move,
+        name="agent_sla_policy_move",
+    ),
+    path(
+        "agent/settings/service-levels/policies/<int:policy_id>/delete/",
+        workspace_sla_views.sla_policy_delete,
+        name="agent_sla_policy_delete",
+    ),
     path("agent/tickets/bulk/", workspace_bulk_views.bulk_update, name="agent_bulk_update"),
     path("agent/tickets/bulk/<int:job_id>/", workspace_bulk_views.bulk_job, name="agent_bulk_job"),
     path(

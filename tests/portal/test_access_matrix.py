@@ -26,6 +26,7 @@ from comptoir.accounts.models import Organisation, Role, User
 from comptoir.accounts.services import email_address_record
 from comptoir.helpcenter.models import Article, Section
 from comptoir.mail.models import InboundEmail, OutboundEmail
+from comptoir.sla.models import BusinessSchedule, SlaPolicy
 from comptoir.tickets.links import link_issue
 from comptoir.tickets.models import Attachment, Message, Status, Survey, Ticket, TicketCC
 from comptoir.tickets.services import ticket_update_by_agent
@@ -432,6 +433,8 @@ class AgentObjects:
     saved_view: SavedView
     administrator: User
     bulk_job: BulkJob
+    schedule: BusinessSchedule
+    policy: SlaPolicy
 
 
 @pytest.fixture
@@ -440,6 +443,7 @@ def agent_objects(make_ticket) -> AgentObjects:
     raw = with_attachments([("shot.png", "image/png", png_bytes())])
     section = Section.objects.create(key="accounts", position=1)
     administrator = User.objects.create_superuser("root@example.com")
+    schedule = BusinessSchedule.objects.create(name="Office")
     return AgentObjects(
         ticket=ticket,
         cc=TicketCC.objects.create(ticket=ticket, email="dana@example.org"),
@@ -452,6 +456,8 @@ def agent_objects(make_ticket) -> AgentObjects:
         administrator=administrator,
         # A job is its agent's alone: the administrator's, so that they get it.
         bulk_job=BulkJob.objects.create(agent=administrator, ticket_ids=[ticket.pk]),
+        schedule=schedule,
+        policy=SlaPolicy.objects.create(name="Standard", schedule=schedule),
     )
 
 
@@ -463,6 +469,8 @@ def agent_page_address(route: str, entry: URLPattern, objects: AgentObjects) -> 
         "index": 0,
         "language": "en",
         "job_id": objects.bulk_job.pk,
+        "schedule_id": objects.schedule.pk,
+        "policy_id": objects.policy.pk,
     }
     # A "pk" names whatever the view's module is about.
     pk_by_module = {
