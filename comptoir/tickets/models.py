@@ -173,6 +173,13 @@ class Ticket(models.Model):
                 name="ticket_open_updated",
             ),
             models.Index(fields=("-updated_at", "-id"), condition=models.Q(spam=True), name="ticket_spam_updated"),
+            # A group's waiting tickets by status and priority: a team's views and their side bar counts
+            # ("open, Billing, high") read this small index alone instead of a bitmap of the whole group.
+            models.Index(
+                fields=("group", "status", "priority"),
+                condition=models.Q(status__in=ACTIVE),
+                name="ticket_active_group",
+            ),
             models.Index(
                 fields=("sla_due_at", "id"), condition=models.Q(sla_due_at__isnull=False), name="ticket_sla_due"
             ),

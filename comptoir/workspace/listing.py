@@ -39,15 +39,34 @@ class Listing:
 
 
 def listing(params: QueryDict, agent: User, *, agents: list[User], groups: list[SupportGroup]) -> Listing:
+    view_key, typed, query, search, filters = _read(params, agent, agents=agents, groups=groups)
+    rows = selectors.ticket_rows(view_key, agent, filters.queryset_filters(), search.condition)
+    return Listing(view_key, typed, query, search, filters, rows)
+
+
+def listing_matches(
+    params: QueryDict, agent: User, *, agents: list[User], groups: list[SupportGroup]
+) -> QuerySet[Ticket]:
+    """The tickets the list of ``params`` holds, without the rows' columns: what a saved view's count reads."""
+    view_key, _typed, _query, search, filters = _read(params, agent, agents=agents, groups=groups)
+    return selectors.ticket_matches(view_key, agent, filters.queryset_filters(), search.condition)
+
+
+def _read(
+    params: QueryDict, agent: User, *, agents: list[User], groups: list[SupportGroup]
+) -> tuple[str, str, SearchQuery, Search, TicketFilterForm]:
     view_key = params.get("view", DEFAULT_VIEW)
     if view_key not in selectors.VIEW_KEYS:
         view_key = DEFAULT_VIEW
     typed = params.get("q", "").strip()[:500]
     query = parse_search(typed)
-    search = search_condition(query, agent)
-    filters = TicketFilterForm(params, agents=agents, groups=groups)
-    rows = selectors.ticket_rows(view_key, agent, filters.queryset_filters(), search.condition)
-    return Listing(view_key, typed, query, search, filters, rows)
+    return (
+        view_key,
+        typed,
+        query,
+        search_condition(query, agent),
+        TicketFilterForm(params, agents=agents, groups=groups),
+    )
 
 
 @dataclass(frozen=True)

@@ -140,12 +140,21 @@ def ticket_rows(view_key: str, agent: User, filters: dict[str, object], searched
         .values("author_role")
     )
     return (
-        Ticket.objects.filter(view_filter(view_key, agent))
-        .filter(**{name: value for name, value in filters.items() if value is not None})
-        .filter(searched or Q())
+        ticket_matches(view_key, agent, filters, searched)
         .select_related("requester", "assignee", "group")
         .prefetch_related("tags")
         .annotate(last_public_role=Subquery(last_public_role[:1]), **next_due_clock())
+    )
+
+
+def ticket_matches(
+    view_key: str, agent: User, filters: dict[str, object], searched: Q | None = None
+) -> QuerySet[Ticket]:
+    """The tickets of a view and filters, bare: what a count needs (building the rows' columns costs a page time)."""
+    return (
+        Ticket.objects.filter(view_filter(view_key, agent))
+        .filter(**{name: value for name, value in filters.items() if value is not None})
+        .filter(searched or Q())
     )
 
 

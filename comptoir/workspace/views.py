@@ -37,7 +37,7 @@ from comptoir.workspace.forms import (
     SavedViewForm,
     SpamForm,
 )
-from comptoir.workspace.listing import listing, listing_page, saved_params
+from comptoir.workspace.listing import listing, listing_matches, listing_page, saved_params
 from comptoir.workspace.macros import macro_entries
 from comptoir.workspace.models import SavedView, Visibility, views_for
 from comptoir.workspace.rows import list_rows
@@ -135,7 +135,7 @@ def _sidebar(
     list's own count: one query. The saved view ``shown`` is the list: counted once, as the list."""
     saved_views = list(views_for(agent).select_related("owner"))
     others = [view for view in saved_views if shown is None or view.pk != shown.pk]
-    counted = [listing(QueryDict(view.params), agent, agents=agents, groups=groups).rows for view in others]
+    counted = [listing_matches(QueryDict(view.params), agent, agents=agents, groups=groups) for view in others]
     counts = selectors.workspace_counts(listed, counted)
     tallies = dict(zip([view.pk for view in others], counts.saved, strict=True))
     tallied = [(view, tallies.get(view.pk, counts.listed)) for view in saved_views]
