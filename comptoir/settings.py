@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "comptoir.tickets",
     "comptoir.notifications",
     "comptoir.sla",
+    "comptoir.rules",
     "comptoir.workspace",
     "comptoir.portal",
     "comptoir.mail",

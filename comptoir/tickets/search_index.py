@@ -138,6 +138,12 @@ _ALL_WORDS = """tickets_words_append(
         setweight(to_tsvector({config}, {subject}), 'A'),
         coalesce((SELECT tickets_words_agg(m.search_vector ORDER BY m.id) FROM tickets_message m
             WHERE m.ticket_id = {ticket}), ''))"""
+_NEW_TICKET_WORDS = _ALL_WORDS.format(
+    config=_POSTGRES_CONFIG.format(language="NEW.language"), subject="NEW.subject", ticket="NEW.id"
+)
+_TICKET_WORDS = _ALL_WORDS.format(
+    config=_POSTGRES_CONFIG.format(language="t.language"), subject="t.subject", ticket="t.id"
+)
 POSTGRES_TICKET_WORDS = [
     """CREATE FUNCTION tickets_words_append(words tsvector, more tsvector) RETURNS tsvector
     LANGUAGE plpgsql IMMUTABLE AS $$
@@ -163,9 +169,7 @@ POSTGRES_TICKET_WORDS = [
             NEW.search_vector := setweight(
                 to_tsvector({_POSTGRES_CONFIG.format(language="NEW.language")}, NEW.subject), 'A');
         ELSE
-            NEW.search_vector := {_ALL_WORDS.format(
-                config=_POSTGRES_CONFIG.format(language="NEW.language"), subject="NEW.subject", ticket="NEW.id"
-            )};
+            NEW.search_vector := {_NEW_TICKET_WORDS};
         END IF;
         RETURN NEW;
     END $$""",
@@ -179,9 +183,7 @@ POSTGRES_TICKET_WORDS = [
     END $$""",
     # Whole tickets again: after a message's text changed or it moved (a merge, an erasure), or went.
     f"""CREATE FUNCTION tickets_words_rewrite(ticket_ids bigint[]) RETURNS void LANGUAGE sql AS $$
-        UPDATE tickets_ticket t SET search_vector = {_ALL_WORDS.format(
-            config=_POSTGRES_CONFIG.format(language="t.language"), subject="t.subject", ticket="t.id"
-        )} WHERE t.id = ANY(ticket_ids)
+        UPDATE tickets_ticket t SET search_vector = {_TICKET_WORDS} WHERE t.id = ANY(ticket_ids)
     $$""",
     # Statement triggers with transition tables: one UPDATE per statement however many messages it
     # wrote (a merge moves hundreds in one), each ticket touched once. (PostgreSQL allows no column
@@ -219,9 +221,7 @@ POSTGRES_TICKET_WORDS = [
         FOR EACH STATEMENT EXECUTE FUNCTION tickets_message_words_removed()""",
     # The tickets already there, in one statement; then the messages' own index goes: nothing
     # searches them by word any more (the excerpts and phrases read a page's tickets' messages).
-    f"""UPDATE tickets_ticket t SET search_vector = {_ALL_WORDS.format(
-        config=_POSTGRES_CONFIG.format(language="t.language"), subject="t.subject", ticket="t.id"
-    )}""",
+    f"""UPDATE tickets_ticket t SET search_vector = {_TICKET_WORDS}""",
     "DROP INDEX IF EXISTS tickets_message_search",
 ]
 POSTGRES_TICKET_WORDS_REVERSE = [

@@ -391,7 +391,7 @@ def _tags_write(tickets: Sequence[Ticket], add: Sequence[str], remove: Sequence[
     return changed
 
 
-def _messages_write(bodies: Sequence[tuple[Ticket, str]], *, agent: User, is_public: bool) -> list[Message]:
+def _messages_write(bodies: Sequence[tuple[Ticket, str]], *, agent: User | None, is_public: bool) -> list[Message]:
     """The agent's reply or note on each ticket, in one INSERT; returns them with their ids.
 
     The one writer of an agent's message, for one ticket (``ticket_update_by_agent``)
@@ -520,9 +520,11 @@ def _statuses_write(tickets: Sequence[Ticket], status: str, now: datetime, recor
 
 @transaction.atomic
 def tickets_update_in_bulk(
-    ticket_ids: Collection[int], *, agent: User, changes: PropertyChanges, status: str | None = None
+    ticket_ids: Collection[int], *, agent: User | None, changes: PropertyChanges, status: str | None = None
 ) -> BulkOutcome:
     """What an agent sets on many tickets at once: the fields, the tags, a status.
+
+    ``agent`` None: nobody's act, a business rule's (comptoir.rules), recorded without an actor.
 
     The same writers as one ticket's submit (``_properties_write``, the status
     columns and surveys of ``ticket_set_status``), so each ticket's history,
@@ -575,7 +577,7 @@ def _submit_refusal(ticket: Ticket) -> str | None:
 def tickets_submit_in_bulk(
     ticket_ids: Collection[int],
     *,
-    agent: User,
+    agent: User | None,
     body: Callable[[Ticket], str],
     is_public: bool,
     changes: PropertyChanges,

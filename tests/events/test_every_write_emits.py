@@ -219,6 +219,6 @@ def test_a_rolled_back_write_emits_nothing(transactional_db, make_ticket):
     assert not Ticket.objects.filter(subject="Never happened").exists()
     assert recorder.kinds(kept.pk) == [EventKind.CREATED]
     assert len(recorder.changes) == 1
-    # The recorder, the notifications and the service-level clocks.
-    assert EventDelivery.objects.filter(ticket_id=kept.pk).count() == 3
-    assert EventDelivery.objects.count() == 3
+    # The recorder, the notifications, the business rules and the service-level clocks.
+    assert EventDelivery.objects.filter(ticket_id=kept.pk).count() == 4
+    assert EventDelivery.objects.count() == 4

@@ -53,8 +53,10 @@ NEW_TICKET_STATEMENTS = 13
 # (e-mails to that address in the last hour, to that ticket), 8 the confirmation queued,
 # 9 the delivery done, 10 the next one looked for; then the service-level clocks (comptoir.sla):
 # 11 their delivery claimed, 12 the change's events, 13 the policies, 14 the ticket's clocks,
-# 15 the delivery done, 16 the next one looked for.
-WORKER_STATEMENTS = 16
+# 15 the delivery done, 16 the next one looked for; then the business rules (comptoir.rules): 17 their
+# delivery claimed, 18 the change's events, 19 the active triggers, 20 the delivery done, 21 the next
+# one looked for.
+WORKER_STATEMENTS = 21
 
 
 def test_a_reply_runs_a_fixed_number_of_statements(make_ticket, handed_on):

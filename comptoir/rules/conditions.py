@@ -1,0 +1,353 @@
+"""What a rule looks at on a ticket, and whether it matches: pure, no database.
+
+A condition is ``{"field": ..., "operator": ..., "value": ...}`` (a rule keeps a
+JSON list of them). It reads ``TicketFacts``, built once per event from what the
+event already loaded (comptoir.rules.engine), so that a hundred rules cost no more
+queries than one. ``evaluate`` answers "did it match" and, when it did not, the
+first condition that failed: the admin's "why did rule X not fire on #1042?".
+
+Words ("subject contains facture") match whole words, whatever the case and the
+accents: "facture", "Facturé" and "FACTURE" are one word, "facturer" is another.
+A value of several words matches when any of them is there; "bon de commande"
+in double quotes is one phrase, its words in that order.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from comptoir.tickets.models import Channel, Priority, Status, TicketType
+from comptoir.tickets.tags import tag_names
+
+
+class SlaState(enum.StrEnum):
+    # No service-level clock counts (none applies, or all are met, stopped or paused).
+    NONE = "none"
+    COUNTING = "counting"
+    # The earliest clock still counting is past its due time.
+    BREACHED = "breached"
+
+
+class Op(enum.StrEnum):
+    IS = "is"
+    IS_NOT = "is_not"
+    IN = "in"
+    NOT_IN = "not_in"
+    CONTAINS = "contains"
+    NOT_CONTAINS = "not_contains"
+    IS_EMPTY = "is_empty"
+    IS_SET = "is_set"
+
+
+class ValueKind(enum.Enum):
+    CHOICE = "choice"  # one of fixed values (status, priority...)
+    REFERENCE = "reference"  # an id, or nobody (group, assignee, organisation)
+    ADDRESS = "address"  # an e-mail address, any case
+    TAGS = "tags"
+    WORDS = "words"
+
+
+_CHOICE_OPS = frozenset({Op.IS, Op.IS_NOT, Op.IN, Op.NOT_IN})
+_OPERATORS: Mapping[ValueKind, frozenset[Op]] = {
+    ValueKind.CHOICE: _CHOICE_OPS,
+    ValueKind.REFERENCE: _CHOICE_OPS | {Op.IS_EMPTY, Op.IS_SET},
+    ValueKind.ADDRESS: _CHOICE_OPS,
+    ValueKind.TAGS: frozenset({Op.CONTAINS, Op.NOT_CONTAINS, Op.IS_EMPTY, Op.IS_SET}),
+    ValueKind.WORDS: frozenset({Op.CONTAINS, Op.NOT_CONTAINS}),
+}
+
+
+def _languages() -> frozenset[str]:
+    return frozenset(code for code, _name in settings.LANGUAGES)
+
+
+# field -> (what its value is, the values it may take for choices)
+FIELDS: Mapping[str, tuple[ValueKind, Any]] = {
+    "status": (ValueKind.CHOICE, lambda: frozenset(Status.values)),
+    "priority": (ValueKind.CHOICE, lambda: frozenset(Priority.values)),
+    "type": (ValueKind.CHOICE, lambda: frozenset(TicketType.values)),
+    "channel": (ValueKind.CHOICE, lambda: frozenset(Channel.values)),
+    "language": (ValueKind.CHOICE, _languages),
+    "sla": (ValueKind.CHOICE, lambda: frozenset(SlaState)),
+    "group": (ValueKind.REFERENCE, None),
+    "assignee": (ValueKind.REFERENCE, None),
+    "organisation": (ValueKind.REFERENCE, None),
+    "requester": (ValueKind.ADDRESS, None),
+    "tags": (ValueKind.TAGS, None),
+    "subject": (ValueKind.WORDS, None),
+    "body": (ValueKind.WORDS, None),
+}
+
+
+def fold(text: str) -> str:
+    """``text`` as its words, folded (no case, no accents), one space apart and around: " facture impayee "."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " " + " ".join(re.findall(r"\w+", bare)) + " "
+
+
+_TERMS = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def terms(typed: str) -> list[str]:
+    """The words and "quoted phrases" of a condition's value, each folded as ``fold`` does (" bon de commande ")."""
+    found = (phrase or word for phrase, word in _TERMS.findall(typed))
+    return [folded for folded in map(fold, found) if folded.strip()]
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What conditions read on a ticket, at the time of the event (comptoir.rules.engine builds it)."""
+
+    ticket_id: int
+    status: str
+    priority: str
+    type: str
+    channel: str
+    language: str
+    group_id: int | None
+    assignee_id: int | None
+    requester: str  # the address, lowercased
+    organisation_id: int | None
+    tags: frozenset[str]
+    subject: str  # folded (``fold``)
+    body: str  # the event's message, folded; " " when it has none
+    sla: SlaState = SlaState.NONE
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        ticket_id: int,
+        status: str,
+        priority: str,
+        type: str,
+        channel: str,
+        language: str,
+        group_id: int | None,
+        assignee_id: int | None,
+        requester: str,
+        organisation_id: int | None,
+        tags: Iterable[str],
+        subject: str,
+        body: str,
+        sla_due_at: datetime | None,
+        now: datetime,
+    ) -> TicketFacts:
+        sla = SlaState.COUNTING if sla_due_at is not None and sla_due_at > now else SlaState.BREACHED
+        if sla_due_at is None:
+            sla = SlaState.NONE
+        return cls(
+            ticket_id=ticket_id,
+            status=status,
+            priority=priority,
+            type=type,
+            channel=channel,
+            language=language,
+            group_id=group_id,
+            assignee_id=assignee_id,
+            requester=requester.lower(),
+            organisation_id=organisation_id,
+            tags=frozenset(tags),
+            subject=fold(subject),
+            body=fold(body),
+            sla=sla,
+        )
+
+    def value(self, field: str) -> Any:
+        return {
+            "group": self.group_id,
+            "assignee": self.assignee_id,
+            "organisation": self.organisation_id,
+        }.get(field, getattr(self, field, None))
+
+    def but(self, **changes: Any) -> TicketFacts:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    operator: str
+    value: Any = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Condition:
+        return cls(field=data.get("field", ""), operator=data.get("operator", ""), value=data.get("value"))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"field": self.field, "operator": self.operator, "value": self.value}
+
+    def holds_for(self, facts: TicketFacts) -> bool:
+        kind, _choices = FIELDS[self.field]
+        actual = facts.value(self.field)
+        op = Op(self.operator)
+        if kind is ValueKind.WORDS:
+            found = any(term in actual for term in terms(str(self.value or "")))
+            return found if op is Op.CONTAINS else not found
+        if kind is ValueKind.TAGS:
+            wanted = set(tag_names(str(self.value or "")))
+            if op is Op.CONTAINS:
+                return bool(wanted <= actual)
+            if op is Op.NOT_CONTAINS:
+                return not wanted & actual
+            return bool(actual) is (op is Op.IS_SET)
+        if op is Op.IS_EMPTY:
+            return actual is None
+        if op is Op.IS_SET:
+            return actual is not None
+        values = _as_list(self.value) if op in (Op.IN, Op.NOT_IN) else [self.value]
+        if kind is ValueKind.ADDRESS:
+            values = [str(value).strip().lower() for value in values]
+        inside = actual in values
+        return inside if op in (Op.IS, Op.IN) else not inside
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+class RuleLike(Protocol):
+    match: str
+    conditions: Any  # a JSON list of conditions
+
+
+@dataclass(frozen=True)
+class Verdict:
+    matched: bool
+    # When it did not match: the first condition that failed (with "any", the first of those that all failed).
+    first_failed: Condition | None = None
+
+
+def evaluate(rule: RuleLike, facts: TicketFacts) -> Verdict:
+    """Whether ``rule``'s conditions hold for the ticket; no condition holds for every ticket."""
+    conditions = [Condition.from_json(data) for data in rule.conditions or []]
+    if not conditions:
+        return Verdict(matched=True)
+    if rule.match == "any":
+        if any(condition.holds_for(facts) for condition in conditions):
+            return Verdict(matched=True)
+        return Verdict(matched=False, first_failed=conditions[0])
+    for condition in conditions:
+        if not condition.holds_for(facts):
+            return Verdict(matched=False, first_failed=condition)
+    return Verdict(matched=True)
+
+
+# --- What an admin may save ----------------------------------------------------------------------
+
+
+def field_label(field: str) -> str:
+    labels = {
+        "status": _("status"),
+        "priority": _("priority"),
+        "type": _("type"),
+        "channel": _("channel"),
+        "language": _("language"),
+        "sla": _("service level"),
+        "group": _("group"),
+        "assignee": _("assignee"),
+        "organisation": _("organisation"),
+        "requester": _("requester"),
+        "tags": _("tags"),
+        "subject": _("subject"),
+        "body": _("message"),
+    }
+    return labels.get(field, field)
+
+
+def condition_errors(conditions: Any, *, match: str) -> list[str]:
+    """Why these conditions cannot be saved, in the admin's language (empty when they can)."""
+    if not isinstance(conditions, list):
+        return [_("The conditions must be a list.")]
+    errors: list[str] = []
+    parsed: list[Condition] = []
+    for number, data in enumerate(conditions, start=1):
+        if not isinstance(data, dict):
+            errors.append(_("Condition %(number)s is not a field, an operator and a value.") % {"number": number})
+            continue
+        condition = Condition.from_json(data)
+        problem = _condition_problem(condition)
+        if problem:
+            errors.append(_("Condition %(number)s: %(problem)s") % {"number": number, "problem": problem})
+        else:
+            parsed.append(condition)
+    if not errors and match == "all":
+        errors.extend(_never_matching(parsed))
+    return errors
+
+
+def _condition_problem(condition: Condition) -> str:
+    if condition.field not in FIELDS:
+        return _("unknown field “%(field)s”.") % {"field": condition.field}
+    kind, choices = FIELDS[condition.field]
+    label = field_label(condition.field)
+    try:
+        op = Op(condition.operator)
+    except ValueError:
+        op = None
+    if op is None or op not in _OPERATORS[kind]:
+        return _("the operator “%(operator)s” does not apply to the %(field)s.") % {
+            "operator": condition.operator,
+            "field": label,
+        }
+    value = condition.value
+    if op in (Op.IS_EMPTY, Op.IS_SET):
+        return "" if value in (None, "", []) else _("“is empty” and “is set” take no value.")
+    if kind is ValueKind.WORDS:
+        return "" if isinstance(value, str) and terms(value) else _("type at least one word.")
+    if kind is ValueKind.TAGS:
+        return "" if isinstance(value, str) and tag_names(value) else _("type at least one tag.")
+    values = value if op in (Op.IN, Op.NOT_IN) else [value]
+    if op in (Op.IN, Op.NOT_IN) and (not isinstance(value, list) or not value):
+        return _("“in” and “not in” take a list of at least one value.")
+    for item in values:
+        if kind is ValueKind.CHOICE and item not in choices():
+            return _("“%(value)s” is not a %(field)s.") % {"value": item, "field": label}
+        if kind is ValueKind.REFERENCE and (isinstance(item, bool) or not isinstance(item, int) or item <= 0):
+            return _("“%(value)s” does not name a %(field)s.") % {"value": item, "field": label}
+        if kind is ValueKind.ADDRESS and (not isinstance(item, str) or "@" not in item):
+            return _("“%(value)s” is not an e-mail address.") % {"value": item}
+    return ""
+
+
+def _never_matching(conditions: Sequence[Condition]) -> list[str]:
+    """All of the conditions can never hold at once: a field asked to be two things, or set and empty."""
+    allowed: dict[str, set[Any]] = {}
+    refused: dict[str, set[Any]] = {}
+    emptiness: dict[str, set[Op]] = {}
+    for condition in conditions:
+        kind, _choices = FIELDS[condition.field]
+        op = Op(condition.operator)
+        if op in (Op.IS_EMPTY, Op.IS_SET):
+            emptiness.setdefault(condition.field, set()).add(op)
+            continue
+        if kind in (ValueKind.WORDS, ValueKind.TAGS):
+            continue
+        values = set(_as_list(condition.value) if op in (Op.IN, Op.NOT_IN) else [condition.value])
+        if kind is ValueKind.ADDRESS:
+            values = {str(value).strip().lower() for value in values}
+        if op in (Op.IS, Op.IN):
+            allowed[condition.field] = allowed.get(condition.field, values) & values
+            emptiness.setdefault(condition.field, set()).add(Op.IS_SET)
+        else:
+            refused.setdefault(condition.field, set()).update(values)
+    errors = []
+    for field in FIELDS:
+        if field in allowed and not allowed[field] - refused.get(field, set()):
+            errors.append(_("The conditions on the %(field)s can never all hold.") % {"field": field_label(field)})
+        elif emptiness.get(field, set()) >= {Op.IS_EMPTY, Op.IS_SET}:
+            errors.append(
+                _("The %(field)s cannot be both empty and set: this rule would never match.")
+                % {"field": field_label(field)}
+            )
+    return errors

@@ -1,0 +1,130 @@
+"""Rules admins write, and what each did (or why it did not) on each ticket."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.tickets.models import Ticket, TicketEvent
+
+
+class RuleKind(models.TextChoices):
+    TRIGGER = "trigger", _("Trigger (runs on ticket events)")
+    # Not run yet: time-based automations are the next step of issue 17 (docs/rules.md).
+    AUTOMATION = "automation", _("Automation (runs on time)")
+
+
+class Trigger(models.TextChoices):
+    """The ticket events a trigger runs on (comptoir.rules.engine maps them to the history's event kinds)."""
+
+    CREATED = "created", _("Ticket created")
+    UPDATED = "updated", _("Ticket updated")
+    REQUESTER_MESSAGE = "requester_message", _("Message from the requester")
+    AGENT_MESSAGE = "agent_message", _("Message from an agent")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    SLA_WARNING = "sla_warning", _("Service level due soon")
+    SLA_BREACH = "sla_breach", _("Service level breached")
+
+
+class Match(models.TextChoices):
+    ALL = "all", _("All conditions")
+    ANY = "any", _("Any condition")
+
+
+class Rule(models.Model):
+    """Conditions on a ticket and the actions taken when they hold; see comptoir.rules.conditions and .actions."""
+
+    name = models.CharField(_("name"), max_length=120)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0, help_text=_("Lower runs first."))
+    kind = models.CharField(_("kind"), max_length=12, choices=RuleKind.choices, default=RuleKind.TRIGGER)
+    # Trigger values (a JSON list): the events the rule runs on.
+    events = models.JSONField(_("events"), default=list, blank=True)
+    match = models.CharField(_("match"), max_length=3, choices=Match.choices, default=Match.ALL)
+    # [{"field": "subject", "operator": "contains", "value": "facture"}, ...]
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    # [{"action": "set_group", "value": 3}, {"action": "add_tags", "value": "billing"}, ...]
+    actions = models.JSONField(_("actions"), default=list)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ("position", "id")
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
+        indexes = [models.Index(fields=("kind", "position", "id"), condition=models.Q(active=True), name="rule_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from comptoir.rules.validation import rule_validate  # validation reads this module's choices
+
+        rule_validate(self)
+
+
+class Outcome(models.TextChoices):
+    FIRED = "fired", _("Fired")
+    # Only the latest evaluation of each rule on each ticket is kept (comptoir.rules.engine).
+    NOT_FIRED = "not_fired", _("Did not fire")
+    # The chain guard held it back: it fired already in this chain, or the chain is too deep.
+    STOPPED = "stopped", _("Stopped by the chain guard")
+
+
+class RunWarning(models.TextChoices):
+    """What an admin should know about a run; stored as a code, shown in the reader's language."""
+
+    NOTHING_TO_CHANGE = "nothing_to_change", _("It matched, but the ticket was already as it sets it.")
+    ALREADY_FIRED = (
+        "already_fired",
+        _("It fired already in this chain and would change the ticket again: another rule undoes what it does."),
+    )
+    TOO_DEEP = "too_deep", _("The chain of changes rules set off one another is too long; it was stopped here.")
+    GROUP_GONE = "group_gone", _("The group it sets no longer exists.")
+    AGENT_GONE = "agent_gone", _("The agent it assigns is no longer an active agent.")
+    REFUSED = "refused", _("The ticket could not be changed (closed, merged or spam).")
+
+
+class RuleRun(models.Model):
+    """One evaluation of a rule on a ticket: what it changed, or why it did not fire."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="runs", verbose_name=_("rule"))
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket"))
+    # The first event of the change the rule ran on.
+    event = models.ForeignKey(
+        TicketEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("event")
+    )
+    change = models.UUIDField(_("change"))
+    # The change that started the chain (a person's or a job's write), and how many rule writes deep this one is.
+    chain = models.UUIDField(_("chain"))
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    # Fired: {"priority": ["normal", "high"], "tags_added": ["billing"], ...}
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    # Not fired: the first condition that failed (null: it matched, but there was nothing to change).
+    failed_condition = models.JSONField(_("first failed condition"), null=True, blank=True)
+    warning = models.CharField(_("warning"), max_length=20, choices=RunWarning.choices, blank=True)
+    # Fired: the change its actions wrote, so that the rules it sets off know their chain.
+    produced_change = models.UUIDField(_("change written"), null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("rule run")
+        verbose_name_plural = _("rule runs")
+        constraints = [
+            # A rule fires at most once per ticket per chain, whatever the workers do.
+            models.UniqueConstraint(
+                fields=("rule", "chain"), condition=models.Q(outcome="fired"), name="rule_fires_once_per_chain"
+            ),
+            models.UniqueConstraint(
+                fields=("rule", "ticket"), condition=models.Q(outcome="not_fired"), name="rule_last_miss_per_ticket"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=("ticket", "chain"), name="rulerun_ticket_chain"),
+            models.Index(fields=("rule", "ticket", "-created_at"), name="rulerun_rule_ticket"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} on ticket {self.ticket_id}: {self.outcome}"

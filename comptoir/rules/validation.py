@@ -1,0 +1,102 @@
+"""What an admin may save: a rule that can match, does not contradict itself, and names what exists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from comptoir.accounts.models import Organisation, Role, User
+from comptoir.rules.actions import action_errors
+from comptoir.rules.conditions import condition_errors
+from comptoir.rules.models import Rule, RuleKind, Trigger
+from comptoir.tickets.models import SupportGroup
+
+
+def rule_errors(rule: Rule) -> dict[str, list[str]]:
+    """Why ``rule`` cannot be saved, by field (empty when it can)."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, messages: Iterable[str]) -> None:
+        errors.setdefault(field, []).extend(messages)
+        if not errors[field]:
+            del errors[field]
+
+    if rule.kind == RuleKind.AUTOMATION:
+        add("kind", [_("Time-based automations do not run yet; only triggers do.")])
+    events = rule.events
+    if rule.kind == RuleKind.TRIGGER:
+        if not isinstance(events, list) or not events:
+            add("events", [_("Choose at least one event the trigger runs on.")])
+        else:
+            unknown = [str(event) for event in events if event not in Trigger.values]
+            if unknown:
+                add("events", [_("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}])
+    add("conditions", condition_errors(rule.conditions, match=rule.match))
+    if isinstance(events, list) and Trigger.UPDATED in events and not rule.conditions:
+        add(
+            "conditions",
+            [_("A trigger on every update needs a condition, or it would run on every change of every ticket.")],
+        )
+    add("actions", action_errors(rule.actions))
+    if not errors:
+        add("conditions", _missing(_references(rule.conditions, key="field"), conditions=True))
+        add("actions", _missing(_references(rule.actions, key="action"), conditions=False))
+    return errors
+
+
+def rule_validate(rule: Rule) -> None:
+    errors = rule_errors(rule)
+    if errors:
+        raise ValidationError(errors)
+
+
+_REFERENCE_KEYS = {
+    "group": "group",
+    "assignee": "assignee",
+    "organisation": "organisation",
+    "set_group": "group",
+    "set_assignee": "assignee",
+}
+
+
+def _references(items: Any, *, key: str) -> dict[str, set[int]]:
+    """The ids the rule names, by what they name (group, assignee, organisation)."""
+    named: dict[str, set[int]] = {}
+    for item in items or []:
+        what = _REFERENCE_KEYS.get(item.get(key, ""))
+        value = item.get("value")
+        if what is None or value is None or value == "":
+            continue
+        named.setdefault(what, set()).update(value if isinstance(value, list) else [value])
+    return named
+
+
+def _missing(named: dict[str, set[int]], *, conditions: bool) -> list[str]:
+    def existing(what: str, ids: set[int]) -> set[int]:
+        if what == "group":
+            rows: QuerySet[Any] = SupportGroup.objects.filter(pk__in=ids)
+        elif what == "organisation":
+            rows = Organisation.objects.filter(pk__in=ids)
+        elif conditions:
+            # A condition may name a former agent (tickets still assigned to them).
+            rows = User.objects.filter(pk__in=ids)
+        else:
+            # An action assigns only agents.
+            rows = User.objects.filter(pk__in=ids, is_active=True, role__in=(Role.AGENT, Role.ADMIN))
+        return set(rows.values_list("pk", flat=True))
+
+    messages = {
+        "group": _("No group has the id %(ids)s."),
+        "organisation": _("No organisation has the id %(ids)s."),
+        "assignee": _("No agent has the id %(ids)s."),
+    }
+    errors = []
+    for what, ids in named.items():
+        missing = ids - existing(what, ids)
+        if missing:
+            errors.append(messages[what] % {"ids": ", ".join(map(str, sorted(missing)))})
+    return errors
