@@ -5,12 +5,11 @@ same rules (`opening_problems`, `days_off_problems`, `policy_problems`) and
 then call one of these; each checks again, so that no caller can store a
 schedule the arithmetic would misread.
 
-A change here is not carried back to the clocks already running on tickets:
-each ticket's clocks follow the policies as they are at its next change (the
-subscriber, comptoir.sla.subscriber, replays its history then), and a clock
-already met keeps the terms it was measured against. No job re-evaluates
-every open ticket at once after an edit yet; it would call
-`services.ticket_sla_refresh` on each (docs/sla.md, "What is left").
+A change of hours or policies reaches the clocks running on waiting tickets
+by a background job (tasks.sla_clocks_rebuild, queued once the change is
+committed), which replays each one's history under the terms now in force,
+as the subscriber (comptoir.sla.subscriber) does at a ticket's next change; a
+clock already met keeps the terms it was measured against.
 """
 
 from __future__ import annotations
@@ -196,6 +195,7 @@ def schedule_save(
     ClosedDay.objects.bulk_create(
         ClosedDay(schedule=schedule, day=day_off.day, name=day_off.name.strip()) for day_off in days_off
     )
+    _clocks_rebuild_after_commit()
     return schedule
 
 
@@ -260,6 +260,7 @@ def policy_save(
         )
         for (metric, priority), terms in sorted(targets.items())
     )
+    _clocks_rebuild_after_commit()
     return policy
 
 
@@ -284,6 +285,7 @@ def policy_move(policy: SlaPolicy, *, up: bool) -> bool:
             row.position = position
             changed.append(row)
     SlaPolicy.objects.bulk_update(changed, ["position"])
+    _clocks_rebuild_after_commit()
     return True
 
 
@@ -297,3 +299,11 @@ def policy_delete(policy: SlaPolicy) -> None:
         policy.delete()
     except ProtectedError as error:  # a ticket took it up meanwhile
         raise PolicyInUse(len(error.protected_objects)) from error
+    _clocks_rebuild_after_commit()
+
+
+def _clocks_rebuild_after_commit() -> None:
+    # Imported here: the task module imports the services, which the settings need not load.
+    from comptoir.sla.tasks import sla_clocks_rebuild
+
+    transaction.on_commit(lambda: sla_clocks_rebuild.delay())
