@@ -381,6 +381,12 @@ CELERY_BEAT_SCHEDULE = {
         # A run left in the queue while no worker was up is dropped: the next one comes a minute later.
         "options": {"expires": 60},
     },
+    "run-automations": {
+        "task": "comptoir.rules.tasks.automations_run",
+        "schedule": 300.0,
+        # Each automation fires once per ticket and period whatever runs at once (comptoir.rules.automations).
+        "options": {"expires": 300},
+    },
     "raise-sla-breaches": {
         "task": "comptoir.sla.tasks.sla_breaches_raise",
         "schedule": 60.0,

@@ -18,6 +18,7 @@ from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import merge_views as workspace_merge_views
 from comptoir.workspace import notice_views as workspace_notice_views
 from comptoir.workspace import people_views as workspace_people_views
+from comptoir.workspace import rules_settings_views as workspace_rules_views
 from comptoir.workspace import sla_settings_views as workspace_sla_views
 from comptoir.workspace import view_views as workspace_view_views
 from comptoir.workspace import views as workspace_views
@@ -131,6 +132,12 @@ urlpatterns += i18n_patterns(
         workspace_sla_views.sla_policy_delete,
         name="agent_sla_policy_delete",
     ),
+    path("agent/settings/rules/", workspace_rules_views.rules_settings, name="agent_rules_settings"),
+    path("agent/settings/rules/new/", workspace_rules_views.rule_new, name="agent_rule_new"),
+    path("agent/settings/rules/<int:rule_id>/", workspace_rules_views.rule_edit, name="agent_rule"),
+    path("agent/settings/rules/<int:rule_id>/move/", workspace_rules_views.rule_move, name="agent_rule_move"),
+    path("agent/settings/rules/<int:rule_id>/toggle/", workspace_rules_views.rule_toggle, name="agent_rule_toggle"),
+    path("agent/settings/rules/<int:rule_id>/delete/", workspace_rules_views.rule_delete, name="agent_rule_delete"),
     path("agent/tickets/bulk/", workspace_bulk_views.bulk_update, name="agent_bulk_update"),
     path("agent/tickets/bulk/<int:job_id>/", workspace_bulk_views.bulk_job, name="agent_bulk_job"),
     path(

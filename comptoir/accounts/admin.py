@@ -41,7 +41,7 @@ class UserCreateForm(UserCreationForm[User]):
 class UserEditForm(UserChangeForm[User]):
     class Meta:
         model = User
-        fields = ("email", "name", "role", "language", "organisation")
+        fields = ("email", "name", "role", "language", "organisation", "away")
 
     def clean_email(self) -> str:
         return person_email_clean(self.cleaned_data["email"], changed="email" in self.changed_data)
@@ -57,7 +57,7 @@ class UserAdmin(DjangoUserAdmin[User]):  # type: ignore[type-var]  # stubs expec
     search_fields = ("email", "name")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Profile"), {"fields": ("name", "role", "language", "organisation")}),
+        (_("Profile"), {"fields": ("name", "role", "language", "organisation", "away")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )

@@ -92,6 +92,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="members",
         verbose_name=_("organisation"),
     )
+    # An agent away (holiday, sick leave) gets no ticket from a group's automatic assignment (comptoir.rules).
+    away = models.BooleanField(
+        _("away"), default=False, help_text=_("Agents away get no new ticket from their groups' assignment.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

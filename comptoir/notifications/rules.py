@@ -51,8 +51,13 @@ def notices_for(events: Sequence[TicketEvent]) -> list[Notice]:
         reply_message = None
 
     status = by_kind.get(EventKind.STATUS)
-    solved_by_agent = status is not None and status.new_value == Status.SOLVED and actor is not None and actor.is_agent
-    if solved_by_agent:
+    # Solved by an agent, or by nobody: a business rule (comptoir.rules) acts without an actor, and its
+    # customer is told as an agent's would be. The requester solving their own ticket is not told; the
+    # auto-close job closes (a status of its own), it does not solve.
+    solved_for_requester = (
+        status is not None and status.new_value == Status.SOLVED and (actor is None or actor.is_agent)
+    )
+    if solved_for_requester:
         # One e-mail: "solved", carrying the reply written with it, and the survey.
         notices.append(Notice(OutboundKind.TICKET_SOLVED, requester.email, ticket.language, reply_message))
     elif reply_message is not None:

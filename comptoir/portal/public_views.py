@@ -75,6 +75,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                     language=translation.get_language() or settings.LANGUAGE_CODE,
                     channel=Channel.WEB,
                     files=data["attachments"],
+                    time_zone=data["time_zone"],
                 )
                 # Sent after opening a suggested article: that article did not answer.
                 ticket_after_open_record(visit=request.POST.get("suggestion_visit", ""), language=ticket.language)

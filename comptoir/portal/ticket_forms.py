@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.addresses import refuse_help_desk_address
 from comptoir.core import captcha
+from comptoir.core.time_zones import known_time_zone
 from comptoir.tickets.blocks import block_for
 from comptoir.tickets.forms import AttachmentsField
 from comptoir.tickets.models import TicketType
@@ -72,8 +73,14 @@ class TicketForm(CaptchaMixin):
         label=_("Screenshots, recordings or files"),
         help_text=_("Optional."),
     )
+    # Filled in by time-zone.js from the browser: when to expect an answer is then said on the
+    # customer's own clock. Never an error: a name zoneinfo does not know is dropped.
+    time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     field_order = ("email", "name", "ticket_type", "subject", "description", "attachments", "website", "altcha")
+
+    def clean_time_zone(self) -> str:
+        return known_time_zone(self.cleaned_data.get("time_zone", ""))
 
 
 class ReplyForm(forms.Form):

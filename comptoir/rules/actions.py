@@ -3,7 +3,10 @@
 An action is ``{"action": ..., "value": ...}`` (a rule keeps a JSON list of them):
 ``set_status``, ``set_priority``, ``set_type``, ``set_group`` and
 ``set_assignee`` (an id, or null for nobody), ``add_tags`` and ``remove_tags``
-(typed as in the workspace: "billing vip"), ``add_note`` (an internal note).
+(typed as in the workspace: "billing vip"), ``add_note`` (an internal note),
+``add_reply`` (a public reply, so an e-mail to the requester and the people
+copied, as an agent's reply: ``{"fr": "...", "en": "..."}``, the text in the
+ticket's language, with the placeholders of ``REPLY_PLACEHOLDERS``).
 
 ``plan`` compares the actions with the ticket's facts and keeps what would
 change: the dry run shows it, the engine writes it with ``plan_apply``, which
@@ -17,9 +20,10 @@ auto-close job does (``actor=None``): the history shows no person, and the
 RuleRun written with the change says which rule made it. The services' type
 says ``User``; at run time they only hand the agent to the history (which
 takes None) and, for a note, to the message's author (null: shown as "System").
-Two consequences, documented in docs/rules.md: a ticket a rule solves gets its
-survey but not the "solved" e-mail (comptoir.notifications sends it only when
-an agent solves), and a rule's note, like an agent's, opens a new ticket.
+The services know a write without an actor is a rule's: a ticket a rule solves
+gets the "solved" e-mail and its survey as when an agent solves it
+(comptoir.notifications), and a rule's note or reply leaves the status as the
+rule's actions say (an agent's opens a new ticket).
 """
 
 from __future__ import annotations
@@ -29,12 +33,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import Role, User
 from comptoir.rules.conditions import TicketFacts
 from comptoir.rules.models import RunWarning
-from comptoir.tickets.models import Priority, SupportGroup, TicketEvent, TicketType
+from comptoir.tickets.models import Priority, SupportGroup, Ticket, TicketEvent, TicketType
 from comptoir.tickets.services import (
     UNCHANGED,
     PropertyChanges,
@@ -52,8 +57,10 @@ SETTERS: Mapping[str, str] = {
     "set_group": "group_id",
     "set_assignee": "assignee_id",
 }
-ACTIONS = frozenset({*SETTERS, "add_tags", "remove_tags", "add_note"})
+ACTIONS = frozenset({*SETTERS, "add_tags", "remove_tags", "add_note", "add_reply"})
 NOTE_MAX_LENGTH = 5000
+# What a reply's text may say of its ticket, filled in as it is written.
+REPLY_PLACEHOLDERS = ("{requester_name}", "{ticket_reference}", "{ticket_subject}")
 
 
 class ActionUnavailable(Exception):
@@ -74,6 +81,8 @@ class Plan:
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
     note: str = ""
+    # A public reply's text in the ticket's language, placeholders not filled in yet (``reply_text``).
+    reply: str = ""
     # What it changes, as a RuleRun keeps it: {"priority": ["normal", "high"], "tags_added": [...], ...}
     changes: Mapping[str, Any] = field(default_factory=dict)
 
@@ -95,6 +104,7 @@ def plan(actions: Sequence[Mapping[str, Any]], facts: TicketFacts) -> Plan:
     add: list[str] = []
     remove: list[str] = []
     notes: list[str] = []
+    reply = ""
     for action in actions:
         name, value = action["action"], action.get("value", "")
         if name in SETTERS:
@@ -105,6 +115,8 @@ def plan(actions: Sequence[Mapping[str, Any]], facts: TicketFacts) -> Plan:
             remove.extend(tag_names(value))
         elif name == "add_note":
             notes.append(str(value).strip())
+        elif name == "add_reply":
+            reply = _in_language(value, facts.language)
     sets = {fact: value for fact, value in sets.items() if getattr(facts, fact) != value}
     changes: dict[str, Any] = {
         _CHANGE_NAMES.get(fact, fact): [getattr(facts, fact), value] for fact, value in sets.items()
@@ -118,7 +130,38 @@ def plan(actions: Sequence[Mapping[str, Any]], facts: TicketFacts) -> Plan:
     note = "\n\n".join(notes)
     if note:
         changes["note"] = note
-    return Plan(ticket_id=facts.ticket_id, sets=sets, add_tags=added, remove_tags=removed, note=note, changes=changes)
+    if reply:
+        changes["reply"] = reply
+    return Plan(
+        ticket_id=facts.ticket_id,
+        sets=sets,
+        add_tags=added,
+        remove_tags=removed,
+        note=note,
+        reply=reply,
+        changes=changes,
+    )
+
+
+def _in_language(texts: Mapping[str, str], language: str) -> str:
+    """The text in ``language``, else in the site's, else the first written."""
+    for code in (language, settings.LANGUAGE_CODE, *texts):
+        text = str(texts.get(code) or "").strip()
+        if text:
+            return text
+    return ""
+
+
+def reply_text(template: str, ticket: Ticket) -> str:
+    """A reply's text with its placeholders filled in for ``ticket`` (its requester loaded); others stay as typed."""
+    values = {
+        "{requester_name}": ticket.requester.name or ticket.requester.email,
+        "{ticket_reference}": f"#{ticket.reference}",
+        "{ticket_subject}": ticket.subject,
+    }
+    for placeholder, value in values.items():
+        template = template.replace(placeholder, value)
+    return template
 
 
 def plan_apply(plan: Plan) -> uuid.UUID | None:
@@ -143,14 +186,14 @@ def plan_apply(plan: Plan) -> uuid.UUID | None:
         remove_tags=plan.remove_tags,
     )
     status = plan.sets.get("status")
-    note = plan.note
+    note, reply = plan.note, plan.reply
     # agent=None: a rule acts as nobody (this module's docstring).
-    if note:
+    if note or reply:
         outcome = tickets_submit_in_bulk(
             [plan.ticket_id],
             agent=None,
-            body=lambda _ticket: note,
-            is_public=False,
+            body=(lambda _ticket: note) if note else (lambda ticket: reply_text(reply, ticket)),
+            is_public=not note,
             changes=changes,
             status=status,
         )
@@ -200,6 +243,7 @@ def action_errors(actions: Any) -> list[str]:
     set_to: dict[str, Any] = {}
     added: set[str] = set()
     removed: set[str] = set()
+    messages: set[str] = set()
     for number, action in enumerate(actions, start=1):
         problem = _action_problem(action)
         if problem:
@@ -217,6 +261,10 @@ def action_errors(actions: Any) -> list[str]:
             added.update(tag_names(value))
         elif name == "remove_tags":
             removed.update(tag_names(value))
+        elif name in ("add_note", "add_reply"):
+            messages.add(name)
+    if len(messages) > 1:
+        errors.append(_("A rule adds either an internal note or a public reply, not both."))
     both = sorted(added & removed)
     if both:
         errors.append(_("The rule both adds and removes the tags: %(tags)s.") % {"tags": ", ".join(both)})
@@ -260,4 +308,18 @@ def _action_problem(action: Any) -> str:
             return _("the note is empty.")
         if len(value) > NOTE_MAX_LENGTH:
             return _("the note is longer than %(max)s characters.") % {"max": NOTE_MAX_LENGTH}
+    if name == "add_reply":
+        return _reply_problem(value)
+    return ""
+
+
+def _reply_problem(value: Any) -> str:
+    languages = {code for code, _name in settings.LANGUAGES}
+    if not isinstance(value, dict) or not set(value) <= languages:
+        return _("a reply is its text by language: %(example)s.") % {"example": '{"fr": "…", "en": "…"}'}
+    texts = list(value.values())
+    if not all(isinstance(text, str) for text in texts) or not any(text.strip() for text in texts):
+        return _("the reply is empty.")
+    if any(len(text) > NOTE_MAX_LENGTH for text in texts):
+        return _("the reply is longer than %(max)s characters.") % {"max": NOTE_MAX_LENGTH}
     return ""

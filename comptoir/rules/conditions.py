@@ -10,6 +10,11 @@ Words ("subject contains facture") match whole words, whatever the case and the
 accents: "facture", "Facturé" and "FACTURE" are one word, "facturer" is another.
 A value of several words matches when any of them is there; "bon de commande"
 in double quotes is one phrase, its words in that order.
+
+Time conditions (automations only: comptoir.rules.automations) count hours from
+a time the facts carry: ``hours_in_status`` "at_least" 72 holds from three days
+after the ticket entered its status; ``hours_until_sla_due`` "less_than" 2 holds
+from two hours before the service level is due (and after it, once late).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -46,6 +51,9 @@ class Op(enum.StrEnum):
     NOT_CONTAINS = "not_contains"
     IS_EMPTY = "is_empty"
     IS_SET = "is_set"
+    # Time conditions: hours, at least or less than.
+    AT_LEAST = "at_least"
+    LESS_THAN = "less_than"
 
 
 class ValueKind(enum.Enum):
@@ -54,6 +62,7 @@ class ValueKind(enum.Enum):
     ADDRESS = "address"  # an e-mail address, any case
     TAGS = "tags"
     WORDS = "words"
+    HOURS = "hours"  # hours since (or until) a time of the ticket: automations only
 
 
 _CHOICE_OPS = frozenset({Op.IS, Op.IS_NOT, Op.IN, Op.NOT_IN})
@@ -63,7 +72,20 @@ _OPERATORS: Mapping[ValueKind, frozenset[Op]] = {
     ValueKind.ADDRESS: _CHOICE_OPS,
     ValueKind.TAGS: frozenset({Op.CONTAINS, Op.NOT_CONTAINS, Op.IS_EMPTY, Op.IS_SET}),
     ValueKind.WORDS: frozenset({Op.CONTAINS, Op.NOT_CONTAINS}),
+    ValueKind.HOURS: frozenset({Op.AT_LEAST, Op.LESS_THAN}),
 }
+
+# time field -> (the fact it counts from, whether it counts hours *until* that time rather than since)
+TIME_FIELDS: Mapping[str, tuple[str, bool]] = {
+    "hours_since_created": ("created_at", False),
+    "hours_in_status": ("status_since", False),
+    "hours_since_requester_message": ("requester_message_at", False),
+    "hours_since_agent_message": ("agent_message_at", False),
+    "hours_since_sla_due": ("sla_due_at", False),
+    "hours_until_sla_due": ("sla_due_at", True),
+}
+# Longest a time condition may count: five years.
+HOURS_MAX = 5 * 366 * 24
 
 
 def _languages() -> frozenset[str]:
@@ -85,6 +107,7 @@ FIELDS: Mapping[str, tuple[ValueKind, Any]] = {
     "tags": (ValueKind.TAGS, None),
     "subject": (ValueKind.WORDS, None),
     "body": (ValueKind.WORDS, None),
+    **{field: (ValueKind.HOURS, None) for field in TIME_FIELDS},
 }
 
 
@@ -122,6 +145,13 @@ class TicketFacts:
     subject: str  # folded (``fold``)
     body: str  # the event's message, folded; " " when it has none
     sla: SlaState = SlaState.NONE
+    # What time conditions count from (automations); None when unknown or not yet (no message).
+    now: datetime | None = None
+    created_at: datetime | None = None
+    status_since: datetime | None = None
+    requester_message_at: datetime | None = None
+    agent_message_at: datetime | None = None
+    sla_due_at: datetime | None = None
 
     @classmethod
     def of(
@@ -142,6 +172,10 @@ class TicketFacts:
         body: str,
         sla_due_at: datetime | None,
         now: datetime,
+        created_at: datetime | None = None,
+        status_since: datetime | None = None,
+        requester_message_at: datetime | None = None,
+        agent_message_at: datetime | None = None,
     ) -> TicketFacts:
         sla = SlaState.COUNTING if sla_due_at is not None and sla_due_at > now else SlaState.BREACHED
         if sla_due_at is None:
@@ -161,6 +195,12 @@ class TicketFacts:
             subject=fold(subject),
             body=fold(body),
             sla=sla,
+            now=now,
+            created_at=created_at,
+            status_since=status_since,
+            requester_message_at=requester_message_at,
+            agent_message_at=agent_message_at,
+            sla_due_at=sla_due_at,
         )
 
     def value(self, field: str) -> Any:
@@ -172,6 +212,15 @@ class TicketFacts:
 
     def but(self, **changes: Any) -> TicketFacts:
         return replace(self, **changes)
+
+    def hours(self, field: str) -> float | None:
+        """The hours a time field counts (since the time, or until it), None when the ticket has no such time."""
+        fact, until = TIME_FIELDS[field]
+        at = getattr(self, fact)
+        if at is None or self.now is None:
+            return None
+        elapsed = (at - self.now) if until else (self.now - at)
+        return float(elapsed / timedelta(hours=1))
 
 
 @dataclass(frozen=True)
@@ -191,6 +240,11 @@ class Condition:
         kind, _choices = FIELDS[self.field]
         actual = facts.value(self.field)
         op = Op(self.operator)
+        if kind is ValueKind.HOURS:
+            hours = facts.hours(self.field)
+            if hours is None:
+                return False
+            return bool(hours >= self.value) if op is Op.AT_LEAST else bool(hours < self.value)
         if kind is ValueKind.WORDS:
             found = any(term in actual for term in terms(str(self.value or "")))
             return found if op is Op.CONTAINS else not found
@@ -261,6 +315,12 @@ def field_label(field: str) -> str:
         "tags": _("tags"),
         "subject": _("subject"),
         "body": _("message"),
+        "hours_since_created": _("hours since created"),
+        "hours_in_status": _("hours in the current status"),
+        "hours_since_requester_message": _("hours since the requester's last message"),
+        "hours_since_agent_message": _("hours since an agent's last reply"),
+        "hours_since_sla_due": _("hours since the service level was due"),
+        "hours_until_sla_due": _("hours until the service level is due"),
     }
     return labels.get(field, field)
 
@@ -303,6 +363,10 @@ def _condition_problem(condition: Condition) -> str:
     value = condition.value
     if op in (Op.IS_EMPTY, Op.IS_SET):
         return "" if value in (None, "", []) else _("“is empty” and “is set” take no value.")
+    if kind is ValueKind.HOURS:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= HOURS_MAX:
+            return _("the hours must be a number greater than 0 and at most %(max)s.") % {"max": HOURS_MAX}
+        return ""
     if kind is ValueKind.WORDS:
         return "" if isinstance(value, str) and terms(value) else _("type at least one word.")
     if kind is ValueKind.TAGS:
@@ -325,9 +389,17 @@ def _never_matching(conditions: Sequence[Condition]) -> list[str]:
     allowed: dict[str, set[Any]] = {}
     refused: dict[str, set[Any]] = {}
     emptiness: dict[str, set[Op]] = {}
+    # Time fields: the largest "at least" and the smallest "less than" asked.
+    at_least: dict[str, float] = {}
+    less_than: dict[str, float] = {}
     for condition in conditions:
         kind, _choices = FIELDS[condition.field]
         op = Op(condition.operator)
+        if kind is ValueKind.HOURS:
+            bounds = at_least if op is Op.AT_LEAST else less_than
+            pick = max if op is Op.AT_LEAST else min
+            bounds[condition.field] = pick(bounds.get(condition.field, condition.value), condition.value)
+            continue
         if op in (Op.IS_EMPTY, Op.IS_SET):
             emptiness.setdefault(condition.field, set()).add(op)
             continue
@@ -343,7 +415,9 @@ def _never_matching(conditions: Sequence[Condition]) -> list[str]:
             refused.setdefault(condition.field, set()).update(values)
     errors = []
     for field in FIELDS:
-        if field in allowed and not allowed[field] - refused.get(field, set()):
+        impossible = field in allowed and not allowed[field] - refused.get(field, set())
+        # "At least 48 hours" and "less than 24 hours" at once.
+        if impossible or (field in at_least and field in less_than and at_least[field] >= less_than[field]):
             errors.append(_("The conditions on the %(field)s can never all hold.") % {"field": field_label(field)})
         elif emptiness.get(field, set()) >= {Op.IS_EMPTY, Op.IS_SET}:
             errors.append(

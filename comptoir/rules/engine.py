@@ -18,6 +18,12 @@ and ticket only the latest "did not fire" (with the first condition that failed)
 so that a busy help desk's table grows with what rules do, not with what they
 look at.
 
+Besides the triggers, each change keeps two things true (built-in steps, not
+rules): the ticket's clock, what automations count time from (``clock_follow``),
+and, when the ticket entered a group without an assignee, the group's automatic
+assignment (comptoir.rules.assignment), after the triggers so that a trigger
+assigning the ticket itself wins.
+
 Concurrency: the backbone hands one ticket's changes to this subscriber one at
 a time, in order (the dispatcher holds the delivery's row with FOR UPDATE NOWAIT,
 and the handler runs in the transaction that marks it done); the ticket's row
@@ -36,8 +42,9 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from comptoir.rules.actions import ActionUnavailable, Plan, plan, plan_apply
+from comptoir.rules.assignment import assignment_follow
 from comptoir.rules.conditions import TicketFacts, evaluate
-from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning, Trigger
+from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning, TicketClock, Trigger
 from comptoir.tickets.models import AuthorRole, EventKind, Message, Status, Ticket, TicketEvent
 
 # A chain of rules setting off rules stops this many links after the change that started it.
@@ -100,7 +107,12 @@ def facts_of(
     tags: Iterable[str],
     body: str,
     now: datetime,
+    created_at: datetime | None = None,
+    status_since: datetime | None = None,
+    requester_message_at: datetime | None = None,
+    agent_message_at: datetime | None = None,
 ) -> TicketFacts:
+    """The facts of ``ticket``; the times (automations only) are those of its clock."""
     return TicketFacts.of(
         ticket_id=ticket.pk,
         status=ticket.status,
@@ -117,6 +129,10 @@ def facts_of(
         body=body,
         sla_due_at=ticket.sla_due_at,
         now=now,
+        created_at=created_at,
+        status_since=status_since,
+        requester_message_at=requester_message_at,
+        agent_message_at=agent_message_at,
     )
 
 
@@ -126,8 +142,51 @@ def _acted_on(ticket: Ticket) -> bool:
 
 
 def rules_run(change: uuid.UUID, *, now: datetime | None = None) -> list[RuleRun]:
-    """Run the triggers listening to ``change`` on its ticket; returns the runs recorded. Call it in a transaction."""
+    """Run the triggers listening to ``change`` on its ticket; returns the runs recorded. Call it in a transaction.
+
+    Then the built-in steps: the ticket's clock, and the group's assignment when the change moved it to a group.
+    """
     events = [event for event in _change_events(change) if not event.automatic]
+    if not events:
+        return []
+    clock_follow(events)
+    runs = _triggers_run(change, events, now=now)
+    if any(event.kind == EventKind.GROUP and event.new_value for event in events):
+        assignment_follow(events[0].ticket_id)
+    return runs
+
+
+def clock_follow(events: Sequence[TicketEvent]) -> None:
+    """Keep the ticket's clock (``TicketClock``) as the change leaves it: one statement, or none.
+
+    The status and when it began; the requester's latest message; the latest public reply a person
+    on the team wrote (a rule's reply, without an actor, is not one, as for the agent_message trigger).
+    The backbone hands a ticket's changes in order, so the latest change handed is the truth.
+    """
+    values: dict[str, object] = {}
+    for event in events:
+        if event.kind in (EventKind.CREATED, EventKind.STATUS):
+            values["status"], values["status_since"] = event.new_value, event.created_at
+        message = event.message
+        if event.kind not in (EventKind.CREATED, EventKind.REPLY) or message is None:
+            continue
+        if message.author_role == AuthorRole.REQUESTER:
+            values["requester_message_at"] = message.created_at
+        elif message.author_role == AuthorRole.AGENT and message.is_public and event.actor_id is not None:
+            values["agent_message_at"] = message.created_at
+    if not values:
+        return
+    # A ticket without a clock yet (a change handed late): "" is no status, so no time in status counts
+    # until its next status change; the other times count from now on.
+    row = TicketClock(ticket_id=events[0].ticket_id, status="", status_since=events[0].created_at)
+    for field, value in values.items():
+        setattr(row, field, value)
+    TicketClock.objects.bulk_create(
+        [row], update_conflicts=True, unique_fields=["ticket"], update_fields=sorted(values)
+    )
+
+
+def _triggers_run(change: uuid.UUID, events: list[TicketEvent], *, now: datetime | None) -> list[RuleRun]:
     triggers = triggers_of(events)
     if not triggers:
         return []

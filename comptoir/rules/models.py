@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.tickets.models import Ticket, TicketEvent
+from comptoir.tickets.models import Status, SupportGroup, Ticket, TicketEvent
 
 
 class RuleKind(models.TextChoices):
     TRIGGER = "trigger", _("Trigger (runs on ticket events)")
-    # Not run yet: time-based automations are the next step of issue 17 (docs/rules.md).
+    # Run every few minutes by comptoir.rules.automations on the tickets its time conditions select.
     AUTOMATION = "automation", _("Automation (runs on time)")
 
 
@@ -106,6 +107,9 @@ class RuleRun(models.Model):
     warning = models.CharField(_("warning"), max_length=20, choices=RunWarning.choices, blank=True)
     # Fired: the change its actions wrote, so that the rules it sets off know their chain.
     produced_change = models.UUIDField(_("change written"), null=True, blank=True, unique=True)
+    # Automations: the start of the period it fired in (the latest of the times its conditions measure
+    # from: when the status began, the last message...). It fires once per period (comptoir.rules.automations).
+    period = models.DateTimeField(_("period"), null=True, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
@@ -120,6 +124,12 @@ class RuleRun(models.Model):
             models.UniqueConstraint(
                 fields=("rule", "ticket"), condition=models.Q(outcome="not_fired"), name="rule_last_miss_per_ticket"
             ),
+            # An automation fires at most once per ticket per period, whatever the workers do.
+            models.UniqueConstraint(
+                fields=("rule", "ticket", "period"),
+                condition=models.Q(outcome="fired", period__isnull=False),
+                name="automation_fires_once_per_period",
+            ),
         ]
         indexes = [
             models.Index(fields=("ticket", "chain"), name="rulerun_ticket_chain"),
@@ -128,3 +138,49 @@ class RuleRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} on ticket {self.ticket_id}: {self.outcome}"
+
+
+# The statuses whose tickets automations may still act on (closed is final).
+_CLOCKED = ~models.Q(status=Status.CLOSED)
+
+
+class TicketClock(models.Model):
+    """When a ticket's status began and its latest messages were written: what automations measure time from.
+
+    Kept by the rules subscriber from each change of the ticket (comptoir.rules.engine.clock_follow), so that
+    the automations job finds "pending for 3 days" by a range scan of an index, not by reading every ticket.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="rules_clock", verbose_name=_("ticket")
+    )
+    # The status the clock measures: when it differs from the ticket's, the change is not handed over yet.
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    status_since = models.DateTimeField(_("in this status since"))
+    # The requester's latest message (not a robot's), and the latest public reply a person on the team wrote.
+    requester_message_at = models.DateTimeField(_("last message from the requester"), null=True, blank=True)
+    agent_message_at = models.DateTimeField(_("last reply from an agent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket clock")
+        verbose_name_plural = _("ticket clocks")
+        indexes = [
+            models.Index(fields=("status", "status_since"), condition=_CLOCKED, name="clock_status_since"),
+            models.Index(fields=("requester_message_at",), condition=_CLOCKED, name="clock_requester_message"),
+            models.Index(fields=("agent_message_at",), condition=_CLOCKED, name="clock_agent_message"),
+        ]
+
+    def __str__(self) -> str:
+        return f"clock of ticket {self.ticket_id}"
+
+
+class GroupTurn(models.Model):
+    """Round-robin: the member of a group who got its last ticket (comptoir.rules.assignment)."""
+
+    group = models.OneToOneField(SupportGroup, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    last_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"turn of group {self.group_id}"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import Organisation, Role, User
 from comptoir.rules.actions import action_errors
-from comptoir.rules.conditions import condition_errors
+from comptoir.rules.conditions import TIME_FIELDS, Op, condition_errors
 from comptoir.rules.models import Rule, RuleKind, Trigger
 from comptoir.tickets.models import SupportGroup
 
@@ -25,9 +25,9 @@ def rule_errors(rule: Rule) -> dict[str, list[str]]:
         if not errors[field]:
             del errors[field]
 
-    if rule.kind == RuleKind.AUTOMATION:
-        add("kind", [_("Time-based automations do not run yet; only triggers do.")])
     events = rule.events
+    if rule.kind == RuleKind.AUTOMATION:
+        add("events", _automation_errors(rule))
     if rule.kind == RuleKind.TRIGGER:
         if not isinstance(events, list) or not events:
             add("events", [_("Choose at least one event the trigger runs on.")])
@@ -36,6 +36,10 @@ def rule_errors(rule: Rule) -> dict[str, list[str]]:
             if unknown:
                 add("events", [_("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}])
     add("conditions", condition_errors(rule.conditions, match=rule.match))
+    if rule.kind == RuleKind.TRIGGER and _has_time_condition(rule.conditions):
+        add("conditions", [_("Conditions on hours belong to automations: a trigger runs when something happens.")])
+    if rule.kind == RuleKind.AUTOMATION and isinstance(rule.conditions, list) and "conditions" not in errors:
+        add("conditions", _anchor_errors(rule))
     if isinstance(events, list) and Trigger.UPDATED in events and not rule.conditions:
         add(
             "conditions",
@@ -46,6 +50,37 @@ def rule_errors(rule: Rule) -> dict[str, list[str]]:
         add("conditions", _missing(_references(rule.conditions, key="field"), conditions=True))
         add("actions", _missing(_references(rule.actions, key="action"), conditions=False))
     return errors
+
+
+def _has_time_condition(conditions: Any) -> bool:
+    return isinstance(conditions, list) and any(
+        isinstance(data, dict) and data.get("field") in TIME_FIELDS for data in conditions
+    )
+
+
+def _automation_errors(rule: Rule) -> list[str]:
+    errors = []
+    if rule.events:
+        errors.append(_("An automation runs on time, not on events: leave its events empty."))
+    if rule.match != "all":
+        errors.append(_("An automation's conditions must all hold (“any” would read every ticket)."))
+    return errors
+
+
+def _anchor_errors(rule: Rule) -> list[str]:
+    """An automation reads the tickets past a time: at least one condition must say which."""
+    for data in rule.conditions:
+        if not isinstance(data, dict) or data.get("field") not in TIME_FIELDS:
+            continue
+        _fact, until = TIME_FIELDS[data["field"]]
+        if data.get("operator") == (Op.LESS_THAN if until else Op.AT_LEAST):
+            return []
+    return [
+        _(
+            "An automation needs a condition “at least N hours since” (created, in the status, a message, "
+            "the service level due) or “less than N hours until” the service level is due."
+        )
+    ]
 
 
 def rule_validate(rule: Rule) -> None:

@@ -4,8 +4,9 @@
 
 Said on the confirmation page, in the confirmation e-mail and on the
 requester's ticket page while the first reply is awaited, in the ticket's
-language and on the schedule's clock (the customer has no time zone of their
-own in Comptoir), with when the team is back when it is away. While the ticket
+language and on the customer's clock (``Ticket.time_zone``, which their
+browser gave with the web form), else on the schedule's (an e-mail, a ticket
+opened on their behalf), with when the team is back when it is away. While the ticket
 waits on the customer (pending) its page says so instead, as it did. Where no
 policy applies, nothing is promised.
 
@@ -18,11 +19,13 @@ that will apply, as the clock will be.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from comptoir.core.time_zones import known_time_zone
 from comptoir.sla.business_time import add_business_minutes, always_open, is_open, next_opening
 from comptoir.sla.clock import Target
 from comptoir.sla.models import Metric, SlaPolicy, TicketSla
@@ -80,13 +83,15 @@ def first_reply_promise(ticket: Ticket, *, now: datetime | None = None, written_
             if clock is not None
             else add_business_minutes(target.schedule, ticket.created_at, target.minutes)
         )
-        return _promise(target, due_at, now)
+        customer_zone = ZoneInfo(ticket.time_zone) if known_time_zone(ticket.time_zone) else None
+        return _promise(target, due_at, now, customer_zone)
 
 
-def _promise(target: Target, due_at: datetime, now: datetime) -> Promise:
-    # A calendar-time target runs on always_open() (comptoir.sla.services.policy_terms): read on the site's zone.
+def _promise(target: Target, due_at: datetime, now: datetime, customer_zone: tzinfo | None) -> Promise:
     business = target.schedule != always_open()
-    zone = target.schedule.zone if business else timezone.get_default_timezone()
+    # A calendar-time target runs on always_open() (comptoir.sla.services.policy_terms): read on the site's zone.
+    team_zone = target.schedule.zone if business else timezone.get_default_timezone()
+    zone = customer_zone or team_zone
     within = _within(target.minutes, business=business)
     sentence = gettext("We usually answer within %(within)s: expect our answer by %(when)s.") % {
         "within": within,

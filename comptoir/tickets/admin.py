@@ -1,17 +1,33 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from comptoir.tickets.models import DeletedTicket, Macro, SenderBlock, SupportGroup, Tag
+from comptoir.tickets.models import Assignment, DeletedTicket, Macro, SenderBlock, SupportGroup, Tag
+
+
+class SupportGroupForm(forms.ModelForm[SupportGroup]):
+    class Meta:
+        model = SupportGroup
+        fields = ("name", "lead", "assignment", "members")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # A group saved without saying (a form from before assignment existed) assigns nobody, as before.
+        self.fields["assignment"].required = False
+
+    def clean_assignment(self) -> str:
+        return self.cleaned_data.get("assignment") or Assignment.NONE
 
 
 @admin.register(SupportGroup)
 class SupportGroupAdmin(admin.ModelAdmin[SupportGroup]):
-    list_display = ("name", "lead")
+    form = SupportGroupForm
+    list_display = ("name", "lead", "assignment")
     list_select_related = ("lead",)
     search_fields = ("name",)
-    fields = ("name", "lead", "members")
+    fields = ("name", "lead", "assignment", "members")
     filter_horizontal = ("members",)
 
 

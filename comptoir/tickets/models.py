@@ -45,6 +45,14 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
 
 
+class Assignment(models.TextChoices):
+    """How a group's new tickets get an assignee (comptoir.rules.assignment), among its members not away."""
+
+    NONE = "none", _("None: agents pick tickets up")
+    ROUND_ROBIN = "round_robin", _("Round-robin: each member in turn")
+    LEAST_OPEN = "least_open", _("The member with the fewest open tickets")
+
+
 class SupportGroup(models.Model):
     """A team of agents tickets can be routed to (managed in the Django admin)."""
 
@@ -62,6 +70,13 @@ class SupportGroup(models.Model):
         verbose_name=_("lead"),
         limit_choices_to={"role__in": ("agent", "admin"), "is_active": True},
         help_text=_("Told when a ticket of the group breaches its service level."),
+    )
+    assignment = models.CharField(
+        _("assignment"),
+        max_length=12,
+        choices=Assignment.choices,
+        default=Assignment.NONE,
+        help_text=_("Who gets a ticket that enters the group without an assignee. Agents who are away are skipped."),
     )
 
     class Meta:
@@ -99,6 +114,10 @@ class Ticket(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
     language = models.CharField(_("language"), max_length=8)
+    # The requester's time zone as their browser gave it with the web form (an IANA name, checked
+    # against zoneinfo); empty when unknown (e-mail, a ticket opened on their behalf). What they are
+    # promised is said on their clock (comptoir.sla.promise), else on the team's.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="", editable=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

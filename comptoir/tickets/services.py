@@ -92,8 +92,11 @@ def ticket_create(
     confirm: bool = True,
     priority: str = Priority.NORMAL,
     assignee: User | None = None,
+    time_zone: str = "",
 ) -> Ticket:
     """Open a ticket; ``automatic`` marks one a robot wrote (an autoresponder), which nobody answers.
+
+    ``time_zone``: the requester's, as their browser gave it (checked by the caller), or "".
 
     ``opened_by``: the agent opening it for the customer (a call, a visit, a
     forwarded conversation), who may write the first message in their own name
@@ -109,6 +112,7 @@ def ticket_create(
         assignee=assignee,
         channel=channel,
         language=language,
+        time_zone=time_zone,
         status=Status.NEW,
         follow_up_of=follow_up_of,
     )
@@ -259,6 +263,8 @@ def ticket_reply_by_requester(
             inbound_email=inbound_email,
             follow_up_of=ticket,
             automatic=automatic,
+            # The same customer, as far as anyone knows on the same clock.
+            time_zone=ticket.time_zone if writer.pk == ticket.requester_id else "",
         )
         return follow_up.messages.get()
     message = Message.objects.create(
@@ -594,6 +600,10 @@ def tickets_submit_in_bulk(
     the status columns and surveys). Tickets merged, marked as spam or closed
     are refused, and the others go ahead.
 
+    ``agent`` None: a business rule's submit (comptoir.rules), recorded without
+    an actor; the status is then only the one chosen (a rule's note or reply
+    does not open a new ticket).
+
     The statements are batched: their number does not grow with the number of
     tickets (the e-mails are queued after commit, by the notifications
     subscriber, one change at a time, as for any submit).
@@ -623,7 +633,9 @@ def tickets_submit_in_bulk(
     moving: dict[str, list[Ticket]] = {}
     staying: list[int] = []
     for ticket in workable:
-        new_status = status_after_agent_action(ticket.status, status)
+        # A person's message opens a new ticket (working on it); a business rule's (``agent`` None)
+        # leaves the status as its actions say: a note it adds is not someone picking the ticket up.
+        new_status = status_after_agent_action(ticket.status, status) if agent is not None else status or ticket.status
         if new_status == ticket.status:
             staying.append(ticket.pk)
         else:

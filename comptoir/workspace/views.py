@@ -6,7 +6,7 @@ import contextlib
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from comptoir.accounts.models import Organisation, User
 from comptoir.accounts.services import requester_set_organisation
 from comptoir.notifications.models import AgentNotice
+from comptoir.rules.models import RuleRun
 from comptoir.sla.selectors import ticket_targets
 from comptoir.tickets import access, services
 from comptoir.tickets.blocks import BlockScope
@@ -184,7 +185,13 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
             total=ticket.message_count,  # type: ignore[attr-defined]  # annotated: selectors.ticket_or_404(counted=True)
             everything=request.GET.get("all") == "1",
         ),
-        "events": ticket.events.select_related("actor").exclude(kind__in=(EventKind.REPLY, EventKind.NOTE)),
+        "events": ticket.events.select_related("actor")
+        .exclude(kind__in=(EventKind.REPLY, EventKind.NOTE))
+        # The rule that wrote a change, if one did (its RuleRun keeps the change): in the same query.
+        .annotate(
+            by_rule_id=Subquery(RuleRun.objects.filter(produced_change=OuterRef("change")).values("rule_id")[:1]),
+            by_rule=Subquery(RuleRun.objects.filter(produced_change=OuterRef("change")).values("rule__name")[:1]),
+        ),
         "other_tickets": selectors.other_tickets(ticket),
         "ccs": ticket.ccs.all(),
         "cc_form": CCForm(),

@@ -54,9 +54,12 @@ def site(live_server, settings, transactional_db):
 def new_page(browser):
     contexts = []
 
-    def make(locale: str = "en-GB"):
-        # bypass_csp lets the test inject axe-core; the pages' own CSP is tested elsewhere.
-        context = browser.new_context(locale=locale, bypass_csp=True, viewport={"width": 1280, "height": 900})
+    def make(locale: str = "en-GB", timezone_id: str = "Europe/Paris"):
+        # bypass_csp lets the test inject axe-core; the pages' own CSP is tested elsewhere. The clock
+        # is a French team's customer's, whatever the machine's (the new-ticket form sends it).
+        context = browser.new_context(
+            locale=locale, timezone_id=timezone_id, bypass_csp=True, viewport={"width": 1280, "height": 900}
+        )
         context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()

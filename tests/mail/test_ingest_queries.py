@@ -54,9 +54,10 @@ NEW_TICKET_STATEMENTS = 13
 # 9 the delivery done, 10 the next one looked for; then the service-level clocks (comptoir.sla):
 # 11 their delivery claimed, 12 the change's events, 13 the policies, 14 the ticket's clocks,
 # 15 the delivery done, 16 the next one looked for; then the business rules (comptoir.rules): 17 their
-# delivery claimed, 18 the change's events, 19 the active triggers, 20 the delivery done, 21 the next
-# one looked for.
-WORKER_STATEMENTS = 21
+# delivery claimed, 18 the change's events, 19 the ticket's clock written (what automations count time
+# from: a new ticket's status and its requester's message), 20 the active triggers, 21 the delivery
+# done, 22 the next one looked for.
+WORKER_STATEMENTS = 22
 
 
 def test_a_reply_runs_a_fixed_number_of_statements(make_ticket, handed_on):

@@ -26,6 +26,7 @@ from comptoir.accounts.models import Organisation, Role, User
 from comptoir.accounts.services import email_address_record
 from comptoir.helpcenter.models import Article, Section
 from comptoir.mail.models import InboundEmail, OutboundEmail
+from comptoir.rules.models import Rule
 from comptoir.sla.models import BusinessSchedule, SlaPolicy
 from comptoir.tickets.links import link_issue
 from comptoir.tickets.models import Attachment, Message, Status, Survey, Ticket, TicketCC
@@ -435,6 +436,7 @@ class AgentObjects:
     bulk_job: BulkJob
     schedule: BusinessSchedule
     policy: SlaPolicy
+    rule: Rule
 
 
 @pytest.fixture
@@ -458,6 +460,7 @@ def agent_objects(make_ticket) -> AgentObjects:
         bulk_job=BulkJob.objects.create(agent=administrator, ticket_ids=[ticket.pk]),
         schedule=schedule,
         policy=SlaPolicy.objects.create(name="Standard", schedule=schedule),
+        rule=Rule.objects.create(name="Invoices", events=["created"], actions=[{"action": "add_tags", "value": "x"}]),
     )
 
 
@@ -471,6 +474,7 @@ def agent_page_address(route: str, entry: URLPattern, objects: AgentObjects) -> 
         "job_id": objects.bulk_job.pk,
         "schedule_id": objects.schedule.pk,
         "policy_id": objects.policy.pk,
+        "rule_id": objects.rule.pk,
     }
     # A "pk" names whatever the view's module is about.
     pk_by_module = {

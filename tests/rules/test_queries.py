@@ -7,13 +7,15 @@ from django.db import transaction
 
 from comptoir.rules.engine import rules_run
 from comptoir.rules.models import Outcome
-from comptoir.tickets.models import EventKind, TicketEvent
+from comptoir.tickets.models import EventKind, Ticket, TicketEvent
+from comptoir.tickets.services import ticket_update_by_agent
 
 pytestmark = pytest.mark.django_db
 
-# 1 the change's events, 2 the active triggers, 3 the ticket locked with its requester, 4 what rules
-# did in the chain already, 5 the ticket's tags, 6 the last "not fired" reasons dropped, 7 the runs written.
-NOT_FIRING = 7
+# 1 the change's events, 2 the ticket's clock (a creation: its status and when it began), 3 the active
+# triggers, 4 the ticket locked with its requester, 5 what rules did in the chain already, 6 the ticket's
+# tags, 7 the last "not fired" reasons dropped, 8 the runs written.
+NOT_FIRING = 8
 
 
 def created_change(make_ticket):
@@ -46,20 +48,62 @@ def test_a_rule_firing_adds_the_statements_of_one_bulk_update_and_the_lookup_of_
     change = created_change(make_ticket)
     make_rule("Tag", events=["created"], actions=[("add_tags", "seen"), ("set_priority", "high")])
 
-    # The 5 reads of NOT_FIRING; then tickets_update_in_bulk: 6 savepoint, 7 the ticket locked,
-    # 8 its priority, 9 the tag made if new, 10 its id, 11 the tags the ticket has, 12 the tag added,
-    # 13 the update time, 14 the change's events, 15 the subscribers owed it, 16 savepoint released;
-    # 17 the change it wrote looked up; 18 the last "not fired" dropped, 19 the run written.
-    with transaction.atomic(), django_assert_num_queries(19):
+    # The 6 first statements of NOT_FIRING; then tickets_update_in_bulk: 7 savepoint, 8 the ticket locked,
+    # 9 its priority, 10 the tag made if new, 11 its id, 12 the tags the ticket has, 13 the tag added,
+    # 14 the update time, 15 the change's events, 16 the subscribers owed it, 17 savepoint released;
+    # 18 the change it wrote looked up; 19 the last "not fired" dropped, 20 the run written.
+    with transaction.atomic(), django_assert_num_queries(20):
         [run] = rules_run(change)
 
     assert run.outcome == Outcome.FIRED
 
 
-def test_a_change_no_trigger_listens_to_costs_two_queries(make_rule, make_ticket, django_assert_num_queries):
+def test_a_change_no_trigger_listens_to_costs_three_queries(make_rule, make_ticket, django_assert_num_queries):
     change = created_change(make_ticket)
     make_rule("Replies", events=["requester_message"], actions=[("add_tags", "replied")])
 
-    # 1 the change's events, 2 the active triggers.
+    # 1 the change's events, 2 the ticket's clock, 3 the active triggers.
+    with transaction.atomic(), django_assert_num_queries(3):
+        assert rules_run(change) == []
+
+
+def test_a_change_that_moves_no_clock_costs_two_queries(make_rule, make_ticket, agent, django_assert_num_queries):
+    ticket = make_ticket()
+    ticket_update_by_agent(ticket, agent=agent, status="open")
+    ticket_update_by_agent(ticket, agent=agent, priority="high")
+    change = TicketEvent.objects.get(ticket=ticket, kind=EventKind.PRIORITY).change
+    make_rule("Replies", events=["requester_message"], actions=[("add_tags", "replied")])
+
+    # 1 the change's events, 2 the active triggers: a priority is not a status, a message nor a group.
     with transaction.atomic(), django_assert_num_queries(2):
         assert rules_run(change) == []
+
+
+# A change moving a ticket to a group, no trigger listening: 1 the change's events, 2 the active triggers,
+# 3 the ticket locked with its group (assignment none: that is all); 4 the group's row locked, 5 its members
+# available (least open: with their waiting tickets counted, and no turn read or written), 6 the group's turn;
+# then tickets_update_in_bulk: 7 savepoint, 8 the ticket locked, 9 its assignee, 10 its update time,
+# 11 the change's event, 12 the subscribers owed it, 13 savepoint released; 14 the group's turn moved.
+ASSIGNING = {"none": 3, "round_robin": 14, "least_open": 12}
+
+
+@pytest.mark.parametrize(("assignment", "queries"), ASSIGNING.items())
+def test_a_ticket_entering_a_group_costs_a_fixed_number_of_queries_to_assign(
+    make_ticket, agent, django_assert_num_queries, assignment, queries, monkeypatch
+):
+    from comptoir.rules import subscriber
+    from comptoir.tickets.models import SupportGroup
+
+    group = SupportGroup.objects.create(name="Support", assignment=assignment)
+    group.members.set([agent])
+    ticket = make_ticket()
+    # The rules do not run on their own here: the test runs them, on the group's change.
+    monkeypatch.setattr(subscriber, "rules_run", lambda change: None)
+    ticket_update_by_agent(ticket, agent=agent, status="open")
+    ticket_update_by_agent(ticket, agent=agent, group=group)
+    change = TicketEvent.objects.get(ticket=ticket, kind=EventKind.GROUP).change
+
+    with transaction.atomic(), django_assert_num_queries(queries):
+        rules_run(change)
+
+    assert Ticket.objects.get(pk=ticket.pk).assignee == (None if assignment == "none" else agent)

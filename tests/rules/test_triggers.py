@@ -165,8 +165,8 @@ def test_a_note_is_an_internal_message_by_nobody(make_rule, make_ticket):
         "Check the contract first.",
     )
     assert history(ticket)[1] == (EventKind.NOTE, "", "", None)
-    # What a note does in the services: like an agent's, it opens a new ticket (docs/rules.md).
-    assert Ticket.objects.get(pk=ticket.pk).status == Status.OPEN
+    # Unlike an agent's note, a rule's does not open a new ticket: the status is what its actions say.
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.NEW
 
 
 def test_rules_run_in_order_and_each_reads_what_the_ones_before_it_changed(make_rule, make_ticket, agent, billing):

@@ -113,8 +113,12 @@ def test_a_trigger_on_every_update_needs_a_condition():
 def test_events_and_kinds_that_do_not_run_are_refused():
     assert rule_errors(rule(events=[])) == {"events": ["Choose at least one event the trigger runs on."]}
     assert rule_errors(rule(events=["deleted"])) == {"events": ["Unknown events: deleted."]}
-    assert rule_errors(rule(kind="automation", events=[])) == {
-        "kind": ["Time-based automations do not run yet; only triggers do."]
+    assert rule_errors(rule(kind="automation", events=["created"])) == {
+        "events": ["An automation runs on time, not on events: leave its events empty."],
+        "conditions": [
+            "An automation needs a condition “at least N hours since” (created, in the status, a message, "
+            "the service level due) or “less than N hours until” the service level is due."
+        ],
     }
 
 

@@ -94,3 +94,33 @@ def test_a_new_ticket_s_promise_does_not_wait_for_the_clock(fake_now, office_pol
 
     assert written is not None
     assert first_reply_promise(ticket) == written
+
+
+def test_the_promise_is_said_on_the_customer_s_clock_when_their_browser_gave_it(
+    client, fake_now, office_policy, mailoutbox
+):
+    fake_now.set(FRIDAY_EVENING)  # 13:00 in New York
+
+    response = client.post(form_url("en"), {**valid_data(), "time_zone": "America/New_York"}, follow=True)
+
+    ticket = Ticket.objects.get()
+    assert ticket.time_zone == "America/New_York"
+    # Monday 14:00 in Paris is 08:00 in New York; the team is back at 03:00 their time.
+    page = response.content.decode()
+    assert "expect our answer by Monday at 08:00." in page
+    assert "back on Monday at 03:00." in page
+    email_deliver(OutboundEmail.objects.get(kind=OutboundKind.TICKET_CREATED).pk)
+    assert "expect our answer by Monday at 08:00." in mailoutbox[-1].body
+
+
+@pytest.mark.parametrize("posted", ["Mars/Olympus", "../../etc/passwd", "", "x" * 64, "UTC "])
+def test_a_time_zone_the_server_does_not_know_is_dropped_and_the_team_s_clock_used(
+    client, fake_now, office_policy, posted
+):
+    fake_now.set(FRIDAY_EVENING)
+
+    page = client.post(form_url("en"), {**valid_data(), "time_zone": posted}, follow=True).content.decode()
+
+    assert Ticket.objects.get().time_zone == ("UTC" if posted == "UTC " else "")
+    if posted != "UTC ":
+        assert "expect our answer by Monday at 14:00." in page

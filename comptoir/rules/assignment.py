@@ -1,0 +1,96 @@
+"""A group's automatic assignment: who gets a ticket that enters the group without an assignee.
+
+Per group (``SupportGroup.assignment``): nobody (agents pick tickets up), each
+member in turn (round-robin, in the order they joined the desk: their id), or
+the member with the fewest tickets still waiting (new, open, pending, on hold),
+the first by id on a tie. Only active agents of the group who are not away
+(``User.away``, set by ``agent_away_set``) are chosen; when none is, the ticket
+stays unassigned for the group to pick up.
+
+It is a built-in step of the rules subscriber (comptoir.rules.engine), run after
+the triggers of the change that moved the ticket to the group, so a trigger that
+assigns the ticket itself wins. The assignee is written like a rule's actions,
+through ``tickets_update_in_bulk`` without an actor: the ticket's history says
+"assignee changed" by nobody, and the change is handed to the rules like any other.
+
+Race-safety: the group's row is locked (SELECT ... FOR UPDATE) while its turn is
+read and moved, so two tickets entering the group at once, on two workers, go to
+two members in turn, not twice to the same one.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from comptoir.accounts.models import Role, User
+from comptoir.rules.models import GroupTurn
+from comptoir.tickets.models import ACTIVE, Assignment, Status, SupportGroup, Ticket
+from comptoir.tickets.services import PropertyChanges, tickets_update_in_bulk
+
+
+def assignment_follow(ticket_id: int) -> User | None:
+    """Assign the ticket as its group says, if it has a group and no assignee; returns the agent assigned."""
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("group").filter(pk=ticket_id).first()
+    if ticket is None or ticket.group is None or ticket.assignee_id is not None:
+        return None
+    if ticket.group.assignment == Assignment.NONE or not _workable(ticket):
+        return None
+    # The group's turn is read and moved by one worker at a time (module docstring).
+    group = SupportGroup.objects.select_for_update().get(pk=ticket.group.pk)
+    agent = group_next_agent(group)
+    if agent is None:
+        return None
+    outcome = tickets_update_in_bulk([ticket.pk], agent=None, changes=PropertyChanges(assignee=agent))
+    if ticket.pk not in outcome.changed:
+        return None
+    if group.assignment == Assignment.ROUND_ROBIN:
+        GroupTurn.objects.bulk_create(
+            [GroupTurn(group=group, last_assignee=agent)],
+            update_conflicts=True,
+            unique_fields=["group"],
+            update_fields=["last_assignee"],
+        )
+    return agent
+
+
+def _workable(ticket: Ticket) -> bool:
+    return ticket.status != Status.CLOSED and not ticket.spam and ticket.merged_into_id is None
+
+
+def available_members(group: SupportGroup) -> list[User]:
+    """The group's members who may get a ticket: active agents, not away, in id order."""
+    return list(
+        User.objects.filter(
+            support_groups=group, is_active=True, role__in=(Role.AGENT, Role.ADMIN), away=False
+        ).order_by("pk")
+    )
+
+
+def group_next_agent(group: SupportGroup) -> User | None:
+    """Who gets the group's next ticket; None when the group assigns nobody or no member is available."""
+    if group.assignment == Assignment.ROUND_ROBIN:
+        members = available_members(group)
+        if not members:
+            return None
+        last = GroupTurn.objects.filter(group=group).values_list("last_assignee_id", flat=True).first()
+        after = [member for member in members if last is not None and member.pk > last]
+        return (after or members)[0]
+    if group.assignment == Assignment.LEAST_OPEN:
+        waiting = Count("assigned_tickets", filter=Q(assigned_tickets__status__in=ACTIVE))
+        return (
+            User.objects.filter(support_groups=group, is_active=True, role__in=(Role.AGENT, Role.ADMIN), away=False)
+            .annotate(waiting=waiting)
+            .order_by("waiting", "pk")
+            .first()
+        )
+    return None
+
+
+@transaction.atomic
+def agent_away_set(agent: User, away: bool) -> None:
+    """The agent says they are away (no new ticket from their groups' assignment), or back."""
+    if not agent.is_agent:
+        raise ValueError("only agents are assigned tickets")
+    agent.away = away
+    agent.save(update_fields=["away"])

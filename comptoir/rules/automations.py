@@ -1,0 +1,222 @@
+"""Automations: rules run on time ("pending for 7 days → solved"), by a periodic job over an index.
+
+Every few minutes (the beat job ``comptoir.rules.tasks.automations_run``) each
+active automation, in position order, asks the database for its *candidates*:
+the tickets its conditions select, with its time conditions as bounds on an
+indexed time (``TicketClock.status_since`` and the latest messages, kept by the
+rules subscriber; ``Ticket.created_at``; ``Ticket.sla_due_at``), so that a run
+reads the few tickets past a threshold, not every ticket. The candidates are
+taken in id order by chunks of ``CHUNK``; each is then locked (on PostgreSQL
+``FOR UPDATE SKIP LOCKED``: a ticket another worker or a trigger holds is left
+for the next run), read again and evaluated with the same conditions as a
+trigger, and the actions are written through the same services.
+
+Once per period. An automation's *period* on a ticket is the latest of the
+times its time conditions count from: when the status began, the last message,
+the due time... It fires at most once per ticket and period (a unique
+constraint on ``RuleRun(rule, ticket, period)`` is the last word): "remind after
+3 days pending" fires once per pending spell, again only when the ticket has
+left pending and come back (a new ``status_since``), not every five minutes.
+A candidate it matched but found nothing to change, or could not act on (its
+group deleted...), is recorded once for the period too, and not read again.
+A candidate whose other conditions fail (tags, words...) is read again on the
+next run, since they may hold later in the same period; no "did not fire" row
+is written for it (that would be a write per ticket per run).
+
+The change an automation writes starts a chain: the triggers it sets off run
+on it one link deeper, with the chain guard (comptoir.rules.engine).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from comptoir.rules.actions import ActionUnavailable, plan, plan_apply
+from comptoir.rules.conditions import TIME_FIELDS, Condition, Op, TicketFacts, evaluate
+from comptoir.rules.engine import facts_of
+from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning
+from comptoir.tickets.models import Message, Status, Ticket
+
+# Candidates read and acted on per query: a desk with thousands of tickets past a threshold is
+# walked in id order, a chunk at a time, each ticket in a transaction of its own.
+CHUNK = 200
+
+# The column each time fact is read from, on the ticket's row or its clock.
+_COLUMNS = {
+    "created_at": "created_at",
+    "status_since": "rules_clock__status_since",
+    "requester_message_at": "rules_clock__requester_message_at",
+    "agent_message_at": "rules_clock__agent_message_at",
+    "sla_due_at": "sla_due_at",
+}
+# The conditions the database checks on the ticket's row, besides the time ones: a narrower scan.
+_ROW_FIELDS = {
+    "status": "status",
+    "priority": "priority",
+    "type": "type",
+    "channel": "channel",
+    "language": "language",
+    "group": "group_id",
+    "assignee": "assignee_id",
+}
+
+
+def anchors(rule: Rule) -> list[Condition]:
+    """The time conditions that bound the candidates from one side: "at least N hours since", "less than N until"."""
+    found = []
+    for condition in (Condition.from_json(data) for data in rule.conditions or []):
+        if condition.field not in TIME_FIELDS:
+            continue
+        _fact, until = TIME_FIELDS[condition.field]
+        if condition.operator == (Op.LESS_THAN if until else Op.AT_LEAST):
+            found.append(condition)
+    return found
+
+
+def candidates(rule: Rule, *, now: datetime) -> QuerySet[Ticket]:
+    """The tickets ``rule`` (a valid automation: all of its conditions, one anchor at least) may fire on now.
+
+    A superset of those it matches (the conditions on tags, words, the requester... are evaluated
+    on each), without those it fired on (or gave up on) in their current period.
+    """
+    tickets = Ticket.objects.exclude(status=Status.CLOSED).filter(spam=False, merged_into__isnull=True)
+    periods: list[Any] = []
+    for condition in (Condition.from_json(data) for data in rule.conditions or []):
+        if condition.field in TIME_FIELDS:
+            fact, until = TIME_FIELDS[condition.field]
+            column = _COLUMNS[fact]
+            hours = timedelta(hours=condition.value)
+            if until:
+                lookup = "lt" if condition.operator == Op.LESS_THAN else "gte"
+                tickets = tickets.filter(**{f"{column}__{lookup}": now + hours})
+            else:
+                lookup = "lte" if condition.operator == Op.AT_LEAST else "gt"
+                tickets = tickets.filter(**{f"{column}__{lookup}": now - hours})
+            if fact == "status_since":
+                # A clock not yet brought up to date with the ticket's status measures nothing.
+                tickets = tickets.filter(rules_clock__status=F("status"))
+            periods.append(F(column))
+        elif condition.field in _ROW_FIELDS:
+            tickets = tickets.filter(_row_condition(_ROW_FIELDS[condition.field], condition))
+    period = periods[0] if len(periods) == 1 else Greatest(*periods)
+    seen = RuleRun.objects.filter(rule=rule, ticket=OuterRef("pk"), period=OuterRef("period"))
+    return tickets.annotate(period=period).exclude(Exists(seen))
+
+
+def _time_fields(rule: Rule) -> list[str]:
+    return [data["field"] for data in rule.conditions or [] if data.get("field") in TIME_FIELDS]
+
+
+def _row_condition(column: str, condition: Condition) -> Q:
+    op = Op(condition.operator)
+    if op is Op.IS_EMPTY:
+        return Q(**{f"{column}__isnull": True})
+    if op is Op.IS_SET:
+        return Q(**{f"{column}__isnull": False})
+    values = condition.value if op in (Op.IN, Op.NOT_IN) else [condition.value]
+    inside = Q(**{f"{column}__in": values})
+    return inside if op in (Op.IS, Op.IN) else ~inside
+
+
+def automations_run(*, now: datetime | None = None, chunk: int = CHUNK) -> int:
+    """Run every active automation once over its candidates; returns how many times they fired."""
+    now = now or timezone.now()
+    fired = 0
+    for rule in Rule.objects.filter(active=True, kind=RuleKind.AUTOMATION).order_by("position", "id"):
+        fired += automation_run(rule, now=now, chunk=chunk)
+    return fired
+
+
+def automation_run(rule: Rule, *, now: datetime, chunk: int = CHUNK) -> int:
+    """One automation over its candidates, in id order by chunks; returns how many tickets it fired on."""
+    if not anchors(rule):
+        return 0  # the validation refuses it; never a scan of every ticket
+    fired = 0
+    after = 0
+    while True:
+        ids = list(candidates(rule, now=now).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:chunk])
+        for ticket_id in ids:
+            fired += automation_fire(rule, ticket_id, now=now)
+        if len(ids) < chunk:
+            return fired
+        after = ids[-1]
+
+
+def automation_fire(rule: Rule, ticket_id: int, *, now: datetime) -> bool:
+    """Evaluate ``rule`` on one ticket, locked, and act; whether it fired. Its own transaction."""
+    try:
+        with transaction.atomic():
+            return _fire(rule, ticket_id, now=now)
+    except IntegrityError:
+        # Another worker fired it on this ticket in this period first: its writes stand, ours are undone.
+        return False
+
+
+def _fire(rule: Rule, ticket_id: int, *, now: datetime) -> bool:
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("requester", "rules_clock")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None or ticket.status == Status.CLOSED or ticket.spam or ticket.merged_into_id is not None:
+        return False  # held by another worker (next run), gone, or no longer worked on
+    facts = automation_facts(ticket, rule, now=now)
+    if not evaluate(rule, facts).matched:
+        return False
+    # Matched, so every time it counts from is known: the latest starts the period (as ``candidates``).
+    period = max(getattr(facts, TIME_FIELDS[field][0]) for field in _time_fields(rule))
+    if RuleRun.objects.filter(rule=rule, ticket=ticket, period=period).exists():
+        return False
+    run = RuleRun(rule=rule, ticket=ticket, period=period, change=(started := uuid.uuid4()), chain=started)
+    todo = plan(rule.actions, facts)
+    produced = None
+    if not todo:
+        run.outcome, run.warning = Outcome.NOT_FIRED, RunWarning.NOTHING_TO_CHANGE
+    else:
+        try:
+            produced = plan_apply(todo)
+        except ActionUnavailable as unavailable:
+            run.outcome, run.warning = Outcome.NOT_FIRED, unavailable.warning
+        else:
+            if produced is None:
+                run.outcome, run.warning = Outcome.NOT_FIRED, RunWarning.REFUSED
+            else:
+                run.outcome, run.changes, run.produced_change = Outcome.FIRED, dict(todo.changes), produced
+    if run.outcome == Outcome.NOT_FIRED:
+        RuleRun.objects.filter(rule=rule, ticket=ticket, outcome=Outcome.NOT_FIRED).delete()
+    run.save()
+    return run.outcome == Outcome.FIRED
+
+
+def automation_facts(ticket: Ticket, rule: Rule, *, now: datetime) -> TicketFacts:
+    """What an automation's conditions read on a ticket (its requester and clock loaded with it)."""
+    try:
+        clock = ticket.rules_clock  # the reverse one-to-one of TicketClock
+    except ObjectDoesNotExist:
+        clock = None
+    body = ""
+    if any(data.get("field") == "body" for data in rule.conditions or []):
+        # "The message" of an automation: the ticket's latest.
+        latest = Message.objects.filter(ticket=ticket).order_by("-created_at", "-id").values_list("body", flat=True)
+        body = latest.first() or ""
+    return facts_of(
+        ticket,
+        requester=ticket.requester.email,
+        organisation_id=ticket.requester.organisation_id,
+        tags=ticket.tags.values_list("name", flat=True),
+        body=body,
+        now=now,
+        created_at=ticket.created_at,
+        status_since=clock.status_since if clock is not None and clock.status == ticket.status else None,
+        requester_message_at=clock.requester_message_at if clock is not None else None,
+        agent_message_at=clock.agent_message_at if clock is not None else None,
+    )
