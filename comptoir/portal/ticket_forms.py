@@ -74,8 +74,9 @@ class TicketForm(CaptchaMixin):
         help_text=_("Optional."),
     )
     # Filled in by time-zone.js from the browser: when to expect an answer is then said on the
-    # customer's own clock. Never an error: a name zoneinfo does not know is dropped.
-    time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # customer's own clock. Never an error (no max_length either: the customer cannot fix a hidden
+    # field); a name zoneinfo does not know, however long, is dropped by clean_time_zone.
+    time_zone = forms.CharField(required=False, widget=forms.HiddenInput)
 
     field_order = ("email", "name", "ticket_type", "subject", "description", "attachments", "website", "altcha")
 

@@ -57,12 +57,14 @@ def ticket_history(ticket_id: int) -> list[Happening]:
     rows = list(
         TicketEvent.objects.filter(ticket_id=ticket_id, kind__in=HISTORY_KINDS)
         .order_by("id")
-        .values_list("kind", "new_value", "created_at", "change", "automatic", "message__author_role")
+        .values_list(
+            "kind", "new_value", "created_at", "change", "automatic", "message__author_role", "message__author_id"
+        )
     )
     # The message a merge writes on each ticket tells of the merge: it answers nobody.
-    merges = {change for kind, _new, _at, change, _automatic, _role in rows if kind in _MERGES and change}
+    merges = {change for kind, _new, _at, change, _automatic, _role, _author in rows if kind in _MERGES and change}
     history: list[Happening] = []
-    for kind, new, at, change, automatic, role in rows:
+    for kind, new, at, change, automatic, role, author in rows:
         if kind == EventKind.CREATED:
             if automatic:
                 return []  # a robot's ticket (an autoresponder): nobody answers it, nothing is promised
@@ -72,7 +74,8 @@ def ticket_history(ticket_id: int) -> list[Happening]:
         elif kind == EventKind.MERGED_INTO:
             history.append(Happening(Moment.MERGED, at))
         elif kind == EventKind.REPLY and not automatic and change not in merges:
-            if role == AuthorRole.AGENT:
+            # A reply nobody wrote is a business rule's ("we got your request"): the team has not answered yet.
+            if role == AuthorRole.AGENT and author is not None:
                 history.append(Happening(Moment.AGENT_REPLY, at))
             elif role == AuthorRole.REQUESTER:
                 history.append(Happening(Moment.REQUESTER_REPLY, at))

@@ -182,9 +182,14 @@ POSTGRES_TICKET_WORDS = [
         RETURN EXISTS (SELECT 1 FROM tickets_message WHERE ticket_id = ticket AND search_vector @@ words);
     END $$""",
     # Whole tickets again: after a message's text changed or it moved (a merge, an erasure), or went.
-    f"""CREATE FUNCTION tickets_words_rewrite(ticket_ids bigint[]) RETURNS void LANGUAGE sql AS $$
-        UPDATE tickets_ticket t SET search_vector = {_TICKET_WORDS} WHERE t.id = ANY(ticket_ids)
-    $$""",
+    # The tickets are locked first, in id order, and their messages read by the next statement, whose
+    # snapshot is taken once the locks are held: a reply committed meanwhile by a transaction that
+    # held a ticket's row (its words appended by the trigger below) is in the words written.
+    f"""CREATE FUNCTION tickets_words_rewrite(ticket_ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM 1 FROM tickets_ticket WHERE id = ANY(ticket_ids) ORDER BY id FOR UPDATE;
+        UPDATE tickets_ticket t SET search_vector = {_TICKET_WORDS} WHERE t.id = ANY(ticket_ids);
+    END $$""",
     # Statement triggers with transition tables: one UPDATE per statement however many messages it
     # wrote (a merge moves hundreds in one), each ticket touched once. (PostgreSQL allows no column
     # list with transition tables: the function itself looks for a change of text or ticket.)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from comptoir.events.models import DeliveryState, EventDelivery
+from comptoir.rules.models import Rule
 from comptoir.sla.models import Metric, TicketSla
 from comptoir.sla.subscriber import sla_clocks_follow
 from comptoir.tickets.merging import tickets_merge
@@ -262,3 +263,18 @@ def test_a_change_handed_over_twice_changes_nothing_the_second_time(fake_now, of
     sla_clocks_follow(change)
 
     assert {key: (row.due_at, row.paused_since, row.paused_total) for key, row in clocks(ticket).items()} == before
+
+
+def test_a_business_rule_s_acknowledgement_is_not_the_team_s_first_reply(fake_now, office_policy, make_ticket, agent):
+    Rule.objects.create(
+        name="Acknowledge",
+        events=["created"],
+        actions=[{"action": "add_reply", "value": {"en": "We got it, {requester_name}.", "fr": "Bien reçu."}}],
+    )
+    ticket = make_ticket()
+    assert ticket.messages.filter(author=None, is_public=True).count() == 1  # the rule's reply
+
+    assert clock_of(ticket, Metric.FIRST_REPLY).achieved_at is None
+    fake_now.advance(hours=1)
+    ticket_update_by_agent(ticket, agent=agent, body="Here is the answer.")
+    assert clock_of(ticket, Metric.FIRST_REPLY).achieved_at == fake_now.now

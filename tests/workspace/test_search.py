@@ -504,3 +504,49 @@ def test_words_no_ticket_holds_or_looks_like_show_the_usual_empty_state(signed_i
 def test_on_sqlite_a_typo_finds_nothing(signed_in, desk):
     found, page = listed(signed_in, "invoce")
     assert found == [] and "No tickets here." in page and "looks like it" not in page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statement triggers and row locks")
+@pytest.mark.django_db(transaction=True)
+def test_a_ticket_s_words_rewritten_while_a_reply_holds_it_keep_the_reply_s(client, make_ticket, agent):
+    """A rewrite (an erasure's, a merge's) waiting on a ticket a reply holds reads the messages once it gets it."""
+    import threading
+
+    from django.db import connections, transaction
+
+    ticket = make_ticket(email="a@example.org", subject="Printer", description="It beeps.")
+    first = ticket.messages.get()
+    replied, release = threading.Event(), threading.Event()
+
+    def reply() -> None:
+        with transaction.atomic():
+            ticket_reply_by_requester(ticket=ticket, body="Zanzibar again.", channel=Channel.WEB)
+            replied.set()
+            release.wait(10)  # the ticket's row stays locked until the rewrite waits for it
+        connections.close_all()
+
+    def release_once_the_rewrite_waits() -> None:
+        with connections["default"].cursor() as cursor:
+            for _attempt in range(200):
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                threading.Event().wait(0.05)
+        release.set()
+        connections.close_all()
+
+    replier = threading.Thread(target=reply)
+    replier.start()
+    assert replied.wait(10)
+    releaser = threading.Thread(target=release_once_the_rewrite_waits)
+    releaser.start()
+    Message.objects.filter(pk=first.pk).update(body="It buzzes.")  # rewrites the ticket's words: waits
+    replier.join(10)
+    releaser.join(10)
+
+    client.force_login(agent)
+    assert search(client, "zanzibar") == refs(ticket)
+    assert search(client, "buzzes") == refs(ticket)
