@@ -13,6 +13,7 @@ from comptoir.helpcenter import sitemaps as helpcenter_sitemaps
 from comptoir.helpcenter import views as helpcenter_views
 from comptoir.portal import profile_views, public_views, ticket_views
 from comptoir.portal import views as portal_views
+from comptoir.workspace import availability_views as workspace_availability_views
 from comptoir.workspace import bulk_views as workspace_bulk_views
 from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import merge_views as workspace_merge_views
@@ -96,6 +97,7 @@ urlpatterns += i18n_patterns(
     path("agent/notifications/count/", workspace_notice_views.notice_count, name="agent_notice_count"),
     path("agent/notifications/read/", workspace_notice_views.notices_read, name="agent_notices_read"),
     path("agent/notifications/settings/", workspace_notice_views.notice_settings, name="agent_notice_settings"),
+    path("agent/availability/", workspace_availability_views.availability, name="agent_availability"),
     path("agent/settings/service-levels/", workspace_sla_views.sla_settings, name="agent_sla_settings"),
     path(
         "agent/settings/service-levels/schedules/new/",

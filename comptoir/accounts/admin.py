@@ -41,7 +41,7 @@ class UserCreateForm(UserCreationForm[User]):
 class UserEditForm(UserChangeForm[User]):
     class Meta:
         model = User
-        fields = ("email", "name", "role", "language", "organisation", "away")
+        fields = ("email", "name", "role", "language", "organisation")
 
     def clean_email(self) -> str:
         return person_email_clean(self.cleaned_data["email"], changed="email" in self.changed_data)
@@ -62,6 +62,9 @@ class UserAdmin(DjangoUserAdmin[User]):  # type: ignore[type-var]  # stubs expec
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "role", "password1", "password2")}),)
+    # Shown, not edited: an agent's absence has one write path, comptoir.rules.assignment.agent_away_set
+    # (which refuses anyone not an agent), for the workspace's "I am away" to call.
+    readonly_fields = ("away",)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if not change:

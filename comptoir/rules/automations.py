@@ -19,9 +19,14 @@ constraint on ``RuleRun(rule, ticket, period)`` is the last word): "remind after
 left pending and come back (a new ``status_since``), not every five minutes.
 A candidate it matched but found nothing to change, or could not act on (its
 group deleted...), is recorded once for the period too, and not read again.
-A candidate whose other conditions fail (tags, words...) is read again on the
-next run, since they may hold later in the same period; no "did not fire" row
-is written for it (that would be a write per ticket per run).
+
+The database checks every condition but the words (subject, latest message):
+the time bounds, the ticket's fields, its tags, its requester, the requester's
+organisation and the service level. A candidate whose words fail is recorded as
+"did not fire" for the period with the ticket's ``updated_at`` then
+(``RuleRun.checked_version``): it is not read again in that period until the
+ticket changes (every write of a ticket or of its messages moves ``updated_at``).
+One write per ticket and period, not a read and a lock every five minutes.
 
 The change an automation writes starts a chain: the triggers it sets off run
 on it one link deeper, with the chain guard (comptoir.rules.engine).
@@ -29,8 +34,10 @@ on it one link deeper, with the chain guard (comptoir.rules.engine).
 
 from __future__ import annotations
 
+import operator
 import uuid
 from datetime import datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -40,10 +47,11 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from comptoir.rules.actions import ActionUnavailable, plan, plan_apply
-from comptoir.rules.conditions import TIME_FIELDS, Condition, Op, TicketFacts, evaluate
+from comptoir.rules.conditions import TIME_FIELDS, Condition, Op, SlaState, TicketFacts, evaluate
 from comptoir.rules.engine import facts_of
 from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning
 from comptoir.tickets.models import Message, Status, Ticket
+from comptoir.tickets.tags import tag_names
 
 # Candidates read and acted on per query: a desk with thousands of tickets past a threshold is
 # walked in id order, a chunk at a time, each ticket in a transaction of its own.
@@ -66,7 +74,10 @@ _ROW_FIELDS = {
     "language": "language",
     "group": "group_id",
     "assignee": "assignee_id",
+    "organisation": "requester__organisation_id",
 }
+# The conditions only Python checks, on each candidate: a miss on one of them holds until the ticket changes.
+_READ_ON_TICKET = frozenset({"subject", "body"})
 
 
 def anchors(rule: Rule) -> list[Condition]:
@@ -84,8 +95,9 @@ def anchors(rule: Rule) -> list[Condition]:
 def candidates(rule: Rule, *, now: datetime) -> QuerySet[Ticket]:
     """The tickets ``rule`` (a valid automation: all of its conditions, one anchor at least) may fire on now.
 
-    A superset of those it matches (the conditions on tags, words, the requester... are evaluated
-    on each), without those it fired on (or gave up on) in their current period.
+    A superset of those it matches (the conditions on words are evaluated on each), without those
+    it fired on (or gave up on) in their current period, nor those whose words it found wanting
+    in this period and that have not changed since.
     """
     tickets = Ticket.objects.exclude(status=Status.CLOSED).filter(spam=False, merged_into__isnull=True)
     periods: list[Any] = []
@@ -106,8 +118,16 @@ def candidates(rule: Rule, *, now: datetime) -> QuerySet[Ticket]:
             periods.append(F(column))
         elif condition.field in _ROW_FIELDS:
             tickets = tickets.filter(_row_condition(_ROW_FIELDS[condition.field], condition))
+        elif condition.field == "tags":
+            tickets = tickets.filter(_tags_condition(condition))
+        elif condition.field == "requester":
+            tickets = tickets.filter(_requester_condition(condition))
+        elif condition.field == "sla":
+            tickets = tickets.filter(_sla_condition(condition, now=now))
     period = periods[0] if len(periods) == 1 else Greatest(*periods)
-    seen = RuleRun.objects.filter(rule=rule, ticket=OuterRef("pk"), period=OuterRef("period"))
+    seen = RuleRun.objects.filter(rule=rule, ticket=OuterRef("pk"), period=OuterRef("period")).filter(
+        Q(checked_version__isnull=True) | Q(checked_version=OuterRef("updated_at"))
+    )
     return tickets.annotate(period=period).exclude(Exists(seen))
 
 
@@ -124,6 +144,40 @@ def _row_condition(column: str, condition: Condition) -> Q:
     values = condition.value if op in (Op.IN, Op.NOT_IN) else [condition.value]
     inside = Q(**{f"{column}__in": values})
     return inside if op in (Op.IS, Op.IN) else ~inside
+
+
+def _tags_condition(condition: Condition) -> Q:
+    tagged = Ticket.tags.through.objects.filter(ticket_id=OuterRef("pk"))
+    op = Op(condition.operator)
+    if op is Op.IS_SET:
+        return Q(Exists(tagged))
+    if op is Op.IS_EMPTY:
+        return ~Q(Exists(tagged))
+    names = tag_names(str(condition.value or ""))
+    if op is Op.CONTAINS:  # every tag named
+        return Q(*(Exists(tagged.filter(tag__name=name)) for name in names))
+    return ~Q(Exists(tagged.filter(tag__name__in=names)))  # none of them
+
+
+def _requester_condition(condition: Condition) -> Q:
+    """The address in any case: ``iexact`` is UPPER() = UPPER() on PostgreSQL, the index ``user_email_upper``."""
+    op = Op(condition.operator)
+    values = condition.value if op in (Op.IN, Op.NOT_IN) else [condition.value]
+    inside = reduce(operator.or_, (Q(requester__email__iexact=str(value).strip()) for value in values))
+    return inside if op in (Op.IS, Op.IN) else ~inside
+
+
+def _sla_condition(condition: Condition, *, now: datetime) -> Q:
+    """The service level's state as ``TicketFacts.of`` reads it from the due time, at ``now``."""
+    op = Op(condition.operator)
+    values = set(condition.value if op in (Op.IN, Op.NOT_IN) else [condition.value])
+    wanted = values if op in (Op.IS, Op.IN) else set(SlaState) - values
+    states = {
+        SlaState.NONE: Q(sla_due_at__isnull=True),
+        SlaState.COUNTING: Q(sla_due_at__gt=now),
+        SlaState.BREACHED: Q(sla_due_at__lte=now),
+    }
+    return reduce(operator.or_, (states[state] for state in sorted(wanted)), Q(pk__in=[]))
 
 
 def automations_run(*, now: datetime | None = None, chunk: int = CHUNK) -> int:
@@ -170,11 +224,13 @@ def _fire(rule: Rule, ticket_id: int, *, now: datetime) -> bool:
     if ticket is None or ticket.status == Status.CLOSED or ticket.spam or ticket.merged_into_id is not None:
         return False  # held by another worker (next run), gone, or no longer worked on
     facts = automation_facts(ticket, rule, now=now)
-    if not evaluate(rule, facts).matched:
+    verdict = evaluate(rule, facts)
+    if not verdict.matched:
+        _miss_record(rule, ticket, facts, verdict.first_failed)
         return False
     # Matched, so every time it counts from is known: the latest starts the period (as ``candidates``).
-    period = max(getattr(facts, TIME_FIELDS[field][0]) for field in _time_fields(rule))
-    if RuleRun.objects.filter(rule=rule, ticket=ticket, period=period).exists():
+    period = _period(rule, facts)
+    if RuleRun.objects.filter(rule=rule, ticket=ticket, period=period, checked_version__isnull=True).exists():
         return False
     run = RuleRun(rule=rule, ticket=ticket, period=period, change=(started := uuid.uuid4()), chain=started)
     todo = plan(rule.actions, facts)
@@ -195,6 +251,34 @@ def _fire(rule: Rule, ticket_id: int, *, now: datetime) -> bool:
         RuleRun.objects.filter(rule=rule, ticket=ticket, outcome=Outcome.NOT_FIRED).delete()
     run.save()
     return run.outcome == Outcome.FIRED
+
+
+def _period(rule: Rule, facts: TicketFacts) -> datetime | None:
+    """The latest of the times the rule counts from; None when one of them is unknown."""
+    times = [getattr(facts, TIME_FIELDS[field][0]) for field in _time_fields(rule)]
+    return None if None in times else max(times)
+
+
+def _miss_record(rule: Rule, ticket: Ticket, facts: TicketFacts, failed: Condition | None) -> None:
+    """Keep that ``ticket``'s words failed in this period, so that ``candidates`` leaves it until it changes.
+
+    Only for the words: a miss on a condition the database checks means the ticket moved between
+    the candidates' query and this read, and the next run's query judges it again.
+    """
+    period = _period(rule, facts)
+    if failed is None or failed.field not in _READ_ON_TICKET or period is None:
+        return
+    RuleRun.objects.filter(rule=rule, ticket=ticket, outcome=Outcome.NOT_FIRED).delete()
+    RuleRun.objects.create(
+        rule=rule,
+        ticket=ticket,
+        period=period,
+        change=(started := uuid.uuid4()),
+        chain=started,
+        outcome=Outcome.NOT_FIRED,
+        failed_condition=failed.as_json(),
+        checked_version=ticket.updated_at,
+    )
 
 
 def automation_facts(ticket: Ticket, rule: Rule, *, now: datetime) -> TicketFacts:

@@ -244,9 +244,38 @@ def _triggers_run(change: uuid.UUID, events: list[TicketEvent], *, now: datetime
         run.outcome, run.changes, run.produced_change = Outcome.FIRED, dict(todo.changes), produced
         prior.setdefault(rule.pk, set()).add(Outcome.FIRED)
         facts = todo.after(facts)
-    # The latest "did not fire" of each rule on the ticket is the one kept.
-    RuleRun.objects.filter(ticket=ticket, rule__in=rules, outcome=Outcome.NOT_FIRED).delete()
-    return RuleRun.objects.bulk_create(runs)
+    return _runs_keep(ticket, rules, runs)
+
+
+def _runs_keep(ticket: Ticket, rules: list[Rule], runs: list[RuleRun]) -> list[RuleRun]:
+    """Store the runs: one "did not fire" per rule and ticket, the latest reason; every firing and stop.
+
+    Most events match no rule, and a hundred rules would otherwise delete and write a hundred rows on
+    every event: a rule that still does not fire for the same reason keeps its row (which says since
+    when), so a quiet event costs one read. Returns the runs written.
+    """
+    kept = {
+        run.rule_id: run
+        for run in RuleRun.objects.filter(ticket=ticket, rule__in=rules, outcome=Outcome.NOT_FIRED).only(
+            "id", "rule_id", "failed_condition", "warning"
+        )
+    }
+    written, replaced = [], []
+    for run in runs:
+        old = kept.get(run.rule_id)
+        same = (
+            old is not None
+            and run.outcome == Outcome.NOT_FIRED
+            and (old.failed_condition, old.warning) == (run.failed_condition, run.warning)
+        )
+        if same:
+            continue
+        if old is not None:
+            replaced.append(old.pk)  # the latest evaluation says something else now
+        written.append(run)
+    if replaced:
+        RuleRun.objects.filter(pk__in=replaced).delete()
+    return RuleRun.objects.bulk_create(written) if written else []
 
 
 def _change_events(change: uuid.UUID) -> list[TicketEvent]:

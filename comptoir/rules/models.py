@@ -110,6 +110,9 @@ class RuleRun(models.Model):
     # Automations: the start of the period it fired in (the latest of the times its conditions measure
     # from: when the status began, the last message...). It fires once per period (comptoir.rules.automations).
     period = models.DateTimeField(_("period"), null=True, blank=True)
+    # Automations, when a condition read on the ticket (its subject, its latest message) failed: the ticket's
+    # updated_at then. The ticket is not read again in this period until it changes (comptoir.rules.automations).
+    checked_version = models.DateTimeField(_("ticket version checked"), null=True, blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
 
     class Meta:

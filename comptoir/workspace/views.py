@@ -188,9 +188,11 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "events": ticket.events.select_related("actor")
         .exclude(kind__in=(EventKind.REPLY, EventKind.NOTE))
         # The rule that wrote a change, if one did (its RuleRun keeps the change): in the same query.
+        # Its kind too: only a trigger has a settings page to link to (an automation is edited in the admin).
         .annotate(
             by_rule_id=Subquery(RuleRun.objects.filter(produced_change=OuterRef("change")).values("rule_id")[:1]),
             by_rule=Subquery(RuleRun.objects.filter(produced_change=OuterRef("change")).values("rule__name")[:1]),
+            by_rule_kind=Subquery(RuleRun.objects.filter(produced_change=OuterRef("change")).values("rule__kind")[:1]),
         ),
         "other_tickets": selectors.other_tickets(ticket),
         "ccs": ticket.ccs.all(),

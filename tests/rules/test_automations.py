@@ -235,3 +235,96 @@ def test_an_inactive_automation_does_not_run(make_ticket):
     make_ticket()
 
     assert automations_run(now=later(hours=2)) == 0
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        ("tags", "contains", "vip refund"),
+        ("tags", "not_contains", "spam-ish vip"),
+        ("tags", "is_empty", None),
+        ("requester", "is", "bob@example.org"),
+        ("requester", "not_in", ["ALICE@example.org", "bob@example.org"]),
+        ("organisation", "is_set", None),
+        ("sla", "is", "breached"),
+        ("sla", "not_in", ["none", "counting"]),
+    ],
+)
+def test_conditions_on_tags_requester_organisation_and_sla_leave_no_candidate(make_ticket, agent, condition):
+    """Regression: they were checked on each ticket, which was read and locked again every run, forever."""
+    rule = automation(
+        "VIPs waiting", conditions=[("hours_since_created", "at_least", 72), condition], actions=[("add_tags", "old")]
+    )
+    ticket = make_ticket()
+    ticket_update_by_agent(ticket, agent=agent, add_tags=["vip"])
+    Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=later(days=5))
+
+    assert list(candidates(rule, now=later(days=4))) == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        ("tags", "contains", "vip refund"),
+        ("tags", "not_contains", "spam-ish"),
+        ("tags", "is_set", None),
+        ("requester", "is", " Alice@Example.ORG "),
+        ("requester", "in", ["bob@example.org", "ALICE@example.org"]),
+        ("organisation", "is_empty", None),
+        ("sla", "is", "counting"),
+        ("sla", "not_in", ["none", "breached"]),
+    ],
+)
+def test_conditions_on_tags_requester_organisation_and_sla_select_the_tickets_that_match(make_ticket, agent, condition):
+    rule = automation(
+        "VIPs waiting", conditions=[("hours_since_created", "at_least", 72), condition], actions=[("add_tags", "old")]
+    )
+    ticket = make_ticket()
+    ticket_update_by_agent(ticket, agent=agent, add_tags=["vip", "refund"])
+    Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=later(days=5))
+
+    assert list(candidates(rule, now=later(days=4))) == [ticket]
+    assert automations_run(now=later(days=4)) == 1  # and the conditions, checked on the ticket, agree
+
+
+def test_a_ticket_whose_words_fail_is_not_read_again_in_its_period_until_it_changes(
+    make_ticket, agent, django_assert_num_queries
+):
+    """Regression: a miss left no trace, so every run read and locked every ticket past the threshold."""
+    rule = automation(
+        "Refunds waiting",
+        conditions=[("hours_since_created", "at_least", 72), ("body", "contains", "refund")],
+        actions=[("add_tags", "refund")],
+    )
+    tickets = [make_ticket() for _ in range(3)]
+
+    assert automations_run(now=later(days=4)) == 0
+    misses = RuleRun.objects.filter(rule=rule, outcome=Outcome.NOT_FIRED)
+    assert sorted(misses.values_list("ticket_id", flat=True)) == [ticket.pk for ticket in tickets]
+    assert misses.first().failed_condition == {"field": "body", "operator": "contains", "value": "refund"}
+
+    # 1. the active automations, 2. its candidates: none, no ticket read or locked.
+    with django_assert_num_queries(2):
+        assert automations_run(now=later(days=4, minutes=5)) == 0
+
+    ticket_reply_by_requester(ticket=tickets[1], body="Any news on my refund?", channel="web")
+    assert [ticket.pk for ticket in candidates(rule, now=later(days=4, minutes=10))] == [tickets[1].pk]
+    assert automations_run(now=later(days=4, minutes=10)) == 1
+    assert set(tickets[1].tags.values_list("name", flat=True)) == {"refund"}
+    with django_assert_num_queries(2):
+        assert automations_run(now=later(days=4, minutes=15)) == 0
+
+
+def test_a_ticket_whose_words_failed_is_read_again_in_a_new_period(make_ticket, agent):
+    rule = automation(
+        "Waiting on an export",
+        conditions=[("hours_in_status", "at_least", 1), ("subject", "contains", "export")],
+        actions=[("add_tags", "export")],
+    )
+    ticket = make_ticket(subject="Login fails")
+    assert automations_run(now=later(hours=2)) == 0
+    assert list(candidates(rule, now=later(hours=3))) == []
+
+    ticket_update_by_agent(ticket, agent=agent, status=Status.PENDING)
+
+    assert list(candidates(rule, now=later(hours=3))) == [ticket]

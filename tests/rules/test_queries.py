@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from comptoir.rules.engine import rules_run
-from comptoir.rules.models import Outcome
+from comptoir.rules.models import Outcome, RuleRun
 from comptoir.tickets.models import EventKind, Ticket, TicketEvent
 from comptoir.tickets.services import ticket_update_by_agent
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 # 1 the change's events, 2 the ticket's clock (a creation: its status and when it began), 3 the active
 # triggers, 4 the ticket locked with its requester, 5 what rules did in the chain already, 6 the ticket's
-# tags, 7 the last "not fired" reasons dropped, 8 the runs written.
+# tags, 7 the rules' last "not fired" reasons read, 8 the runs written (none kept yet).
 NOT_FIRING = 8
 
 
@@ -51,11 +51,42 @@ def test_a_rule_firing_adds_the_statements_of_one_bulk_update_and_the_lookup_of_
     # The 6 first statements of NOT_FIRING; then tickets_update_in_bulk: 7 savepoint, 8 the ticket locked,
     # 9 its priority, 10 the tag made if new, 11 its id, 12 the tags the ticket has, 13 the tag added,
     # 14 the update time, 15 the change's events, 16 the subscribers owed it, 17 savepoint released;
-    # 18 the change it wrote looked up; 19 the last "not fired" dropped, 20 the run written.
+    # 18 the change it wrote looked up; 19 the last "not fired" reasons read, 20 the run written.
     with transaction.atomic(), django_assert_num_queries(20):
         [run] = rules_run(change)
 
     assert run.outcome == Outcome.FIRED
+
+
+def test_a_rule_still_not_firing_for_the_same_reason_keeps_its_row_and_writes_nothing(
+    make_rule, make_ticket, agent, django_assert_num_queries
+):
+    ticket = make_ticket()
+    make_rule(
+        "Urgent and pending",
+        events=["updated"],
+        conditions=[("status", "is", "pending"), ("priority", "is", "urgent")],
+        actions=[("add_tags", "u")],
+    )
+    ticket_update_by_agent(ticket, agent=agent, body="First look.", is_public=False)
+    [kept] = RuleRun.objects.filter(ticket=ticket)
+    ticket_update_by_agent(ticket, agent=agent, body="Second look.", is_public=False)
+    change = TicketEvent.objects.filter(ticket=ticket).latest("id").change
+
+    # 1 the change's events (a note moves no clock), 2 the active triggers, 3 the ticket locked, 4 the chain,
+    # 5 its tags, 6 the rules' last "not fired" reasons read: the same reason, nothing written.
+    with transaction.atomic(), django_assert_num_queries(6):
+        assert rules_run(change) == []
+
+    [still] = RuleRun.objects.filter(ticket=ticket)
+    assert (still.pk, still.outcome, still.failed_condition) == (kept.pk, Outcome.NOT_FIRED, kept.failed_condition)
+    assert kept.failed_condition["field"] == "status"
+    # Another reason replaces it: the latest evaluation is the one kept.
+    Ticket.objects.filter(pk=ticket.pk).update(status="pending")
+    with transaction.atomic():
+        rules_run(change)
+    [latest] = RuleRun.objects.filter(ticket=ticket)
+    assert latest.pk != kept.pk and latest.failed_condition["field"] == "priority"
 
 
 def test_a_change_no_trigger_listens_to_costs_three_queries(make_rule, make_ticket, django_assert_num_queries):

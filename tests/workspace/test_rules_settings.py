@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from comptoir.accounts.models import Role, User
+from comptoir.rules.automations import automations_run
 from comptoir.rules.models import Rule, RuleRun
 from comptoir.tickets.models import SupportGroup, Ticket
 from comptoir.tickets.services import ticket_update_by_agent
@@ -547,6 +548,31 @@ def test_the_ticket_history_names_the_rule_that_made_a_change_with_the_same_quer
     client.force_login(administrator)
     html = client.get(url("agent_ticket", ticket.reference)).content.decode()
     assert f'<a href="{url("agent_rule", rule.pk)}">By rule “Invoices to Billing”</a> · Group changed' in html
+
+
+def test_the_ticket_history_names_an_automation_without_a_link_to_the_trigger_pages(
+    client, administrator, billing, make_ticket, django_assert_num_queries
+):
+    """Regression: the name linked to the trigger settings page, a 404 for an automation."""
+    automation = Rule(
+        name="Old to Billing",
+        kind="automation",
+        conditions=[{"field": "hours_since_created", "operator": "at_least", "value": 1}],
+        actions=[{"action": "set_group", "value": billing.pk}],
+    )
+    automation.full_clean()
+    automation.save()
+    ticket = make_ticket(subject="Export")
+    assert automations_run(now=timezone.now() + timedelta(hours=2)) == 1
+    client.force_login(administrator)
+    client.get(url("agent_ticket", ticket.reference))  # the session's first reads, once
+
+    with django_assert_num_queries(TICKET_PAGE_QUERIES):
+        html = client.get(url("agent_ticket", ticket.reference)).content.decode()
+
+    assert "<span>By rule “Old to Billing” · Group changed" in html
+    assert url("agent_rule", automation.pk) not in html
+    assert client.get(url("agent_rule", automation.pk)).status_code == 404  # what the link led to
 
 
 def test_an_action_the_page_does_not_write_yet_is_kept_when_the_rule_is_saved(as_admin):
