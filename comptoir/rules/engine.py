@@ -254,24 +254,20 @@ def _runs_keep(ticket: Ticket, rules: list[Rule], runs: list[RuleRun]) -> list[R
     every event: a rule that still does not fire for the same reason keeps its row (which says since
     when), so a quiet event costs one read. Returns the runs written.
     """
+    # Plain rows, not models: a hundred of them on every event.
     kept = {
-        run.rule_id: run
-        for run in RuleRun.objects.filter(ticket=ticket, rule__in=rules, outcome=Outcome.NOT_FIRED).only(
-            "id", "rule_id", "failed_condition", "warning"
-        )
+        rule_id: (pk, failed, warning)
+        for pk, rule_id, failed, warning in RuleRun.objects.filter(
+            ticket=ticket, rule__in=rules, outcome=Outcome.NOT_FIRED
+        ).values_list("id", "rule_id", "failed_condition", "warning")
     }
     written, replaced = [], []
     for run in runs:
         old = kept.get(run.rule_id)
-        same = (
-            old is not None
-            and run.outcome == Outcome.NOT_FIRED
-            and (old.failed_condition, old.warning) == (run.failed_condition, run.warning)
-        )
-        if same:
+        if old is not None and run.outcome == Outcome.NOT_FIRED and old[1:] == (run.failed_condition, run.warning):
             continue
         if old is not None:
-            replaced.append(old.pk)  # the latest evaluation says something else now
+            replaced.append(old[0])  # the latest evaluation says something else now
         written.append(run)
     if replaced:
         RuleRun.objects.filter(pk__in=replaced).delete()
