@@ -45,7 +45,7 @@ from comptoir.rules.actions import ActionUnavailable, Plan, plan, plan_apply
 from comptoir.rules.assignment import assignment_follow
 from comptoir.rules.conditions import TicketFacts, evaluate
 from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning, TicketClock, Trigger
-from comptoir.tickets.models import AuthorRole, EventKind, Message, Status, Ticket, TicketEvent
+from comptoir.tickets.models import AuthorRole, EventKind, Message, Status, Ticket, TicketEvent, written_by_the_team
 
 # A chain of rules setting off rules stops this many links after the change that started it.
 MAX_DEPTH = 5
@@ -93,8 +93,8 @@ def triggers_of(events: Sequence[TicketEvent]) -> set[str]:
             continue
         if message.author_role == AuthorRole.REQUESTER:
             found.add(Trigger.REQUESTER_MESSAGE)
-        # A person's message: a rule's own note (no actor) is not an agent's.
-        elif message.author_role == AuthorRole.AGENT and event.actor_id is not None:
+        # A person's message: a rule's own note is not an agent's.
+        elif written_by_the_team(message.author_role, message.author_id):
             found.add(Trigger.AGENT_MESSAGE)
     return found
 
@@ -172,7 +172,7 @@ def clock_follow(events: Sequence[TicketEvent]) -> None:
             continue
         if message.author_role == AuthorRole.REQUESTER:
             values["requester_message_at"] = message.created_at
-        elif message.author_role == AuthorRole.AGENT and message.is_public and event.actor_id is not None:
+        elif message.is_public and written_by_the_team(message.author_role, message.author_id):
             values["agent_message_at"] = message.created_at
     if not values:
         return

@@ -25,7 +25,7 @@ from comptoir.sla.business_time import always_open
 from comptoir.sla.clock import Clock, Happening, Moment, Target, Terms, replay
 from comptoir.sla.models import BusinessSchedule, SlaPause, SlaPolicy, SlaTarget, TicketSla
 from comptoir.sla.policies import TicketFacts, policy_for
-from comptoir.tickets.models import AuthorRole, EventKind, Ticket, TicketEvent
+from comptoir.tickets.models import AuthorRole, EventKind, Ticket, TicketEvent, written_by_the_team
 
 HISTORY_KINDS = (
     EventKind.CREATED,
@@ -74,8 +74,8 @@ def ticket_history(ticket_id: int) -> list[Happening]:
         elif kind == EventKind.MERGED_INTO:
             history.append(Happening(Moment.MERGED, at))
         elif kind == EventKind.REPLY and not automatic and change not in merges:
-            # A reply nobody wrote is a business rule's ("we got your request"): the team has not answered yet.
-            if role == AuthorRole.AGENT and author is not None:
+            # A business rule's reply ("we got your request") is not the team answering.
+            if written_by_the_team(role, author):
                 history.append(Happening(Moment.AGENT_REPLY, at))
             elif role == AuthorRole.REQUESTER:
                 history.append(Happening(Moment.REQUESTER_REPLY, at))

@@ -225,6 +225,11 @@ class AuthorRole(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+def written_by_the_team(author_role: str, author_id: int | None) -> bool:
+    """A message a person on the team wrote: a business rule's (agent role, no author) is not the team answering."""
+    return author_role == AuthorRole.AGENT and author_id is not None
+
+
 class Message(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)

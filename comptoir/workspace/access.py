@@ -10,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from comptoir.accounts.models import User
+from comptoir.accounts.models import Role, User
 from comptoir.tickets import access
 
 View = Callable[..., HttpResponse]
@@ -35,6 +35,14 @@ def allowed_only(allowed: Callable[[HttpRequest], bool]) -> Callable[[View], Vie
 
 # Agents only: a visitor is sent to log in, anyone else is refused.
 agent_required = allowed_only(access.is_agent)
+
+
+def is_administrator(request: HttpRequest) -> bool:
+    """Administrators keep the settings (service levels, rules); agents work within them."""
+    return access.is_agent(request) and getattr(request.user, "role", None) == Role.ADMIN
+
+
+admin_required = allowed_only(is_administrator)
 
 
 def current_agent(request: HttpRequest) -> User:

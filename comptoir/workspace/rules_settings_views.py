@@ -30,8 +30,8 @@ from comptoir.rules.engine import dry_run, dry_run_tickets
 from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning, Trigger
 from comptoir.rules.validation import rule_errors
 from comptoir.tickets.models import Channel, Priority, Status, SupportGroup, Ticket, TicketType
+from comptoir.workspace.access import admin_required
 from comptoir.workspace.rules_settings_forms import LISTS, RuleForms, action_label, operator_label, sla_choices
-from comptoir.workspace.sla_settings_views import admin_required
 
 # The dry run looks at the tickets created in the last DRY_RUN_DAYS days, at most DRY_RUN_LIMIT of them.
 DRY_RUN_LIMIT = 1000

@@ -17,21 +17,10 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from comptoir.accounts.models import Role
 from comptoir.sla import settings as service_levels
 from comptoir.sla.models import BusinessSchedule, Metric, OpeningRange, SlaPolicy, SlaTarget, TicketSla
-from comptoir.tickets.access import is_agent
-from comptoir.workspace.access import allowed_only
+from comptoir.workspace.access import admin_required
 from comptoir.workspace.sla_settings_forms import PRIORITIES, PolicyForm, ScheduleForms, country_name
-
-
-def is_administrator(request: HttpRequest) -> bool:
-    """Administrators keep the settings; agents work within them."""
-    return is_agent(request) and getattr(request.user, "role", None) == Role.ADMIN
-
-
-admin_required = allowed_only(is_administrator)
-
 
 # --- What the list shows --------------------------------------------------------------------------
 

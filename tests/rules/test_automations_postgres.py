@@ -9,13 +9,14 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from comptoir.celery import app as celery_app
 from comptoir.rules.automations import automations_run
 from comptoir.rules.models import Outcome, Rule, RuleRun, TicketClock
 from comptoir.tickets.models import EventKind, Status, Ticket, TicketEvent
+from tests.locks import held_by_another_worker
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="SKIP LOCKED and real concurrency are PostgreSQL's"),
@@ -83,25 +84,8 @@ def test_tickets_another_worker_holds_are_skipped_not_waited_for(make_ticket):
     celery_app.control.purge()
     ids = waiting_tickets(make_ticket, 5)
     held = sorted(ids)[:2]
-    locked, release = threading.Event(), threading.Event()
-
-    def other_worker() -> None:
-        try:
-            with transaction.atomic():
-                list(Ticket.objects.filter(pk__in=held).select_for_update())
-                locked.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=other_worker)
-    holder.start()
-    try:
-        assert locked.wait(timeout=10)
+    with held_by_another_worker(Ticket.objects.filter(pk__in=held)):
         first = automations_run(now=NOW)
-    finally:
-        release.set()
-        holder.join(timeout=30)
 
     assert first == 3
     # Released: the next run takes what was held, and only that.

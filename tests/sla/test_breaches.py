@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from comptoir.celery import app as celery_app
 from comptoir.sla.breaches import breaches_raise
@@ -14,6 +14,7 @@ from comptoir.sla.models import Metric, TicketSla
 from comptoir.sla.tasks import sla_breaches_raise
 from comptoir.tickets.models import Priority, Status
 from comptoir.tickets.services import ticket_set_status, ticket_update_by_agent
+from tests.locks import held_by_another_worker
 from tests.sla.clock import paris
 from tests.sla.conftest import clock_of, policy_make
 
@@ -138,25 +139,8 @@ def test_clocks_another_worker_holds_are_skipped_not_waited_for(make_ticket, hou
     celery_app.control.purge()
     due = _due_clocks(make_ticket, hour_policy, 5)
     held = sorted(due)[:2]
-    locked, release = threading.Event(), threading.Event()
-
-    def other_worker() -> None:
-        try:
-            with transaction.atomic():
-                list(TicketSla.objects.filter(pk__in=held).select_for_update())
-                locked.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=other_worker)
-    holder.start()
-    try:
-        assert locked.wait(timeout=10)
+    with held_by_another_worker(TicketSla.objects.filter(pk__in=held)):
         first = breaches_raise(now=MONDAY_NINE + timedelta(hours=2))
-    finally:
-        release.set()
-        holder.join(timeout=30)
 
     assert sorted(first.breached) == sorted(due - set(held))
     # Released: the next run takes what was held, and only that.

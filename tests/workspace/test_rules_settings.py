@@ -13,7 +13,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from comptoir.accounts.models import Role, User
 from comptoir.rules.automations import automations_run
 from comptoir.rules.models import Rule, RuleRun
 from comptoir.tickets.models import SupportGroup, Ticket
@@ -28,17 +27,6 @@ INVOICES = {
     "events": ["created"],
     "conditions": [{"field": "subject", "operator": "contains", "value": "facture"}],
 }
-
-
-@pytest.fixture
-def administrator(db) -> User:
-    return User.objects.create_user("ada@example.com", name="Ada", role=Role.ADMIN)
-
-
-@pytest.fixture
-def as_admin(client, administrator) -> Client:
-    client.force_login(administrator)
-    return client
 
 
 @pytest.fixture

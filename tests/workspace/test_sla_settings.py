@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from comptoir.accounts.models import Organisation, Role, User
+from comptoir.accounts.models import Organisation
 from comptoir.sla.models import BusinessSchedule, ClosedDay, Metric, OpeningRange, SlaPolicy, SlaTarget, TicketSla
 from comptoir.sla.settings import Opening, opening_problems
 from comptoir.tickets.models import Channel, Priority, SupportGroup, TicketType
@@ -20,17 +20,6 @@ pytestmark = pytest.mark.django_db
 
 OFFICE_HOURS = [("09:00", "12:00"), ("13:00", "18:00")]
 MONDAY_TO_FRIDAY = dict.fromkeys(range(5), OFFICE_HOURS)
-
-
-@pytest.fixture
-def administrator(db) -> User:
-    return User.objects.create_user("ada@example.com", name="Ada", role=Role.ADMIN)
-
-
-@pytest.fixture
-def as_admin(client, administrator) -> Client:
-    client.force_login(administrator)
-    return client
 
 
 @pytest.fixture
