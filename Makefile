@@ -13,7 +13,7 @@ LOCAL_ENV := $(VAR_DIR)/local.env
 # Two pytest workers: the machines have two cores. `make test PYTEST_ARGS=` runs serially.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test install lint typecheck pytest messages screenshots constraints clean
+.PHONY: run demo-reset test install lint typecheck pytest messages screenshots constraints clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ run: $(STAMP) messages $(LOCAL_ENV)
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py run_embedded
+
+# The demo as the first `make run` left it: this checkout's database, attachments and queued
+# e-mails erased, the tables migrated and the demo loaded again. Stop `make run` first.
+demo-reset: $(STAMP) messages $(LOCAL_ENV)
+	$(BIN)/python manage.py reset_demo --no-input
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

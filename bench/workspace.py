@@ -194,8 +194,8 @@ def searches() -> list[tuple[str, str]]:
 def matching(typed: str, agent: User) -> int:
     """How many tickets of "All tickets" the typed query finds (an exact count, once)."""
     from comptoir.tickets.models import Ticket
-    from comptoir.workspace.search import search_condition
-    from comptoir.workspace.search_query import parse_search
+    from comptoir.tickets.search import search_condition
+    from comptoir.tickets.search_query import parse_search
     from comptoir.workspace.selectors import view_filter
 
     condition = search_condition(parse_search(typed), agent).condition

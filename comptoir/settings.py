@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "comptoir.gateway",
     "comptoir.devoutbox",
     "comptoir.deflection",
+    "comptoir.api",
+    "rest_framework",
+    "drf_spectacular",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -174,7 +177,18 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 # A code typed in the page that signed up: whoever chose the password proves the
 # mailbox in the same session (a link could be followed by anyone, anywhere).
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
-ACCOUNT_FORMS = {"signup": "comptoir.accounts.forms.SignupForm"}
+# Ours: allauth's, in the product's words ("E-mail address", "New password"), and the sign-up's checks.
+ACCOUNT_FORMS = {
+    name: f"comptoir.accounts.forms.{form}"
+    for name, form in {
+        "login": "LoginForm",
+        "signup": "SignupForm",
+        "reset_password": "ResetPasswordForm",
+        "reset_password_from_key": "ResetPasswordKeyForm",
+        "change_password": "ChangePasswordForm",
+        "request_login_code": "RequestLoginCodeForm",
+    }.items()
+}
 ACCOUNT_UNIQUE_EMAIL = True
 # One address per account: it is the address the account's tickets were opened with.
 ACCOUNT_CHANGE_EMAIL = False
@@ -212,6 +226,8 @@ LANGUAGES = [("fr", "Français"), ("en", "English")]
 if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured("COMPTOIR_DEFAULT_LANGUAGE must be 'fr' or 'en'.")
 LOCALE_PATHS = [BASE_DIR / "comptoir" / "locale"]
+# Day first, on a 24-hour clock, in both languages: "3 Dec 2026, 18:18" (comptoir/formats).
+FORMAT_MODULE_PATH = ["comptoir.formats"]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris")
 USE_TZ = True
@@ -328,6 +344,49 @@ COMPTOIR_IMAP_PAUSE_AFTER_FAILURES = env_int("COMPTOIR_IMAP_PAUSE_AFTER_FAILURES
 # this PEM file when set (a private CA).
 COMPTOIR_IMAP_CA_FILE = env_str("COMPTOIR_IMAP_CA_FILE", "")
 
+# --- The REST API (docs/api.md) --------------------------------------------------
+# Requests per window and per token (or per signed-in person), and per client address
+# whoever it is: several scripts may share an address (a CRM server), hence the larger figure.
+COMPTOIR_API_RATE_LIMIT_PER_TOKEN = env_int("COMPTOIR_API_RATE_LIMIT_PER_TOKEN", 600, minimum=1)
+COMPTOIR_API_RATE_LIMIT_PER_IP = env_int("COMPTOIR_API_RATE_LIMIT_PER_IP", 1200, minimum=1)
+COMPTOIR_API_RATE_LIMIT_WINDOW_SECONDS = env_int("COMPTOIR_API_RATE_LIMIT_WINDOW_SECONDS", 60, minimum=1)
+REST_FRAMEWORK = {
+    # Each view of comptoir.api names its own; these are the defaults of anything else DRF serves.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "comptoir.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "comptoir.api.problems.ProblemRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "comptoir.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DATETIME_FORMAT": "iso-8601",
+    # No ?format=: the API answers JSON, whatever the address says.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Comptoir API",
+    "DESCRIPTION": "Tickets and their messages, for other programs. Guide: docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "comptoir.tickets.models.Status",
+        "AgentStatusEnum": "comptoir.api.serializers.AGENT_STATUS_CHOICES",
+        "PriorityEnum": "comptoir.tickets.models.Priority",
+        "TicketTypeEnum": "comptoir.tickets.models.TicketType",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "comptoir.api.schema.problems_everywhere",
+    ],
+}
+
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
@@ -340,6 +399,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
+    # The same broker, with the host kombu would assume: a bare "filesystem://" has it
+    # warn "No hostname was supplied" at every connection, in every process.
+    CELERY_BROKER_URL = "filesystem://localhost/"
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_IGNORE_RESULT = True

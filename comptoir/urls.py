@@ -6,9 +6,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from comptoir.api import token_views as api_token_views
 from comptoir.core import views as core_views
 from comptoir.deflection import views as deflection_views
-from comptoir.devoutbox import views as outbox_views
 from comptoir.helpcenter import sitemaps as helpcenter_sitemaps
 from comptoir.helpcenter import views as helpcenter_views
 from comptoir.portal import profile_views, public_views, ticket_views
@@ -24,6 +24,9 @@ from comptoir.workspace import sla_settings_views as workspace_sla_views
 from comptoir.workspace import view_views as workspace_view_views
 from comptoir.workspace import views as workspace_views
 
+# Why a page was refused, and what the person can do about it.
+handler403 = "comptoir.workspace.refusal_views.permission_denied"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/welcome/", workspace_views.after_login, name="after_login"),
@@ -34,11 +37,11 @@ urlpatterns = [
     path("t/<str:token>/", public_views.ticket_link_redeem, name="ticket_link_redeem"),
     path("altcha/challenge/", core_views.altcha_challenge, name="altcha_challenge"),
     path("healthz", core_views.healthz, name="healthz"),
+    # The REST API (docs/api.md): no language prefix, a program's Accept-Language chooses.
+    path("api/", include("comptoir.api.urls")),
     path("sitemap.xml", helpcenter_sitemaps.sitemap, name="sitemap"),
     path("robots.txt", helpcenter_sitemaps.robots_txt, name="robots_txt"),
-    path("dev/outbox/", outbox_views.outbox_list, name="outbox_list"),
-    path("dev/outbox/<int:pk>/", outbox_views.outbox_detail, name="outbox_detail"),
-    path("dev/outbox/<int:pk>/html/", outbox_views.outbox_html, name="outbox_html"),
+    path("dev/", include("comptoir.devoutbox.urls")),
 ]
 
 if settings.ANYMAIL.get("WEBHOOK_SECRET"):
@@ -69,6 +72,8 @@ urlpatterns += i18n_patterns(
     path("my/profile/", profile_views.profile, name="profile"),
     path("my/profile/export/", profile_views.profile_export, name="profile_export"),
     path("my/profile/erase/", profile_views.profile_erase, name="profile_erase"),
+    path("my/profile/api-tokens/", api_token_views.tokens, name="api_tokens"),
+    path("my/profile/api-tokens/<int:pk>/revoke/", api_token_views.token_revoke, name="api_token_revoke"),
     path("statuses/", portal_views.statuses_help, name="statuses_help"),
     path("agent/", workspace_views.ticket_list, name="agent_tickets"),
     path("agent/sidebar/", workspace_views.sidebar, name="agent_sidebar"),
@@ -136,6 +141,7 @@ urlpatterns += i18n_patterns(
     ),
     path("agent/settings/rules/", workspace_rules_views.rules_settings, name="agent_rules_settings"),
     path("agent/settings/rules/new/", workspace_rules_views.rule_new, name="agent_rule_new"),
+    path("agent/settings/rules/new-automation/", workspace_rules_views.automation_new, name="agent_automation_new"),
     path("agent/settings/rules/<int:rule_id>/", workspace_rules_views.rule_edit, name="agent_rule"),
     path("agent/settings/rules/<int:rule_id>/move/", workspace_rules_views.rule_move, name="agent_rule_move"),
     path("agent/settings/rules/<int:rule_id>/toggle/", workspace_rules_views.rule_toggle, name="agent_rule_toggle"),

@@ -14,6 +14,7 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.mailing import account_email_queue
 from comptoir.accounts.models import User, normalize_email
@@ -27,6 +28,16 @@ PAGE_LINK_MAILS = ("account/email/account_already_exists", "account/email/unknow
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ships no type hints
+    # allauth's messages that say "email" or that a person of this product could meet, in its words.
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "account_inactive": _("This account is closed."),
+        "email_password_mismatch": _("This e-mail address and password do not match an account."),
+        "email_taken": _("An account already uses this e-mail address."),
+        "unknown_email": _("No account uses this e-mail address."),
+        "unverified_primary_email": _("Confirm your e-mail address first."),
+    }
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(settings.COMPTOIR_SIGNUP_OPEN)
 

@@ -2,16 +2,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.admin import EmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.mfa.admin import AuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.addresses import is_help_desk_address
-from comptoir.accounts.models import Organisation, Role, SecurityPolicy, User
+from comptoir.accounts.models import (
+    AccountAddress,
+    Organisation,
+    PermissionGroup,
+    Role,
+    SecurityPolicy,
+    TwoFactorMethod,
+    User,
+)
 from comptoir.accounts.policy import POLICY_PK, security_policy, security_policy_save
 from comptoir.accounts.services import email_address_change, person_save_new
 
@@ -42,6 +56,13 @@ class UserEditForm(UserChangeForm[User]):
     class Meta:
         model = User
         fields = ("email", "name", "role", "language", "organisation")
+        labels = {"groups": _("Permission groups")}
+        help_texts = {
+            "groups": _(
+                "Rights in Comptoir, such as writing Help Center articles (Editors). The support groups "
+                "tickets are assigned to are set on each support group's page."
+            )
+        }
 
     def clean_email(self) -> str:
         return person_email_clean(self.cleaned_data["email"], changed="email" in self.changed_data)
@@ -101,3 +122,21 @@ class SecurityPolicyAdmin(admin.ModelAdmin[SecurityPolicy]):
 
     def save_model(self, request: HttpRequest, obj: SecurityPolicy, form: Any, change: bool) -> None:
         security_policy_save(obj)
+
+
+# Django's and allauth's models, listed among the people under names of their own
+# (comptoir.accounts.models): the "Groups" of permissions are not the support groups.
+for original in (Group, EmailAddress, Authenticator):
+    if admin.site.is_registered(original):
+        admin.site.unregister(original)
+admin.site.register(PermissionGroup, GroupAdmin)
+admin.site.register(TwoFactorMethod, AuthenticatorAdmin)
+
+
+@admin.register(AccountAddress)
+class AccountAddressAdmin(EmailAddressAdmin):  # type: ignore[misc]  # allauth has no type hints
+    list_display = ("address", "user", "primary", "verified")
+
+    @admin.display(description=_("e-mail address"), ordering="email")
+    def address(self, obj: AccountAddress) -> str:
+        return str(obj.email)

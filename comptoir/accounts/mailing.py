@@ -6,6 +6,7 @@ every e-mail to a requester, a CC or an agent is queued through here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.utils import make_msgid
 
 from django.conf import settings
@@ -20,24 +21,43 @@ from comptoir.mail.outbound import WrittenEmail, builder, email_queue
 # What a person may turn off on their profile. The confirmation, the solved e-mail
 # and links they ask for always go.
 NOTIFICATION_KINDS = frozenset(
-    {OutboundKind.AGENT_REPLY, OutboundKind.AGENT_REPLY_CC, OutboundKind.REQUESTER_REPLIED, OutboundKind.CCS_ADDED}
+    {
+        OutboundKind.AGENT_REPLY,
+        OutboundKind.AGENT_REPLY_CC,
+        OutboundKind.REQUESTER_REPLIED,
+        OutboundKind.CCS_ADDED,
+        OutboundKind.RULE_EMAIL,
+        OutboundKind.RULE_EMAIL_AGENT,
+    }
 )
 TURNED_OFF = "the person turned notification e-mails off on their profile"
 
 
 def person_email_queue(
-    *, kind: str, to: str, language: str, ticket_id: int | None = None, message_id: int | None = None
+    *,
+    kind: str,
+    to: str,
+    language: str,
+    ticket_id: int | None = None,
+    message_id: int | None = None,
+    write: Callable[[str], WrittenEmail] | None = None,
 ) -> OutboundEmail:
-    """Queue an e-mail to ``to``; a language the person chose wins over ``language`` (the ticket's)."""
+    """Queue an e-mail to ``to``; a language the person chose wins over ``language`` (the ticket's).
+
+    ``write``: for an e-mail whose text is written now rather than at delivery (a business rule's, which
+    says what the rule said when it fired), given the language chosen.
+    """
     person = User.objects.filter(email=normalize_email(to)).only("language", "notify_by_email").first()
     held_back = TURNED_OFF if person is not None and not person.notify_by_email and kind in NOTIFICATION_KINDS else ""
+    chosen = (person.language if person is not None else "") or language
     return email_queue(
         kind=kind,
         to=to,
-        language=(person.language if person is not None else "") or language,
+        language=chosen,
         ticket_id=ticket_id,
         message_id=message_id,
         held_back=held_back,
+        content=write(chosen) if write is not None else None,
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import AbstractBaseUser, Group, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models.functions import Upper
@@ -169,3 +172,79 @@ class SecurityPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(_("Security policy"))
+
+
+class ApiScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """A personal API token (comptoir.accounts.api_tokens): its owner's access, read only or read and write.
+
+    The secret is shown once, when the token is made; only its SHA-256 is kept.
+    A slow password hash would add nothing: the secret is 256 random bits, not
+    something a person chose. ``prefix``, the public part of the token, finds
+    the row; the hash is then compared in constant time.
+    """
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("owner"))
+    name = models.CharField(_("name"), max_length=100)
+    scope = models.CharField(_("access"), max_length=8, choices=ApiScope.choices, default=ApiScope.READ)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=("owner", "-created_at"), name="apitoken_by_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.name} (cpt_{self.prefix}_…)"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == ApiScope.WRITE
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def is_live(self, now: datetime | None = None) -> bool:
+        """Neither revoked nor expired: the token still opens the API (if its owner's account stands)."""
+        return self.revoked_at is None and not self.is_expired(now)
+
+
+# --- Django's and allauth's models, under the names the admin lists them by -------
+# Proxies: the same tables, shown in the admin among the people ("People and access")
+# under names of their own; comptoir.accounts.admin registers them instead of the originals.
+
+
+class PermissionGroup(Group):
+    """Django's groups of permissions ("Editors"), told apart from the support groups tickets are assigned to."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("permission group")
+        verbose_name_plural = _("permission groups")
+
+
+class AccountAddress(EmailAddress):  # type: ignore[misc]  # allauth has no type hints
+    """The e-mail address an account signs in with, verified or not (allauth's)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("sign-in address")
+        verbose_name_plural = _("sign-in addresses")
+
+
+class TwoFactorMethod(Authenticator):  # type: ignore[misc]  # allauth has no type hints
+    """An authenticator app or a set of recovery codes (allauth's): deleting one lets its owner set it up again."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("two-factor method")
+        verbose_name_plural = _("two-factor methods")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
@@ -22,10 +24,36 @@ def hit(scope: str, identity: str, *, limit: int, window_seconds: int) -> bool:
 
     The identity is hashed so that the table holds no addresses in clear.
     """
+    return hit_window(scope, identity, limit=limit, window_seconds=window_seconds).allowed
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where an identity stands in its current window, for callers that tell (the API's RateLimit-* headers)."""
+
+    limit: int
+    count: int
+    resets_at: datetime
+
+    @property
+    def allowed(self) -> bool:
+        return self.count <= self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.count, 0)
+
+    def seconds_left(self, now: datetime | None = None) -> int:
+        """Whole seconds until the window resets, at least 1."""
+        return max(math.ceil((self.resets_at - (now or timezone.now())).total_seconds()), 1)
+
+
+def hit_window(scope: str, identity: str, *, limit: int, window_seconds: int) -> Window:
+    """Count one attempt, and say where the identity stands: one statement, as ``hit``."""
     digest = hashlib.sha256(identity.strip().lower().encode()).hexdigest()[:40]
     key = f"{scope}:{digest}"
     start = _window_start(timezone.now(), window_seconds)
-    return _count_one(key, start) <= limit
+    return Window(limit=limit, count=_count_one(key, start), resets_at=start + timedelta(seconds=window_seconds))
 
 
 def _count_one(key: str, start: datetime) -> int:

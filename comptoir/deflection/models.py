@@ -42,6 +42,8 @@ class DeflectionEvent(models.Model):
             models.Index(fields=["created_at", "kind"], name="deflection_period_kind"),
             models.Index(fields=["visit"], name="deflection_visit"),
         ]
+        verbose_name = _("deflection event")
+        verbose_name_plural = _("deflection events")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.query or self.article_id}"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CapturedEmail(models.Model):
@@ -14,6 +15,8 @@ class CapturedEmail(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
+        verbose_name = _("captured e-mail")
+        verbose_name_plural = _("captured e-mails")
 
     def __str__(self) -> str:
         return self.subject

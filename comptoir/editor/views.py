@@ -19,10 +19,10 @@ from comptoir.editor.access import can_edit_articles
 from comptoir.editor.forms import ArticleForm, NewArticleForm
 from comptoir.helpcenter.models import Article
 from comptoir.helpcenter.rendering import render_markdown
-from comptoir.workspace.access import allowed_only
+from comptoir.workspace.access import Refusal, allowed_only
 
 # Editors only: a visitor is sent to log in, anyone else is refused.
-editor_required = allowed_only(lambda request: can_edit_articles(request.user))
+editor_required = allowed_only(lambda request: can_edit_articles(request.user), Refusal.EDITORS_ONLY)
 
 
 def _editor(request: HttpRequest) -> User:

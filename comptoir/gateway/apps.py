@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class GatewayConfig(AppConfig):
@@ -8,6 +9,7 @@ class GatewayConfig(AppConfig):
 
     name = "comptoir.gateway"
     label = "gateway"
+    verbose_name = _("Inbound e-mail")
 
     def ready(self) -> None:
         # Connects the provider webhooks' inbound signal to the ingest path.

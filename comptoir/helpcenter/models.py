@@ -44,6 +44,8 @@ class CategoryTranslation(GroupTranslation):
         constraints = [
             models.UniqueConstraint(fields=("category", "language"), name="category_one_translation_per_language")
         ]
+        verbose_name = _("category translation")
+        verbose_name_plural = _("category translations")
 
 
 class Section(models.Model):
@@ -69,6 +71,8 @@ class SectionTranslation(GroupTranslation):
         constraints = [
             models.UniqueConstraint(fields=("section", "language"), name="section_one_translation_per_language")
         ]
+        verbose_name = _("section translation")
+        verbose_name_plural = _("section translations")
 
 
 class Article(models.Model):
@@ -108,6 +112,8 @@ class ArticleTranslation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=("article", "language"), name="article_one_translation_per_language")
         ]
+        verbose_name = _("article translation")
+        verbose_name_plural = _("article translations")
 
     def __str__(self) -> str:
         return self.title

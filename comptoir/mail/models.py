@@ -32,6 +32,11 @@ class OutboundKind(models.TextChoices):
     AGENT_NEW_IN_GROUP = "agent_new_in_group", _("New ticket in a group (to its agents)")
     AGENT_SLA_WARNING = "agent_sla_warning", _("Service level due soon (to the agents)")
     AGENT_SLA_BREACH = "agent_sla_breach", _("Service level breached (to the agents)")
+    # Written by a business rule (comptoir.rules): to the requester or an address it names, to agents,
+    # and its notice to agents (comptoir.notifications). Their text is written before they are queued.
+    RULE_EMAIL = "rule_email", _("E-mail from a business rule")
+    RULE_EMAIL_AGENT = "rule_email_agent", _("E-mail from a business rule (to an agent)")
+    AGENT_RULE_NOTICE = "agent_rule_notice", _("A business rule's notice (to the agents)")
     ACCOUNT = "account", _("Account e-mail (sign-in code, password)")
 
 
@@ -67,7 +72,8 @@ class OutboundEmail(models.Model):
     # After a failed attempt: not before this time (the back-off every worker respects).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    # An e-mail written before it was queued (account e-mails); emptied once it left or was given up.
+    # An e-mail written before it was queued (account e-mails, a business rule's); emptied once it left or was
+    # given up.
     subject = models.CharField(max_length=255, blank=True)
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)

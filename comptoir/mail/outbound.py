@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from comptoir.core.backoff import retry_delay
+from comptoir.core.typography import one_line
 from comptoir.mail.addressing import reply_address, support_domain, ticket_message_id
 from comptoir.mail.dkim import DkimEmail
 from comptoir.mail.models import EmailSuppression, InboundEmail, OutboundEmail, OutboundKind, OutboundStatus
@@ -44,11 +45,22 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 # E-mails Comptoir writes on its own in answer to something that came in: the
 # ones a loop with another robot would multiply. Agents' replies are not capped.
 AUTOMATIC_KINDS = frozenset(
-    {OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK, OutboundKind.REQUESTER_REPLIED, OutboundKind.CCS_ADDED}
+    {
+        OutboundKind.TICKET_CREATED,
+        OutboundKind.TICKET_LINK,
+        OutboundKind.REQUESTER_REPLIED,
+        OutboundKind.CCS_ADDED,
+        # A business rule's e-mail to the requester or an address (a rule may run on each message that comes in).
+        OutboundKind.RULE_EMAIL,
+    }
 )
 # Of those, the ones that go outside: a robot at that address could answer them.
-# Notices to agents are capped per ticket only, so a busy agent hears of every ticket.
-CAPPED_PER_RECIPIENT = frozenset({OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK, OutboundKind.CCS_ADDED})
+# Notices to agents are capped per ticket only, so a busy agent hears of every ticket; a rule's e-mails
+# and notices to agents are not capped, as the other notices to agents: an agent's mailbox answering
+# one cannot loop, since mail from an agent's address is held (QuarantineKind.AGENT).
+CAPPED_PER_RECIPIENT = frozenset(
+    {OutboundKind.TICKET_CREATED, OutboundKind.TICKET_LINK, OutboundKind.CCS_ADDED, OutboundKind.RULE_EMAIL}
+)
 
 
 def email_queue(
@@ -246,7 +258,7 @@ def render_email(template: str, context: dict[str, Any], *, to: str, language: s
     """Render emails/<template>-subject.txt, -body.txt and -body.html in the given language."""
     with translation.override(language):
         full_context = {"site_name": settings.COMPTOIR_SITE_NAME, "language": language, **context}
-        subject = " ".join(render_to_string(f"emails/{template}-subject.txt", full_context).split())
+        subject = one_line(render_to_string(f"emails/{template}-subject.txt", full_context))
         text = render_to_string(f"emails/{template}-body.txt", full_context)
         html = render_to_string(f"emails/{template}-body.html", full_context)
     message = DkimEmail(

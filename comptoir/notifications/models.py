@@ -20,6 +20,8 @@ class NoticeKind(models.TextChoices):
             "breached its service level"
         ),
     )
+    # A business rule's notify_agents action (comptoir.rules.actions), with the rule's name and message.
+    RULE = "rule", _("A business rule asks me to look at a ticket")
 
 
 # (in the workspace, by e-mail) when the agent chose nothing: a group's new tickets are many.
@@ -31,6 +33,8 @@ DEFAULTS: dict[str, tuple[bool, bool]] = {
     # A warning is a nudge in the workspace; a breach is worth an e-mail.
     NoticeKind.SLA_WARNING: (True, False),
     NoticeKind.SLA_BREACH: (True, True),
+    # An admin wrote the rule to have someone look: told as for an assignment.
+    NoticeKind.RULE: (True, True),
 }
 
 
@@ -39,6 +43,9 @@ class AgentNotice(models.Model):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=NoticeKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # A business rule's notice (NoticeKind.RULE): the rule's name when it fired, and its words for the agents.
+    rule_name = models.CharField(max_length=120, blank=True)
+    note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Read when the agent opens the ticket, or marks every notice read.
     read_at = models.DateTimeField(null=True, blank=True)

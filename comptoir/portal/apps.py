@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from comptoir.portal.log_filters import request_logs_scrub
 
@@ -10,6 +11,7 @@ class PortalConfig(AppConfig):
 
     name = "comptoir.portal"
     label = "portal"
+    verbose_name = _("Customer space")
 
     def ready(self) -> None:
         request_logs_scrub()

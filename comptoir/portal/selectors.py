@@ -10,6 +10,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, User
+from comptoir.tickets import access
 from comptoir.tickets.models import Attachment, EventKind, Message, Status, Survey, Ticket, TicketEvent
 from comptoir.tickets.statuses import ACTIVE_STATUSES, DONE_STATUSES
 
@@ -43,19 +44,8 @@ def _status_q(item: StatusFilter) -> Q:
 
 
 def visible_to(user: User) -> Q:
-    """The person's own tickets, and their organisation's when it shares them.
-
-    Sharing is read in the same query (a join), so the list costs no extra
-    query and a change of the setting shows at once.
-    """
-    if user.organisation_id is None:
-        return Q(requester=user)
-    # The people first, then their tickets: "requester IN (...)" keeps to the requester
-    # index, where an OR across the join would read the whole ticket table.
-    people = User.objects.filter(
-        Q(pk=user.pk) | Q(organisation_id=user.organisation_id, organisation__shares_tickets=True)
-    ).values("pk")
-    return Q(requester__in=people)
+    """The person's own tickets, and their organisation's when it shares them (the access module's rule)."""
+    return access.requester_visible(user)
 
 
 def sharing_organisation(user: User) -> Organisation | None:

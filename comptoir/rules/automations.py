@@ -30,6 +30,11 @@ One write per ticket and period, not a read and a lock every five minutes.
 
 The change an automation writes starts a chain: the triggers it sets off run
 on it one link deeper, with the chain guard (comptoir.rules.engine).
+
+Only an automation closes ("solved for 4 days → closed": closed is final, and
+comes with time; comptoir.rules.validation refuses it to a trigger). It closes
+through the same bulk service as any status a rule sets, as nobody, as the
+auto-close job does; a closed ticket is no candidate any more.
 """
 
 from __future__ import annotations
@@ -234,19 +239,19 @@ def _fire(rule: Rule, ticket_id: int, *, now: datetime) -> bool:
         return False
     run = RuleRun(rule=rule, ticket=ticket, period=period, change=(started := uuid.uuid4()), chain=started)
     todo = plan(rule.actions, facts)
-    produced = None
     if not todo:
         run.outcome, run.warning = Outcome.NOT_FIRED, RunWarning.NOTHING_TO_CHANGE
     else:
         try:
-            produced = plan_apply(todo)
+            applied = plan_apply(todo, rule_name=rule.name)
         except ActionUnavailable as unavailable:
             run.outcome, run.warning = Outcome.NOT_FIRED, unavailable.warning
         else:
-            if produced is None:
-                run.outcome, run.warning = Outcome.NOT_FIRED, RunWarning.REFUSED
+            if applied.change is None:
+                run.outcome, run.warning = Outcome.NOT_FIRED, applied.warning or RunWarning.REFUSED
             else:
-                run.outcome, run.changes, run.produced_change = Outcome.FIRED, dict(todo.changes), produced
+                run.outcome, run.changes, run.produced_change = Outcome.FIRED, dict(todo.changes), applied.change
+                run.warning = applied.warning or ""
     if run.outcome == Outcome.NOT_FIRED:
         RuleRun.objects.filter(rule=rule, ticket=ticket, outcome=Outcome.NOT_FIRED).delete()
     run.save()

@@ -210,6 +210,18 @@ def _triggers_run(change: uuid.UUID, events: list[TicketEvent], *, now: datetime
         body="\n".join(event.message.body for event in events if event.message is not None),
         now=now or timezone.now(),
     )
+    # The requester's words in this change: a notice a rule sends on it is that reply's (comptoir.rules.actions).
+    requester_message = next(
+        (
+            event.message
+            for event in events
+            if event.kind == EventKind.REPLY
+            and event.message is not None
+            and event.message.is_public
+            and event.message.author_role == AuthorRole.REQUESTER
+        ),
+        None,
+    )
     runs: list[RuleRun] = []
     for rule in rules:
         run = RuleRun(rule=rule, ticket=ticket, event=events[0], change=change, chain=chain, depth=depth)
@@ -224,6 +236,10 @@ def _triggers_run(change: uuid.UUID, events: list[TicketEvent], *, now: datetime
             run.outcome, run.warning = Outcome.NOT_FIRED, RunWarning.NOTHING_TO_CHANGE
             continue
         done = prior.get(rule.pk, set())
+        if Outcome.FIRED in done and not todo.writes:
+            # It told what it tells once in this chain, and the ticket is as it leaves it: no loop, nothing to say.
+            runs.pop()
+            continue
         if Outcome.FIRED in done or depth >= MAX_DEPTH:
             if Outcome.STOPPED in done:
                 runs.pop()  # warned once in this chain is enough
@@ -234,14 +250,16 @@ def _triggers_run(change: uuid.UUID, events: list[TicketEvent], *, now: datetime
             prior.setdefault(rule.pk, set()).add(Outcome.STOPPED)
             continue
         try:
-            produced = plan_apply(todo)
+            applied = plan_apply(todo, rule_name=rule.name, requester_message=requester_message)
         except ActionUnavailable as unavailable:
             run.outcome, run.warning = Outcome.NOT_FIRED, unavailable.warning
             continue
-        if produced is None:
-            run.outcome, run.warning = Outcome.NOT_FIRED, RunWarning.REFUSED
+        if applied.change is None:
+            run.outcome, run.warning = Outcome.NOT_FIRED, applied.warning or RunWarning.REFUSED
             continue
-        run.outcome, run.changes, run.produced_change = Outcome.FIRED, dict(todo.changes), produced
+        run.outcome, run.changes, run.produced_change = Outcome.FIRED, dict(todo.changes), applied.change
+        # Fired, with what the admin should know: nobody to e-mail or notify (its other actions went ahead).
+        run.warning = applied.warning or ""
         prior.setdefault(rule.pk, set()).add(Outcome.FIRED)
         facts = todo.after(facts)
     return _runs_keep(ticket, rules, runs)

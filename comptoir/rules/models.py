@@ -84,6 +84,11 @@ class RunWarning(models.TextChoices):
     GROUP_GONE = "group_gone", _("The group it sets no longer exists.")
     AGENT_GONE = "agent_gone", _("The agent it assigns is no longer an active agent.")
     REFUSED = "refused", _("The ticket could not be changed (closed, merged or spam).")
+    # Its e-mail or notice found nobody to tell; its other actions went ahead.
+    NO_ASSIGNEE = "no_assignee", _("The ticket has no assignee to tell (or they are no longer an active agent).")
+    NO_GROUP = "no_group", _("The ticket has no group whose agents it could tell.")
+    GROUP_EMPTY = "group_empty", _("The ticket's group has no active agent to tell.")
+    TOLD_AGENT_GONE = "told_agent_gone", _("The agent it tells is no longer an active agent.")
 
 
 class RuleRun(models.Model):

@@ -13,7 +13,7 @@ from comptoir.accounts.models import Organisation, Role, User
 from comptoir.rules.actions import action_errors
 from comptoir.rules.conditions import TIME_FIELDS, Op, condition_errors
 from comptoir.rules.models import Rule, RuleKind, Trigger
-from comptoir.tickets.models import SupportGroup
+from comptoir.tickets.models import RuleRecipient, Status, SupportGroup
 
 
 def rule_errors(rule: Rule) -> dict[str, list[str]]:
@@ -46,6 +46,8 @@ def rule_errors(rule: Rule) -> dict[str, list[str]]:
             [_("A trigger on every update needs a condition, or it would run on every change of every ticket.")],
         )
     add("actions", action_errors(rule.actions))
+    if rule.kind == RuleKind.TRIGGER and _closes(rule.actions):
+        add("actions", [_("Only an automation closes tickets: closed is final, and comes with time.")])
     if not errors:
         add("conditions", _missing(_references(rule.conditions, key="field"), conditions=True))
         add("actions", _missing(_references(rule.actions, key="action"), conditions=False))
@@ -55,6 +57,13 @@ def rule_errors(rule: Rule) -> dict[str, list[str]]:
 def _has_time_condition(conditions: Any) -> bool:
     return isinstance(conditions, list) and any(
         isinstance(data, dict) and data.get("field") in TIME_FIELDS for data in conditions
+    )
+
+
+def _closes(actions: Any) -> bool:
+    return isinstance(actions, list) and any(
+        isinstance(action, dict) and action.get("action") == "set_status" and action.get("value") == Status.CLOSED
+        for action in actions
     )
 
 
@@ -102,6 +111,11 @@ def _references(items: Any, *, key: str) -> dict[str, set[int]]:
     """The ids the rule names, by what they name (group, assignee, organisation)."""
     named: dict[str, set[int]] = {}
     for item in items or []:
+        told = item.get("value") if item.get(key) == "notify_agents" else None
+        if isinstance(told, dict) and told.get("to") == RuleRecipient.AGENT:
+            # A notice to one agent names them (an active agent, as an assignment).
+            named.setdefault("assignee", set()).add(told["agent"])
+            continue
         what = _REFERENCE_KEYS.get(item.get(key, ""))
         value = item.get("value")
         if what is None or value is None or value == "":

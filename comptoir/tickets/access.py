@@ -8,6 +8,7 @@ opens nothing.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import HttpRequest
 
 from comptoir.accounts.models import Organisation, User
@@ -68,6 +69,25 @@ def shares_ticket(request: HttpRequest, ticket: Ticket) -> bool:
     if organisation_id is None or ticket.requester.organisation_id != organisation_id:
         return False
     return _organisation_shares(request, organisation_id) and has_verified_address(request)
+
+
+def requester_visible(user: User) -> Q:
+    """The tickets a signed-in requester sees, as a filter: their own, and their organisation's when it shares them.
+
+    The list form of ``owns_ticket`` and ``shares_ticket`` ("My tickets", the
+    API's list); like them it holds only once the address is verified, which
+    the caller checks (``has_verified_address``). Sharing is read in the same
+    query (a join), so the list costs no extra query and a change of the
+    setting shows at once.
+    """
+    if user.organisation_id is None:
+        return Q(requester=user)
+    # The people first, then their tickets: "requester IN (...)" keeps to the requester
+    # index, where an OR across the join would read the whole ticket table.
+    people = User.objects.filter(
+        Q(pk=user.pk) | Q(organisation_id=user.organisation_id, organisation__shares_tickets=True)
+    ).values("pk")
+    return Q(requester__in=people)
 
 
 def _organisation_shares(request: HttpRequest, organisation_id: int) -> bool:

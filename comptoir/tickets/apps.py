@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TicketsConfig(AppConfig):
     name = "comptoir.tickets"
     label = "tickets"
+    verbose_name = _("Tickets")
 
     def ready(self) -> None:
         # Registers the ticket e-mail builders with comptoir.mail.outbound.

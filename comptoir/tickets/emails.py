@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from email.utils import make_msgid
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
+from comptoir.core.typography import one_line
+from comptoir.mail.addressing import support_domain
+from comptoir.mail.dkim import DkimEmail
 from comptoir.mail.models import OutboundEmail, OutboundKind
-from comptoir.mail.outbound import builder, render_email
+from comptoir.mail.outbound import WrittenEmail, builder, render_email
 from comptoir.tickets.links import link_issue, link_url
 from comptoir.tickets.models import Attachment, Channel, Message, Survey, Ticket
 from comptoir.tickets.satisfaction import RATINGS, survey_issue_token, survey_url
@@ -224,3 +230,70 @@ def agent_notice(email: OutboundEmail) -> EmailMultiAlternatives | None:
         sentence = str(_AGENT_NOTICES[OutboundKind(email.kind)]) % values
     context = {"ticket": ticket, "sentence": sentence, "message": message, "link": link}
     return render_email("agent_notice", context, to=email.to_address, language=email.language)
+
+
+# --- What a business rule sends (comptoir.rules.actions), written when it is queued ---------------
+
+
+def agent_ticket_url(ticket: Ticket, language: str) -> str:
+    """The ticket's page in the workspace: it needs an agent's login."""
+    with translation.override(language):
+        return settings.COMPTOIR_BASE_URL + reverse("agent_ticket", args=[ticket.reference])
+
+
+def _written(template: str, context: dict[str, Any], *, language: str) -> WrittenEmail:
+    """emails/<template>-subject.txt, -body.txt and -body.html in ``language``, as ``render_email`` renders them."""
+    with translation.override(language):
+        full_context = {"site_name": settings.COMPTOIR_SITE_NAME, "language": language, **context}
+        subject = one_line(render_to_string(f"emails/{template}-subject.txt", full_context))
+        text = render_to_string(f"emails/{template}-body.txt", full_context)
+        html = render_to_string(f"emails/{template}-body.html", full_context)
+    return WrittenEmail(subject=subject, text=text, html=html)
+
+
+def rule_email_write(ticket: Ticket, *, subject: str, body: str, language: str, to_agent: bool) -> WrittenEmail:
+    """A business rule's e-mail in the house layout: its subject and text, placeholders filled in already.
+
+    They are plain text: the HTML part escapes them (a requester's words may be in them). An agent's
+    e-mail links to the ticket in the workspace; the requester's says what the rule wrote, nothing more.
+    """
+    context = {
+        "ticket": ticket,
+        "subject": subject,
+        "body": body,
+        "to_agent": to_agent,
+        "link": agent_ticket_url(ticket, language) if to_agent else "",
+    }
+    return _written("rule_email", context, language=language)
+
+
+def rule_notice_write(ticket: Ticket, *, rule_name: str, note: str, language: str) -> WrittenEmail:
+    """The e-mail of a business rule's notice to an agent: the rule's name, its words, the ticket's link."""
+    with translation.override(language):
+        sentence = gettext("The rule “%(rule)s” asks you to look at ticket #%(reference)s.") % {
+            "rule": rule_name,
+            "reference": ticket.reference,
+        }
+    context = {"ticket": ticket, "sentence": sentence, "note": note, "link": agent_ticket_url(ticket, language)}
+    return _written("rule_notice", context, language=language)
+
+
+@builder(OutboundKind.RULE_EMAIL)
+@builder(OutboundKind.RULE_EMAIL_AGENT)
+@builder(OutboundKind.AGENT_RULE_NOTICE)
+def written_email(email: OutboundEmail) -> EmailMultiAlternatives | None:
+    """An e-mail written when it was queued (``rule_email_write``): sent as written, threaded with its ticket."""
+    if not (email.body_text or email.body_html):
+        return None  # its text was forgotten: an attempt after it was given up
+    message = DkimEmail(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=f"{settings.COMPTOIR_SITE_NAME} <{settings.COMPTOIR_SUPPORT_EMAIL}>",
+        to=[email.to_address],
+        reply_to=[settings.COMPTOIR_SUPPORT_EMAIL],
+        # The delivery replaces the Message-ID and Reply-To with the ticket's (comptoir.mail.outbound.thread_headers).
+        headers={"Message-ID": make_msgid(domain=support_domain()), "X-Auto-Response-Suppress": "All"},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    return message

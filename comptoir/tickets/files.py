@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from comptoir.core.typography import file_size
+
 # Content types detected from the first bytes, mapped to the type we store.
 _BINARY_TYPES = {
     "image/png": "image/png",
@@ -80,19 +82,12 @@ def max_files() -> int:
     return int(settings.COMPTOIR_ATTACHMENT_MAX_FILES)
 
 
-def human_size(size: int) -> str:
-    megabytes = size / (1024 * 1024)
-    if megabytes >= 1:
-        return f"{megabytes:.0f} MB" if megabytes >= 10 else f"{megabytes:.1f} MB"
-    return f"{max(size // 1024, 1)} KB"
-
-
 def attachment_rules() -> dict[str, object]:
     """The limits every attachment field states next to it (requester and agent pages alike)."""
     return {
         "max_files": max_files(),
         "max_bytes": max_bytes(),
-        "max_size": human_size(max_bytes()),
+        "max_size": file_size(max_bytes()),
         "accepted": ACCEPTED_EXTENSIONS,
     }
 
@@ -140,7 +135,7 @@ def check_file(stream: IO[bytes], filename: str, size: int) -> CheckedFile:
     if size > max_bytes():
         raise ValidationError(
             _("“%(name)s” is %(size)s; files can be at most %(limit)s each.")
-            % {"name": name, "size": human_size(size), "limit": human_size(max_bytes())},
+            % {"name": name, "size": file_size(size), "limit": file_size(max_bytes())},
             code="too_large",
         )
     if size == 0:

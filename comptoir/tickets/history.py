@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from comptoir.accounts.models import User
 from comptoir.events.dispatch import announce, announce_many
+from comptoir.events.models import EventDelivery
 from comptoir.tickets.models import Message, Ticket, TicketEvent
 
 
@@ -96,6 +97,15 @@ class ChangeBatch:
 
 def change_begin(ticket: Ticket, *, actor: User | None) -> Change:
     return Change(ticket_id=ticket.pk, actor=actor)
+
+
+def change_continue(ticket_id: int, change: uuid.UUID, *, actor: User | None) -> Change:
+    """More events of a change this transaction recorded already (a rule's e-mails after its other actions).
+
+    The subscribers it is owed to already are not owed it twice (one query reads them).
+    """
+    announced = set(EventDelivery.objects.filter(change=change).values_list("subscriber", flat=True))
+    return Change(ticket_id=ticket_id, actor=actor, id=change, announced=announced)
 
 
 def event_record(ticket: Ticket, *, actor: User | None, kind: str, old: str = "", new: str = "") -> TicketEvent:

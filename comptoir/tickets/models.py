@@ -81,8 +81,9 @@ class SupportGroup(models.Model):
 
     class Meta:
         ordering = ("name",)
-        verbose_name = _("group")
-        verbose_name_plural = _("groups")
+        # "Support group": the admin also lists Django's permission groups (accounts.PermissionGroup).
+        verbose_name = _("support group")
+        verbose_name_plural = _("support groups")
 
     def __str__(self) -> str:
         return self.name
@@ -245,6 +246,8 @@ class Message(models.Model):
     class Meta:
         ordering = ("created_at", "id")
         indexes = [models.Index(fields=("ticket", "created_at"))]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
 
     def __str__(self) -> str:
         return f"message {self.pk} on ticket {self.ticket_id}"
@@ -268,6 +271,8 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ("id",)
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.filename
@@ -280,6 +285,10 @@ class TicketAccessToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
 
     def __str__(self) -> str:
         return f"access token {self.pk} for ticket {self.ticket_id}"
@@ -309,6 +318,21 @@ class EventKind(models.TextChoices):
     # Raised by the service-level breach job (comptoir.sla.breaches): old value the metric, new the due time.
     SLA_WARNING = "sla_warning", _("Service level: due soon")
     SLA_BREACH = "sla_breach", _("Service level: breached")
+    # A business rule's e-mail and notice (comptoir.rules.actions): old value the recipient (RuleRecipient),
+    # new their name (an address, an agent's or a group's: none for the requester). Sent by comptoir.notifications
+    # from the event's RuleTelling.
+    RULE_EMAIL = "rule_email", _("E-mail sent")
+    AGENTS_NOTIFIED = "agents_notified", _("Agents notified")
+
+
+class RuleRecipient(models.TextChoices):
+    """Whom a business rule e-mails or notifies (comptoir.rules.actions), as the ticket's history says it."""
+
+    REQUESTER = "requester", _("the requester")
+    ASSIGNEE = "assignee", _("the assignee")
+    GROUP = "group", _("the group's agents")
+    AGENT = "agent", _("an agent")
+    ADDRESS = "address", _("an address")
 
 
 class TicketEvent(models.Model):
@@ -335,6 +359,8 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ("created_at", "id")
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
 
     def __str__(self) -> str:
         return f"{self.kind} on ticket {self.ticket_id}"
@@ -356,8 +382,40 @@ class TicketEvent(models.Model):
         return self._label(self.old_value)
 
     @property
+    def told(self) -> str:
+        """Whom a business rule told (RULE_EMAIL, AGENTS_NOTIFIED), in the reader's language: "the assignee (Zoé)"."""
+        if self.old_value not in RuleRecipient.values:
+            return self.new_value
+        recipient = str(RuleRecipient(self.old_value).label)
+        return f"{recipient} ({self.new_value})" if self.new_value else recipient
+
+    @property
     def new_label(self) -> str:
         return self._label(self.new_value)
+
+
+class RuleTelling(models.Model):
+    """What a business rule's e-mail or notice says, and to whom, as the rule said it when it fired.
+
+    Written with its event (RULE_EMAIL, AGENTS_NOTIFIED) by comptoir.tickets.services.ticket_rule_tell;
+    read by comptoir.notifications, which queues the e-mails and writes the notices after commit. Kept
+    apart from the rule, so that what is sent is what the rule said then, whatever it says since.
+    """
+
+    event = models.OneToOneField(TicketEvent, on_delete=models.CASCADE, primary_key=True, related_name="rule_telling")
+    rule_name = models.CharField(max_length=120)
+    # The agents to tell (the assignee, the group's active members, the agent named), as ids.
+    agent_ids = models.JSONField(default=list, blank=True)
+    # An e-mail to the requester or to the address the rule names.
+    address = models.EmailField(max_length=254, blank=True)
+    # An e-mail's subject and text in each language, placeholders filled in: {"fr": {"subject": ..., "body": ...}}.
+    # Emptied once the e-mails are queued: they hold the requester's words, and the queue keeps its own copy.
+    texts = models.JSONField(default=dict, blank=True)
+    # A notice's words for the agents.
+    note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.rule_name}: {self.event_id}"
 
 
 class TicketCC(models.Model):
@@ -424,6 +482,8 @@ class Survey(models.Model):
 
     class Meta:
         ordering = ("created_at", "id")
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
 
     def __str__(self) -> str:
         return f"survey {self.pk} on ticket {self.ticket_id}"
@@ -439,6 +499,8 @@ class TicketPresence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=("ticket", "agent"), name="one_presence_per_agent")]
+        verbose_name = _("agent on a ticket")
+        verbose_name_plural = _("agents on tickets")
 
     def __str__(self) -> str:
         return f"agent {self.agent_id} on ticket {self.ticket_id}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+import dataclasses
+import uuid
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -20,7 +22,7 @@ from comptoir.mail.addressing import is_own_address
 from comptoir.mail.models import InboundEmail, OutboundEmail, OutboundStatus
 from comptoir.tickets.blocks import BlockScope, block_pattern
 from comptoir.tickets.files import NewAttachment
-from comptoir.tickets.history import Change, ChangeBatch, change_begin, event_record
+from comptoir.tickets.history import Change, ChangeBatch, change_begin, change_continue, event_record
 from comptoir.tickets.models import (
     Attachment,
     AuthorRole,
@@ -29,6 +31,7 @@ from comptoir.tickets.models import (
     EventKind,
     Message,
     Priority,
+    RuleTelling,
     SenderBlock,
     Status,
     SupportGroup,
@@ -397,7 +400,9 @@ def _tags_write(tickets: Sequence[Ticket], add: Sequence[str], remove: Sequence[
     return changed
 
 
-def _messages_write(bodies: Sequence[tuple[Ticket, str]], *, agent: User | None, is_public: bool) -> list[Message]:
+def _messages_write(
+    bodies: Sequence[tuple[Ticket, str]], *, agent: User | None, is_public: bool, channel: str = Channel.WEB
+) -> list[Message]:
     """The agent's reply or note on each ticket, in one INSERT; returns them with their ids.
 
     The one writer of an agent's message, for one ticket (``ticket_update_by_agent``)
@@ -410,7 +415,7 @@ def _messages_write(bodies: Sequence[tuple[Ticket, str]], *, agent: User | None,
             author=agent,
             author_role=AuthorRole.AGENT,
             is_public=is_public,
-            channel=Channel.WEB,
+            channel=channel,
             body=body,
         )
         for ticket, body in bodies
@@ -447,6 +452,7 @@ def ticket_update_by_agent(
     add_tags: Sequence[str] = (),
     remove_tags: Sequence[str] = (),
     change: Change | None = None,
+    channel: str = Channel.WEB,
 ) -> Message | None:
     """What an agent does in one submit: set fields, write a reply or a note, set the status.
 
@@ -454,6 +460,7 @@ def ticket_update_by_agent(
     the status it set together (comptoir.notifications mails a reply, or the
     "solved" e-mail carrying it). Returns the message written, if any.
     (The same submit on many tickets at once: ``tickets_submit_in_bulk``.)
+    ``channel``: where the agent wrote it, the workspace (web) or a program (api).
     """
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
@@ -476,7 +483,7 @@ def ticket_update_by_agent(
     _properties_write([ticket], properties, lambda _ticket, kind, old, new: change.record(kind, old=old, new=new))
     message = None
     if has_message:
-        [message] = _messages_write([(ticket, body)], agent=agent, is_public=is_public)
+        [message] = _messages_write([(ticket, body)], agent=agent, is_public=is_public, channel=channel)
         _attach(ticket, message, files)
         change.record(EventKind.REPLY if is_public else EventKind.NOTE, message=message)
     new_status = status_after_agent_action(ticket.status, status)
@@ -524,13 +531,25 @@ def _statuses_write(tickets: Sequence[Ticket], status: str, now: datetime, recor
     _surveys_follow([(ticket.pk, ticket.status) for ticket in tickets], status, now)
 
 
+def _status_check(status: str | None, *, agent: User | None) -> None:
+    """An agent submits as open, pending, on hold or solved; a business rule (``agent`` None) may also close.
+
+    Closed is otherwise reached by time (``tickets_close_solved``), and an automation is a rule on time:
+    comptoir.rules.validation keeps closing to automations. The columns and history are those of any status.
+    """
+    if status is None or status in AGENT_SUBMIT_STATUSES or (agent is None and status == Status.CLOSED):
+        return
+    raise ValueError(f"agents cannot set the status {status!r}")
+
+
 @transaction.atomic
 def tickets_update_in_bulk(
     ticket_ids: Collection[int], *, agent: User | None, changes: PropertyChanges, status: str | None = None
 ) -> BulkOutcome:
     """What an agent sets on many tickets at once: the fields, the tags, a status.
 
-    ``agent`` None: nobody's act, a business rule's (comptoir.rules), recorded without an actor.
+    ``agent`` None: nobody's act, a business rule's (comptoir.rules), recorded without an actor; a rule
+    may also close (``_status_check``).
 
     The same writers as one ticket's submit (``_properties_write``, the status
     columns and surveys of ``ticket_set_status``), so each ticket's history,
@@ -541,8 +560,7 @@ def tickets_update_in_bulk(
     Unlike a submit on the ticket page, the action does not open new tickets:
     tagging twenty tickets is not working on them.
     """
-    if status is not None and status not in AGENT_SUBMIT_STATUSES:
-        raise ValueError(f"agents cannot set the status {status!r}")
+    _status_check(status, agent=agent)
     tickets, refused = _locked_for_bulk(ticket_ids, "assignee", "group")
     refused += [(ticket.pk, Refusal.CLOSED) for ticket in tickets if ticket.status == Status.CLOSED]
     workable = [ticket for ticket in tickets if ticket.status != Status.CLOSED]
@@ -602,14 +620,13 @@ def tickets_submit_in_bulk(
 
     ``agent`` None: a business rule's submit (comptoir.rules), recorded without
     an actor; the status is then only the one chosen (a rule's note or reply
-    does not open a new ticket).
+    does not open a new ticket), closed included (``_status_check``).
 
     The statements are batched: their number does not grow with the number of
     tickets (the e-mails are queued after commit, by the notifications
     subscriber, one change at a time, as for any submit).
     """
-    if status is not None and status not in AGENT_SUBMIT_STATUSES:
-        raise ValueError(f"agents cannot set the status {status!r}")
+    _status_check(status, agent=agent)
     tickets, refused = _locked_for_bulk(ticket_ids, "requester", "assignee", "group")
     workable: list[Ticket] = []
     for ticket in tickets:
@@ -648,6 +665,53 @@ def tickets_submit_in_bulk(
         Ticket.objects.filter(pk__in=staying).update(updated_at=now)
     batch.write()
     return BulkOutcome(changed=[ticket.pk for ticket in workable], unchanged=[], refused=refused)
+
+
+@dataclass(frozen=True)
+class RuleTold:
+    """One e-mail or one notice to agents a business rule sends about a ticket (comptoir.rules.actions)."""
+
+    kind: str  # EventKind.RULE_EMAIL or EventKind.AGENTS_NOTIFIED
+    rule_name: str
+    recipient: str  # RuleRecipient
+    # Who, as the history shows it: the address, the agent's or the group's name ("" for the requester).
+    name: str = ""
+    agent_ids: Sequence[int] = ()
+    address: str = ""
+    # An e-mail's subject and text by language, placeholders filled in: {"fr": {"subject": ..., "body": ...}}.
+    texts: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    note: str = ""
+    # A notice's: the requester's reply the rule ran on, which the agents are told of (comptoir.notifications).
+    message: Message | None = None
+
+
+@transaction.atomic
+def ticket_rule_tell(ticket_id: int, told: Sequence[RuleTold], *, change: uuid.UUID | None = None) -> uuid.UUID | None:
+    """Record a business rule's e-mails and notices as events of the ticket; returns their change, None if refused.
+
+    ``change``: the change the rule's other actions just wrote in this transaction, which these join (a
+    rule's firing is one change of the history); None starts one, on a ticket neither merged, spam nor
+    closed. Nothing is sent here: the notifications subscriber reads each event's RuleTelling after
+    commit and queues the e-mails and notices (the outbound queue's suppressions and loop caps apply).
+    """
+    if change is None:
+        ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket_id)
+        if _submit_refusal(ticket) is not None:
+            return None
+        recorder = change_begin(ticket, actor=None)
+    else:
+        recorder = change_continue(ticket_id, change, actor=None)
+    for item in told:
+        event = recorder.record(item.kind, old=item.recipient, new=item.name, message=item.message)
+        RuleTelling.objects.create(
+            event=event,
+            rule_name=item.rule_name[:120],
+            agent_ids=list(item.agent_ids),
+            address=item.address,
+            texts={language: dict(texts) for language, texts in item.texts.items()},
+            note=item.note,
+        )
+    return recorder.id
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from functools import wraps
 from typing import Any
 
@@ -16,8 +17,21 @@ from comptoir.tickets import access
 View = Callable[..., HttpResponse]
 
 
-def allowed_only(allowed: Callable[[HttpRequest], bool]) -> Callable[[View], View]:
-    """A view decorator: a visitor is sent to log in, a signed-in person not `allowed` is refused."""
+class Refusal(StrEnum):
+    """Why a signed-in person is refused a page, raised as ``PermissionDenied(Refusal.X)``.
+
+    The 403 page says it, and what they can do about it (comptoir.workspace.refusal_views).
+    """
+
+    AGENTS_ONLY = "agents-only"
+    ADMINS_ONLY = "admins-only"
+    EDITORS_ONLY = "editors-only"
+
+
+def allowed_only(
+    allowed: Callable[[HttpRequest], bool], refusal: Refusal = Refusal.AGENTS_ONLY
+) -> Callable[[View], View]:
+    """A view decorator: a visitor is sent to log in, a signed-in person not `allowed` is refused with `refusal`."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -25,7 +39,9 @@ def allowed_only(allowed: Callable[[HttpRequest], bool]) -> Callable[[View], Vie
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not allowed(request):
-                raise PermissionDenied
+                # A customer is told the page is the team's, whatever else it needs:
+                # an administrator's name means nothing to them.
+                raise PermissionDenied(refusal if access.is_agent(request) else Refusal.AGENTS_ONLY)
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -42,7 +58,7 @@ def is_administrator(request: HttpRequest) -> bool:
     return access.is_agent(request) and getattr(request.user, "role", None) == Role.ADMIN
 
 
-admin_required = allowed_only(is_administrator)
+admin_required = allowed_only(is_administrator, Refusal.ADMINS_ONLY)
 
 
 def current_agent(request: HttpRequest) -> User:

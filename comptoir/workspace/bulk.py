@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from comptoir.accounts.models import User
+from comptoir.core.typography import colon
 from comptoir.tickets import services
 from comptoir.tickets.models import REFERENCE_OFFSET, Status, SupportGroup
 from comptoir.tickets.services import BulkOutcome, Refusal
@@ -71,7 +72,7 @@ def bulk_summary(form: BulkSelectionForm) -> tuple[list[str], list[str]]:
             continue
         field = form.fields[name]
         shown = dict(getattr(field, "choices", [])).get(value, value)
-        lines.append(f"{field.label}: {shown}")
+        lines.append(f"{field.label}{colon()} {shown}")
     mailed = []
     if form.cleaned_data.get("status") == Status.SOLVED:
         mailed.append(gettext("Each requester is e-mailed that their ticket is solved, with the satisfaction survey."))

@@ -17,11 +17,11 @@ from django.http import QueryDict
 from comptoir.accounts.models import User
 from comptoir.tickets import search_index
 from comptoir.tickets.models import SupportGroup, Ticket
+from comptoir.tickets.search import Search, likeness, lookalike_search, search_condition, sought_terms
+from comptoir.tickets.search_query import SearchQuery, parse_search
 from comptoir.workspace import selectors
 from comptoir.workspace.forms import RELEVANCE, TicketFilterForm
 from comptoir.workspace.paging import KeysetPage, keyset_page, offset_page
-from comptoir.workspace.search import Search, likeness, lookalike_search, search_condition, sought_terms
-from comptoir.workspace.search_query import SearchQuery, parse_search
 
 # The parameters a saved view keeps: the rest (the page) is not part of what a view is.
 LIST_PARAMETERS = ("view", "q", "status", "assignee", "group", "type", "priority", "sort")

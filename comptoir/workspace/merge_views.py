@@ -14,7 +14,7 @@ from comptoir.tickets import services
 from comptoir.tickets.merging import MergePlan, MergeRefused, merge_plan, tickets_merge
 from comptoir.tickets.models import Ticket
 from comptoir.workspace import selectors
-from comptoir.workspace.access import agent_required, current_agent
+from comptoir.workspace.access import Refusal, agent_required, current_agent
 from comptoir.workspace.forms import MERGE_MAX, BulkSelectionForm, MergeForm
 
 
@@ -120,7 +120,7 @@ def delete(request: HttpRequest, reference: int) -> HttpResponse:
     """Admins only: GET asks to confirm, saying what goes; POST deletes the ticket for good."""
     admin = current_agent(request)
     if admin.role != Role.ADMIN:
-        raise PermissionDenied
+        raise PermissionDenied(Refusal.ADMINS_ONLY)
     ticket = selectors.ticket_or_404(reference, counted=True)
     if request.method == "POST":
         services.ticket_delete(ticket, admin=admin)

@@ -1,7 +1,10 @@
-"""Business rules in the workspace settings, for administrators: triggers listed in order, written, tried, explained.
+"""Business rules in the workspace settings, for administrators: triggers and automations listed in order,
+written, tried, explained.
 
 Each page reads its form and calls one action of comptoir.rules.settings; the
-dry run ("Try it") and "why did it not fire" read, and write nothing.
+dry run ("Try it") and "why did it not fire" read, and write nothing. Triggers
+and automations share the pages: an automation's has no events, and its time
+conditions; it is tried on the tickets its next run would act on.
 """
 
 from __future__ import annotations
@@ -24,14 +27,25 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comptoir.accounts.models import Organisation, User
+from comptoir.core.typography import colon
 from comptoir.rules import settings as rule_settings
+from comptoir.rules.actions import PLACEHOLDERS
 from comptoir.rules.conditions import FIELDS, Op, ValueKind, field_label
-from comptoir.rules.engine import dry_run, dry_run_tickets
+from comptoir.rules.engine import WouldChange, dry_run, dry_run_tickets
 from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning, Trigger
 from comptoir.rules.validation import rule_errors
 from comptoir.tickets.models import Channel, Priority, Status, SupportGroup, Ticket, TicketType
 from comptoir.workspace.access import admin_required
-from comptoir.workspace.rules_settings_forms import LISTS, RuleForms, action_label, operator_label, sla_choices
+from comptoir.workspace.rules_settings_forms import (
+    DETAIL_ACTIONS,
+    LISTS,
+    TIME_FIELD_NAMES,
+    RuleForms,
+    action_label,
+    hours_words,
+    operator_label,
+    sla_choices,
+)
 
 # The dry run looks at the tickets created in the last DRY_RUN_DAYS days, at most DRY_RUN_LIMIT of them.
 DRY_RUN_LIMIT = 1000
@@ -63,6 +77,9 @@ class Names:
         for row in actions:
             if row.get("action") in ("set_group", "set_assignee"):
                 wanted[row["action"][4:]].update(_ids(row.get("value")))
+            value = row.get("value")
+            if row.get("action") == "notify_agents" and isinstance(value, dict) and value.get("to") == "agent":
+                wanted["assignee"].update(_ids(value.get("agent")))
         return cls.for_ids(groups=wanted["group"], agents=wanted["assignee"], organisations=wanted["organisation"])
 
     @classmethod
@@ -107,13 +124,50 @@ def _quoted(text: str) -> str:
     return gettext("“%(text)s”") % {"text": text}
 
 
+def _time_words(field: str, operator: str, value: Any) -> str:
+    """ "in the current status for at least 3 days", "service level due in less than 2 hours"."""
+    at_least = operator == Op.AT_LEAST
+    sentences = {
+        "hours_since_created": (gettext("created at least %(time)s ago"), gettext("created less than %(time)s ago")),
+        "hours_in_status": (
+            gettext("in the current status for at least %(time)s"),
+            gettext("in the current status for less than %(time)s"),
+        ),
+        "hours_since_requester_message": (
+            gettext("the requester's last message at least %(time)s ago"),
+            gettext("the requester's last message less than %(time)s ago"),
+        ),
+        "hours_since_agent_message": (
+            gettext("an agent's last reply at least %(time)s ago"),
+            gettext("an agent's last reply less than %(time)s ago"),
+        ),
+        "hours_since_sla_due": (
+            gettext("service level overdue by at least %(time)s"),
+            gettext("service level overdue by less than %(time)s"),
+        ),
+        "hours_until_sla_due": (
+            gettext("service level due in at least %(time)s"),
+            gettext("service level due in less than %(time)s"),
+        ),
+    }
+    if field not in sentences or operator not in (Op.AT_LEAST, Op.LESS_THAN):
+        return gettext("%(field)s %(operator)s %(value)s") % {
+            "field": field_label(field),
+            "operator": operator_label(operator),
+            "value": value,
+        }
+    return sentences[field][0 if at_least else 1] % {"time": hours_words(value)}
+
+
 def condition_words(condition: Mapping[str, Any], names: Names) -> str:
-    """ "subject contains “facture”", "status is one of Open, Pending", "assignee is empty"."""
+    """ "subject contains “facture”", "status is one of Open, Pending", "assignee is empty", "created at least…"."""
     name, operator, value = condition.get("field", ""), condition.get("operator", ""), condition.get("value")
     said = {"field": field_label(name), "operator": operator_label(operator)}
     if operator in (Op.IS_EMPTY, Op.IS_SET):
         return gettext("%(field)s %(operator)s") % said
     kind = FIELDS[name][0] if name in FIELDS else ValueKind.WORDS
+    if kind is ValueKind.HOURS:
+        return _time_words(name, operator, value)
     values = value if isinstance(value, list) else [value]
     if kind in (ValueKind.WORDS, ValueKind.TAGS, ValueKind.ADDRESS):
         shown = ", ".join(_quoted(str(item)) for item in values)
@@ -147,9 +201,39 @@ def action_words(action: Mapping[str, Any], names: Names) -> str:
     if name == "add_note":
         return gettext("add an internal note: %(note)s") % {"note": _quoted(Truncator(str(value)).chars(60))}
     if name == "add_reply" and isinstance(value, dict) and value:
-        text = value.get(get_language() or "", "") or next(iter(value.values()))
-        return gettext("reply to the requester: %(reply)s") % {"reply": _quoted(Truncator(str(text)).chars(60))}
+        return gettext("reply to the requester: %(reply)s") % {"reply": _quoted(_in_reader_language(value, 60))}
+    if name == "send_email" and isinstance(value, dict):
+        subject = value.get("subject") if isinstance(value.get("subject"), dict) else {}
+        return gettext("send an e-mail to %(recipient)s: %(subject)s") % {
+            "recipient": _recipient_words(value, names),
+            "subject": _quoted(_in_reader_language(subject or {}, 60)),
+        }
+    if name == "notify_agents" and isinstance(value, dict):
+        told = gettext("notify %(recipient)s") % {"recipient": _recipient_words(value, names)}
+        message = str(value.get("message") or "").strip()
+        return f"{told}{colon()} {_quoted(Truncator(message).chars(60))}" if message else told
     return action_label(name)
+
+
+def _in_reader_language(texts: Mapping[str, Any], length: int) -> str:
+    """A text typed by language, in the reader's (else the first written), cut to ``length`` characters."""
+    text = texts.get(get_language() or "") or next((text for text in texts.values() if text), "")
+    return Truncator(str(text)).chars(length)
+
+
+def _recipient_words(value: Mapping[str, Any], names: Names) -> str:
+    """Whom an e-mail or a notice goes to: "the requester", "billing@example.org", "Camille"."""
+    to = value.get("to")
+    if to == "address":
+        return str(value.get("address") or "")
+    if to == "agent":
+        return names.of_id("assignee", value.get("agent"))
+    words = {
+        "requester": gettext("the requester"),
+        "assignee": gettext("the assignee"),
+        "group": gettext("the group's agents"),
+    }
+    return words.get(str(to), str(to))
 
 
 def changes_words(changes: Mapping[str, Any], names: Names) -> list[str]:
@@ -169,6 +253,24 @@ def changes_words(changes: Mapping[str, Any], names: Names) -> list[str]:
         elif key == "note":
             lines.append(gettext("internal note: %(note)s") % {"note": _quoted(Truncator(str(change)).chars(80))})
             continue
+        elif key == "reply":
+            lines.append(gettext("public reply: %(reply)s") % {"reply": _quoted(Truncator(str(change)).chars(80))})
+            continue
+        elif key == "emails":
+            lines += [
+                gettext("e-mail to %(recipient)s: %(subject)s")
+                % {"recipient": _recipient_words(row, names), "subject": _quoted(str(row.get("subject") or ""))}
+                for row in change
+                if isinstance(row, dict)
+            ]
+            continue
+        elif key == "notices":
+            lines += [
+                gettext("notify %(recipient)s") % {"recipient": _recipient_words(row, names)}
+                for row in change
+                if isinstance(row, dict)
+            ]
+            continue
         else:
             continue
         lines.append(gettext("%(field)s: %(old)s → %(new)s") % {"field": field_label(key), "old": old, "new": new})
@@ -181,6 +283,9 @@ def _names_of_changes(runs: Iterable[Mapping[str, Any]]) -> Names:
     for changes in runs:
         groups.update(_ids(changes.get("group", [])))
         agents.update(_ids(changes.get("assignee", [])))
+        for notice in changes.get("notices", []):
+            if isinstance(notice, dict) and notice.get("to") == "agent":
+                agents.update(_ids(notice.get("agent")))
     return Names.for_ids(groups=groups, agents=agents)
 
 
@@ -190,24 +295,24 @@ def _names_of_changes(runs: Iterable[Mapping[str, Any]]) -> Names:
 @require_GET
 @admin_required
 def rules_settings(request: HttpRequest) -> HttpResponse:
-    """The triggers in the order they run, with what each did lately."""
+    """The triggers, then the automations, each in the order they run, with what each did lately."""
     since = timezone.now() - timedelta(days=FIRED_DAYS)
     fired = Q(runs__outcome=Outcome.FIRED)
+    # Both kinds in one query, each kept in its own order.
     rules = list(
-        Rule.objects.filter(kind=RuleKind.TRIGGER)
-        .annotate(
+        Rule.objects.annotate(
             last_fired=Max("runs__created_at", filter=fired),
             fired_recently=Count("runs", filter=fired & Q(runs__created_at__gte=since)),
-        )
-        .order_by("position", "id")
+        ).order_by("position", "id")
     )
     names = Names.of(
         [row for rule in rules for row in rule.conditions or []],
         [row for rule in rules for row in rule.actions or []],
     )
     events = dict(Trigger.choices)
-    context = {
-        "rows": [
+
+    def rows(kind: str) -> list[dict[str, Any]]:
+        return [
             {
                 "rule": rule,
                 "events": [str(events.get(event, event)) for event in rule.events or []],
@@ -215,7 +320,12 @@ def rules_settings(request: HttpRequest) -> HttpResponse:
                 "actions": [action_words(row, names) for row in rule.actions or []],
             }
             for rule in rules
-        ],
+            if rule.kind == kind
+        ]
+
+    context = {
+        "triggers": rows(RuleKind.TRIGGER),
+        "automations": rows(RuleKind.AUTOMATION),
         "fired_days": FIRED_DAYS,
     }
     return render(request, "workspace/settings/rules.html", context)
@@ -232,8 +342,13 @@ class TrialRow:
 
 @dataclass
 class Trial:
-    """What "Try it" found: how many tickets it looked at, and those the rule as typed matches."""
+    """What "Try it" found: how many tickets it looked at, and those the rule as typed matches.
 
+    A trigger looks at the recent tickets as if each had just been created; an automation at those
+    its next run would read (past its time conditions, not acted on in their current period).
+    """
+
+    automation: bool
     looked_at: int
     matched: int
     rows: list[TrialRow]
@@ -242,11 +357,17 @@ class Trial:
 
 
 def trial_of(rule: Rule) -> Trial:
-    tickets = dry_run_tickets(limit=DRY_RUN_LIMIT, days=DRY_RUN_DAYS)
-    found = dry_run(rule, tickets)
+    automation = rule.kind == RuleKind.AUTOMATION
+    found: list[WouldChange]
+    if automation:
+        tried = rule_settings.automation_dry_run(rule, limit=DRY_RUN_LIMIT)
+        looked_at, found = tried.looked_at, tried.found
+    else:
+        tickets = dry_run_tickets(limit=DRY_RUN_LIMIT, days=DRY_RUN_DAYS)
+        looked_at, found = len(tickets), dry_run(rule, tickets)
     names = _names_of_changes(row.plan.changes for row in found[:DRY_RUN_SHOWN])
     rows = [TrialRow(row.ticket, changes_words(row.plan.changes, names)) for row in found[:DRY_RUN_SHOWN]]
-    return Trial(looked_at=len(tickets), matched=len(found), rows=rows)
+    return Trial(automation=automation, looked_at=looked_at, matched=len(found), rows=rows)
 
 
 @dataclass
@@ -263,6 +384,7 @@ class WhyShown:
     matches_now: bool = False
     failed_now: str = ""
     would_change: list[str] = field(default_factory=list)
+    acted_this_period: bool = False
 
 
 def why_of(rule: Rule, reference: int) -> WhyShown:
@@ -291,6 +413,7 @@ def why_of(rule: Rule, reference: int) -> WhyShown:
     shown.matches_now = why.now.matched
     shown.failed_now = condition_words(why.now.first_failed.as_json(), names) if why.now.first_failed else ""
     shown.would_change = changes_words(changes[1], names)
+    shown.acted_this_period = why.acted_this_period
     return shown
 
 
@@ -299,8 +422,8 @@ def _reference(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
-def _rule_page(request: HttpRequest, rule: Rule | None) -> HttpResponse:
-    forms = RuleForms(request.POST if request.method == "POST" else None, rule=rule)
+def _rule_page(request: HttpRequest, rule: Rule | None, *, kind: str = RuleKind.TRIGGER) -> HttpResponse:
+    forms = RuleForms(request.POST if request.method == "POST" else None, rule=rule, kind=kind)
     trial: Trial | None = None
     trying = request.method == "POST" and "try" in request.POST
     if request.method == "POST" and forms.is_valid():
@@ -317,10 +440,11 @@ def _rule_page(request: HttpRequest, rule: Rule | None) -> HttpResponse:
             try:
                 saved = rule_settings.rule_save(
                     rule,
+                    kind=forms.kind,
                     name=data["name"],
                     active=data["active"],
-                    events=data["events"],
-                    match=data["match"],
+                    events=forms.events(),
+                    match=forms.match(),
                     conditions=forms.conditions_json(),
                     actions=forms.actions_json(),
                 )
@@ -343,6 +467,7 @@ def _rule_page(request: HttpRequest, rule: Rule | None) -> HttpResponse:
     summary = forms.summary()
     context = {
         "rule": rule,
+        "automation": forms.automation,
         "forms": forms,
         "summary": summary,
         "trial": trial,
@@ -352,19 +477,29 @@ def _rule_page(request: HttpRequest, rule: Rule | None) -> HttpResponse:
         "events": [str(label) for value, label in Trigger.choices if rule is not None and value in rule.events],
         "kept_actions": [action_words(row, Names()) for row in forms.kept_actions],
         "list_operators": [str(op) for op in LISTS],
+        "detail_actions": " ".join(DETAIL_ACTIONS),
+        "time_fields": TIME_FIELD_NAMES,
+        "placeholders": PLACEHOLDERS,
     }
     return render(request, "workspace/settings/rule.html", context, status=400 if summary else 200)
 
 
 def _rule_or_404(rule_id: int) -> Rule:
-    # Triggers only: automations (on time) are not edited here yet.
-    return get_object_or_404(Rule, pk=rule_id, kind=RuleKind.TRIGGER)
+    return get_object_or_404(Rule, pk=rule_id)
 
 
 @require_http_methods(["GET", "POST"])
 @admin_required
 def rule_new(request: HttpRequest) -> HttpResponse:
+    """A new trigger."""
     return _rule_page(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def automation_new(request: HttpRequest) -> HttpResponse:
+    """A new automation."""
+    return _rule_page(request, None, kind=RuleKind.AUTOMATION)
 
 
 @require_http_methods(["GET", "POST"])

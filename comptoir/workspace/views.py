@@ -24,6 +24,7 @@ from comptoir.tickets.blocks import BlockScope
 from comptoir.tickets.files import attachment_rules
 from comptoir.tickets.models import EventKind, Macro, Status, SupportGroup, Survey, Ticket, TicketCC
 from comptoir.tickets.presence import presence_others, presence_record
+from comptoir.tickets.search_query import parse_search
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.tickets.tags import tag_names
 from comptoir.workspace import selectors
@@ -43,7 +44,6 @@ from comptoir.workspace.macros import macro_entries
 from comptoir.workspace.models import SavedView, Visibility, views_for
 from comptoir.workspace.rows import list_rows
 from comptoir.workspace.search import search_excerpts
-from comptoir.workspace.search_query import parse_search
 from comptoir.workspace.sla_card import target_rows
 
 
@@ -188,11 +188,9 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "events": ticket.events.select_related("actor")
         .exclude(kind__in=(EventKind.REPLY, EventKind.NOTE))
         # The rule that wrote a change, if one did (its RuleRun keeps the change): in the same query.
-        # Its kind too: only a trigger has a settings page to link to (an automation is edited in the admin).
         .annotate(
             by_rule_id=Subquery(RuleRun.objects.filter(produced_change=OuterRef("change")).values("rule_id")[:1]),
             by_rule=Subquery(RuleRun.objects.filter(produced_change=OuterRef("change")).values("rule__name")[:1]),
-            by_rule_kind=Subquery(RuleRun.objects.filter(produced_change=OuterRef("change")).values("rule__kind")[:1]),
         ),
         "other_tickets": selectors.other_tickets(ticket),
         "ccs": ticket.ccs.all(),

@@ -11,6 +11,8 @@ from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from comptoir.accounts.models import User
 
@@ -122,7 +124,9 @@ def test_it_shows_a_wrong_password_in_the_summary(client):
 
     html = response.content.decode()
     assert "Merci de vérifier le formulaire" in html
-    assert "le mot de passe sont incorrects." in html
+    # Comptoir's words (accounts.adapter), not allauth's "The email address and/or password...".
+    with translation.override("fr"):
+        assert gettext("This e-mail address and password do not match an account.") in html
     assert f'value="{user.email}"' in html
 
 
@@ -208,7 +212,7 @@ def test_it_marks_the_current_account_page_and_shows_the_qr_code(client):
 
     html = page(client, reverse("mfa_activate_totp"), "en")
 
-    assert f'<a href="{reverse("mfa_index")}" aria-current="page">Two-Factor Authentication</a>' in html
+    assert f'<a href="{reverse("mfa_index")}" aria-current="page">Two-factor authentication</a>' in html
     assert '<img src="data:image/svg+xml' in html
 
 

@@ -194,6 +194,8 @@ def test_it_attaches_a_pasted_screenshot_and_a_dropped_file(site, new_page):
     )
     listed = page.locator(".file-list").inner_text()
     assert "screenshot-" in listed and "notes.txt" in listed
+    # Sizes as the server writes them (comptoir.core.typography.file_size).
+    assert "notes.txt (9\u00a0bytes)" in listed
     assert page.evaluate("() => document.querySelector('input[name=attachments]').files.length") == 2
     page.locator("input[name=email]").fill("paste@example.org")
     page.locator("input[name=name]").fill("Pat")

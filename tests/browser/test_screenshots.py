@@ -50,7 +50,9 @@ def test_screenshots(site, new_page, make_ticket, language, tmp_path):
     shoot("ticket")
     shoot("link-request", f"{base}/tickets/link/")
     shoot("link-invalid", f"{site.url}/t/{'x' * 43}/")
-    shoot("not-found", f"{base}/tickets/99999/")
+    # The product's own error pages, which DEBUG would hide behind Django's (comptoir.devoutbox.views.error_page).
+    shoot("not-found", f"{site.url}/dev/errors/404/")
+    shoot("server-error", f"{site.url}/dev/errors/500/")
     shoot("login", f"{site.url}/accounts/login/")
     shoot("signup", f"{site.url}/accounts/signup/")
     shoot("login-code", f"{site.url}/accounts/login/code/")
@@ -68,6 +70,7 @@ def test_screenshots(site, new_page, make_ticket, language, tmp_path):
     with page.expect_navigation():
         page.locator("input[name=password]").press("Enter")
     shoot("my-tickets", f"{base}/my/tickets/?status=all")
+    shoot("refused-customer", f"{base}/agent/")
     shoot("account-password", f"{site.url}/accounts/password/change/")
     shoot("profile", f"{base}/my/profile/")
     # A new visitor signs up: the page that waits for the code mailed to the address.

@@ -86,6 +86,10 @@ def test_workspace_screenshots(site, new_page, make_ticket, language):
     shoot("agent-ticket", f"{site.url}/{language}/agent/tickets/{main.reference}/")
     shoot("agent-quarantine", f"{site.url}/{language}/agent/mail/quarantine/")
     shoot("agent-inbound-email", f"{site.url}/{language}/agent/mail/{stranger.pk}/")
+    # What an agent is told where their role does not reach: the editor, an administrator's settings.
+    User.objects.create_user("alex@example.com", name="Alex Admin", role=Role.ADMIN)
+    shoot("refused-editor", f"{site.url}/{language}/agent/articles/")
+    shoot("refused-settings", f"{site.url}/{language}/agent/settings/rules/")
     # A laptop's screen and a phone's: the shell stays whole at 1366 px and usable at 390 px.
     page.set_viewport_size({"width": 1366, "height": 768})
     shoot("agent-list-laptop", f"{site.url}/{language}/agent/?view=all")

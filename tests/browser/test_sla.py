@@ -37,7 +37,7 @@ EXPECTED = {
     "fr": (
         "attendez notre réponse d’ici lundi à 14:00.",  # noqa: RUF001  # French typography
         "de retour lundi à 09:00",
-        "échéance proche : reste 50 min",
+        "échéance proche\u202f: reste 50 min",
     ),
 }
 

@@ -71,7 +71,7 @@ def test_an_agent_tags_three_tickets_in_bulk_and_finds_them_with_tag(site, new_p
 
 SELECT_EVERY = {"fr": "Sélectionner les 5 tickets de cette liste", "en": "Select all 5 tickets of this list"}
 JOB_DONE = {"fr": "La modification est faite", "en": "The change is done"}
-CONFIRM_EVERY = {"fr": "Modifier les 5 tickets de la liste ?", "en": "Change the 5 tickets of the list?"}
+CONFIRM_EVERY = {"fr": "Modifier les 5 tickets de la liste\u202f?", "en": "Change the 5 tickets of the list?"}
 CHANGE_FIVE = {"fr": "Modifier 5 tickets", "en": "Change 5 tickets"}
 EVERY_UPDATED = {"fr": "5 tickets mis à jour.", "en": "5 tickets updated."}
 

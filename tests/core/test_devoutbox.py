@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
@@ -96,7 +98,10 @@ def test_it_serves_the_html_part_sandboxed(client, outbox):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
-    assert response.content.decode().strip() == HTML
+    # The e-mail as sent, but its link opens in a new tab (tests below).
+    assert response.content.decode().strip() == HTML.replace(
+        '">Suivre', '" target="_blank" rel="noopener noreferrer">Suivre'
+    )
     policy = [directive.strip() for directive in response["Content-Security-Policy"].split(";")]
     # No allow-scripts and no allow-same-origin: a script in the e-mail cannot run or reach the app.
     sandbox = next(directive for directive in policy if directive.startswith("sandbox"))
@@ -111,3 +116,78 @@ def test_it_serves_the_html_part_sandboxed(client, outbox):
 def test_it_answers_404_for_an_unknown_email(client, outbox):
     assert client.get(reverse("outbox_detail", args=[999])).status_code == 404
     assert client.get(reverse("outbox_html", args=[999])).status_code == 404
+
+
+def html_part(client, html: str) -> str:
+    captured = send(html=html)
+    return client.get(reverse("outbox_html", args=[captured.pk])).content.decode()
+
+
+def test_a_link_to_this_site_opens_in_a_new_tab_not_in_the_frame(client, outbox, settings):
+    """Followed inside the frame, our page would refuse to load there (frame-ancestors 'none')."""
+    settings.COMPTOIR_BASE_URL = "http://127.0.0.1:8000"
+
+    html = html_part(
+        client,
+        '<p><a href="http://127.0.0.1:8000/fr/tickets/42/" class="button" style="color:red">Voir</a> '
+        '<a href="http://testserver/t/#abc">Suivre</a></p>',
+    )
+
+    assert (
+        '<a class="button" style="color:red" href="http://127.0.0.1:8000/fr/tickets/42/" target="_blank" '
+        'rel="noopener noreferrer">Voir</a>'
+    ) in html
+    # The address the outbox itself is read at counts as this site too.
+    assert '<a href="http://testserver/t/#abc" target="_blank" rel="noopener noreferrer">Suivre</a>' in html
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "https://phishing.example/login",
+        "javascript:alert(document.domain)",
+        "JavaScript:alert(1)",
+        "mailto:support@comptoir.localhost",
+        "data:text/html,<script>alert(1)</script>",
+        "//testserver.evil.example/",
+        "http://testserver.evil.example/",
+    ],
+)
+def test_any_other_link_keeps_its_words_but_not_its_address(client, outbox, href):
+    html = html_part(client, f'<p>Voir <a href="{href}" target="_top" onclick="steal()">ici</a>.</p>')
+
+    assert "href=" not in html
+    assert "onclick" not in html and "_top" not in html
+    assert ">ici</a>." in html
+    # The developer still sees where it pointed.
+    assert 'title="' in html
+
+
+def test_the_rest_of_the_email_is_left_as_it_was_sent(client, outbox):
+    sent = (
+        "<!DOCTYPE html><html><head><style>p { color: #333; }</style><!--[if mso]><x><![endif]--></head>"
+        '<body><table role="presentation"><tr><td>Caf&eacute; &amp; cr&#232;me &#x2014; <b>gras</b><br>'
+        '<img src="data:image/png;base64,iVBORw0KGgo=" alt="logo"></td></tr></table></body></html>'
+    )
+
+    assert html_part(client, sent).strip() == sent
+
+
+def test_a_base_element_cannot_point_the_links_elsewhere(client, outbox):
+    html = html_part(client, '<base href="https://elsewhere.example/" target="_self"><a href="/fr/">Accueil</a>')
+
+    assert "<base" not in html
+    # A relative address is no address of this site: shown, not followed.
+    assert "href=" not in html
+
+
+def test_the_outbox_list_dates_read_the_same_in_both_languages(client, outbox):
+    captured = send()
+    when = datetime(2026, 12, 3, 17, 18, tzinfo=UTC)  # 18:18 in Paris
+    CapturedEmail.objects.filter(pk=captured.pk).update(created_at=when)
+
+    english = client.get(reverse("outbox_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    french = client.get(reverse("outbox_list"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert '<time datetime="2026-12-03T18:18:00+01:00">3 Dec 2026, 18:18</time>' in english
+    assert '<time datetime="2026-12-03T18:18:00+01:00">3 déc. 2026, 18:18</time>' in french

@@ -25,6 +25,7 @@ from comptoir.tickets.models import (
     EventKind,
     Macro,
     Priority,
+    RuleRecipient,
     Status,
     SupportGroup,
     Survey,
@@ -35,12 +36,14 @@ from comptoir.tickets.models import (
 from comptoir.tickets.satisfaction import survey_answer
 from comptoir.tickets.services import (
     PropertyChanges,
+    RuleTold,
     ticket_add_ccs,
     ticket_change_requester,
     ticket_mark_spam,
     ticket_record_delivery_failure,
     ticket_remove_cc,
     ticket_reply_by_requester,
+    ticket_rule_tell,
     ticket_set_status,
     ticket_solve_by_requester,
     ticket_update_by_agent,
@@ -113,7 +116,30 @@ def every_write(make_ticket, agent: User) -> dict[str, Ticket]:
     started = timezone.now()
     assert breaches_raise(now=started + timedelta(minutes=50)).warned
     assert breaches_raise(now=started + timedelta(hours=2)).breached
+    # What a business rule tells (comptoir.rules.actions), recorded as the rules' write records it.
+    told = make_ticket(subject="Told by a rule")
+    texts = {"fr": {"subject": "Bien reçu", "body": "Merci."}, "en": {"subject": "Got it", "body": "Thanks."}}
+    ticket_rule_tell(
+        told.pk,
+        [
+            RuleTold(
+                kind=EventKind.RULE_EMAIL,
+                rule_name="Welcome",
+                recipient=RuleRecipient.REQUESTER,
+                address="alice@example.org",
+                texts=texts,
+            ),
+            RuleTold(
+                kind=EventKind.AGENTS_NOTIFIED,
+                rule_name="Welcome",
+                recipient=RuleRecipient.AGENT,
+                name="Camille",
+                agent_ids=[agent.pk],
+            ),
+        ],
+    )
     return {
+        "told": told,
         "worked": worked,
         "self_solved": self_solved,
         "erased": erased,
@@ -191,6 +217,7 @@ def test_each_write_s_events_reach_a_subscriber_once_after_commit(transactional_
         EventKind.SLA_WARNING,
         EventKind.SLA_BREACH,
     ]
+    assert recorder.kinds(tickets["told"].pk) == [EventKind.CREATED, EventKind.RULE_EMAIL, EventKind.AGENTS_NOTIFIED]
     assert recorder.kinds(tickets["duplicate"].pk) == [
         EventKind.CREATED,
         EventKind.MERGED_INTO,

@@ -86,7 +86,11 @@ def test_the_same_conditions_under_any_may_match():
     [
         ([], "A rule needs at least one action."),
         ([{"action": "delete_ticket"}], "Action 1: unknown action “delete_ticket”."),
-        ([{"action": "set_status", "value": "closed"}], "Action 1: “closed” is not a status a rule can set."),
+        ([{"action": "set_status", "value": "asleep"}], "Action 1: “asleep” is not a status a rule can set."),
+        (
+            [{"action": "set_status", "value": "closed"}],
+            "Only an automation closes tickets: closed is final, and comes with time.",
+        ),
         ([{"action": "add_note", "value": " "}], "Action 1: the note is empty."),
         (
             [{"action": "set_status", "value": "solved"}, {"action": "set_status", "value": "open"}],

@@ -50,7 +50,7 @@ def test_the_promise_is_in_the_ticket_s_language(client, fake_now, office_policy
 
     page, _ = sent(client, "fr")
 
-    expected = "Nous répondons généralement sous 4 heures ouvrées : attendez notre réponse d’ici lundi à 14:00."  # noqa: RUF001
+    expected = "Nous répondons généralement sous 4 heures ouvrées\u202f: attendez notre réponse d’ici lundi à 14:00."  # noqa: RUF001
     assert expected in page
     assert "Notre équipe est absente pour le moment et de retour lundi à 09:00." in page
     email_deliver(OutboundEmail.objects.get(kind=OutboundKind.TICKET_CREATED).pk)

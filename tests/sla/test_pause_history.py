@@ -160,9 +160,9 @@ def test_the_ticket_page_lists_each_target_s_pauses(
     with django_assert_num_queries(TICKET_PAGE_WITH_CLOCKS_QUERIES):
         page = client.get(url("agent_ticket", ticket.reference)).content.decode()
 
-    assert page.count("paused from 06/08/2026 9:20 a.m. to 06/08/2026 10 a.m.") == 2  # first reply, resolution
+    assert page.count("paused from 8 Jun 2026, 09:20 to 8 Jun 2026, 10:00") == 2  # first reply, resolution
     # The pause going on is the state's words, not said twice.
-    assert page.count("paused since 06/08/2026 10:15 a.m.") == 2
+    assert page.count("paused since 8 Jun 2026, 10:15") == 2
 
 
 def test_the_card_says_since_when_a_late_clock_is_paused(fake_now, hour_policy, make_ticket, agent):
@@ -177,7 +177,7 @@ def test_the_card_says_since_when_a_late_clock_is_paused(fake_now, hour_policy, 
         first, _resolution = target_rows(targets, paris(2026, 6, 8, 12))
 
     assert first.state == "breached"
-    assert first.pauses == ("en pause depuis le 08/06/2026 11:00",)
+    assert first.pauses == ("en pause depuis le 8 juin 2026, 11:00",)
 
 
 def test_replay_lists_the_pauses_of_each_clock():

@@ -9,6 +9,8 @@ from comptoir.mail.models import OutboundEmail, OutboundKind
 from comptoir.tickets.links import link_issue, link_redeem
 from comptoir.tickets.merging import MergeRefused, merge_plan, tickets_merge
 from comptoir.tickets.models import AuthorRole, Channel, EventKind, Message, Status, Ticket
+from comptoir.tickets.search import search_condition
+from comptoir.tickets.search_query import parse_search
 from comptoir.tickets.services import (
     merge_destination,
     ticket_add_ccs,
@@ -16,8 +18,6 @@ from comptoir.tickets.services import (
     ticket_set_status,
     ticket_update_by_agent,
 )
-from comptoir.workspace.search import search_condition
-from comptoir.workspace.search_query import parse_search
 from tests.conftest import png_attachment
 from tests.mail.test_reply_by_email import deliver, reply_to
 

@@ -117,9 +117,9 @@ def test_the_report_is_in_french_on_the_french_list(signed_in, make_ticket, agen
     )
     assert flashes(response) == [
         "1 ticket mis à jour.",
-        f"Laissés tels quels car fermés : #{closed.reference}.",
-        f"Laissés tels quels car fusionnés dans un autre ticket : #{merged.reference}.",
-        f"Laissés tels quels car marqués comme spam : #{spam.reference}.",
+        f"Laissés tels quels car fermés\u202f: #{closed.reference}.",
+        f"Laissés tels quels car fusionnés dans un autre ticket\u202f: #{merged.reference}.",
+        f"Laissés tels quels car marqués comme spam\u202f: #{spam.reference}.",
     ]
     assert not ticket.messages.order_by("id").last().is_public
 

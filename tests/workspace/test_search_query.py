@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from comptoir.workspace.search_query import Filter, SearchQuery, Words, parse_search
+from comptoir.tickets.search_query import Filter, SearchQuery, Words, parse_search
 
 
 def test_it_reads_words_phrases_filters_and_a_reference_together():

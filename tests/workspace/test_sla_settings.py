@@ -174,7 +174,7 @@ def test_the_page_reads_in_french(as_admin, office):
     with_french = as_admin.get(url("agent_sla_settings").replace("/en/", "/fr/", 1)).content.decode()
     assert "Niveaux de service" in with_french
     assert "lun\N{EN DASH}ven 09:00\N{EN DASH}18:00" in with_french
-    assert "<strong>Haute</strong> : première réponse 2 h" in with_french
+    assert "<strong>Haute</strong>\N{NARROW NO-BREAK SPACE}: première réponse 2 h" in with_french
 
 
 def test_the_list_costs_the_same_queries_whatever_the_number_of_rows(as_admin, office, django_assert_num_queries):
@@ -313,7 +313,7 @@ def test_editing_business_hours_replaces_their_ranges_and_closed_days(as_admin, 
         ({"country": "XX"}, "Select a valid choice. XX is not one of the available choices."),
         (
             {"closed": [("2026-12-24", "Eve"), ("2026-12-24", "Again")]},
-            "Dec. 24, 2026 is listed twice as a closed day.",
+            "24 December 2026 is listed twice as a closed day.",
         ),
         ({"closed": [("", "Party")]}, "Give the date of this closed day, or clear its reason."),
         ({"name": ""}, "This field is required."),

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from comptoir.accounts.models import Role, User
 from comptoir.mail.models import OutboundEmail, OutboundKind
@@ -536,4 +536,7 @@ def test_the_list_writes_its_rows_in_the_page_s_language_with_escaped_values(age
     assert '<span class="badge badge-pending">En attente</span>' in row
     assert '<span class="priority priority-urgent">Urgente</span>' in row
     local = timezone.localtime(ticket.updated_at)
-    assert f'<time datetime="{local.isoformat()}" title="{local:%d/%m/%Y} {local:%H:%M}">' in row
+    with translation.override("fr"):
+        exact = formats.date_format(local, "SHORT_DATETIME_FORMAT")  # "4 déc. 2026, 18:18"
+    assert exact.startswith(f"{local.day} ") and exact.endswith(f"{local.year}, {local:%H:%M}")
+    assert f'<time datetime="{local.isoformat()}" title="{exact}">' in row

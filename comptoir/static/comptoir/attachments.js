@@ -8,6 +8,20 @@
     return template.replace("%(name)s", name);
   }
 
+  // A size as comptoir.core.typography.file_size writes it: units of 1024 named by the page
+  // (Ko, Mo in French), one decimal under 10, the number in the page's language.
+  function fileSize(zone, size) {
+    if (size < 1024) return size + "\u00a0" + zone.dataset.unitBytes;
+    var unit = size >= 1073741824 ? [1073741824, zone.dataset.unitGb]
+      : size >= 1048576 ? [1048576, zone.dataset.unitMb] : [1024, zone.dataset.unitKb];
+    var value = size / unit[0];
+    var places = value < 10 ? 1 : 0;
+    var number = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+      minimumFractionDigits: places, maximumFractionDigits: places, useGrouping: false,
+    });
+    return number.format(value) + "\u00a0" + unit[1];
+  }
+
   function setUp(zone) {
     var input = zone.querySelector("input[type=file]");
     var list = zone.querySelector(".file-list");
@@ -24,7 +38,7 @@
       kept.forEach(function (file, index) {
         var item = document.createElement("li");
         var name = document.createElement("span");
-        name.textContent = file.name + " (" + Math.max(1, Math.round(file.size / 1024)) + " KB)";
+        name.textContent = file.name + " (" + fileSize(zone, file.size) + ")";
         var remove = document.createElement("button");
         remove.type = "button";
         remove.className = "link-button";

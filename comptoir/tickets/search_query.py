@@ -1,7 +1,8 @@
-"""What an agent types in the workspace's search box, read into words, filters and ticket numbers.
+"""What an agent types in the workspace's search box (or a program in the API's ``q``), read into words, filters
+and ticket numbers.
 
-Pure parsing: no database, no settings. ``comptoir.workspace.search`` turns the
-result into the list's filters.
+Pure parsing: no database, no settings. ``comptoir.tickets.search`` turns the
+result into the list's filters, for the workspace and the API alike.
 
     invoice "export fails" -tag:spam status:open assignee:me created>2026-11-01 #1042
 

@@ -1,0 +1,45 @@
+"""What a caller may do with the API, before any ticket is read; which tickets is comptoir.tickets.access's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext
+from rest_framework import status
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+
+from comptoir.api.authentication import request_token
+from comptoir.api.problems import ApiProblem
+from comptoir.tickets import access
+
+
+class TokenScope(BasePermission):
+    """Signed in, and a read-only token only reads."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user.is_authenticated:
+            return False  # DRF answers 401: no credentials
+        token = request_token(request)
+        if token is not None and not token.can_write and request.method not in SAFE_METHODS:
+            raise ApiProblem(
+                "read-only-token",
+                gettext("This token can only read: make a read and write token to change anything."),
+                status_code=status.HTTP_403_FORBIDDEN,
+            )
+        return True
+
+
+class SeesTickets(TokenScope):
+    """Agents see every ticket; a requester sees theirs once the address they opened them with is proven."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if access.is_agent(request._request) or access.has_verified_address(request._request):
+            return True
+        raise ApiProblem(
+            "address-unverified",
+            gettext("Confirm your e-mail address first: sign out, then sign in with a code sent to it."),
+            status_code=status.HTTP_403_FORBIDDEN,
+        )

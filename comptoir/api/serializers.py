@@ -1,0 +1,285 @@
+"""What the API reads and writes: plain serializers, no model logic (the services do the writing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from comptoir.accounts.addresses import refuse_help_desk_address
+from comptoir.accounts.models import Role, User
+from comptoir.tickets.models import REFERENCE_OFFSET, Message, Priority, Status, SupportGroup, Ticket, TicketType
+from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
+from comptoir.tickets.tags import TAG_MAX_LENGTH
+
+# The statuses an agent sets (new is where a ticket starts, closed is reached by time): one enum in the schema.
+AGENT_STATUS_CHOICES = [(status.value, status.label) for status in AGENT_SUBMIT_STATUSES]
+
+# Ticket fields only agents see: who works on it and how (requesters see what the Help Center shows them).
+AGENT_ONLY_TICKET_FIELDS = ("priority", "assignee", "group", "tags", "spam", "merged_into")
+BODY_MAX_CHARS = 50_000
+SORTS = {
+    "-updated": ("-updated_at", "-id"),
+    "updated": ("updated_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+}
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 25
+
+
+def agents() -> Any:
+    return User.objects.filter(is_active=True, role__in=(Role.AGENT, Role.ADMIN))
+
+
+class PersonSerializer(serializers.Serializer[User]):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="get_full_name", read_only=True)
+    email = serializers.EmailField(read_only=True)
+
+
+class AuthorSerializer(serializers.Serializer[User]):
+    """Who wrote a message, as the requester's page shows them: a name, no address."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="get_full_name", read_only=True)
+
+
+class GroupSerializer(serializers.Serializer[SupportGroup]):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+def _reference(pk: int | None) -> int | None:
+    return None if pk is None else pk + REFERENCE_OFFSET
+
+
+class TicketSerializer(serializers.Serializer[Ticket]):
+    """A ticket; the AGENT_ONLY_TICKET_FIELDS are left out of what a requester reads."""
+
+    reference = serializers.IntegerField(read_only=True, help_text=_("The number people quote (#1042)."))
+    url = serializers.SerializerMethodField()
+    subject = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    type = serializers.ChoiceField(choices=TicketType.choices, read_only=True)
+    channel = serializers.CharField(read_only=True)
+    language = serializers.CharField(read_only=True)
+    requester = PersonSerializer(read_only=True)
+    follow_up_of = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    solved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
+    assignee = PersonSerializer(read_only=True, allow_null=True)
+    group = GroupSerializer(read_only=True, allow_null=True)
+    tags = serializers.SerializerMethodField()
+    spam = serializers.BooleanField(read_only=True)
+    merged_into = serializers.SerializerMethodField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        # Without a request (the OpenAPI schema) every field is described; the schema marks these optional.
+        if request is not None and not getattr(request.user, "is_agent", False):
+            for name in AGENT_ONLY_TICKET_FIELDS:
+                self.fields.pop(name, None)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, ticket: Ticket) -> str:
+        path = reverse("api:ticket", args=[ticket.reference])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_follow_up_of(self, ticket: Ticket) -> int | None:
+        return _reference(ticket.follow_up_of_id)
+
+    def get_merged_into(self, ticket: Ticket) -> int | None:
+        return _reference(ticket.merged_into_id)
+
+    def get_tags(self, ticket: Ticket) -> list[str]:
+        # Read from the prefetched rows: no query per ticket.
+        return sorted(tag.name for tag in ticket.tags.all())
+
+
+class AttachmentSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    filename = serializers.CharField(read_only=True)
+    content_type = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+
+
+class MessageSerializer(serializers.Serializer[Any]):  # Any: DRF's stubs type one instance, not a page
+    id = serializers.IntegerField(read_only=True)
+    ticket = serializers.SerializerMethodField(
+        help_text=_("The ticket's reference: a follow-up's, after a reply to a closed ticket.")
+    )
+    author = AuthorSerializer(read_only=True, allow_null=True)
+    author_role = serializers.CharField(read_only=True)
+    public = serializers.BooleanField(source="is_public", read_only=True)
+    channel = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_ticket(self, message: Message) -> int:
+        return message.ticket_id + REFERENCE_OFFSET
+
+
+class TicketCreateSerializer(serializers.Serializer[Any]):
+    """A new ticket. A requester opens one for themselves; an agent for a customer, named by address."""
+
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=BODY_MAX_CHARS)
+    type = serializers.ChoiceField(choices=TicketType.choices, default=TicketType.QUESTION)
+    requester_email = serializers.EmailField(
+        max_length=254,
+        required=False,
+        validators=[refuse_help_desk_address],
+        help_text=_("Agents only, and required of them: the customer the ticket is for."),
+    )
+    requester_name = serializers.CharField(
+        max_length=150, required=False, allow_blank=True, help_text=_("Agents only.")
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False, help_text=_("Agents only."))
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, required=False, help_text=_("Agents only; else the caller's language.")
+    )
+    written_by = serializers.ChoiceField(
+        choices=[("requester", _("The customer's words")), ("agent", _("The agent's own"))],
+        required=False,
+        help_text=_("Agents only: whose words the first message is."),
+    )
+    confirm = serializers.BooleanField(
+        required=False, help_text=_("Agents only: send the customer the confirmation e-mail (default true).")
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), required=False, allow_null=True, help_text=_("Agents only: an agent's id.")
+    )
+
+    AGENT_FIELDS = ("requester_email", "requester_name", "priority", "language", "written_by", "confirm", "assignee")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = agents()  # type: ignore[attr-defined]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        agent = bool(self.context.get("agent"))
+        if agent and not attrs.get("requester_email"):
+            raise serializers.ValidationError(
+                {"requester_email": [_("An agent names the customer the ticket is for.")]}, code="required"
+            )
+        if not agent:
+            given = [name for name in self.AGENT_FIELDS if name in self.initial_data]
+            if given:
+                raise serializers.ValidationError(
+                    {name: [_("Only agents set this field.")] for name in given}, code="agents_only"
+                )
+        return attrs
+
+
+class TicketUpdateSerializer(serializers.Serializer[Any]):
+    """The fields an agent changes; those left out stay as they are."""
+
+    status = serializers.ChoiceField(choices=AGENT_STATUS_CHOICES)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    type = serializers.ChoiceField(choices=TicketType.choices)
+    group = serializers.PrimaryKeyRelatedField(queryset=SupportGroup.objects.all(), allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), allow_null=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=TAG_MAX_LENGTH),
+        max_length=50,
+        help_text=_("The ticket's tags, all of them: those left out are removed."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = agents()  # type: ignore[attr-defined]
+
+
+class MessageCreateSerializer(serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=BODY_MAX_CHARS)
+    public = serializers.BooleanField(
+        default=True, help_text=_("False: an internal note, which only agents write and read.")
+    )
+    status = serializers.ChoiceField(
+        choices=AGENT_STATUS_CHOICES,
+        required=False,
+        help_text=_("Agents only: the ticket's status with this message (as “Submit as …” in the workspace)."),
+    )
+
+
+class TicketListQuerySerializer(serializers.Serializer[Any]):
+    """The list's query parameters. Filters take the workspace search's values (docs/search.md)."""
+
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text=_("The workspace search's syntax.")
+    )
+    status = serializers.CharField(required=False, max_length=50, help_text=_("A status, or unsolved."))
+    type = serializers.CharField(required=False, max_length=50)
+    priority = serializers.CharField(required=False, max_length=50, help_text=_("Agents only."))
+    assignee = serializers.CharField(
+        required=False, max_length=254, help_text=_("Agents only: me, none, a name or an address.")
+    )
+    group = serializers.CharField(required=False, max_length=100, help_text=_("Agents only: a group's name, or none."))
+    tag = serializers.CharField(required=False, max_length=TAG_MAX_LENGTH, help_text=_("Agents only."))
+    requester = serializers.CharField(required=False, max_length=254, help_text=_("Agents only: a name or an address."))
+    organisation = serializers.CharField(required=False, max_length=200, help_text=_("Agents only."))
+    sort = serializers.ChoiceField(choices=list(SORTS), default="-updated")
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+    cursor = serializers.CharField(required=False, max_length=200)
+
+    FILTERS = ("status", "type", "priority", "assignee", "group", "tag", "requester", "organisation")
+    REQUESTER_FILTERS = ("status", "type")
+
+
+class PageQuerySerializer(serializers.Serializer[Any]):
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
+    cursor = serializers.CharField(required=False, max_length=200)
+
+
+class OrganisationSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class TokenInfoSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(read_only=True)
+    scope = serializers.CharField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class MeSerializer(serializers.Serializer[User]):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    role = serializers.CharField(read_only=True)
+    language = serializers.CharField(read_only=True)
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)
+    token = serializers.SerializerMethodField()
+
+    @extend_schema_field(TokenInfoSerializer(allow_null=True))
+    def get_token(self, user: User) -> dict[str, Any] | None:
+        token = self.context.get("token")
+        return None if token is None else dict(TokenInfoSerializer(token).data)
+
+
+class TicketPageSerializer(serializers.Serializer[Any]):
+    next = serializers.URLField(allow_null=True, help_text=_("The next page, or null on the last."))
+    previous = serializers.URLField(allow_null=True, help_text=_("The page before, or null on the first."))
+    results = TicketSerializer(many=True)
+    notices = serializers.ListField(
+        child=serializers.CharField(), help_text=_("What the search did not understand, in the caller's language.")
+    )
+
+
+class MessagePageSerializer(serializers.Serializer[Any]):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = MessageSerializer(many=True)
