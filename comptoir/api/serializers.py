@@ -44,10 +44,13 @@ class PersonSerializer(serializers.Serializer[User]):
 
 
 class AuthorSerializer(serializers.Serializer[User]):
-    """Who wrote a message, as the requester's page shows them: a name, no address."""
+    """Who wrote a message, as the requester's page shows them: a name, no address.
+
+    The short name: a person without a name is the start of their address, never the whole of it.
+    """
 
     id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(source="get_full_name", read_only=True)
+    name = serializers.CharField(source="get_short_name", read_only=True)
 
 
 class GroupSerializer(serializers.Serializer[SupportGroup]):

@@ -153,6 +153,10 @@ class TicketsView(ApiView):
                     )
             if claim is not None and not claim.fresh and claim.ticket is not None:
                 ticket, replayed = claim.ticket, True
+                # The ticket may have changed hands since (another requester, a merge): a replay
+                # shows it only to whom it is visible now.
+                if not access.can_view_ticket(request._request, ticket):
+                    raise exceptions.NotFound
             else:
                 ticket = _ticket_open(user, data)
                 if claim is not None:

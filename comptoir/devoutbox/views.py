@@ -77,7 +77,7 @@ def outbox_html(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     # Shown in an iframe of the outbox page, sandboxed like a mail client would.
     response.headers["Content-Security-Policy"] = (
-        "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; "
+        "sandbox allow-popups allow-popups-to-escape-sandbox; "
         "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
     )
     return response

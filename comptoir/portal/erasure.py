@@ -22,7 +22,15 @@ from comptoir.accounts.models import ERASED_DOMAIN, Role, User
 from comptoir.mail.models import InboundEmail, OutboundEmail, OutboundStatus
 from comptoir.mail.suppressions import address_suppress, address_unsuppress
 from comptoir.tickets.history import events_record_on_each, events_replace_value
-from comptoir.tickets.models import DeletedTicket, EventKind, Message, Ticket, TicketAccessToken, TicketCC
+from comptoir.tickets.models import (
+    DeletedTicket,
+    EventKind,
+    Message,
+    RuleTelling,
+    Ticket,
+    TicketAccessToken,
+    TicketCC,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +72,8 @@ def account_erase(*, user: User) -> str:
         to_address__iexact=old, status__in=(OutboundStatus.QUEUED, OutboundStatus.SENDING)
     ).update(status=OutboundStatus.SUPPRESSED, last_error=ERASED_REASON, subject="", body_text="", body_html="")
     OutboundEmail.objects.filter(to_address__iexact=old).update(to_address=placeholder)
+    # What a business rule was told to e-mail them (its texts are emptied once queued).
+    RuleTelling.objects.filter(address__iexact=old).update(address=placeholder, texts={})
     address_unsuppress(old)
     address_suppress(placeholder, ERASED_REASON, days=365 * SUPPRESSION_YEARS)
     _scrub_inbound(old, placeholder)

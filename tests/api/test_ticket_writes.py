@@ -322,3 +322,16 @@ def test_a_message_needs_words(api, people):
         "detail": "This field may not be blank.",
         "code": "blank",
     }
+
+
+def test_a_replay_shows_the_ticket_only_to_whom_it_is_visible_now(api, people):
+    """Handed to another requester since, the ticket is not shown again to the first one by replaying the key."""
+    token = token_for(people.requester_a)
+    ticket = ticket_of(api("post", "/api/v1/tickets/", token, NEW, HTTP_IDEMPOTENCY_KEY="k-moved"))
+    Ticket.objects.filter(pk=ticket.pk).update(requester=people.requester_b)
+
+    again = api("post", "/api/v1/tickets/", token, NEW, HTTP_IDEMPOTENCY_KEY="k-moved")
+
+    assert again.status_code == 404
+    assert people.requester_b.email not in again.content.decode()
+    assert Ticket.objects.filter(subject=NEW["subject"]).count() == 1

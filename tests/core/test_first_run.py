@@ -145,8 +145,19 @@ def test_demo_reset_refuses_with_debug_off(settings, db):
         call_command("reset_demo", "--no-input", stdout=io.StringIO())
 
 
-def test_demo_reset_refuses_while_make_run_still_serves(settings, db):
+def test_demo_reset_refuses_a_database_that_is_not_the_checkouts_own(settings, db, tmp_path, monkeypatch):
+    """A DATABASE_URL from the environment wins over the checkout's file: DEBUG alone is no proof."""
     settings.DEBUG = True
+    settings.VAR_DIR = tmp_path  # the test database is not under it
+    monkeypatch.delenv("COMPTOIR_DEMO_RESET_DATABASE", raising=False)
+    with pytest.raises(CommandError, match="not this checkout's demo database"):
+        call_command("reset_demo", "--no-input", stdout=io.StringIO())
+    assert "accounts_user" in connection.introspection.table_names()
+
+
+def test_demo_reset_refuses_while_make_run_still_serves(settings, db, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setenv("COMPTOIR_DEMO_RESET_DATABASE", str(connection.settings_dict["NAME"]))
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
@@ -158,6 +169,7 @@ def test_demo_reset_refuses_while_make_run_still_serves(settings, db):
 def test_demo_reset_asks_before_erasing(settings, db, monkeypatch):
     settings.DEBUG = True
     settings.PORT = free_port()
+    monkeypatch.setenv("COMPTOIR_DEMO_RESET_DATABASE", str(connection.settings_dict["NAME"]))
     # The person at the keyboard answers anything but "yes".
     monkeypatch.setattr("builtins.input", lambda prompt: "no")
     with pytest.raises(CommandError, match="Nothing was erased"):

@@ -9,6 +9,7 @@ it refuses with DEBUG off, and while something still answers on the port
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,18 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from comptoir.helpcenter.management.commands.run_embedded import answers
+
+
+def database_owned(name: str) -> bool:
+    """Whether the database is this checkout's own: its SQLite file under VAR_DIR, or one named on purpose.
+
+    DEBUG alone proves little (a DATABASE_URL set in the environment wins over the
+    checkout's file), so a PostgreSQL database is erased only when
+    COMPTOIR_DEMO_RESET_DATABASE names it.
+    """
+    if connection.vendor == "sqlite":
+        return Path(name).resolve().is_relative_to(Path(settings.VAR_DIR).resolve())
+    return os.environ.get("COMPTOIR_DEMO_RESET_DATABASE", "") == name
 
 
 def database_erase() -> str:
@@ -67,6 +80,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, interactive: bool = True, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("DEBUG is off: demo-reset erases the whole database, so it runs only in development.")
+        name = str(connection.settings_dict["NAME"])
+        if not database_owned(name):
+            raise CommandError(
+                f"The database {name} is not this checkout's demo database: nothing was erased. To reset a "
+                f"PostgreSQL demo database, run again with COMPTOIR_DEMO_RESET_DATABASE={name} set."
+            )
         if answers(settings.PORT):
             raise CommandError(
                 f"Something answers on port {settings.PORT}: stop `make run` (Ctrl+C) first, then reset the demo."
