@@ -58,6 +58,10 @@ KINDS: dict[str, tuple[Promise, Promise]] = {
         _("This token can only read"),
         _("Its owner made it read only. Use a read and write token to change anything."),
     ),
+    "two-factor-required": (
+        _("Two-factor authentication required"),
+        _("Your administrator requires it of agents: set up an authenticator app in your profile, then call again."),
+    ),
     "address-unverified": (
         _("E-mail address not confirmed"),
         _("Tickets show once the address they were opened with is confirmed: sign in with a code sent to it."),

@@ -43,7 +43,7 @@ from comptoir.api.serializers import (
     TicketSerializer,
     TicketUpdateSerializer,
 )
-from comptoir.core.ratelimit import Window
+from comptoir.core.ratelimit import Window, hit_window
 from comptoir.tickets import access, services
 from comptoir.tickets.blocks import block_for
 from comptoir.tickets.models import Channel, Message, Priority, Ticket
@@ -203,6 +203,16 @@ def _ticket_open(user: User, data: dict[str, Any]) -> Ticket:
         raise exceptions.PermissionDenied(
             gettext("New tickets from this address are not accepted. Reply to one of your tickets instead.")
         )
+    # The Help Center form's limit per address, shared with it: a token is no way around it (each ticket
+    # sends a confirmation e-mail and sets off the rules).
+    window = hit_window(
+        "ticket-email",
+        user.email,
+        limit=settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL,
+        window_seconds=settings.COMPTOIR_RATE_LIMIT_WINDOW_SECONDS,
+    )
+    if window.count > window.limit:
+        raise exceptions.Throttled(wait=window.seconds_left())
     return services.ticket_create(
         email=user.email,
         name=user.name,

@@ -335,3 +335,17 @@ def test_a_replay_shows_the_ticket_only_to_whom_it_is_visible_now(api, people):
     assert again.status_code == 404
     assert people.requester_b.email not in again.content.decode()
     assert Ticket.objects.filter(subject=NEW["subject"]).count() == 1
+
+
+def test_a_requester_opens_no_more_tickets_by_the_api_than_by_the_form(api, people, settings):
+    """The Help Center form's limit per address holds for a token too, and is shared with the form."""
+    settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL = 2
+    token = token_for(people.requester_a)
+    before = Ticket.objects.filter(requester=people.requester_a).count()
+
+    answers = [api("post", "/api/v1/tickets/", token, NEW) for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [201, 201, 429]
+    assert int(answers[2]["Retry-After"]) >= 1
+    assert answers[2].json()["type"] == "/api/v1/problems/rate-limited"
+    assert Ticket.objects.filter(requester=people.requester_a).count() == before + 2

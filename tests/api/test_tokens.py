@@ -6,6 +6,7 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from comptoir.accounts.api_tokens import (
@@ -158,3 +159,19 @@ def test_the_token_s_access_is_its_owner_s_today(client, agent, make_ticket):
     email_address_record(user=agent, verified=True)
     assert client.get(f"/api/v1/tickets/{ticket.reference}/", **bearer(secret)).status_code == 404
     assert Ticket.objects.count() == 1
+
+
+def test_an_agents_token_is_refused_while_agents_must_use_a_second_factor_they_lack(api, people, settings):
+    """A token made before the rule (or before its owner became an agent) is no way around it."""
+    token = token_for(people.agent)
+    assert api("get", "/api/v1/me/", token).status_code == 200
+
+    settings.COMPTOIR_REQUIRE_AGENT_2FA = True
+    refused = api("get", "/api/v1/me/", token)
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "/api/v1/problems/two-factor-required"
+
+    Authenticator.objects.create(user=people.agent, type=Authenticator.Type.TOTP, data={})
+    assert api("get", "/api/v1/me/", token).status_code == 200
+    # A requester has no second factor to set up: their token is not concerned.
+    assert api("get", "/api/v1/me/", token_for(people.requester_a)).status_code == 200
