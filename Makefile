@@ -52,7 +52,7 @@ run: $(STAMP) messages $(LOCAL_ENV)
 
 # The demo as the first `make run` left it: this checkout's database, attachments and queued
 # e-mails erased, the tables migrated and the demo loaded again. Stop `make run` first.
-demo-reset: $(STAMP) messages
+demo-reset: $(STAMP) messages $(LOCAL_ENV)
 	$(BIN)/python manage.py reset_demo --no-input
 
 lint: $(STAMP)
