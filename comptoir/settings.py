@@ -14,6 +14,7 @@ the broker's and beat's).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -75,7 +76,9 @@ INSTALLED_APPS = [
     "comptoir.gateway",
     "comptoir.devoutbox",
     "comptoir.deflection",
+    "comptoir.reports",
     "comptoir.api",
+    "comptoir.webhooks",
     "rest_framework",
     "drf_spectacular",
     "allauth",
@@ -260,7 +263,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = COMPTOIR_ATTACHMENT_MAX_FILES + 5
 
 # --- Tickets, links and abuse limits ------------------------------------------
 COMPTOIR_TICKET_LINK_DAYS = env_int("COMPTOIR_TICKET_LINK_DAYS", 30, minimum=1)
-# A solved ticket closes by itself after this many days without a reply.
+# The days the default automation "Close tickets solved for N days" starts with (comptoir.rules.defaults):
+# written into the rule when the database is first migrated; admins change the rule afterwards.
 COMPTOIR_AUTO_CLOSE_DAYS = env_int("COMPTOIR_AUTO_CLOSE_DAYS", 4, minimum=1)
 # Files on an agent's reply travel with the e-mail up to this total; beyond it
 # the e-mail lists them with a link to the ticket page instead.
@@ -311,6 +315,16 @@ COMPTOIR_INBOUND_PARSE_SECONDS = env_int("COMPTOIR_INBOUND_PARSE_SECONDS", 30, m
 COMPTOIR_INBOUND_MAX_BYTES = env_int("COMPTOIR_INBOUND_MAX_MB", 40, minimum=1) * 1024 * 1024
 # After a permanent bounce nothing is sent to the address for this many days.
 COMPTOIR_BOUNCE_SUPPRESSION_DAYS = env_int("COMPTOIR_BOUNCE_SUPPRESSION_DAYS", 7, minimum=1)
+# Addresses and networks (10.0.0.5, 192.168.0.0/24, ::1) webhooks may post to although they are not
+# public: an internal service on purpose, the tests' receiver on loopback. Empty: public addresses only.
+COMPTOIR_WEBHOOK_ALLOWED_ADDRESSES = env_list("COMPTOIR_WEBHOOK_ALLOWED_ADDRESSES", [])
+for _network in COMPTOIR_WEBHOOK_ALLOWED_ADDRESSES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"COMPTOIR_WEBHOOK_ALLOWED_ADDRESSES must list IP addresses or networks; got {_network!r}"
+        ) from None
 
 # --- E-mail -------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -425,10 +439,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60},
     },
-    "close-solved-tickets": {
-        "task": "comptoir.tickets.tasks.close_solved_tickets",
-        "schedule": 900.0,
-    },
     "resume-bulk-jobs": {
         "task": "comptoir.workspace.tasks.resume_bulk_jobs",
         "schedule": 300.0,
@@ -443,6 +453,11 @@ CELERY_BEAT_SCHEDULE = {
         # A run left in the queue while no worker was up is dropped: the next one comes a minute later.
         "options": {"expires": 60},
     },
+    "assign-waiting-tickets": {
+        "task": "comptoir.rules.tasks.assign_waiting_tickets",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
     "run-automations": {
         "task": "comptoir.rules.tasks.automations_run",
         "schedule": 300.0,
@@ -453,6 +468,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "comptoir.sla.tasks.sla_breaches_raise",
         "schedule": 60.0,
         # Each clock is raised once whatever runs at once (comptoir.sla.breaches); a late run is dropped.
+        "options": {"expires": 60},
+    },
+    "deliver-due-webhooks": {
+        "task": "comptoir.webhooks.tasks.webhooks_deliver_due",
+        "schedule": 60.0,
+        # Retries and lost tasks; each delivery is claimed before it is sent (comptoir.webhooks.services).
         "options": {"expires": 60},
     },
 }

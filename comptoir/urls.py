@@ -19,10 +19,13 @@ from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import merge_views as workspace_merge_views
 from comptoir.workspace import notice_views as workspace_notice_views
 from comptoir.workspace import people_views as workspace_people_views
+from comptoir.workspace import reports_views as workspace_reports_views
 from comptoir.workspace import rules_settings_views as workspace_rules_views
+from comptoir.workspace import settings_views as workspace_settings_views
 from comptoir.workspace import sla_settings_views as workspace_sla_views
 from comptoir.workspace import view_views as workspace_view_views
 from comptoir.workspace import views as workspace_views
+from comptoir.workspace import webhook_settings_views as workspace_webhook_views
 
 # Why a page was refused, and what the person can do about it.
 handler403 = "comptoir.workspace.refusal_views.permission_denied"
@@ -103,6 +106,7 @@ urlpatterns += i18n_patterns(
     path("agent/notifications/read/", workspace_notice_views.notices_read, name="agent_notices_read"),
     path("agent/notifications/settings/", workspace_notice_views.notice_settings, name="agent_notice_settings"),
     path("agent/availability/", workspace_availability_views.availability, name="agent_availability"),
+    path("agent/settings/", workspace_settings_views.settings_home, name="agent_settings"),
     path("agent/settings/service-levels/", workspace_sla_views.sla_settings, name="agent_sla_settings"),
     path(
         "agent/settings/service-levels/schedules/new/",
@@ -146,6 +150,39 @@ urlpatterns += i18n_patterns(
     path("agent/settings/rules/<int:rule_id>/move/", workspace_rules_views.rule_move, name="agent_rule_move"),
     path("agent/settings/rules/<int:rule_id>/toggle/", workspace_rules_views.rule_toggle, name="agent_rule_toggle"),
     path("agent/settings/rules/<int:rule_id>/delete/", workspace_rules_views.rule_delete, name="agent_rule_delete"),
+    path("agent/settings/webhooks/", workspace_webhook_views.webhook_settings, name="agent_webhook_settings"),
+    path("agent/settings/webhooks/new/", workspace_webhook_views.webhook_new, name="agent_webhook_new"),
+    path("agent/settings/webhooks/<int:webhook_id>/", workspace_webhook_views.webhook_edit, name="agent_webhook"),
+    path(
+        "agent/settings/webhooks/<int:webhook_id>/rotate/",
+        workspace_webhook_views.webhook_rotate,
+        name="agent_webhook_rotate",
+    ),
+    path(
+        "agent/settings/webhooks/<int:webhook_id>/enable/",
+        workspace_webhook_views.webhook_enable,
+        name="agent_webhook_enable",
+    ),
+    path(
+        "agent/settings/webhooks/<int:webhook_id>/send-again/",
+        workspace_webhook_views.webhook_send_again_given_up,
+        name="agent_webhook_send_again",
+    ),
+    path(
+        "agent/settings/webhooks/<int:webhook_id>/delete/",
+        workspace_webhook_views.webhook_delete,
+        name="agent_webhook_delete",
+    ),
+    path(
+        "agent/settings/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/",
+        workspace_webhook_views.webhook_delivery,
+        name="agent_webhook_delivery",
+    ),
+    path(
+        "agent/settings/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/send-again/",
+        workspace_webhook_views.webhook_delivery_send_again,
+        name="agent_webhook_delivery_send_again",
+    ),
     path("agent/tickets/bulk/", workspace_bulk_views.bulk_update, name="agent_bulk_update"),
     path("agent/tickets/bulk/<int:job_id>/", workspace_bulk_views.bulk_job, name="agent_bulk_job"),
     path(
@@ -169,6 +206,7 @@ urlpatterns += i18n_patterns(
     path("agent/tickets/<int:reference>/ccs/<int:cc_id>/remove/", workspace_views.cc_remove, name="agent_cc_remove"),
     path("agent/mail/quarantine/", workspace_mail_views.quarantine_list, name="agent_quarantine"),
     path("agent/help-center/deflection/", deflection_views.report, name="agent_deflection"),
+    path("agent/reports/", workspace_reports_views.reports, name="agent_reports"),
     path("agent/mail/<int:pk>/", workspace_mail_views.inbound_detail, name="agent_inbound"),
     path("agent/mail/<int:pk>/raw/", workspace_mail_views.inbound_raw, name="agent_inbound_raw"),
     path("agent/mail/<int:pk>/parts/<int:index>/", workspace_mail_views.inbound_part, name="agent_inbound_part"),

@@ -9,7 +9,7 @@ what the pages save. Each page is one query, whatever its size.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
@@ -28,9 +28,18 @@ class Pages(CursorPagination):
     cursor_query_param = "cursor"
     page_size_query_param = "limit"
 
-    def __init__(self, *, ordering: Sequence[str], limit: int, notices: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        ordering: Sequence[str],
+        limit: int,
+        notices: Sequence[str] | None = None,
+        position: Literal["time", "text", "number"] = "time",
+    ) -> None:
         self.ordering = tuple(ordering)
         self.page_size = self.limit = limit
+        # What the ordering's first field holds: a time (most lists), a name (tags, groups), a number (positions).
+        self.position = position
         # Said with the rows: what the search did not understand (the ticket list only).
         self.notices = notices
 
@@ -47,8 +56,9 @@ class Pages(CursorPagination):
             cursor = None
             readable = False
         else:
-            # The position goes into the query: it must be a time, as every ordering here starts with one.
-            readable = cursor is None or cursor.position is None or _is_time(str(cursor.position))
+            # The position goes into the query: it must be what the ordering's first field holds.
+            position = None if cursor is None else cursor.position
+            readable = position is None or _READABLE[self.position](str(position))
         if not readable:
             raise QueryInvalid({"cursor": [gettext("This cursor is not one the API gave.")]})
         return cursor
@@ -60,8 +70,19 @@ class Pages(CursorPagination):
         return Response(body)
 
 
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) < 12
+
+
+def _is_text(text: str) -> bool:
+    return "\x00" not in text
+
+
 def _is_time(text: str) -> bool:
     try:
         return parse_datetime(text) is not None
     except ValueError:
         return False
+
+
+_READABLE = {"time": _is_time, "text": _is_text, "number": _is_number}

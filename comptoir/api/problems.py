@@ -70,10 +70,21 @@ KINDS: dict[str, tuple[Promise, Promise]] = {
     "not-found": (_("Not found"), _("Nothing is at this address, or you may not see it.")),
     "method-not-allowed": (_("Method not allowed"), _("This address does not take this HTTP method.")),
     "not-acceptable": (_("Not acceptable"), _("The API answers in JSON only.")),
-    "unsupported-media-type": (_("Unsupported media type"), _("Send the body as application/json.")),
+    "unsupported-media-type": (
+        _("Unsupported media type"),
+        _("Send the body as application/json, or as multipart/form-data where files go."),
+    ),
     "ticket-closed": (
         _("The ticket is closed"),
         _("A closed ticket takes internal notes only. A requester's reply opens a follow-up ticket."),
+    ),
+    "merge-refused": (
+        _("The tickets cannot be merged"),
+        _("A closed ticket is neither merged nor merged into, and a ticket is not merged into itself."),
+    ),
+    "macro-refused": (
+        _("The canned reply cannot be applied"),
+        _("A canned reply is applied to a ticket that is not closed, merged into another or marked as spam."),
     ),
     "idempotency-key-reused": (
         _("Idempotency-Key used for another request"),

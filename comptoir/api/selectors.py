@@ -7,37 +7,72 @@ tickets" shows them. The list's ``q`` and filters are the workspace search's
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import DateTimeField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from rest_framework.exceptions import NotFound
 
 from comptoir.accounts.models import User
 from comptoir.api.problems import QueryInvalid
-from comptoir.api.serializers import TicketListQuerySerializer
+from comptoir.api.serializers import SORTS, TicketListQuerySerializer
 from comptoir.tickets import access
-from comptoir.tickets.models import Attachment, Message, Tag, Ticket
+from comptoir.tickets.models import Attachment, EventKind, Message, Tag, Ticket, TicketEvent
 from comptoir.tickets.search import filter_condition, requester_search_condition, search_condition
-from comptoir.tickets.search_query import Filter, parse_search
+from comptoir.tickets.search_query import Filter, SearchQuery, parse_search
 
 # A reference past this is no ticket of ours (and would overflow SQLite's integers).
 MAX_REFERENCE = 2**62
 
 
-def ticket_rows() -> QuerySet[Ticket]:
-    """Tickets with what their representation reads: a fixed number of queries for any number of them."""
-    return Ticket.objects.select_related("requester", "assignee", "group").prefetch_related(
+def ticket_rows(*, agent: bool = True) -> QuerySet[Ticket]:
+    """Tickets with what their representation reads: a fixed number of queries for any number of them.
+
+    The requester's side gets each ticket's last public update besides (see public_update).
+    """
+    rows = Ticket.objects.select_related("requester", "assignee", "group").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
+    return rows if agent else rows.annotate(public_updated_at=public_update())
+
+
+def public_update() -> Greatest:
+    """When a ticket last changed as its requester sees it: the later of its last public message and status change.
+
+    "My tickets" shows the same (comptoir.portal.selectors.listed_tickets; a
+    test keeps the two equal). ``updated_at`` moves with internal notes, tags or
+    a new assignee: shown to a requester, it would tell them that something
+    they may not read happened, and when.
+    """
+    last_public = Message.objects.filter(ticket=OuterRef("pk"), is_public=True).order_by("-created_at", "-id")
+    last_status = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=EventKind.STATUS).order_by(
+        "-created_at", "-id"
+    )
+    # Greatest is NULL on SQLite when one side is: each side falls back on the creation time.
+    return Greatest(
+        Coalesce(Subquery(last_public.values("created_at")[:1], output_field=DateTimeField()), "created_at"),
+        Coalesce(Subquery(last_status.values("created_at")[:1], output_field=DateTimeField()), "created_at"),
+        output_field=DateTimeField(),
+    )
+
+
+def ticket_ordering(sort: str, *, agent: bool) -> tuple[str, ...]:
+    """The list's order for a ``sort`` of SORTS; sorted by update, a requester's follows the public update."""
+    ordering = SORTS[sort]
+    if agent:
+        return ordering
+    return tuple(field.replace("updated_at", "public_updated_at") for field in ordering)
 
 
 def caller_ticket(request: HttpRequest, reference: int) -> Ticket:
     """The ticket, if the caller may see it; else 404, the same as for a ticket that does not exist."""
     ticket = None
     if 0 < reference < MAX_REFERENCE:
-        ticket = ticket_rows().filter(pk=Ticket.pk_from_reference(reference)).first()
+        rows = ticket_rows(agent=access.is_agent(request))
+        ticket = rows.filter(pk=Ticket.pk_from_reference(reference)).first()
     if ticket is None or not access.can_view_ticket(request, ticket):
         raise NotFound
     return ticket
@@ -73,12 +108,40 @@ def ticket_listing(user: User, params: dict[str, Any]) -> tuple[QuerySet[Ticket]
         search = search_condition(query, user)
         visible = Q(spam=False)
     else:
+        query, updated = _without_updated(query, user)
         search = requester_search_condition(query, user)
         visible = access.requester_visible(user)
-    rows = ticket_rows().filter(visible).filter(search.condition)
+        conditions += updated
+    rows = ticket_rows(agent=agent).filter(visible).filter(search.condition)
     for condition in conditions:
         rows = rows.filter(condition)
     return rows, list(search.notices)
+
+
+def _without_updated(query: SearchQuery, user: User) -> tuple[SearchQuery, list[Q]]:
+    """A requester's ``updated`` filters, taken out of ``query`` and read against the public update instead."""
+    updated = [typed for typed in query.filters if typed.name == "updated"]
+    kept = tuple(typed for typed in query.filters if typed.name != "updated")
+    conditions: list[Q] = []
+    for typed in updated:
+        matching = filter_condition(typed, user)
+        assert isinstance(matching, Q)  # the parser keeps only dates that read
+        matching = _renamed(matching, "updated_at", "public_updated_at")
+        conditions.append(~matching if typed.negated else matching)
+    return replace(query, filters=kept), conditions
+
+
+def _renamed(condition: Q, field: str, to: str) -> Q:
+    """``condition`` with its lookups on ``field`` made on ``to``."""
+    renamed = Q(_connector=condition.connector, _negated=condition.negated)
+    for child in condition.children:
+        if isinstance(child, Q):
+            renamed.children.append(_renamed(child, field, to))
+        else:
+            lookup, value = child  # type: ignore[misc]
+            name, separator, rest = lookup.partition("__")
+            renamed.children.append((to + separator + rest if name == field else lookup, value))
+    return renamed
 
 
 def ticket_messages(ticket: Ticket, *, agent: bool) -> QuerySet[Message]:

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from comptoir.accounts.addresses import refuse_help_desk_address
 from comptoir.accounts.models import Role, User
-from comptoir.tickets.models import REFERENCE_OFFSET, Message, Priority, Status, SupportGroup, Ticket, TicketType
+from comptoir.api.uploads import KEPT_FOR
+from comptoir.sla.models import Metric
+from comptoir.tickets.files import NewAttachment, accept_file, max_files, too_many_files_message
+from comptoir.tickets.models import (
+    REFERENCE_OFFSET,
+    Attachment,
+    Message,
+    Priority,
+    Status,
+    SupportGroup,
+    Ticket,
+    TicketType,
+)
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.tickets.tags import TAG_MAX_LENGTH
 
@@ -75,7 +92,13 @@ class TicketSerializer(serializers.Serializer[Ticket]):
     requester = PersonSerializer(read_only=True)
     follow_up_of = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(
+        read_only=True,
+        help_text=_(
+            "The last change. The requester's side reads the last public one (a public message, a status change),"
+            " as on “My tickets”."
+        ),
+    )
     solved_at = serializers.DateTimeField(read_only=True, allow_null=True)
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     priority = serializers.ChoiceField(choices=Priority.choices, read_only=True)
@@ -92,6 +115,9 @@ class TicketSerializer(serializers.Serializer[Ticket]):
         if request is not None and not getattr(request.user, "is_agent", False):
             for name in AGENT_ONLY_TICKET_FIELDS:
                 self.fields.pop(name, None)
+            # An internal note moves updated_at: the requester's side reads the public update
+            # (comptoir.api.selectors.public_update, annotated on the rows it reads).
+            self.fields["updated_at"] = serializers.DateTimeField(source="public_updated_at", read_only=True)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, ticket: Ticket) -> str:
@@ -110,11 +136,18 @@ class TicketSerializer(serializers.Serializer[Ticket]):
         return sorted(tag.name for tag in ticket.tags.all())
 
 
-class AttachmentSerializer(serializers.Serializer[Any]):
+class AttachmentSerializer(serializers.Serializer[Attachment]):
     id = serializers.IntegerField(read_only=True)
     filename = serializers.CharField(read_only=True)
     content_type = serializers.CharField(read_only=True)
     size = serializers.IntegerField(read_only=True)
+    url = serializers.SerializerMethodField(help_text=_("Where to download it, with the same credentials."))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, attachment: Attachment) -> str:
+        path = reverse("api:attachment", args=[attachment.ticket_id + REFERENCE_OFFSET, attachment.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class MessageSerializer(serializers.Serializer[Any]):  # Any: DRF's stubs type one instance, not a page
@@ -134,7 +167,51 @@ class MessageSerializer(serializers.Serializer[Any]):  # Any: DRF's stubs type o
         return message.ticket_id + REFERENCE_OFFSET
 
 
-class TicketCreateSerializer(serializers.Serializer[Any]):
+class Flag(serializers.BooleanField):
+    """A boolean that, left out of a multipart form, takes its default: DRF reads an absent checkbox as false."""
+
+    default_empty_html = empty
+
+
+class FilesSerializer(serializers.Serializer[Any]):
+    """Files of a new message, as ids of uploads (JSON or a form); the form's variant adds the files themselves."""
+
+    attachments = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        max_length=100,
+        help_text=_("Files uploaded beforehand (POST /api/v1/uploads/): their ids. Each is attached once."),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        count = len(attrs.get("files", ())) + len(set(attrs.get("attachments", ())))
+        if count > max_files():
+            raise serializers.ValidationError({"files": [too_many_files_message(count)]}, code="too_many")
+        return attrs
+
+
+class FormFilesSerializer(FilesSerializer):
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text=_("The files themselves: repeat the field for each (the web's limits and types)."),
+    )
+
+    def validate_files(self, files: Sequence[UploadedFile]) -> list[NewAttachment]:
+        """Each file as the web's forms check it, refused with the rule it broke."""
+        accepted: list[NewAttachment] = []
+        errors: list[str] = []
+        for upload in files:
+            try:
+                accepted.append(accept_file(upload, upload.name or "", upload.size or 0))
+            except DjangoValidationError as error:
+                errors += error.messages
+        if errors:
+            raise serializers.ValidationError(errors)
+        return accepted
+
+
+class TicketCreateSerializer(FilesSerializer):
     """A new ticket. A requester opens one for themselves; an agent for a customer, named by address."""
 
     subject = serializers.CharField(max_length=200)
@@ -158,7 +235,7 @@ class TicketCreateSerializer(serializers.Serializer[Any]):
         required=False,
         help_text=_("Agents only: whose words the first message is."),
     )
-    confirm = serializers.BooleanField(
+    confirm = Flag(
         required=False, help_text=_("Agents only: send the customer the confirmation e-mail (default true).")
     )
     assignee = serializers.PrimaryKeyRelatedField(
@@ -172,6 +249,7 @@ class TicketCreateSerializer(serializers.Serializer[Any]):
         self.fields["assignee"].queryset = agents()  # type: ignore[attr-defined]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
         agent = bool(self.context.get("agent"))
         if agent and not attrs.get("requester_email"):
             raise serializers.ValidationError(
@@ -184,6 +262,10 @@ class TicketCreateSerializer(serializers.Serializer[Any]):
                     {name: [_("Only agents set this field.")] for name in given}, code="agents_only"
                 )
         return attrs
+
+
+class TicketCreateFormSerializer(TicketCreateSerializer, FormFilesSerializer):
+    """A new ticket as multipart/form-data, with its files."""
 
 
 class TicketUpdateSerializer(serializers.Serializer[Any]):
@@ -206,16 +288,34 @@ class TicketUpdateSerializer(serializers.Serializer[Any]):
         self.fields["assignee"].queryset = agents()  # type: ignore[attr-defined]
 
 
-class MessageCreateSerializer(serializers.Serializer[Any]):
+class MessageCreateSerializer(FilesSerializer):
     body = serializers.CharField(max_length=BODY_MAX_CHARS)
-    public = serializers.BooleanField(
-        default=True, help_text=_("False: an internal note, which only agents write and read.")
-    )
+    public = Flag(default=True, help_text=_("False: an internal note, which only agents write and read."))
     status = serializers.ChoiceField(
         choices=AGENT_STATUS_CHOICES,
         required=False,
         help_text=_("Agents only: the ticket's status with this message (as “Submit as …” in the workspace)."),
     )
+
+
+class MessageCreateFormSerializer(MessageCreateSerializer, FormFilesSerializer):
+    """A message as multipart/form-data, with its files."""
+
+
+class UploadCreateSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text=_("One file (the web's limits and types)."))
+
+
+class UploadSerializer(serializers.Serializer[Any]):
+    id = serializers.CharField(source="key", read_only=True, help_text=_("Name it in a message's attachments."))
+    filename = serializers.CharField(read_only=True)
+    content_type = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    expires_at = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_expires_at(self, upload: Any) -> str:
+        return serializers.DateTimeField().to_representation(upload.created_at + KEPT_FOR)
 
 
 class TicketListQuerySerializer(serializers.Serializer[Any]):
@@ -286,3 +386,168 @@ class MessagePageSerializer(serializers.Serializer[Any]):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = MessageSerializer(many=True)
+
+
+class MergeSerializer(serializers.Serializer[Any]):
+    into = serializers.IntegerField(
+        min_value=1, max_value=2**62, help_text=_("The ticket to merge this one into: its reference.")
+    )
+    tell_requesters = Flag(
+        default=True,
+        help_text=_("True: a public reply on each ticket says so, and is e-mailed; false: an internal note."),
+    )
+
+
+class TagSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(read_only=True)
+    tickets = serializers.IntegerField(source="ticket_count", read_only=True, help_text=_("How many tickets have it."))
+
+
+class TagPageSerializer(serializers.Serializer[Any]):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = TagSerializer(many=True)
+
+
+class GroupDetailSerializer(serializers.Serializer[Any]):  # Any: a page of groups
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    lead = PersonSerializer(read_only=True, allow_null=True, help_text=_("Told of the group's breaches."))
+
+
+class GroupPageSerializer(serializers.Serializer[Any]):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = GroupDetailSerializer(many=True)
+
+
+SLA_STATES = ("ok", "warning", "breached", "paused", "met", "missed", "stopped")
+
+
+class SlaTargetSerializer(serializers.Serializer[Any]):
+    """One service-level clock of a ticket, as the ticket page's "Service level" card shows it."""
+
+    metric = serializers.ChoiceField(choices=Metric.choices, read_only=True)
+    cycle = serializers.IntegerField(read_only=True, help_text=_("Next reply: which requester reply it measures."))
+    policy = serializers.CharField(source="policy.name", read_only=True)
+    state = serializers.ChoiceField(choices=[(state, state) for state in SLA_STATES], read_only=True)
+    started_at = serializers.DateTimeField(read_only=True)
+    due_at = serializers.DateTimeField(read_only=True, help_text=_("While paused, the due time before the pause."))
+    warn_at = serializers.DateTimeField(read_only=True)
+    achieved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    breached_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    paused_since = serializers.DateTimeField(read_only=True, allow_null=True)
+    stopped_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class SlaPageSerializer(serializers.Serializer[Any]):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SlaTargetSerializer(many=True)
+
+
+class RequesterSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    language = serializers.CharField(read_only=True)
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+    created_at = serializers.DateTimeField(source="date_joined", read_only=True)
+
+
+class AgentSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    role = serializers.ChoiceField(
+        choices=[(Role.AGENT, Role.AGENT.label), (Role.ADMIN, Role.ADMIN.label)], read_only=True
+    )
+    language = serializers.CharField(read_only=True)
+    away = serializers.BooleanField(
+        read_only=True, help_text=_("Agents away get no new ticket from their groups' assignment.")
+    )
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+
+class OrganisationDetailSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    shares_tickets = serializers.BooleanField(
+        read_only=True, help_text=_("Its people see each other's tickets in the Help Center.")
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class SatisfactionSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    ticket = serializers.SerializerMethodField(help_text=_("The ticket's reference."))
+    rating = serializers.IntegerField(read_only=True)
+    comment = serializers.CharField(read_only=True)
+    answered_at = serializers.DateTimeField(read_only=True)
+
+    def get_ticket(self, survey: Any) -> int:
+        return int(survey.ticket_id) + REFERENCE_OFFSET
+
+
+def page_of(item: serializers.Serializer[Any], name: str) -> type[serializers.Serializer[Any]]:
+    """A page's component for the schema: next, previous and ``item``'s rows."""
+    fields: dict[str, Any] = {
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": item,
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
+RequesterPageSerializer = page_of(RequesterSerializer(many=True), "RequesterPageSerializer")
+AgentPageSerializer = page_of(AgentSerializer(many=True), "AgentPageSerializer")
+OrganisationPageSerializer = page_of(OrganisationDetailSerializer(many=True), "OrganisationPageSerializer")
+SatisfactionPageSerializer = page_of(SatisfactionSerializer(many=True), "SatisfactionPageSerializer")
+
+
+class HelpCenterGroupSerializer(serializers.Serializer[Any]):
+    """A category or a section, in the caller's language."""
+
+    id = serializers.IntegerField(source="group_id", read_only=True)
+    title = serializers.CharField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    language = serializers.CharField(read_only=True)
+
+
+class HelpCenterSectionSerializer(HelpCenterGroupSerializer):
+    category = serializers.IntegerField(source="category_ref", read_only=True, allow_null=True)
+
+
+class ArticleSummarySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="article_id", read_only=True)
+    section = serializers.IntegerField(source="section_ref", read_only=True)
+    title = serializers.CharField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    summary = serializers.CharField(read_only=True)
+    language = serializers.CharField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    web_url = serializers.SerializerMethodField(help_text=_("The article's page in the Help Center."))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_web_url(self, article: Any) -> str:
+        with translation.override(article.language):
+            path = reverse("article_detail", args=[article.article_id, article.slug])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class ArticleDetailSerializer(ArticleSummarySerializer):
+    body_html = serializers.CharField(read_only=True, help_text=_("Rendered from the Markdown, sanitised."))
+    body_markdown = serializers.CharField(read_only=True)
+
+
+class HelpCenterQuerySerializer(PageQuerySerializer):
+    category = serializers.IntegerField(required=False, min_value=1, max_value=2**62, help_text=_("Sections only."))
+    section = serializers.IntegerField(required=False, min_value=1, max_value=2**62, help_text=_("Articles only."))
+
+
+HelpCenterGroupPageSerializer = page_of(HelpCenterGroupSerializer(many=True), "HelpCenterGroupPageSerializer")
+HelpCenterSectionPageSerializer = page_of(HelpCenterSectionSerializer(many=True), "HelpCenterSectionPageSerializer")
+ArticlePageSerializer = page_of(ArticleSummarySerializer(many=True), "ArticlePageSerializer")

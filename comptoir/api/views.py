@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,21 +32,24 @@ from comptoir.api.pagination import Pages
 from comptoir.api.permissions import SeesTickets, TokenScope
 from comptoir.api.problems import ApiProblem, QueryInvalid
 from comptoir.api.serializers import (
-    SORTS,
     MeSerializer,
+    MessageCreateFormSerializer,
     MessageCreateSerializer,
     MessagePageSerializer,
     MessageSerializer,
     PageQuerySerializer,
+    TicketCreateFormSerializer,
     TicketCreateSerializer,
     TicketListQuerySerializer,
     TicketPageSerializer,
     TicketSerializer,
     TicketUpdateSerializer,
 )
+from comptoir.api.uploads import uploads_take
 from comptoir.core.ratelimit import Window, hit_window
 from comptoir.tickets import access, services
 from comptoir.tickets.blocks import block_for
+from comptoir.tickets.files import NewAttachment
 from comptoir.tickets.models import Channel, Message, Priority, Ticket
 from comptoir.tickets.tags import tag_name
 
@@ -94,7 +98,20 @@ def _caller_language(request: Request) -> None:
         request._request.LANGUAGE_CODE = language
 
 
-def _checked_query(serializer_class: type[Any], request: Request) -> dict[str, Any]:
+def _incoming(request: Request, json: type[Any], form: type[Any], **context: Any) -> Any:
+    """The body, checked by ``json``'s serializer, or ``form``'s when it came as multipart/form-data (files and all)."""
+    chosen = form if request.content_type.startswith("multipart/form-data") else json
+    incoming = chosen(data=request.data, context=context)
+    incoming.is_valid(raise_exception=True)
+    return incoming
+
+
+def _closing(files: list[NewAttachment]) -> None:
+    for item in files:
+        item.content.close()
+
+
+def checked_query(serializer_class: type[Any], request: Request) -> dict[str, Any]:
     checked = serializer_class(data=request.query_params)
     if not checked.is_valid():
         raise QueryInvalid(checked.errors)
@@ -106,6 +123,8 @@ def _ticket_response(request: Request, ticket: Ticket, **kwargs: Any) -> Respons
 
 
 class TicketsView(ApiView):
+    parser_classes: Sequence[type[BaseParser]] = (JSONParser, MultiPartParser)
+
     @extend_schema(
         operation_id="tickets_list",
         parameters=[TicketListQuerySerializer],
@@ -114,15 +133,16 @@ class TicketsView(ApiView):
         description="The tickets the caller sees, newest update first, filtered and searched as in the workspace.",
     )
     def get(self, request: Request) -> Response:
-        params = _checked_query(TicketListQuerySerializer, request)
+        params = checked_query(TicketListQuerySerializer, request)
         rows, notices = selectors.ticket_listing(self.caller(), params)
-        pages = Pages(ordering=SORTS[params["sort"]], limit=params["limit"], notices=notices)
+        ordering = selectors.ticket_ordering(params["sort"], agent=self.caller().is_agent)
+        pages = Pages(ordering=ordering, limit=params["limit"], notices=notices)
         page = pages.paginate_queryset(rows, request, view=self) or []
         return pages.get_paginated_response(TicketSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
         operation_id="tickets_create",
-        request=TicketCreateSerializer,
+        request={"application/json": TicketCreateSerializer, "multipart/form-data": TicketCreateFormSerializer},
         responses={201: TicketSerializer},
         parameters=[
             OpenApiParameter(
@@ -133,12 +153,13 @@ class TicketsView(ApiView):
             )
         ],
         summary="Open a ticket",
+        description="JSON, or multipart/form-data with its files in `files`; files uploaded before in `attachments`.",
     )
     def post(self, request: Request) -> Response:
         user = self.caller()
-        incoming = TicketCreateSerializer(data=request.data, context={"agent": user.is_agent})
-        incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
+        data = dict(
+            _incoming(request, TicketCreateSerializer, TicketCreateFormSerializer, agent=user.is_agent).validated_data
+        )
         key = _idempotency_key(request)
         replayed = False
         with transaction.atomic():
@@ -158,10 +179,14 @@ class TicketsView(ApiView):
                 if not access.can_view_ticket(request._request, ticket):
                     raise exceptions.NotFound
             else:
-                ticket = _ticket_open(user, data)
+                files = [*data.get("files", ()), *uploads_take(owner=user, keys=data.get("attachments", ()))]
+                try:
+                    ticket = _ticket_open(user, data, files)
+                finally:
+                    _closing(files)
                 if claim is not None:
                     key_fulfil(claim, ticket)
-        shown = selectors.ticket_rows().get(pk=ticket.pk)
+        shown = selectors.ticket_rows(agent=user.is_agent).get(pk=ticket.pk)
         headers = {"Location": TicketSerializer(shown, context={"request": request}).data["url"]}
         if replayed:
             headers["Idempotent-Replayed"] = "true"
@@ -178,10 +203,19 @@ def _idempotency_key(request: Request) -> str | None:
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
-    return {name: value.pk if isinstance(value, Model) else value for name, value in data.items()}
+    """The request's values as the fingerprint reads them: a file by its content's hash."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        if isinstance(value, NewAttachment):
+            return value.checked.sha256
+        return value.pk if isinstance(value, Model) else value
+
+    return {name: plain(value) for name, value in data.items()}
 
 
-def _ticket_open(user: User, data: dict[str, Any]) -> Ticket:
+def _ticket_open(user: User, data: dict[str, Any], files: list[NewAttachment]) -> Ticket:
     """The Help Center form's ticket for a requester, the workspace's "New ticket" for an agent; channel "api"."""
     language = translation.get_language() or settings.LANGUAGE_CODE
     if user.is_agent:
@@ -198,6 +232,7 @@ def _ticket_open(user: User, data: dict[str, Any]) -> Ticket:
             confirm=data.get("confirm", True),
             priority=data.get("priority") or Priority.NORMAL,
             assignee=data.get("assignee"),
+            files=files,
         )
     if block_for(user.email) is not None:
         raise exceptions.PermissionDenied(
@@ -221,6 +256,7 @@ def _ticket_open(user: User, data: dict[str, Any]) -> Ticket:
         ticket_type=data["type"],
         language=user.language or language,
         channel=Channel.API,
+        files=files,
     )
 
 
@@ -275,6 +311,8 @@ def _closed() -> ApiProblem:
 
 
 class MessagesView(ApiView):
+    parser_classes: Sequence[type[BaseParser]] = (JSONParser, MultiPartParser)
+
     @extend_schema(
         operation_id="messages_list",
         parameters=[PageQuerySerializer],
@@ -284,45 +322,64 @@ class MessagesView(ApiView):
     )
     def get(self, request: Request, reference: int) -> Response:
         ticket = selectors.caller_ticket(request._request, reference)
-        params = _checked_query(PageQuerySerializer, request)
+        params = checked_query(PageQuerySerializer, request)
         messages = selectors.ticket_messages(ticket, agent=self.caller().is_agent)
         pages = Pages(ordering=("created_at", "id"), limit=params["limit"])
         page: list[Any] = pages.paginate_queryset(messages, request, view=self) or []
-        return pages.get_paginated_response(MessageSerializer(page, many=True).data)
+        return pages.get_paginated_response(MessageSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(
         operation_id="messages_create",
-        request=MessageCreateSerializer,
+        request={"application/json": MessageCreateSerializer, "multipart/form-data": MessageCreateFormSerializer},
         responses={201: MessageSerializer},
         summary="Reply, or add an internal note (agents)",
+        description="JSON, or multipart/form-data with its files in `files`; files uploaded before in `attachments`.",
     )
     def post(self, request: Request, reference: int) -> Response:
         ticket = selectors.caller_ticket(request._request, reference)
         user = self.caller()
-        incoming = MessageCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
-        if user.is_agent:
+        data = _incoming(request, MessageCreateSerializer, MessageCreateFormSerializer).validated_data
+        if not user.is_agent:
+            _requester_may_reply(request, ticket, data)
+        # The uploads are taken in the message's transaction: refused, the message leaves them for a retry.
+        with transaction.atomic():
+            files = [*data.get("files", ()), *uploads_take(owner=user, keys=data.get("attachments", ()))]
             try:
-                message = services.ticket_update_by_agent(
-                    ticket,
-                    agent=user,
-                    body=data["body"],
-                    is_public=data["public"],
-                    status=data.get("status"),
-                    channel=Channel.API,
-                )
-            except services.TicketClosed:
-                raise _closed() from None
-        else:
-            message = _requester_reply(request, ticket, data)
-        if message is None:  # a body of spaces only: the service wrote nothing
-            raise exceptions.ValidationError({"body": [gettext("Write something first.")]})
+                message = _message_write(request, ticket, user, data, files)
+            finally:
+                _closing(files)
+            if message is None:  # a body of spaces only: the service wrote nothing
+                raise exceptions.ValidationError({"body": [gettext("Write something first.")]})
         shown = selectors.message_for_response(message)
-        return Response(MessageSerializer(shown).data, status=status.HTTP_201_CREATED)
+        return Response(MessageSerializer(shown, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
-def _requester_reply(request: Request, ticket: Ticket, data: dict[str, Any]) -> Message:
+def _message_write(
+    request: Request, ticket: Ticket, user: User, data: dict[str, Any], files: list[NewAttachment]
+) -> Message | None:
+    if not user.is_agent:
+        return services.ticket_reply_by_requester(
+            ticket=ticket,
+            body=data["body"],
+            channel=Channel.API,
+            author=access.requester_side_author(request._request, ticket),
+            files=files,
+        )
+    try:
+        return services.ticket_update_by_agent(
+            ticket,
+            agent=user,
+            body=data["body"],
+            is_public=data["public"],
+            status=data.get("status"),
+            channel=Channel.API,
+            files=files,
+        )
+    except services.TicketClosed:
+        raise _closed() from None
+
+
+def _requester_may_reply(request: Request, ticket: Ticket, data: dict[str, Any]) -> None:
     """The requester's side answers as on the ticket's Help Center page: public replies only, no status."""
     errors: dict[str, list[str]] = {}
     if not data["public"]:
@@ -333,12 +390,6 @@ def _requester_reply(request: Request, ticket: Ticket, data: dict[str, Any]) -> 
         raise exceptions.ValidationError(errors)
     if not access.can_reply_as_requester(request._request, ticket):
         raise exceptions.NotFound
-    return services.ticket_reply_by_requester(
-        ticket=ticket,
-        body=data["body"],
-        channel=Channel.API,
-        author=access.requester_side_author(request._request, ticket),
-    )
 
 
 class MeView(ApiView):

@@ -20,6 +20,7 @@ from comptoir.deflection import selectors, services
 from comptoir.deflection.models import EventKind
 from comptoir.helpcenter.models import Article
 from comptoir.helpcenter.search import MAX_QUERY_LENGTH, SearchHit, search_articles
+from comptoir.helpcenter.search_page import search_page as search_page_for
 from comptoir.workspace.access import agent_required
 
 MIN_QUERY_LENGTH = 3
@@ -32,11 +33,11 @@ MAX_EVENTS_PER_IP = 300
 def search_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     language = translation.get_language() or "fr"
-    hits = search_articles(query, language)
-    if query and not hits:
+    page = search_page_for(query, language)
+    if query and not page.found_in_language:
         # What readers looked for in vain: the deflection report's "articles to write next".
         services.search_record(query=query, language=language)
-    return render(request, "helpcenter/search.html", {"query": query, "hits": hits})
+    return render(request, "helpcenter/search.html", {"query": query, "page": page})
 
 
 _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}

@@ -138,3 +138,28 @@ class ArticleVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter} on {self.article_id}: {'yes' if self.helpful else 'no'}"
+
+
+class SearchWord(models.Model):
+    """A word the articles of one language hold, so that search can correct a reader's typo.
+
+    Written by search_words.words_remember whenever a translation is saved, and never
+    pruned: a correction is only offered when the corrected words find published
+    articles, so a word left behind by an edited or unpublished article is never shown.
+    SQLite reads it through a trigram FTS5 table its triggers keep (search_words.py),
+    PostgreSQL through a pg_trgm GiST index.
+    """
+
+    language = models.CharField(max_length=8)
+    # Lower case without accents: what is compared ("ecran").
+    folded = models.CharField(max_length=40)
+    # Lower case as an article writes it: what a "Did you mean" shows ("écran").
+    word = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("language", "folded"), name="one_search_word_per_language")]
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+
+    def __str__(self) -> str:
+        return self.word

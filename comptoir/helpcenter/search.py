@@ -7,19 +7,21 @@ can be typed in.
 
 - SQLite (FTS5, ``unicode61 remove_diacritics 2``): accents ignored, each word
   matched as a prefix after a final plural "s"/"x" is dropped, ranked by bm25
-  with the title weighing most. No typo tolerance: FTS5 has no fuzzy matching.
+  with the title weighing most.
 - PostgreSQL: the language's stemmer after unaccent (``comptoir_fr``,
   ``comptoir_en``), each stem matched as a prefix, ranked by ts_rank with
-  weights title A, summary B, body C; when nothing matches, titles close to the
-  words (pg_trgm word similarity) are offered, so a typo still finds something.
+  weights title A, summary B, body C.
+
+Words typed exactly always rank first: only when they find nothing are typos
+corrected, the same way on both engines (search_words.py: "screnshot" becomes
+"screenshot", "ecrann" "écran"), and the corrected query searched instead.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F
 from django.utils.html import escape
@@ -34,15 +36,10 @@ from comptoir.helpcenter.search_index import (
     hide_markup,
     postgres_config,
 )
+from comptoir.helpcenter.search_words import WORD, corrections, singular
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
-# pg_trgm word similarity from which a title is offered, only when full-text search
-# found nothing: a swap of two letters costs many trigrams ("tikcet" against
-# "ticket" is 0.29, "factrue" against "facture" 0.5), unrelated words score near 0.
-TYPO_THRESHOLD = 0.25
-
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -53,11 +50,24 @@ class SearchHit:
     summary: str
     excerpt_html: SafeString
     rank: float
+    section_pk: int | None = None
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    hits: list[SearchHit]
+    # When the query as typed found nothing and a corrected one found these hits: that query, else "".
+    corrected: str = ""
 
 
 def search_terms(query: str) -> list[str]:
     """The first few words of what the reader typed, lower-cased, without any syntax."""
-    return [word.lower() for word in _WORD.findall(query[:MAX_QUERY_LENGTH])][:MAX_TERMS]
+    words = [word.lower() for word in WORD.findall(query[:MAX_QUERY_LENGTH])]
+    # A lone letter is mostly a French elision ("d'écran", "l'article"): matched as a prefix it
+    # would mark every word starting with it. It counts only when nothing longer was typed.
+    longer = [word for word in words if len(word) > 1]
+    return (longer or words)[:MAX_TERMS]
 
 
 def excerpt_html(marked_text: str) -> SafeString:
@@ -73,31 +83,47 @@ def excerpt_html(marked_text: str) -> SafeString:
 
 
 def search_articles(query: str, language: str, limit: int = 20) -> list[SearchHit]:
-    """Published articles in ``language`` matching every word of ``query``, best first.
+    """Published articles in ``language`` matching every word of ``query`` (typos corrected if need be), best first."""
+    return search(query, language, limit).hits
 
-    One query; on PostgreSQL a second one (titles close to the words) when the first finds nothing.
+
+def search(query: str, language: str, limit: int = 20) -> SearchOutcome:
+    """The articles for the words as typed; when there are none, for the words with their typos corrected.
+
+    One query when the words find something; else one to tell typos from words the articles
+    hold, one per typo to find its closest word, and one for the corrected words.
     """
     terms = search_terms(query)
     if not terms:
-        return []
+        return SearchOutcome(hits=[])
+    hits = _search_terms(terms, language, limit)
+    if hits:
+        return SearchOutcome(hits=hits)
+    replacements = corrections(terms, language)
+    if not replacements:
+        return SearchOutcome(hits=[])
+    hits = _search_terms([replacements.get(term, term) for term in terms], language, limit)
+    if not hits:
+        return SearchOutcome(hits=[])
+    return SearchOutcome(hits=hits, corrected=_rewritten(query, replacements))
+
+
+def _rewritten(query: str, replacements: dict[str, str]) -> str:
+    """The query as typed with each corrected word replaced: "captur d'ecrann" reads "captur d'écran"."""
+    return WORD.sub(lambda word: replacements.get(word.group().lower(), word.group()), query[:MAX_QUERY_LENGTH])
+
+
+def _search_terms(terms: list[str], language: str, limit: int) -> list[SearchHit]:
     if connection.vendor == "postgresql":
         return _search_postgresql(terms, language, limit)
     return _search_sqlite(terms, language, limit)
 
 
-def _singular(term: str) -> str:
-    # FTS5 has no stemmer for French or English: dropping a final plural mark and
-    # matching the rest as a prefix lets "tickets" find "ticket" and "ticket" find "tickets".
-    if len(term) > 3 and term[-1] in "sx":
-        return term[:-1]
-    return term
-
-
 def _search_sqlite(terms: list[str], language: str, limit: int) -> list[SearchHit]:
     # Terms are \w+ only, so none can close the quotes around it.
-    match = " ".join(f'"{_singular(term)}"*' for term in terms)
+    match = " ".join(f'"{singular(term)}"*' for term in terms)
     sql = f"""
-        SELECT t.id, t.article_id, t.slug, t.title, t.summary,
+        SELECT t.id, t.article_id, t.slug, t.title, t.summary, a.section_id,
                snippet({FTS_TABLE}, 4, %s, %s, '…', 24),
                bm25({FTS_TABLE}, 0.0, 0.0, 10.0, 4.0, 1.0) AS score
         FROM {FTS_TABLE}
@@ -112,9 +138,16 @@ def _search_sqlite(terms: list[str], language: str, limit: int) -> list[SearchHi
         rows = cursor.fetchall()
     return [
         SearchHit(
-            pk=article_id, slug=slug, title=title, summary=summary, excerpt_html=excerpt_html(snippet), rank=-score
+            pk=article_id,
+            slug=slug,
+            title=title,
+            summary=summary,
+            excerpt_html=excerpt_html(snippet),
+            rank=-score,
+            section_pk=section_pk,
+            language=language,
         )
-        for _id, article_id, slug, title, summary, snippet, score in rows
+        for _id, article_id, slug, title, summary, section_pk, snippet, score in rows
     ]
 
 
@@ -140,21 +173,18 @@ def _search_postgresql(terms: list[str], language: str, limit: int) -> list[Sear
             ),
         )
         .order_by("-score", "pk")
-        .values_list("article_id", "slug", "title", "summary", "excerpt", "score")[:limit]
-    )
-    hits = [
-        SearchHit(pk=pk, slug=slug, title=title, summary=summary, excerpt_html=excerpt_html(excerpt), rank=score)
-        for pk, slug, title, summary, excerpt, score in found
-    ]
-    if hits:
-        return hits
-    close = (
-        published.annotate(similarity=TrigramWordSimilarity(" ".join(terms), "title"))
-        .filter(similarity__gte=TYPO_THRESHOLD)
-        .order_by("-similarity", "pk")
-        .values_list("article_id", "slug", "title", "summary", "similarity")[:limit]
+        .values_list("article_id", "slug", "title", "summary", "excerpt", "score", "article__section_id")[:limit]
     )
     return [
-        SearchHit(pk=pk, slug=slug, title=title, summary=summary, excerpt_html=escape(summary), rank=similarity)
-        for pk, slug, title, summary, similarity in close
+        SearchHit(
+            pk=pk,
+            slug=slug,
+            title=title,
+            summary=summary,
+            excerpt_html=excerpt_html(excerpt),
+            rank=score,
+            section_pk=section_pk,
+            language=language,
+        )
+        for pk, slug, title, summary, excerpt, score, section_pk in found
     ]

@@ -3,7 +3,8 @@
 SQLite (the embedded default) searches an FTS5 table beside the translations;
 PostgreSQL searches a weighted ``tsvector`` column on the translation itself.
 Both are written here, by ``article_translation_save`` and by the migration
-that indexes the rows already there.
+that indexes the rows already there, and so is the vocabulary that corrects
+typos (search_words.py).
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ import html
 import re
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import F, Func, TextField, Value
 from django.db.models.functions import Replace
+
+from comptoir.helpcenter.search_words import words_remember
 
 FTS_TABLE = "helpcenter_article_fts"
 
@@ -69,6 +73,10 @@ def index_translation(translation: Any, *, using: Any = None) -> None:
     ``translation`` is an ArticleTranslation (or the migration's historical model).
     """
     conn = using or connection
+    if type(translation)._meta.apps is django_apps:
+        # Not from a migration: migration 0003 indexes the articles before the vocabulary
+        # exists, and 0006 reads the words of every article once it does.
+        words_remember(translation, using=conn)
     if conn.vendor == "sqlite":
         with conn.cursor() as cursor:
             cursor.execute("DELETE FROM helpcenter_article_fts WHERE translation_id = %s", [translation.pk])

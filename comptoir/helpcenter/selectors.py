@@ -15,7 +15,9 @@ from comptoir.helpcenter.models import (
     SectionTranslation,
 )
 
-RELATED_ARTICLES = 5
+# The side list of an article's section: this many of its articles, read among the first SECTION_ARTICLES_READ.
+SECTION_ARTICLES = 10
+SECTION_ARTICLES_READ = 200
 
 
 @dataclass(frozen=True)
@@ -148,17 +150,23 @@ def article_breadcrumb(
     return section, category
 
 
-def related_articles(article: ArticleTranslation) -> list[ArticleLink]:
-    """Up to five other published articles of the same section, in the article's language (one query)."""
-    rows = (
+def section_articles(article: ArticleTranslation) -> tuple[list[ArticleLink], bool]:
+    """The section's published articles in the article's language, in their order, the article among them.
+
+    At most SECTION_ARTICLES, the article among them with its neighbours when the section is long (if it is
+    among the first SECTION_ARTICLES_READ); the flag says whether the section holds more. One query.
+    """
+    rows = list(
         ArticleTranslation.objects.filter(
             language=article.language, article__section_id=article.article.section_id, article__is_published=True
         )
-        .exclude(article_id=article.article_id)
         .order_by("article__position", "article_id")
-        .only("article_id", "slug", "title", "summary")[:RELATED_ARTICLES]
+        .only("article_id", "slug", "title", "summary")[:SECTION_ARTICLES_READ]
     )
-    return [ArticleLink(row.article_id, row.slug, row.title, row.summary) for row in rows]
+    links = [ArticleLink(row.article_id, row.slug, row.title, row.summary) for row in rows]
+    here = next((n for n, link in enumerate(links) if link.pk == article.article_id), 0)
+    start = max(0, min(here - SECTION_ARTICLES // 2, len(links) - SECTION_ARTICLES))
+    return links[start : start + SECTION_ARTICLES], len(links) > SECTION_ARTICLES
 
 
 def article_translation(pk: int, language: str) -> ArticleTranslation | None:

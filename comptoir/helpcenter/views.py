@@ -63,11 +63,13 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         return redirect("article_detail", pk=pk, slug=article.slug, permanent=True)
     section, category = selectors.article_breadcrumb(article)
     voter = _voter(request, create=False)
+    in_section, section_has_more = selectors.section_articles(article)
     context = {
         "article": article,
         "section": section,
         "category": category,
-        "related": selectors.related_articles(article),
+        "in_section": in_section,
+        "section_has_more": section_has_more,
         "parts": [(part, part.startswith("<h2")) for part in split_at_headings(article.body_html)],
         "back_to_top": _("Back to the top of the article"),
         # Only someone who may have voted costs a query.

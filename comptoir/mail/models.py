@@ -38,6 +38,8 @@ class OutboundKind(models.TextChoices):
     RULE_EMAIL_AGENT = "rule_email_agent", _("E-mail from a business rule (to an agent)")
     AGENT_RULE_NOTICE = "agent_rule_notice", _("A business rule's notice (to the agents)")
     ACCOUNT = "account", _("Account e-mail (sign-in code, password)")
+    # To a webhook's owner when it failed for a day and was disabled (comptoir.webhooks).
+    WEBHOOK_DISABLED = "webhook_disabled", _("Webhook disabled (to its owner)")
 
 
 class OutboundStatus(models.TextChoices):

@@ -54,7 +54,7 @@ def agent_notices_for(
 ) -> list[AgentNoticeDue]:
     """The notices one change of one ticket calls for; the agent who made it hears of none.
 
-    A requester's reply is heard by the assignee and by the agents who follow the ticket.
+    A requester's reply is heard by the agents who follow the ticket (the assignee: by a rule).
     A service level due soon is heard by the assignee, or the group's members when
     nobody is assigned (``group_member_ids``: the members of the ticket's group).
     A breach is heard by the assignee and the group's lead (``lead_id``), once
@@ -93,8 +93,9 @@ def agent_notices_for(
         elif event.kind == EventKind.ASSIGNEE:
             due(NoticeKind.ASSIGNED, ticket.assignee_id)
         elif event.kind == EventKind.REPLY and event.message is not None:
+            # The assignee hears of it through the default rule "Tell the assignee when the requester
+            # replies" (comptoir.rules.defaults), which admins may change or turn off.
             if event.message.author_role == AuthorRole.REQUESTER:
-                due(NoticeKind.REPLY, ticket.assignee_id)
                 for follower_id in follower_ids:
                     due(NoticeKind.REPLY, follower_id)
         elif event.kind == EventKind.NOTE and event.message is not None:

@@ -111,6 +111,11 @@ def _emails_queue(ticket: Ticket, telling: RuleTelling, agents: Sequence[User]) 
 
 def _notices_write(ticket: Ticket, telling: RuleTelling, agents: Sequence[User], *, reply: Message | None) -> None:
     kind = NoticeKind.REPLY if reply is not None else NoticeKind.RULE
+    if reply is not None:
+        # The agents following the ticket hear of the reply as followers (comptoir.notifications.subscriber):
+        # once, whether or not a rule names them too.
+        following = set(ticket.followers.values_list("pk", flat=True))
+        agents = [agent for agent in agents if agent.pk not in following]
     choices = choices_for([agent.pk for agent in agents])
     AgentNotice.objects.bulk_create(
         AgentNotice(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from comptoir.mail.models import OutboundKind
 from comptoir.tickets.models import AuthorRole, EventKind, Message, Status, TicketEvent
 
@@ -40,20 +38,16 @@ def notices_for(events: Sequence[TicketEvent]) -> list[Notice]:
 
     reply = by_kind.get(EventKind.REPLY)
     reply_message = reply.message if reply is not None else None
-    if reply is not None and reply_message is not None and not reply.automatic:
-        if reply_message.author_role == AuthorRole.REQUESTER:
-            assignee = ticket.assignee
-            if assignee is not None and assignee.is_agent:
-                language = assignee.language or settings.LANGUAGE_CODE
-                notices.append(Notice(OutboundKind.REQUESTER_REPLIED, assignee.email, language, reply_message))
-            reply_message = None  # a requester's words go to the agents only
-    else:
+    if reply is None or reply_message is None or reply.automatic or reply_message.author_role == AuthorRole.REQUESTER:
+        # A requester's words go to the agents only: the assignee hears of them through the default rule
+        # "Tell the assignee when the requester replies" (comptoir.rules.defaults), followers through
+        # their notices (comptoir.notifications.subscriber).
         reply_message = None
 
     status = by_kind.get(EventKind.STATUS)
     # Solved by an agent, or by nobody: a business rule (comptoir.rules) acts without an actor, and its
     # customer is told as an agent's would be. The requester solving their own ticket is not told; the
-    # auto-close job closes (a status of its own), it does not solve.
+    # default auto-close rule closes (a status of its own), it does not solve.
     solved_for_requester = (
         status is not None and status.new_value == Status.SOLVED and (actor is None or actor.is_agent)
     )

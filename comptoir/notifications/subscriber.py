@@ -11,7 +11,7 @@ from comptoir.accounts.mailing import person_email_queue
 from comptoir.accounts.models import Role, User
 from comptoir.events.registry import subscribe
 from comptoir.mail.models import OutboundKind
-from comptoir.notifications.agent_rules import AgentNoticeDue, agent_notices_for, mentioned_handles
+from comptoir.notifications.agent_rules import agent_notices_for, mentioned_handles
 from comptoir.notifications.models import AgentNotice, NoticeKind
 from comptoir.notifications.preferences import choices_for
 from comptoir.notifications.rules import NOTIFYING_KINDS, notices_for
@@ -25,8 +25,6 @@ def notify(change: UUID) -> None:
     # so a retry after a crash queues nothing twice.
     events = change_events(change)
     for notice in notices_for(events):
-        if notice.kind == OutboundKind.REQUESTER_REPLIED and not _wants_reply_email(events[0].ticket.assignee_id):
-            continue
         person_email_queue(
             kind=notice.kind,
             to=notice.to,
@@ -36,16 +34,12 @@ def notify(change: UUID) -> None:
         )
 
 
-def _wants_reply_email(assignee_id: int | None) -> bool:
-    return assignee_id is not None and choices_for([assignee_id])[(assignee_id, NoticeKind.REPLY)][1]
-
-
 AGENT_NOTICE_KINDS = frozenset(
     {EventKind.GROUP, EventKind.ASSIGNEE, EventKind.REPLY, EventKind.NOTE, EventKind.SLA_WARNING, EventKind.SLA_BREACH}
 )
 # The kinds whose notices go to the members of the ticket's group.
 _GROUP_KINDS = frozenset({EventKind.GROUP, EventKind.SLA_WARNING, EventKind.SLA_BREACH})
-# The e-mail of each notice; the requester's reply has its own (rules.py, REQUESTER_REPLIED).
+# The e-mail of each notice.
 _EMAILS = {
     NoticeKind.ASSIGNED: OutboundKind.AGENT_ASSIGNED,
     NoticeKind.MENTION: OutboundKind.AGENT_MENTIONED,
@@ -102,11 +96,7 @@ def notify_agents(change: UUID) -> None:
         for notice in due
         if choices[(notice.recipient_id, notice.kind)][0]
     )
-    emailed = [
-        notice
-        for notice in due
-        if _emailed(notice, ticket.assignee_id) and choices[(notice.recipient_id, notice.kind)][1]
-    ]
+    emailed = [notice for notice in due if notice.kind in _EMAILS and choices[(notice.recipient_id, notice.kind)][1]]
     people = _agents().in_bulk([notice.recipient_id for notice in emailed])
     for notice in emailed:
         agent = people.get(notice.recipient_id)
@@ -124,11 +114,6 @@ def notify_agents(change: UUID) -> None:
             ticket_id=ticket.pk,
             message_id=message_id,
         )
-
-
-def _emailed(notice: AgentNoticeDue, assignee_id: int | None) -> bool:
-    # The assignee's reply e-mail is the ticket e-mails' own (``notify``, REQUESTER_REPLIED): not sent twice.
-    return notice.kind in _EMAILS and not (notice.kind == NoticeKind.REPLY and notice.recipient_id == assignee_id)
 
 
 def _agents() -> QuerySet[User]:

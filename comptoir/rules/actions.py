@@ -19,9 +19,14 @@ ticket's language, with the placeholders of ``PLACEHOLDERS``), and two that tell
   runs on holds a public message from the requester, the notice is that reply's (NoticeKind.REPLY:
   the "requester replied" e-mail, with their words).
 
-Neither is sent here (comptoir.rules does not know comptoir.notifications): the rule's change records
-an event of the ticket (RULE_EMAIL, AGENTS_NOTIFIED) with what it says, placeholders filled in as it
-fires (comptoir.tickets.models.RuleTelling: what is sent is what the rule said then, whatever it says
+- ``call_webhook``: a webhook's id. The ticket's history says "webhook called", and
+  comptoir.webhooks owes the webhook a ``rule.called`` delivery (the ticket as the API shows
+  it, the event the rule ran on, the rule's name), sent after commit with the webhook's
+  others, in order per ticket; a webhook disabled or deleted since is a RunWarning.
+
+Neither e-mails nor notices are sent here (comptoir.rules does not know comptoir.notifications): the
+rule's change records an event of the ticket (RULE_EMAIL, AGENTS_NOTIFIED) with what it says, placeholders
+filled in as it fires (comptoir.tickets.models.RuleTelling: what is sent is what the rule said then, whatever it says
 since), and the notifications subscriber sends it after commit, through the outbound queue's
 suppressions and loop caps. Nobody to tell (no assignee, no group, a group without active agents, an
 agent gone) is a RunWarning on the run; the rule's other actions go ahead. An agent no longer active
@@ -39,8 +44,8 @@ or a notice is always something to do, so a rule that sends one fires whenever
 it matches (once per chain, once per automation period).
 
 The actor. Those services take the agent who acts; a rule has none, and no
-"system" user exists (comptoir.accounts). A rule writes as nobody, as the
-auto-close job does (``actor=None``): the history shows no person, and the
+"system" user exists (comptoir.accounts). A rule writes as nobody
+(``actor=None``): the history shows no person, and the
 RuleRun written with the change says which rule made it. The services' type
 says ``User``; at run time they only hand the agent to the history (which
 takes None) and, for a note, to the message's author (null: shown as "System").
@@ -57,6 +62,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -86,11 +92,14 @@ from comptoir.tickets.services import (
     PropertyChanges,
     RuleTold,
     ticket_rule_tell,
+    ticket_webhook_called,
     tickets_submit_in_bulk,
     tickets_update_in_bulk,
 )
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.tickets.tags import tag_names
+from comptoir.webhooks.models import Webhook
+from comptoir.webhooks.services import webhook_call_for_rule
 
 # action -> the fact it sets
 SETTERS: Mapping[str, str] = {
@@ -100,7 +109,9 @@ SETTERS: Mapping[str, str] = {
     "set_group": "group_id",
     "set_assignee": "assignee_id",
 }
-ACTIONS = frozenset({*SETTERS, "add_tags", "remove_tags", "add_note", "add_reply", "send_email", "notify_agents"})
+ACTIONS = frozenset(
+    {*SETTERS, "add_tags", "remove_tags", "add_note", "add_reply", "send_email", "notify_agents", "call_webhook"}
+)
 # The statuses a rule sets: an agent's, and closed (automations only: comptoir.rules.validation).
 RULE_STATUSES = (*AGENT_SUBMIT_STATUSES, Status.CLOSED)
 NOTE_MAX_LENGTH = 5000
@@ -155,6 +166,8 @@ class Plan:
     # The values of its send_email and notify_agents actions, in order.
     emails: tuple[Mapping[str, Any], ...] = ()
     notices: tuple[Mapping[str, Any], ...] = ()
+    # The ids of the webhooks it calls, in order.
+    webhooks: tuple[int, ...] = ()
     # What it changes, as a RuleRun keeps it: {"priority": ["normal", "high"], "tags_added": [...], ...}
     changes: Mapping[str, Any] = field(default_factory=dict)
 
@@ -184,6 +197,7 @@ def plan(actions: Sequence[Mapping[str, Any]], facts: TicketFacts) -> Plan:
     reply = ""
     emails: list[Mapping[str, Any]] = []
     notices: list[Mapping[str, Any]] = []
+    webhooks: list[int] = []
     for action in actions:
         name, value = action["action"], action.get("value", "")
         if name in SETTERS:
@@ -200,6 +214,8 @@ def plan(actions: Sequence[Mapping[str, Any]], facts: TicketFacts) -> Plan:
             emails.append(value)
         elif name == "notify_agents":
             notices.append(value)
+        elif name == "call_webhook":
+            webhooks.append(value)
     sets = {fact: value for fact, value in sets.items() if getattr(facts, fact) != value}
     changes: dict[str, Any] = {
         _CHANGE_NAMES.get(fact, fact): [getattr(facts, fact), value] for fact, value in sets.items()
@@ -219,6 +235,8 @@ def plan(actions: Sequence[Mapping[str, Any]], facts: TicketFacts) -> Plan:
         changes["emails"] = [_email_shown(value, facts.language) for value in emails]
     if notices:
         changes["notices"] = [_notice_shown(value) for value in notices]
+    if webhooks:
+        changes["webhooks"] = list(dict.fromkeys(webhooks))
     return Plan(
         ticket_id=facts.ticket_id,
         sets=sets,
@@ -228,6 +246,7 @@ def plan(actions: Sequence[Mapping[str, Any]], facts: TicketFacts) -> Plan:
         reply=reply,
         emails=tuple(emails),
         notices=tuple(notices),
+        webhooks=tuple(dict.fromkeys(webhooks)),
         changes=changes,
     )
 
@@ -315,7 +334,9 @@ class Applied:
     warning: RunWarning | None = None
 
 
-def plan_apply(plan: Plan, *, rule_name: str = "", requester_message: Message | None = None) -> Applied:
+def plan_apply(
+    plan: Plan, *, rule_name: str = "", requester_message: Message | None = None, event_id: int | None = None
+) -> Applied:
     """Write ``plan`` on its ticket in one change of its history; nothing when the ticket refused it.
 
     Call it inside a transaction (the event backbone's, for the engine). The
@@ -325,23 +346,63 @@ def plan_apply(plan: Plan, *, rule_name: str = "", requester_message: Message | 
     they read the ticket as the rule leaves it (the assignee it just set).
     ``rule_name`` signs them; ``requester_message`` is the requester's reply in
     the change a trigger runs on, which its notices carry (module docstring).
+    Its webhooks are called last (``_webhooks_call``); ``event_id`` is the event
+    the rule ran on, which their payload carries (None for an automation).
     """
     change: uuid.UUID | None = None
     if plan.writes:
         outcome, change = _writes_apply(plan)
         if any(ticket_id == plan.ticket_id for ticket_id, _reason in outcome.refused):
             return Applied(None, RunWarning.REFUSED)
-    if not (plan.emails or plan.notices):
-        return Applied(change, None if change is not None else RunWarning.REFUSED)
-    told, warning = _told(plan, rule_name=rule_name, requester_message=requester_message)
-    if told:
-        written = ticket_rule_tell(plan.ticket_id, told, change=change)
-        if written is None:
-            return Applied(None, RunWarning.REFUSED)
-        change = written
+    warning: RunWarning | None = None
+    if plan.emails or plan.notices:
+        told, warning = _told(plan, rule_name=rule_name, requester_message=requester_message)
+        if told:
+            written = ticket_rule_tell(plan.ticket_id, told, change=change)
+            if written is None:
+                return Applied(None, RunWarning.REFUSED)
+            change = written
+    if plan.webhooks:
+        change, missing = _webhooks_call(plan, change=change, rule_name=rule_name, event_id=event_id)
+        warning = warning or missing
     if change is None:
         return Applied(None, warning or RunWarning.REFUSED)
     return Applied(change, warning)
+
+
+def _webhooks_call(
+    plan: Plan, *, change: uuid.UUID | None, rule_name: str, event_id: int | None
+) -> tuple[uuid.UUID | None, RunWarning | None]:
+    """Owe each webhook of the plan a delivery about the ticket (comptoir.webhooks, sent after commit).
+
+    Each call is an event of the rule's change ("webhook called: CRM sync"); a webhook disabled or gone
+    is a warning, and the others are called all the same.
+    """
+    missing: RunWarning | None = None
+    # The history names it by what it is for, else by its host only: every agent reads the history, and a
+    # webhook's full address may be its credential (a chat's incoming webhook).
+    names = {
+        pk: description or urlsplit(url).hostname or ""
+        for pk, description, url in Webhook.objects.filter(pk__in=plan.webhooks, active=True).values_list(
+            "pk", "description", "url"
+        )
+    }
+    for webhook_id in plan.webhooks:
+        if webhook_id not in names:
+            missing = RunWarning.WEBHOOK_GONE
+            continue
+        recorded = ticket_webhook_called(plan.ticket_id, names[webhook_id], change=change)
+        if recorded is None:
+            return change, RunWarning.REFUSED
+        change = recorded
+        if (
+            webhook_call_for_rule(
+                webhook_id=webhook_id, ticket_id=plan.ticket_id, event_id=event_id, rule_name=rule_name
+            )
+            is None
+        ):
+            missing = RunWarning.WEBHOOK_GONE
+    return change, missing
 
 
 def _writes_apply(plan: Plan) -> tuple[BulkOutcome, uuid.UUID | None]:
@@ -572,6 +633,8 @@ def _action_problem(action: Any) -> str:
         return _email_problem(value)
     if name == "notify_agents":
         return _notice_problem(value)
+    if name == "call_webhook" and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+        return _("“%(value)s” does not name a webhook.") % {"value": value}
     return ""
 
 

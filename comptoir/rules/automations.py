@@ -22,7 +22,8 @@ group deleted...), is recorded once for the period too, and not read again.
 
 The database checks every condition but the words (subject, latest message):
 the time bounds, the ticket's fields, its tags, its requester, the requester's
-organisation and the service level. A candidate whose words fail is recorded as
+organisation, the service level, the business hours (the groups whose team is
+not at work now, read once per run) and the assignee's availability. A candidate whose words fail is recorded as
 "did not fire" for the period with the ticket's ``updated_at`` then
 (``RuleRun.checked_version``): it is not read again in that period until the
 ticket changes (every write of a ticket or of its messages moves ``updated_at``).
@@ -33,8 +34,9 @@ on it one link deeper, with the chain guard (comptoir.rules.engine).
 
 Only an automation closes ("solved for 4 days → closed": closed is final, and
 comes with time; comptoir.rules.validation refuses it to a trigger). It closes
-through the same bulk service as any status a rule sets, as nobody, as the
-auto-close job does; a closed ticket is no candidate any more.
+through the same bulk service as any status a rule sets, as nobody (the default
+"Close tickets solved for 4 days", comptoir.rules.defaults); a closed ticket is
+no candidate any more.
 """
 
 from __future__ import annotations
@@ -52,9 +54,20 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from comptoir.rules.actions import ActionUnavailable, plan, plan_apply
-from comptoir.rules.conditions import TIME_FIELDS, Condition, Op, SlaState, TicketFacts, evaluate
+from comptoir.rules.asked import Asked
+from comptoir.rules.conditions import (
+    TIME_FIELDS,
+    Availability,
+    BusinessHours,
+    Condition,
+    Op,
+    SlaState,
+    TicketFacts,
+    evaluate,
+)
 from comptoir.rules.engine import facts_of
 from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning
+from comptoir.sla.team_hours import TeamHoursBook
 from comptoir.tickets.models import Message, Status, Ticket
 from comptoir.tickets.tags import tag_names
 
@@ -129,6 +142,10 @@ def candidates(rule: Rule, *, now: datetime) -> QuerySet[Ticket]:
             tickets = tickets.filter(_requester_condition(condition))
         elif condition.field == "sla":
             tickets = tickets.filter(_sla_condition(condition, now=now))
+        elif condition.field == "business_hours":
+            tickets = tickets.filter(_business_hours_condition(condition, now=now))
+        elif condition.field == "assignee_availability":
+            tickets = tickets.filter(_availability_condition(condition))
     period = periods[0] if len(periods) == 1 else Greatest(*periods)
     seen = RuleRun.objects.filter(rule=rule, ticket=OuterRef("pk"), period=OuterRef("period")).filter(
         Q(checked_version__isnull=True) | Q(checked_version=OuterRef("updated_at"))
@@ -169,6 +186,29 @@ def _requester_condition(condition: Condition) -> Q:
     op = Op(condition.operator)
     values = condition.value if op in (Op.IN, Op.NOT_IN) else [condition.value]
     inside = reduce(operator.or_, (Q(requester__email__iexact=str(value).strip()) for value in values))
+    return inside if op in (Op.IS, Op.IN) else ~inside
+
+
+def _business_hours_condition(condition: Condition, *, now: datetime) -> Q:
+    """Whether the team of the ticket's group is at work now, as the groups whose hours are closed now."""
+    op = Op(condition.operator)
+    values = set(condition.value if op in (Op.IN, Op.NOT_IN) else [condition.value])
+    wanted = values if op in (Op.IS, Op.IN) else set(BusinessHours) - values
+    outside = Q(group_id__in=TeamHoursBook.load().closed_groups(now))
+    if wanted == set(BusinessHours):
+        return Q()
+    if wanted == {BusinessHours.OUTSIDE}:
+        return outside
+    if wanted == {BusinessHours.WITHIN}:
+        return ~outside
+    return Q(pk__in=[])
+
+
+def _availability_condition(condition: Condition) -> Q:
+    """Whether the assignee is away, as ``Condition.holds_for`` reads it: a ticket without one is neither."""
+    op = Op(condition.operator)
+    values = condition.value if op in (Op.IN, Op.NOT_IN) else [condition.value]
+    inside = Q(assignee__away__in=[value == Availability.AWAY for value in values])
     return inside if op in (Op.IS, Op.IN) else ~inside
 
 
@@ -308,4 +348,5 @@ def automation_facts(ticket: Ticket, rule: Rule, *, now: datetime) -> TicketFact
         status_since=clock.status_since if clock is not None and clock.status == ticket.status else None,
         requester_message_at=clock.requester_message_at if clock is not None else None,
         agent_message_at=clock.agent_message_at if clock is not None else None,
+        asked=Asked.load([rule], [ticket]).of(ticket, now),
     )

@@ -15,6 +15,12 @@ Time conditions (automations only: comptoir.rules.automations) count hours from
 a time the facts carry: ``hours_in_status`` "at_least" 72 holds from three days
 after the ticket entered its status; ``hours_until_sla_due`` "less_than" 2 holds
 from two hours before the service level is due (and after it, once late).
+
+"Business hours" is within or outside the hours the team of the ticket's group
+works (comptoir.sla.team_hours; no group or no hours: always within), when the
+event comes or the automation runs; "assignee's availability" is away or
+available (``User.away``; neither without an assignee). The facts carry them
+only when a rule asks (comptoir.rules.asked).
 """
 
 from __future__ import annotations
@@ -40,6 +46,24 @@ class SlaState(enum.StrEnum):
     COUNTING = "counting"
     # The earliest clock still counting is past its due time.
     BREACHED = "breached"
+
+
+class BusinessHours(enum.StrEnum):
+    """When the event comes (or the automation runs), for the team of the ticket's group (comptoir.sla.team_hours)."""
+
+    WITHIN = "within"
+    OUTSIDE = "outside"
+
+
+class Availability(enum.StrEnum):
+    """Whether the ticket's assignee is away (``User.away``): none for a ticket without an assignee."""
+
+    AWAY = "away"
+    AVAILABLE = "available"
+
+
+# The facts read from more of the database, only for the rules that ask (comptoir.rules.asked).
+ASKED_FIELDS = frozenset({"business_hours", "assignee_availability"})
 
 
 class Op(enum.StrEnum):
@@ -100,6 +124,8 @@ FIELDS: Mapping[str, tuple[ValueKind, Any]] = {
     "channel": (ValueKind.CHOICE, lambda: frozenset(Channel.values)),
     "language": (ValueKind.CHOICE, _languages),
     "sla": (ValueKind.CHOICE, lambda: frozenset(SlaState)),
+    "business_hours": (ValueKind.CHOICE, lambda: frozenset(BusinessHours)),
+    "assignee_availability": (ValueKind.CHOICE, lambda: frozenset(Availability)),
     "group": (ValueKind.REFERENCE, None),
     "assignee": (ValueKind.REFERENCE, None),
     "organisation": (ValueKind.REFERENCE, None),
@@ -145,6 +171,10 @@ class TicketFacts:
     subject: str  # folded (``fold``)
     body: str  # the event's message, folded; " " when it has none
     sla: SlaState = SlaState.NONE
+    # Whether the team of the ticket's group is at work (comptoir.sla.team_hours), and whether its assignee
+    # is away: read only for the rules that ask (comptoir.rules.asked), "" otherwise (and without assignee).
+    business_hours: str = ""
+    assignee_availability: str = ""
     # What time conditions count from (automations); None when unknown or not yet (no message).
     now: datetime | None = None
     created_at: datetime | None = None
@@ -176,6 +206,8 @@ class TicketFacts:
         status_since: datetime | None = None,
         requester_message_at: datetime | None = None,
         agent_message_at: datetime | None = None,
+        business_hours: str = "",
+        assignee_availability: str = "",
     ) -> TicketFacts:
         sla = SlaState.COUNTING if sla_due_at is not None and sla_due_at > now else SlaState.BREACHED
         if sla_due_at is None:
@@ -201,6 +233,8 @@ class TicketFacts:
             requester_message_at=requester_message_at,
             agent_message_at=agent_message_at,
             sla_due_at=sla_due_at,
+            business_hours=business_hours,
+            assignee_availability=assignee_availability,
         )
 
     def value(self, field: str) -> Any:
@@ -308,6 +342,8 @@ def field_label(field: str) -> str:
         "channel": _("channel"),
         "language": _("language"),
         "sla": _("service level"),
+        "business_hours": _("business hours"),
+        "assignee_availability": _("assignee's availability"),
         "group": _("group"),
         "assignee": _("assignee"),
         "organisation": _("organisation"),

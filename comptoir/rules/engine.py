@@ -34,7 +34,7 @@ rules to finish rather than interleaving with them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,6 +42,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from comptoir.rules.actions import ActionUnavailable, Plan, plan, plan_apply
+from comptoir.rules.asked import Asked
 from comptoir.rules.assignment import assignment_follow
 from comptoir.rules.conditions import TicketFacts, evaluate
 from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning, TicketClock, Trigger
@@ -111,8 +112,13 @@ def facts_of(
     status_since: datetime | None = None,
     requester_message_at: datetime | None = None,
     agent_message_at: datetime | None = None,
+    asked: Mapping[str, str] | None = None,
 ) -> TicketFacts:
-    """The facts of ``ticket``; the times (automations only) are those of its clock."""
+    """The facts of ``ticket``; the times (automations only) are those of its clock.
+
+    ``asked``: the facts read only for the rules that ask (comptoir.rules.asked: ``Asked.of``).
+    """
+    asked = asked or {}
     return TicketFacts.of(
         ticket_id=ticket.pk,
         status=ticket.status,
@@ -133,6 +139,8 @@ def facts_of(
         status_since=status_since,
         requester_message_at=requester_message_at,
         agent_message_at=agent_message_at,
+        business_hours=asked.get("business_hours", ""),
+        assignee_availability=asked.get("assignee_availability", ""),
     )
 
 
@@ -209,6 +217,7 @@ def _triggers_run(change: uuid.UUID, events: list[TicketEvent], *, now: datetime
         tags=ticket.tags.values_list("name", flat=True),
         body="\n".join(event.message.body for event in events if event.message is not None),
         now=now or timezone.now(),
+        asked=Asked.load(rules, [ticket]).of(ticket, now or timezone.now()),
     )
     # The requester's words in this change: a notice a rule sends on it is that reply's (comptoir.rules.actions).
     requester_message = next(
@@ -250,7 +259,7 @@ def _triggers_run(change: uuid.UUID, events: list[TicketEvent], *, now: datetime
             prior.setdefault(rule.pk, set()).add(Outcome.STOPPED)
             continue
         try:
-            applied = plan_apply(todo, rule_name=rule.name, requester_message=requester_message)
+            applied = plan_apply(todo, rule_name=rule.name, requester_message=requester_message, event_id=events[0].pk)
         except ActionUnavailable as unavailable:
             run.outcome, run.warning = Outcome.NOT_FIRED, unavailable.warning
             continue
@@ -331,7 +340,8 @@ def dry_run(rule: Rule, tickets: Sequence[Ticket], *, now: datetime | None = Non
     """The tickets ``rule`` matches, and what it would change on each, as if each had just been created.
 
     Nothing is written, and the chain of rules it would set off is not followed.
-    Two queries whatever the number of tickets: their tags, and their requester and first message.
+    Two queries whatever the number of tickets: their tags, and their requester and first message (and the
+    teams' hours, read once, when the rule asks about business hours).
     """
     now = now or timezone.now()
     ids = [ticket.pk for ticket in tickets]
@@ -345,13 +355,21 @@ def dry_run(rule: Rule, tickets: Sequence[Ticket], *, now: datetime | None = Non
         .annotate(first_body=Subquery(first_message))
         .values_list("pk", "requester__email", "requester__organisation_id", "first_body")
     }
+    # As if just created: within or outside the team's hours when it was.
+    asked = Asked.load([rule], tickets)
     found = []
     for ticket in tickets:
         if ticket.pk not in people:
             continue
         email, organisation_id, body = people[ticket.pk]
         facts = facts_of(
-            ticket, requester=email, organisation_id=organisation_id, tags=tags.get(ticket.pk, ()), body=body, now=now
+            ticket,
+            requester=email,
+            organisation_id=organisation_id,
+            tags=tags.get(ticket.pk, ()),
+            body=body,
+            now=now,
+            asked=asked.of(ticket, ticket.created_at),
         )
         if evaluate(rule, facts).matched:
             found.append(WouldChange(ticket=ticket, plan=plan(rule.actions, facts)))

@@ -46,6 +46,9 @@ class Rule(models.Model):
     conditions = models.JSONField(_("conditions"), default=list, blank=True)
     # [{"action": "set_group", "value": 3}, {"action": "add_tags", "value": "billing"}, ...]
     actions = models.JSONField(_("actions"), default=list)
+    # Which of Comptoir's default rules this is (comptoir.rules.defaults), empty for an admin's own:
+    # admins change and turn off a default rule like any other, but do not delete it.
+    built_in = models.CharField(_("default rule"), max_length=40, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -54,6 +57,9 @@ class Rule(models.Model):
         verbose_name = _("rule")
         verbose_name_plural = _("rules")
         indexes = [models.Index(fields=("kind", "position", "id"), condition=models.Q(active=True), name="rule_active")]
+        constraints = [
+            models.UniqueConstraint(fields=("built_in",), condition=~models.Q(built_in=""), name="rule_built_in_once")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -89,6 +95,7 @@ class RunWarning(models.TextChoices):
     NO_GROUP = "no_group", _("The ticket has no group whose agents it could tell.")
     GROUP_EMPTY = "group_empty", _("The ticket's group has no active agent to tell.")
     TOLD_AGENT_GONE = "told_agent_gone", _("The agent it tells is no longer an active agent.")
+    WEBHOOK_GONE = "webhook_gone", _("The webhook it calls is disabled or no longer exists.")
 
 
 class RuleRun(models.Model):

@@ -14,7 +14,7 @@ read only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from comptoir.rules.actions import Plan, plan
+from comptoir.rules.asked import Asked
 from comptoir.rules.automations import automation_facts, candidates
 from comptoir.rules.conditions import TIME_FIELDS, TicketFacts, Verdict, evaluate
 from comptoir.rules.engine import WouldChange, facts_of, rule_last_run
@@ -105,7 +106,12 @@ def rule_toggle(rule: Rule, *, active: bool) -> Rule:
 
 @transaction.atomic
 def rule_delete(rule: Rule) -> None:
-    """Delete a rule and what it did (its runs): the history it wrote stays, without its name."""
+    """Delete a rule and what it did (its runs): the history it wrote stays, without its name.
+
+    A default rule (comptoir.rules.defaults) is turned off instead: ``default_rules_restore`` would write it again.
+    """
+    if rule.built_in:
+        raise ValueError("a default rule is turned off, not deleted")
     rule.delete()
 
 
@@ -143,15 +149,24 @@ def automation_dry_run(rule: Rule, *, now: datetime | None = None, limit: int = 
         # "The message" of an automation is the ticket's latest (comptoir.rules.automations.automation_facts).
         latest = Message.objects.filter(ticket=OuterRef("pk")).order_by("-created_at", "-id").values("body")[:1]
         bodies = dict(Ticket.objects.filter(pk__in=ids).annotate(latest=Subquery(latest)).values_list("pk", "latest"))
+    asked = Asked.load([rule], tickets)
     found = []
     for ticket in tickets:
-        facts = _clocked_facts(ticket, tags=tags.get(ticket.pk, set()), body=bodies.get(ticket.pk) or "", now=now)
+        facts = _clocked_facts(
+            ticket,
+            tags=tags.get(ticket.pk, set()),
+            body=bodies.get(ticket.pk) or "",
+            now=now,
+            asked=asked.of(ticket, now),
+        )
         if evaluate(rule, facts).matched:
             found.append(WouldChange(ticket=ticket, plan=plan(rule.actions, facts)))
     return AutomationTrial(looked_at=len(tickets), found=found)
 
 
-def _clocked_facts(ticket: Ticket, *, tags: set[str], body: str, now: datetime) -> TicketFacts:
+def _clocked_facts(
+    ticket: Ticket, *, tags: set[str], body: str, now: datetime, asked: Mapping[str, str]
+) -> TicketFacts:
     """The facts automation_facts reads, from what was loaded for many tickets at once."""
     clock = getattr(ticket, "rules_clock", None)  # select_related: None when the ticket has no clock yet
     return facts_of(
@@ -165,6 +180,7 @@ def _clocked_facts(ticket: Ticket, *, tags: set[str], body: str, now: datetime) 
         status_since=clock.status_since if clock is not None and clock.status == ticket.status else None,
         requester_message_at=clock.requester_message_at if clock is not None else None,
         agent_message_at=clock.agent_message_at if clock is not None else None,
+        asked=asked,
     )
 
 
@@ -208,6 +224,7 @@ def rule_why(rule: Rule, ticket: Ticket, *, now: datetime | None = None) -> Why:
         tags=ticket.tags.values_list("name", flat=True),
         body=body or "",
         now=now,
+        asked=Asked.load([rule], [ticket]).of(ticket, now),
     )
     verdict = evaluate(rule, facts)
     return Why(

@@ -14,6 +14,7 @@ from comptoir.rules.actions import action_errors
 from comptoir.rules.conditions import TIME_FIELDS, Op, condition_errors
 from comptoir.rules.models import Rule, RuleKind, Trigger
 from comptoir.tickets.models import RuleRecipient, Status, SupportGroup
+from comptoir.webhooks.models import Webhook
 
 
 def rule_errors(rule: Rule) -> dict[str, list[str]]:
@@ -104,6 +105,7 @@ _REFERENCE_KEYS = {
     "organisation": "organisation",
     "set_group": "group",
     "set_assignee": "assignee",
+    "call_webhook": "webhook",
 }
 
 
@@ -130,6 +132,9 @@ def _missing(named: dict[str, set[int]], *, conditions: bool) -> list[str]:
             rows: QuerySet[Any] = SupportGroup.objects.filter(pk__in=ids)
         elif what == "organisation":
             rows = Organisation.objects.filter(pk__in=ids)
+        elif what == "webhook":
+            # A rule calls a webhook that is on; one turned off since is a warning when the rule fires.
+            rows = Webhook.objects.filter(pk__in=ids, active=True)
         elif conditions:
             # A condition may name a former agent (tickets still assigned to them).
             rows = User.objects.filter(pk__in=ids)
@@ -142,6 +147,7 @@ def _missing(named: dict[str, set[int]], *, conditions: bool) -> list[str]:
         "group": _("No group has the id %(ids)s."),
         "organisation": _("No organisation has the id %(ids)s."),
         "assignee": _("No agent has the id %(ids)s."),
+        "webhook": _("No webhook that is on has the id %(ids)s."),
     }
     errors = []
     for what, ids in named.items():

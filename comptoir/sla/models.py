@@ -106,6 +106,28 @@ class BusinessSchedule(models.Model):
         return Schedule.from_hours(self.time_zone, hours, closed)
 
 
+class TeamHours(models.Model):
+    """The business hours a group works: outside them its automatic assignment passes (comptoir.rules.assignment),
+    and rules can ask whether the ticket's team is open ("business hours" conditions, comptoir.rules.conditions).
+
+    A group without hours works round the clock.
+    """
+
+    group = models.OneToOneField(
+        SupportGroup, on_delete=models.CASCADE, primary_key=True, related_name="team_hours", verbose_name=_("group")
+    )
+    schedule = models.ForeignKey(
+        BusinessSchedule, on_delete=models.CASCADE, related_name="teams", verbose_name=_("business hours")
+    )
+
+    class Meta:
+        verbose_name = _("team's business hours")
+        verbose_name_plural = _("teams' business hours")
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.schedule_id}"
+
+
 class OpeningRange(models.Model):
     schedule = models.ForeignKey(BusinessSchedule, on_delete=models.CASCADE, related_name="ranges")
     weekday = models.PositiveSmallIntegerField(_("day"), choices=sorted(WEEKDAYS.items()))

@@ -27,7 +27,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from comptoir.accounts.models import Organisation
-from comptoir.sla.models import BusinessSchedule, ClosedDay, OpeningRange, SlaPolicy, SlaTarget, TicketSla
+from comptoir.sla.models import BusinessSchedule, ClosedDay, OpeningRange, SlaPolicy, SlaTarget, TeamHours, TicketSla
 from comptoir.tickets.models import SupportGroup
 
 _DAY = 24 * 60
@@ -170,8 +170,12 @@ def schedule_save(
     subdivision: str = "",
     openings: Sequence[Opening],
     days_off: Sequence[DayOff] = (),
+    teams: Iterable[int] | None = None,
 ) -> BusinessSchedule:
     """Create business hours (``schedule`` None) or replace what they are: fields, opening ranges and closed days.
+
+    ``teams``: the groups that work these hours (None: unchanged). A group works one schedule's hours: naming
+    it here moves it from another; a group these hours had and ``teams`` leaves out works round the clock.
 
     Raises ValidationError, with nothing saved, when a rule is broken.
     """
@@ -195,6 +199,15 @@ def schedule_save(
     ClosedDay.objects.bulk_create(
         ClosedDay(schedule=schedule, day=day_off.day, name=day_off.name.strip()) for day_off in days_off
     )
+    if teams is not None:
+        groups = set(teams)
+        TeamHours.objects.filter(schedule=schedule).exclude(group_id__in=groups).delete()
+        TeamHours.objects.bulk_create(
+            [TeamHours(group_id=group, schedule=schedule) for group in sorted(groups)],
+            update_conflicts=True,
+            unique_fields=["group"],
+            update_fields=["schedule"],
+        )
     _clocks_rebuild_after_commit()
     return schedule
 

@@ -323,6 +323,8 @@ class EventKind(models.TextChoices):
     # from the event's RuleTelling.
     RULE_EMAIL = "rule_email", _("E-mail sent")
     AGENTS_NOTIFIED = "agents_notified", _("Agents notified")
+    # A business rule's "call a webhook" (comptoir.rules.actions): new value the webhook's name.
+    WEBHOOK_CALLED = "webhook_called", _("Webhook called")
 
 
 class RuleRecipient(models.TextChoices):

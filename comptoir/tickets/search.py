@@ -3,7 +3,8 @@
 One meaning for the workspace's search box and for the API's ``q``. An agent
 sees every ticket, so a search narrows the list the agent is on and never
 widens what they may see: it is a filter added to the view's own (and, in the
-API, to what the caller may see). When no ticket of the list holds the words,
+API, to what the caller may see). An agent's words also find the tickets of the
+requester, or of the organisation, they name. When no ticket of the list holds the words,
 lookalike_search is the filter that finds tickets whose subject or requester
 looks like them (PostgreSQL only).
 """
@@ -24,7 +25,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from comptoir.accounts.models import User
+from comptoir.accounts.models import Organisation, User
 from comptoir.tickets.models import Message, Priority, Status, Ticket, TicketType
 from comptoir.tickets.search_index import tickets_like_words, tickets_with_words
 from comptoir.tickets.search_query import Filter, SearchQuery, Words
@@ -78,7 +79,31 @@ class Search:
 
 
 def search_condition(query: SearchQuery, agent: User) -> Search:
-    return _search(query, agent, lambda words: tickets_with_words(words.text, phrase=words.phrase))
+    return _search(query, agent, _words_or_names)
+
+
+# The shortest word read in names: shorter ones name too many people (and PostgreSQL's trigram index,
+# which serves the name lookup, needs three letters).
+NAME_WORD_MIN = 3
+
+
+def _words_or_names(words: Words) -> Q:
+    """The tickets holding the words (or the phrase), or whose requester or requester's organisation they name.
+
+    A name is matched by all the words of one group ("Claire Martin", or "Dupont SA"), each anywhere in it,
+    whatever the case; "claire export" finds the tickets holding both words, not Claire's tickets about an
+    export. The people and organisations are subqueries (served on PostgreSQL by the trigram index on names).
+    """
+    found = tickets_with_words(words.text, phrase=words.phrase)
+    parts = [words.text] if words.phrase else words.text.split()
+    if not parts or any(len(part) < NAME_WORD_MIN for part in parts):
+        return found
+    people = User.objects.all()
+    organisations = Organisation.objects.all()
+    for part in parts:
+        people = people.filter(name__icontains=part)
+        organisations = organisations.filter(name__icontains=part)
+    return found | Q(requester__in=people.values("pk")) | Q(requester__organisation__in=organisations.values("pk"))
 
 
 def sought_terms(query: SearchQuery) -> list[tuple[str, bool]]:

@@ -6,10 +6,9 @@ import dataclasses
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final
 
-from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
@@ -169,7 +168,6 @@ def ticket_set_status(
     status: str,
     *,
     actor: User | None,
-    solved_before: datetime | None = None,
     change: Change | None = None,
 ) -> bool:
     """Every status change of one ticket goes through here, so the history, timestamps and surveys stay true.
@@ -184,10 +182,7 @@ def ticket_set_status(
         return False
     now = timezone.now()
     changes = _status_columns(status, now)
-    current = Ticket.objects.filter(pk=ticket.pk, status=old)
-    if solved_before is not None:
-        current = current.filter(solved_at__lt=solved_before)
-    if not current.update(**changes):
+    if not Ticket.objects.filter(pk=ticket.pk, status=old).update(**changes):
         return False
     for field, value in changes.items():
         setattr(ticket, field, value)
@@ -534,8 +529,9 @@ def _statuses_write(tickets: Sequence[Ticket], status: str, now: datetime, recor
 def _status_check(status: str | None, *, agent: User | None) -> None:
     """An agent submits as open, pending, on hold or solved; a business rule (``agent`` None) may also close.
 
-    Closed is otherwise reached by time (``tickets_close_solved``), and an automation is a rule on time:
-    comptoir.rules.validation keeps closing to automations. The columns and history are those of any status.
+    Closed is reached by time, and an automation is a rule on time (the default "Close tickets solved for
+    N days", comptoir.rules.defaults): comptoir.rules.validation keeps closing to automations. The columns
+    and history are those of any status.
     """
     if status is None or status in AGENT_SUBMIT_STATUSES or (agent is None and status == Status.CLOSED):
         return
@@ -715,6 +711,24 @@ def ticket_rule_tell(ticket_id: int, told: Sequence[RuleTold], *, change: uuid.U
 
 
 @transaction.atomic
+def ticket_webhook_called(ticket_id: int, webhook: str, *, change: uuid.UUID | None = None) -> uuid.UUID | None:
+    """Record that a business rule called a webhook (named ``webhook``); returns the change, None if refused.
+
+    ``change`` as for ``ticket_rule_tell``: the rule's other actions' change, which this joins. What is
+    sent, and when, is comptoir.webhooks' (a delivery written in the same transaction, sent after commit).
+    """
+    if change is None:
+        ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket_id)
+        if _submit_refusal(ticket) is not None:
+            return None
+        recorder = change_begin(ticket, actor=None)
+    else:
+        recorder = change_continue(ticket_id, change, actor=None)
+    recorder.record(EventKind.WEBHOOK_CALLED, new=webhook[:100])
+    return recorder.id
+
+
+@transaction.atomic
 def tickets_mark_spam_in_bulk(ticket_ids: Collection[int], *, agent: User) -> BulkOutcome:
     """``ticket_mark_spam`` for many tickets (blocking no one): a few statements whatever their number."""
     tickets, refused = _locked_for_bulk(ticket_ids)
@@ -886,20 +900,6 @@ def ticket_record_delivery_failure(
 def ticket_take(ticket: Ticket, *, agent: User) -> None:
     """ "Assign to me"."""
     ticket_update_by_agent(ticket, agent=agent, assignee=agent)
-
-
-def tickets_close_solved(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Close tickets solved more than COMPTOIR_AUTO_CLOSE_DAYS ago. Safe to run on many workers at once."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.COMPTOIR_AUTO_CLOSE_DAYS)
-    closed = 0
-    candidates = Ticket.objects.filter(status=Status.SOLVED, solved_at__lt=cutoff).order_by("solved_at")
-    for ticket in candidates[:batch]:
-        with transaction.atomic():
-            # ticket_set_status only closes it if it is still solved: a
-            # concurrent run, or a reply that just reopened it, wins.
-            closed += ticket_set_status(ticket, Status.CLOSED, actor=None, solved_before=cutoff)
-    return closed
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@
 - open: an agent is working on it.
 - pending: the agent waits for the requester; on-hold: waiting for a third party.
 - A requester's reply moves pending, on-hold and solved back to open.
-- solved: closes by itself after COMPTOIR_AUTO_CLOSE_DAYS (tickets.tasks).
+- solved: closed by time, by the default automation "Close tickets solved for N days" (comptoir.rules.defaults).
 - closed is final: a requester's reply opens a linked follow-up ticket.
 
 The services in tickets.services apply these rules; nothing else sets a status.

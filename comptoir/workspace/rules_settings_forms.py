@@ -37,10 +37,22 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, Role, User
-from comptoir.rules.conditions import FIELDS, HOURS_MAX, TIME_FIELDS, Op, SlaState, ValueKind, field_label, fold
+from comptoir.rules.conditions import (
+    FIELDS,
+    HOURS_MAX,
+    TIME_FIELDS,
+    Availability,
+    BusinessHours,
+    Op,
+    SlaState,
+    ValueKind,
+    field_label,
+    fold,
+)
 from comptoir.rules.models import Match, Rule, RuleKind, Trigger
 from comptoir.tickets.models import Channel, Priority, Status, SupportGroup, TicketType
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
+from comptoir.webhooks.models import Webhook
 
 Choices = list[tuple[str, str]]
 
@@ -77,6 +89,7 @@ def action_label(action: str) -> str:
         "add_reply": _("Reply to the requester"),
         "send_email": _("Send an e-mail"),
         "notify_agents": _("Notify agents"),
+        "call_webhook": _("Call a webhook"),
     }
     return str(labels.get(action, action))
 
@@ -95,7 +108,7 @@ def hours_words(hours: Any) -> str:
 ACTION_GROUPS: Sequence[tuple[Any, Sequence[str]]] = (
     (_("Change the ticket"), ("set_status", "set_priority", "set_type", "set_group", "set_assignee")),
     (_("Tags"), ("add_tags", "remove_tags")),
-    (_("Write and tell"), ("add_note", "add_reply", "send_email", "notify_agents")),
+    (_("Write and tell"), ("add_note", "add_reply", "send_email", "notify_agents", "call_webhook")),
 )
 ACTION_ORDER = tuple(action for _label, actions in ACTION_GROUPS for action in actions)
 # The actions whose inputs are under the row (recipient, texts by language, message), not in its value box.
@@ -129,6 +142,17 @@ def _default_operator(field: str) -> str:
     return DEFAULT_OPERATOR[FIELDS[field][0]]
 
 
+def business_hours_choices() -> Choices:
+    return [
+        (BusinessHours.WITHIN, gettext("within the team's hours")),
+        (BusinessHours.OUTSIDE, gettext("outside the team's hours")),
+    ]
+
+
+def availability_choices() -> Choices:
+    return [(Availability.AWAY, gettext("away")), (Availability.AVAILABLE, gettext("available"))]
+
+
 def sla_choices() -> Choices:
     return [
         (SlaState.NONE, gettext("no clock counting")),
@@ -152,6 +176,12 @@ class Lists:
             (str(pk), name or email, active)
             for pk, name, email, active in rows.values_list("pk", "name", "email", "is_active")
         ]
+
+    @cached_property
+    def webhooks(self) -> Choices:
+        """The webhooks that are on (comptoir.webhooks), by what they are for, else their address."""
+        rows = Webhook.objects.filter(active=True).order_by("description", "url", "pk")
+        return [(str(pk), description or url) for pk, description, url in rows.values_list("pk", "description", "url")]
 
     @property
     def agents(self) -> Choices:
@@ -177,6 +207,10 @@ class Lists:
             return [(str(value), str(label)) for value, label in fixed[field]]
         if field == "sla":
             return sla_choices()
+        if field == "business_hours":
+            return business_hours_choices()
+        if field == "assignee_availability":
+            return availability_choices()
         if field == "group":
             return self.groups
         if field == "assignee":
@@ -196,6 +230,8 @@ class Lists:
             return [(NOBODY, gettext("No group")), *self.groups]
         if action == "set_assignee":
             return [(NOBODY, gettext("Nobody")), *self.active_agents]
+        if action == "call_webhook":
+            return self.webhooks
         return None
 
 
@@ -685,6 +721,12 @@ class ActionForm(_Row):
         elif len(typed) > 1:
             self.add_error("value", gettext("Choose one value."))
             return cleaned
+        elif action == "call_webhook":
+            if not self.choices():
+                self.add_error("value", gettext("No webhook is on: add one in the settings' Webhooks page first."))
+                return cleaned
+            picked = self._one_of(typed[0], self.choices() or [], gettext("webhook"))
+            value = int(picked) if picked else None
         elif action in ("set_group", "set_assignee"):
             nobody = typed[0] == NOBODY or _same(typed[0], NOBODY, (self.choices() or [("", "")])[0][1])
             value = None if nobody else self._reference(typed[0], "group" if action == "set_group" else "assignee")

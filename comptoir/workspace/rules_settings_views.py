@@ -35,6 +35,7 @@ from comptoir.rules.engine import WouldChange, dry_run, dry_run_tickets
 from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning, Trigger
 from comptoir.rules.validation import rule_errors
 from comptoir.tickets.models import Channel, Priority, Status, SupportGroup, Ticket, TicketType
+from comptoir.webhooks.models import Webhook
 from comptoir.workspace.access import admin_required
 from comptoir.workspace.rules_settings_forms import (
     DETAIL_ACTIONS,
@@ -42,6 +43,8 @@ from comptoir.workspace.rules_settings_forms import (
     TIME_FIELD_NAMES,
     RuleForms,
     action_label,
+    availability_choices,
+    business_hours_choices,
     hours_words,
     operator_label,
     sla_choices,
@@ -66,11 +69,12 @@ class Names:
     groups: dict[int, str] = field(default_factory=dict)
     agents: dict[int, str] = field(default_factory=dict)
     organisations: dict[int, str] = field(default_factory=dict)
+    webhooks: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, conditions: Iterable[Mapping[str, Any]], actions: Iterable[Mapping[str, Any]]) -> Names:
-        """One query per kind named, none when nothing is: a page of rules costs at most three."""
-        wanted: dict[str, set[int]] = {"group": set(), "assignee": set(), "organisation": set()}
+        """One query per kind named, none when nothing is: a page of rules costs at most four."""
+        wanted: dict[str, set[int]] = {"group": set(), "assignee": set(), "organisation": set(), "webhook": set()}
         for row in conditions:
             if row.get("field") in wanted:
                 wanted[row["field"]].update(_ids(row.get("value")))
@@ -80,11 +84,27 @@ class Names:
             value = row.get("value")
             if row.get("action") == "notify_agents" and isinstance(value, dict) and value.get("to") == "agent":
                 wanted["assignee"].update(_ids(value.get("agent")))
-        return cls.for_ids(groups=wanted["group"], agents=wanted["assignee"], organisations=wanted["organisation"])
+            if row.get("action") == "call_webhook":
+                wanted["webhook"].update(_ids(value))
+        return cls.for_ids(
+            groups=wanted["group"],
+            agents=wanted["assignee"],
+            organisations=wanted["organisation"],
+            webhooks=wanted["webhook"],
+        )
 
     @classmethod
-    def for_ids(cls, *, groups: set[int], agents: set[int], organisations: Iterable[int] = ()) -> Names:
+    def for_ids(
+        cls, *, groups: set[int], agents: set[int], organisations: Iterable[int] = (), webhooks: Iterable[int] = ()
+    ) -> Names:
         names = cls()
+        if webhooks:
+            names.webhooks = {
+                pk: description or url
+                for pk, description, url in Webhook.objects.filter(pk__in=webhooks).values_list(
+                    "pk", "description", "url"
+                )
+            }
         if groups:
             names.groups = dict(SupportGroup.objects.filter(pk__in=groups).values_list("pk", "name"))
         if agents:
@@ -99,7 +119,12 @@ class Names:
     def of_id(self, what: str, value: Any) -> str:
         if value is None:
             return gettext("nobody") if what == "assignee" else gettext("no group")
-        found = {"group": self.groups, "assignee": self.agents, "organisation": self.organisations}[what].get(value)
+        found = {
+            "group": self.groups,
+            "assignee": self.agents,
+            "organisation": self.organisations,
+            "webhook": self.webhooks,
+        }[what].get(value)
         return found if found is not None else gettext("#%(id)s (gone)") % {"id": value}
 
 
@@ -116,6 +141,8 @@ def _choice_label(field: str, value: Any) -> str:
         "channel": Channel.choices,
         "language": settings.LANGUAGES,
         "sla": sla_choices(),
+        "business_hours": business_hours_choices(),
+        "assignee_availability": availability_choices(),
     }
     return str(dict(choices.get(field, [])).get(value, value))
 
@@ -212,6 +239,8 @@ def action_words(action: Mapping[str, Any], names: Names) -> str:
         told = gettext("notify %(recipient)s") % {"recipient": _recipient_words(value, names)}
         message = str(value.get("message") or "").strip()
         return f"{told}{colon()} {_quoted(Truncator(message).chars(60))}" if message else told
+    if name == "call_webhook":
+        return gettext("call the webhook %(webhook)s") % {"webhook": _quoted(names.of_id("webhook", value))}
     return action_label(name)
 
 
@@ -264,6 +293,12 @@ def changes_words(changes: Mapping[str, Any], names: Names) -> list[str]:
                 if isinstance(row, dict)
             ]
             continue
+        elif key == "webhooks":
+            lines += [
+                gettext("webhook called: %(webhook)s") % {"webhook": _quoted(names.of_id("webhook", webhook_id))}
+                for webhook_id in _ids(change)
+            ]
+            continue
         elif key == "notices":
             lines += [
                 gettext("notify %(recipient)s") % {"recipient": _recipient_words(row, names)}
@@ -280,13 +315,15 @@ def changes_words(changes: Mapping[str, Any], names: Names) -> list[str]:
 def _names_of_changes(runs: Iterable[Mapping[str, Any]]) -> Names:
     groups: set[int] = set()
     agents: set[int] = set()
+    webhooks: set[int] = set()
     for changes in runs:
         groups.update(_ids(changes.get("group", [])))
         agents.update(_ids(changes.get("assignee", [])))
+        webhooks.update(_ids(changes.get("webhooks", [])))
         for notice in changes.get("notices", []):
             if isinstance(notice, dict) and notice.get("to") == "agent":
                 agents.update(_ids(notice.get("agent")))
-    return Names.for_ids(groups=groups, agents=agents)
+    return Names.for_ids(groups=groups, agents=agents, webhooks=webhooks)
 
 
 # --- The list ------------------------------------------------------------------------------------
@@ -543,8 +580,11 @@ def rule_toggle(request: HttpRequest, rule_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @admin_required
 def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
-    """GET asks to confirm; POST deletes the rule."""
+    """GET asks to confirm; POST deletes the rule. A default rule is turned off, not deleted."""
     rule = _rule_or_404(rule_id)
+    if rule.built_in:
+        messages.error(request, gettext("A default rule is not deleted: turn it off instead."))
+        return redirect("agent_rule", rule.pk)
     if request.method == "POST":
         rule_settings.rule_delete(rule)
         messages.success(request, gettext("The rule “%(name)s” is deleted.") % {"name": rule.name})

@@ -35,7 +35,7 @@ from comptoir.sla.settings import (
     opening_problems,
     policy_problems,
 )
-from comptoir.tickets.models import Channel, Priority, TicketType
+from comptoir.tickets.models import Channel, Priority, SupportGroup, TicketType
 from comptoir.workspace.country_names import COUNTRY_NAMES
 
 if TYPE_CHECKING:
@@ -110,6 +110,18 @@ class ScheduleForm(forms.ModelForm[BusinessSchedule]):
         help_text=_("The team closes on this country's public holidays."),
     )
 
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams working these hours"),
+        queryset=SupportGroup.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Outside these hours, the group's automatic assignment waits for the team to open, and rules can ask "
+            "whether a ticket comes within or outside them. A group works one schedule's hours: choosing it here "
+            "moves it from another; a group with none works round the clock."
+        ),
+    )
+
     class Meta:
         model = BusinessSchedule
         fields = ("name", "time_zone", "country", "subdivision")
@@ -124,6 +136,8 @@ class ScheduleForm(forms.ModelForm[BusinessSchedule]):
         # New business hours start from the model's defaults (Paris, France's holidays), as existing ones from theirs.
         self.initial.setdefault("time_zone", self.instance.time_zone)
         self.initial.setdefault("country", self.instance.country)
+        if self.instance.pk is not None:
+            self.initial.setdefault("teams", [hours.group_id for hours in self.instance.teams.all()])
         self.fields["subdivision"].help_text = _(
             "Optional: a region's own holidays too, e.g. 57 for Moselle (Good Friday, 26 December)."
         )

@@ -147,6 +147,7 @@ def _schedule_page(request: HttpRequest, schedule: BusinessSchedule | None) -> H
                 subdivision=data["subdivision"],
                 openings=forms.week.openings(),
                 days_off=forms.closed_days(),
+                teams=[group.pk for group in data["teams"]],
             )
         except ValidationError as error:
             forms.form.add_error(None, error)

@@ -52,9 +52,13 @@ def test_a_body_that_is_not_an_object(api, people):
     assert body["errors"][0]["pointer"] == "#"
 
 
-def test_a_form_body_is_an_unsupported_media_type(client, people):
+def test_a_url_encoded_form_body_is_an_unsupported_media_type(client, people):
+    # JSON, or multipart/form-data where files go (test_files.py); an HTML form's encoding is neither.
     response = client.post(
-        "/api/v1/tickets/", {"subject": "x"}, HTTP_AUTHORIZATION=f"Bearer {token_for(people.requester_a)}"
+        "/api/v1/tickets/",
+        "subject=x&body=y",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Bearer {token_for(people.requester_a)}",
     )
     assert_problem(response, 415, "unsupported-media-type")
     assert Ticket.objects.count() == 2

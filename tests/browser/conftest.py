@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from comptoir.helpcenter.demo import load_demo_content
+from comptoir.rules.defaults import default_rules_restore
 from comptoir.workspace.models import built_in_views_restore
 from tests.conftest import running_worker
 
@@ -44,8 +45,10 @@ def site(live_server, settings, transactional_db):
     settings.EMAIL_BACKEND = "comptoir.devoutbox.backend.OutboxBackend"
     settings.COMPTOIR_BASE_URL = live_server.url
     load_demo_content()
-    # The team's built-in views come with the migrations; an earlier test's flush took them away.
+    # The team's built-in views and the default rules come with the migrations; an earlier test's flush
+    # took them away.
     built_in_views_restore()
+    default_rules_restore()
     with running_worker():
         yield live_server
 

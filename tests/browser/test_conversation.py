@@ -142,7 +142,11 @@ def test_an_agent_and_a_requester_talk_until_the_ticket_is_solved_and_rated(site
         requester, requester.locator(f"form[action$='/tickets/{reference}/reply/'] button[type=submit]")
     )
     expect(requester.locator(f"#message-{answered}")).to_contain_text(answer)
-    expect(requester.locator(f"#message-{answered} .attachments a")).to_contain_text("browser-screen.png")
+    # The requester sees their screenshot as a thumbnail too, and the file's link.
+    expect(requester.locator(f"#message-{answered} .attachments").get_by_role("link")).to_have_text(
+        "browser-screen.png"
+    )
+    expect(requester.locator(f"#message-{answered} a.thumb img[alt='browser-screen.png']")).to_be_visible()
     assert_accessible(requester)
 
     # The agent sees the ticket open again, the answer and its thumbnail.

@@ -39,6 +39,8 @@ from comptoir.tickets.links import link_issue
 from comptoir.tickets.models import Channel, Message, Priority, Status, SupportGroup, Survey, Ticket, TicketCC
 from comptoir.tickets.satisfaction import survey_issue_token
 from comptoir.tickets.services import ticket_add_ccs, ticket_create, ticket_reply_by_requester, ticket_update_by_agent
+from comptoir.webhooks.models import Webhook, WebhookDelivery
+from comptoir.webhooks.services import secret_new
 from comptoir.workspace.models import BulkJob, SavedView, Visibility
 from tests.conftest import account_mail_delivered, png_attachment, png_bytes
 from tests.mail.test_ingest import with_attachments
@@ -309,6 +311,14 @@ def desk(db) -> Desk:
             name="Les miens", owner=agent, visibility=Visibility.EVERYONE, params="view=all"
         ),
     }
+    webhook = Webhook.objects.create(
+        url="https://crm.example.com/hooks", event_types=["ticket.created"], secret=secret_new(), owner=administrator
+    )
+    values["webhook_id"] = webhook.pk
+    values["delivery_id"] = WebhookDelivery.objects.create(
+        webhook=webhook, ticket_id=ticket.pk, event_type="ticket.created", message_id="msg_1", body="{}",
+        created_at=ticket.created_at,
+    ).pk  # fmt: skip
     return Desk(requester=requester, agent=agent, administrator=administrator, ticket=ticket, values=values)
 
 

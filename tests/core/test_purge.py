@@ -33,6 +33,8 @@ def test_it_forgets_expired_counters_challenges_and_links_but_keeps_live_ones(ma
         "orphan_attachment_files": 0,
         # The API's (comptoir.api): none was made here.
         "api_idempotency_keys": 0,
+        "api_uploads": 0,
+        "webhook_deliveries": 0,
     }
     assert list(SpentChallenge.objects.values_list("signature", flat=True)) == ["live"]
     assert RateLimitCounter.objects.count() == 1

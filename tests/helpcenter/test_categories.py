@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.utils.timezone import localtime
 
 from comptoir.helpcenter.models import Article, ArticleTranslation, Category, CategoryTranslation, SectionTranslation
-from comptoir.helpcenter.selectors import RELATED_ARTICLES
+from comptoir.helpcenter.selectors import SECTION_ARTICLES
 from comptoir.helpcenter.services import article_translation_save, section_get_or_create
 from tests.helpcenter.test_pages import add_articles, article_url, demo, section_url, url  # noqa: F401
 
@@ -117,7 +118,11 @@ def test_it_pins_the_category_page_queries(client, demo, django_assert_num_queri
         assert client.get(category_url(opening)).content.decode().count("Extra article") == 5
 
 
-def test_it_links_related_articles_of_the_same_section_in_the_language(client, demo):  # noqa: F811
+def side_list(html: str) -> str:
+    return html[html.index('id="section-nav-title"') : html.index("</nav>", html.index('id="section-nav-title"'))]
+
+
+def test_an_article_lists_its_sections_articles_beside_it_in_the_language(client, demo):  # noqa: F811
     article = ArticleTranslation.objects.get(article__key="how-to-open-a-support-ticket", language="fr")
     same_section = ArticleTranslation.objects.filter(
         language="fr", article__section_id=article.article.section_id
@@ -128,29 +133,34 @@ def test_it_links_related_articles_of_the_same_section_in_the_language(client, d
 
     html = client.get(article_url(article)).content.decode()
 
-    related = html[html.index('id="related-title"') : html.index('id="feedback"')]
-    assert f'href="{article_url(article)}"' not in related
-    assert f'href="{article_url(unpublished)}"' not in related
+    listed = side_list(html)
+    # The article itself, marked as the page the reader is on.
+    assert f'<a href="{article_url(article)}" aria-current="page">' in listed
+    assert f'href="{article_url(unpublished)}"' not in listed
     for other in same_section[1:]:
-        assert f'href="{article_url(other)}"' in related
+        assert f'<a href="{article_url(other)}">' in listed
     other_section = ArticleTranslation.objects.exclude(article__section_id=article.article.section_id).filter(
         language="fr"
     )[0]
-    assert f'href="{article_url(other_section)}"' not in related
+    assert f'href="{article_url(other_section)}"' not in listed
+    # When it was last updated, as a machine-readable time.
+    assert f'<time datetime="{localtime(article.updated_at).isoformat()}">' in html
 
 
-def test_it_links_at_most_five_related_articles(client, demo):  # noqa: F811
+def test_a_long_section_lists_the_articles_around_this_one_and_links_the_rest(client, demo):  # noqa: F811
     article = ArticleTranslation.objects.get(article__key="how-to-open-a-support-ticket", language="en")
-    for n in range(8):
+    for n in range(SECTION_ARTICLES + 5):
         extra = Article.objects.create(key=f"related-{n}", section_id=article.article.section_id, position=99)
         article_translation_save(
             article=extra, language="en", title=f"Related {n}", slug=f"related-{n}", summary="", body_markdown="Text."
         )
+    last = ArticleTranslation.objects.get(article__key=f"related-{SECTION_ARTICLES + 4}", language="en")
 
-    html = client.get(article_url(article)).content.decode()
+    listed = side_list(client.get(article_url(last)).content.decode())
 
-    related = html[html.index('id="related-title"') : html.index('id="feedback"')]
-    assert related.count("<li>") == RELATED_ARTICLES
+    assert listed.count("<li>") == SECTION_ARTICLES
+    assert f'<a href="{article_url(last)}" aria-current="page">' in listed
+    assert "Every article of the section" in listed
 
 
 def test_the_sitemap_lists_the_categories_in_both_languages(client, demo):  # noqa: F811

@@ -48,16 +48,19 @@ REPLY_STATEMENTS = 11
 # sign-up would), 9 the ticket, 10 its message, 11 its event, 12 the backbone's delivery, 13 the
 # row marked processed.
 NEW_TICKET_STATEMENTS = 13
-# The worker, for the new ticket: 1 the subscribers owed, 2 the delivery claimed, 3 the change's
-# events, 4 the requester's e-mail preferences, 5 the suppression list, 6 and 7 the loop caps
-# (e-mails to that address in the last hour, to that ticket), 8 the confirmation queued,
-# 9 the delivery done, 10 the next one looked for; then the service-level clocks (comptoir.sla):
-# 11 their delivery claimed, 12 the change's events, 13 the policies, 14 the ticket's clocks,
-# 15 the delivery done, 16 the next one looked for; then the business rules (comptoir.rules): 17 their
-# delivery claimed, 18 the change's events, 19 the ticket's clock written (what automations count time
-# from: a new ticket's status and its requester's message), 20 the active triggers, 21 the delivery
-# done, 22 the next one looked for.
-WORKER_STATEMENTS = 22
+# The worker, for the new ticket, each subscriber in turn (its delivery claimed first, marked done
+# last, then the next one looked for: three statements each). The e-mails: 1 the subscribers owed,
+# 2 claimed, 3 the change's events, 4 the requester's e-mail preferences, 5 the suppression list, 6 and
+# 7 the loop caps (e-mails to that address in the last hour, to that ticket), 8 the confirmation queued,
+# 9 done, 10 the next; the reports' rollups (comptoir.reports): 11 claimed, 12 the change's ticket,
+# 13 the ticket, 14 its facts, 15 its events, 16 its answered surveys, 17 and 18 the day's rollup
+# (updated, else added), 19 and 20 its facts written, 21 done, 22 the next; the business rules
+# (comptoir.rules): 23 claimed, 24 the change's events, 25 the ticket's clock written (what automations
+# count time from), 26 the active triggers, 27 done, 28 the next; the service-level clocks (comptoir.sla):
+# 29 claimed, 30 the change's events, 31 the policies, 32 the ticket's clocks, 33 done, 34 the next;
+# the webhooks (comptoir.webhooks): 35 claimed, 36 the change's events, 37 the webhooks that are on
+# (none here), 38 done, 39 the next.
+WORKER_STATEMENTS = 39
 
 
 def test_a_reply_runs_a_fixed_number_of_statements(make_ticket, handed_on):

@@ -6,12 +6,10 @@ email_deliver() into Django's locmem outbox.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from comptoir.gateway.inbound import ingest, quarantine_accept
 from comptoir.mail.addressing import Check, Reference, check_message_id, check_reply_address, reply_address
@@ -19,6 +17,7 @@ from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, Out
 from comptoir.mail.outbound import email_deliver
 from comptoir.tickets.models import AuthorRole, Channel, Message, Status, Ticket
 from comptoir.tickets.services import ticket_update_by_agent
+from tests.locks import at_once
 from tests.mail.test_ingest import raw_message
 from tests.mail.test_reply_by_email import deliver
 
@@ -362,27 +361,9 @@ def test_it_adds_a_message_delivered_twice_to_the_ticket_once(waiting_ticket):
 def test_it_adds_a_message_ingested_by_two_workers_at_once_to_the_ticket_once(make_ticket):
     ticket = make_ticket()
     raw = email(to=reply_address(ticket.reference))
-    barrier = threading.Barrier(2)
-    rows: list[InboundEmail] = []
-    errors: list[BaseException] = []
 
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            rows.append(ingest(raw, source="test"))
-        except BaseException as error:  # reported by the main thread
-            errors.append(error)
-        finally:
-            connection.close()
+    rows = at_once(lambda: ingest(raw, source="test"), timeout=60)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
     assert len(rows) == 2 and rows[0].pk == rows[1].pk
     assert InboundEmail.objects.get().status == InboundStatus.PROCESSED
     assert Message.objects.filter(ticket=ticket).count() == 2

@@ -20,7 +20,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import LocalePrefixPattern
-from django.utils import translation
+from django.utils import timezone, translation
 
 from comptoir.accounts.models import Organisation, Role, User
 from comptoir.accounts.services import email_address_record
@@ -31,6 +31,7 @@ from comptoir.sla.models import BusinessSchedule, SlaPolicy
 from comptoir.tickets.links import link_issue
 from comptoir.tickets.models import Attachment, Message, Status, Survey, Ticket, TicketCC
 from comptoir.tickets.services import ticket_update_by_agent
+from comptoir.webhooks.models import Webhook, WebhookDelivery
 from comptoir.workspace.models import BulkJob, SavedView, Visibility
 from tests.conftest import account_mail_delivered, png_attachment, png_bytes
 from tests.mail.test_ingest import with_attachments
@@ -437,6 +438,8 @@ class AgentObjects:
     schedule: BusinessSchedule
     policy: SlaPolicy
     rule: Rule
+    webhook: Webhook
+    delivery: WebhookDelivery
 
 
 @pytest.fixture
@@ -446,6 +449,18 @@ def agent_objects(make_ticket) -> AgentObjects:
     section = Section.objects.create(key="accounts", position=1)
     administrator = User.objects.create_superuser("root@example.com")
     schedule = BusinessSchedule.objects.create(name="Office")
+    webhook = Webhook.objects.create(
+        owner=administrator, url="https://hooks.example.org/comptoir", description="CRM", event_types=["ticket.created"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook,
+        ticket_id=ticket.pk,
+        event_type="ticket.created",
+        message_id="msg_matrix",
+        body="{}",
+        state="failed",
+        created_at=timezone.now(),
+    )
     return AgentObjects(
         ticket=ticket,
         cc=TicketCC.objects.create(ticket=ticket, email="dana@example.org"),
@@ -461,6 +476,8 @@ def agent_objects(make_ticket) -> AgentObjects:
         schedule=schedule,
         policy=SlaPolicy.objects.create(name="Standard", schedule=schedule),
         rule=Rule.objects.create(name="Invoices", events=["created"], actions=[{"action": "add_tags", "value": "x"}]),
+        webhook=webhook,
+        delivery=delivery,
     )
 
 
@@ -475,6 +492,8 @@ def agent_page_address(route: str, entry: URLPattern, objects: AgentObjects) -> 
         "schedule_id": objects.schedule.pk,
         "policy_id": objects.policy.pk,
         "rule_id": objects.rule.pk,
+        "webhook_id": objects.webhook.pk,
+        "delivery_id": objects.delivery.pk,
     }
     # A "pk" names whatever the view's module is about.
     pk_by_module = {

@@ -8,12 +8,12 @@ import pytest
 from django.utils import timezone
 
 from comptoir.mail.models import OutboundEmail, OutboundKind
+from comptoir.rules.automations import automations_run
 from comptoir.tickets.models import Message, Status, Survey, Ticket
 from comptoir.tickets.services import (
     PropertyChanges,
     ticket_set_status,
     ticket_update_by_agent,
-    tickets_close_solved,
     tickets_submit_in_bulk,
 )
 
@@ -45,12 +45,12 @@ def test_the_requester_solving_their_own_ticket_is_not_e_mailed_about_it(make_ti
     assert queued(ticket) == []
 
 
-def test_the_auto_close_job_closes_without_a_solved_e_mail(make_ticket, agent):
+def test_the_default_auto_close_rule_closes_without_a_solved_e_mail(make_ticket, agent):
     ticket = make_ticket()
     ticket_update_by_agent(ticket, agent=agent, status=Status.SOLVED)
     assert queued(ticket) == [OutboundKind.TICKET_SOLVED]
 
-    assert tickets_close_solved(now=timezone.now() + timedelta(days=30)) == 1
+    assert automations_run(now=timezone.now() + timedelta(days=30)) == 1
 
     assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
     assert queued(ticket) == [OutboundKind.TICKET_SOLVED]

@@ -17,6 +17,13 @@ from comptoir.tickets.services import ticket_reply_by_requester, ticket_update_b
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _only_the_tests_automations(db) -> None:
+    # Each test here reads one automation of its own; the default ones (tests/rules/test_default_rules.py)
+    # would act on the same tickets as the clocks move days ahead.
+    Rule.objects.exclude(built_in="").delete()
+
+
 def automation(
     name: str,
     *,

@@ -12,8 +12,9 @@ from django.utils import timezone, translation
 
 from comptoir.mail.models import OutboundEmail, OutboundKind
 from comptoir.mail.outbound import email_deliver
+from comptoir.rules.automations import automations_run
 from comptoir.tickets.models import Channel, EventKind, Status, Survey, Ticket
-from comptoir.tickets.services import ticket_reply_by_requester, ticket_update_by_agent, tickets_close_solved
+from comptoir.tickets.services import ticket_reply_by_requester, ticket_update_by_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +125,7 @@ def test_it_freezes_the_answer_once_the_ticket_is_closed(client, solved, setting
     ticket, address = solved
     client.post(address, {"rating": "4", "comment": "Fine"})
     later = timezone.now() + timedelta(days=settings.COMPTOIR_AUTO_CLOSE_DAYS + 1)
-    assert tickets_close_solved(now=later) == 1
+    assert automations_run(now=later) == 1  # the default "Close tickets solved for N days"
 
     response = client.post(address, {"rating": "1", "comment": "Changed my mind"})
 

@@ -235,3 +235,28 @@ def test_valid_link_requests_still_count_against_the_address(client, settings):
         for _ in range(3)
     ]
     assert statuses == [200, 200, 429]
+
+
+def test_the_requester_sees_their_images_as_thumbnails_and_their_videos_playable(client, make_ticket):
+    ticket = with_png(make_ticket)
+    attachment = Attachment.objects.get()
+    video = Attachment.objects.create(
+        ticket=ticket,
+        message=attachment.message,
+        file=SimpleUploadedFile("screen.webm", b"\x1a\x45\xdf\xa3 not really a video", content_type="video/webm"),
+        filename="screen.webm",
+        content_type="video/webm",
+        size=28,
+    )
+    open_with_link(client, ticket)
+
+    page = client.get(url("ticket_detail", ticket.reference)).content.decode()
+
+    image_url = url("attachment_download", ticket.reference, attachment.pk)
+    video_url = url("attachment_download", ticket.reference, video.pk)
+    thumbnail = f'<a class="thumb" href="{image_url}" download tabindex="-1" aria-hidden="true"><img src="{image_url}"'
+    assert thumbnail in page
+    assert f'<a href="{image_url}" download><span class="file-icon">' in page  # the file's own link, for everyone
+    assert f'<video controls preload="metadata" src="{video_url}" aria-label="screen.webm"></video>' in page
+    # The paper clip is an inline SVG, not a glyph a machine without an emoji font shows as a box.
+    assert '<span class="file-icon"><svg' in page

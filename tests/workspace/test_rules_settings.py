@@ -22,6 +22,13 @@ from tests.workspace.test_workspace_queries import TICKET_PAGE_QUERIES
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _without_the_default_rules(db) -> None:
+    # These tests read the rules they write, in order; the default ones are tested in tests/rules/test_default_rules.py.
+    Rule.objects.exclude(built_in="").delete()
+
+
 INVOICES = {
     "name": "Invoices to Billing",
     "events": ["created"],
@@ -109,8 +116,9 @@ def test_it_refuses_an_agent_who_is_not_an_administrator_and_changes_nothing(cli
     assert url("agent_rules_settings") not in client.get(url("agent_tickets")).content.decode()
 
 
-def test_the_profile_menu_leads_an_administrator_to_the_page(as_admin):
-    assert f'href="{url("agent_rules_settings")}"' in as_admin.get(url("agent_tickets")).content.decode()
+def test_the_profile_menu_leads_an_administrator_to_the_page_through_the_settings(as_admin):
+    assert f'href="{url("agent_settings")}"' in as_admin.get(url("agent_tickets")).content.decode()
+    assert f'href="{url("agent_rules_settings")}"' in as_admin.get(url("agent_settings")).content.decode()
     assert as_admin.get(url("agent_rules_settings")).status_code == 200
 
 
@@ -559,12 +567,12 @@ def test_the_ticket_history_names_an_automation_with_a_link_to_its_page(
 def test_an_action_the_page_does_not_know_is_kept_when_the_rule_is_saved(as_admin):
     """A newer backend's action (or one typed in the Django admin) survives an edit of the page."""
     rule = rule_make(actions=[{"action": "add_tags", "value": "billing"}])
-    future = {"action": "call_webhook", "value": {"url": "https://example.org/hook"}}
+    future = {"action": "post_to_chat", "value": {"channel": "#billing"}}
     Rule.objects.filter(pk=rule.pk).update(actions=[{"action": "add_tags", "value": "billing"}, future])
     html = as_admin.get(url("agent_rule", rule.pk)).content.decode()
-    assert "Kept as they are" in html and "call_webhook" in html
+    assert "Kept as they are" in html and "post_to_chat" in html
 
     response = as_admin.post(url("agent_rule", rule.pk), posted_back(html))  # the validation refuses it as unknown
 
-    assert response.status_code == 400 and "unknown action “call_webhook”" in response.content.decode()
+    assert response.status_code == 400 and "unknown action “post_to_chat”" in response.content.decode()
     assert Rule.objects.get().actions == [{"action": "add_tags", "value": "billing"}, future]

@@ -14,6 +14,13 @@ from tests.workspace.test_rules_settings import posted_back, rule_data, rule_mak
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _without_the_default_rules(db) -> None:
+    # These tests read the rules they write, in order; the default ones are tested in tests/rules/test_default_rules.py.
+    Rule.objects.exclude(built_in="").delete()
+
+
 SUBJECT = {"fr": "Votre ticket {ticket_reference}", "en": "Your ticket {ticket_reference}"}
 BODY = {
     "fr": "Bonjour {requester_name},\nnous avons bien reçu votre demande.",

@@ -21,6 +21,13 @@ from tests.workspace.test_rules_settings import _uuid, posted_back, rows, rule_m
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _without_the_default_rules(db) -> None:
+    # These tests read the rules they write, in order; the default ones are tested in tests/rules/test_default_rules.py.
+    Rule.objects.exclude(built_in="").delete()
+
+
 PENDING_3_DAYS = (("status", "", "pending"), ("hours_in_status", "at_least", "3"))
 REPLY = {"fr": "Bonjour {requester_name}, avez-vous pu avancer ?", "en": "Hello {requester_name}, any news?"}
 

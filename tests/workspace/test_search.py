@@ -125,6 +125,26 @@ def test_group_and_organisation_filters(signed_in, desk, agent):
     assert search(signed_in, 'org:"acme"') == refs(desk["export"])
 
 
+def test_plain_words_find_the_tickets_of_the_requester_or_organisation_they_name(signed_in, desk, make_ticket):
+    acme = Organisation.objects.create(name="Acme Industries")
+    User.objects.filter(email="bob@example.net").update(organisation=acme)
+    second = make_ticket(email="claire@example.org", subject="Another question")
+
+    # The name, whole or a part, in any case; the words need not be on the ticket.
+    assert search(signed_in, "Claire Dupont") == refs(desk["export"], second)
+    assert search(signed_in, "dupont") == refs(desk["export"], second)
+    assert search(signed_in, '"claire dupont"') == refs(desk["export"], second)
+    assert search(signed_in, "acme") == refs(desk["invoice"])
+    assert search(signed_in, "Acme industries") == refs(desk["invoice"])
+    # A name with a field: Claire's tickets that are still new; a minus leaves her tickets out.
+    assert search(signed_in, "dupont -another") == refs(desk["export"])
+    assert desk["export"].reference not in search(signed_in, "-dupont")
+    # Words of a name and of a ticket together are the ticket's words: no ticket holds both.
+    assert search(signed_in, "claire invoice") == []
+    # Three letters name someone already.
+    assert search(signed_in, "sto") == refs(desk["invoice"])
+
+
 def test_dates_are_days_in_the_agent_s_time_zone(signed_in, desk):
     old = desk["quiet"]
     Ticket.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))

@@ -125,8 +125,9 @@ def test_it_refuses_an_agent_who_is_not_an_administrator_and_changes_nothing(cli
     assert url("agent_sla_settings") not in client.get(url("agent_tickets")).content.decode()
 
 
-def test_the_profile_menu_leads_an_administrator_to_the_page(as_admin):
-    assert f'href="{url("agent_sla_settings")}"' in as_admin.get(url("agent_tickets")).content.decode()
+def test_the_profile_menu_leads_an_administrator_to_the_page_through_the_settings(as_admin):
+    assert f'href="{url("agent_settings")}"' in as_admin.get(url("agent_tickets")).content.decode()
+    assert f'href="{url("agent_sla_settings")}"' in as_admin.get(url("agent_settings")).content.decode()
     assert as_admin.get(url("agent_sla_settings")).status_code == 200
 
 

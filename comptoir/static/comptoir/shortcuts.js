@@ -1,6 +1,7 @@
 // The workspace's keyboard shortcuts (listed in the "?" dialog, workspace/_shortcuts.html),
 // and the count of unread notices in the header.
-// None acts while the agent types in a field, but Ctrl+Enter, which submits the message.
+// None acts while the agent types in a field, but Ctrl+Enter, which submits the message, and
+// Escape, which leaves the field (what was typed stays).
 // The list remembers its order, so that j and k on a ticket page go to the next and
 // previous ticket of the list the agent came from.
 (function () {
@@ -126,8 +127,13 @@
       composer.requestSubmit(composer.querySelector("[data-submit-default]") || undefined);
       return;
     }
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     if (document.querySelector("dialog[open]")) return;
+    if (event.key === "Escape" && typing(event.target) && !event.defaultPrevented) {
+      // Out of the field, what was typed kept: the shortcuts act again.
+      event.target.blur();
+      return;
+    }
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     const action = actions[event.key];
     if (!action) return;
     event.preventDefault();

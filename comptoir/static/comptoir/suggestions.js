@@ -1,4 +1,5 @@
-// Suggested articles beside the ticket form, fetched while the customer types the subject.
+// Suggested articles beside the ticket form (under its subject on a phone), fetched while the customer
+// types the subject.
 // The form works without this file: it only fills the column of suggestions and
 // tells the server which ones were opened, for the agents' deflection report.
 (function () {
@@ -18,6 +19,21 @@
     return;
   }
   document.documentElement.classList.add("has-js");
+
+  // Beside the form on a wide screen; on a narrower one, where the customer is looking: under the
+  // subject, not after the Send button (issue 22). The same element moves, with what it shows.
+  const layout = region.parentElement;
+  const underSubject = subject.closest(".field") || subject;
+  const wide = window.matchMedia("(min-width: 1180px)");
+  function place() {
+    if (wide.matches && region.parentElement !== layout) {
+      layout.append(region);
+    } else if (!wide.matches && region.previousElementSibling !== underSubject) {
+      underSubject.after(region);
+    }
+  }
+  place();
+  wide.addEventListener("change", place);
 
   // A random id for this visit of the form, nothing personal; kept when the form comes back with errors.
   if (!VISIT.test(visitInput.value)) {
@@ -57,7 +73,10 @@
   }
 
   function announce(count) {
-    const template = count === 1 ? region.dataset.msgFoundOne : region.dataset.msgFoundMany;
+    const under = region.parentElement !== layout;
+    const data = region.dataset;
+    const template =
+      count === 1 ? (under ? data.msgFoundOneUnder : data.msgFoundOne) : under ? data.msgFoundManyUnder : data.msgFoundMany;
     const message = count ? template.replace("%(count)s", String(count)) : "";
     // The same news twice is not news: only a change of count is announced.
     if (status.textContent !== message) {

@@ -1,0 +1,198 @@
+"""/api/v1/views/ and /api/v1/macros/: the workspace's saved views and canned replies, for agents' programs.
+
+A saved view runs through the workspace's own reading of it
+(comptoir.workspace.listing), so the API lists exactly the tickets the
+workspace's list shows under that view, in its order; a canned reply is applied
+through the workspace's own service (comptoir.workspace.macros), with the same
+events and e-mails as the list's "Apply a canned reply".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.db import transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import QueryDict
+from django.utils.translation import gettext
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from comptoir.api import selectors
+from comptoir.api.agent_views import AgentView
+from comptoir.api.idempotency import key_claim, key_fulfil, request_fingerprint
+from comptoir.api.pagination import Pages
+from comptoir.api.problems import ApiProblem
+from comptoir.api.serializers import PageQuerySerializer, TicketSerializer
+from comptoir.api.tool_serializers import (
+    MacroApplySerializer,
+    MacroPageSerializer,
+    MacroSerializer,
+    SavedViewPageSerializer,
+    SavedViewSerializer,
+    ViewTicketPageSerializer,
+)
+from comptoir.api.views import IDEMPOTENCY_HEADER, _idempotency_key, checked_query
+from comptoir.tickets.models import Macro, SupportGroup
+from comptoir.tickets.services import Refusal
+from comptoir.workspace import selectors as workspace_selectors
+from comptoir.workspace.forms import RELEVANCE
+from comptoir.workspace.listing import Listing, listing
+from comptoir.workspace.macros import tickets_apply_macro
+from comptoir.workspace.models import SavedView, Visibility, views_for
+
+# An id past this names nothing (and would overflow SQLite's integers).
+MAX_ID = 2**62
+
+
+def _side_bar_order(views: QuerySet[SavedView]) -> QuerySet[SavedView]:
+    """The side bar's order: the team's and groups' views, then the caller's own, each by position and name."""
+    return views.annotate(
+        shelf=Case(When(visibility=Visibility.PERSONAL, then=Value(1)), default=Value(0), output_field=IntegerField())
+    )
+
+
+class ViewsView(AgentView):
+    @extend_schema(
+        operation_id="views_list",
+        parameters=[PageQuerySerializer],
+        responses=SavedViewPageSerializer,
+        summary="List the saved views the caller sees (agents)",
+        description="As the workspace's side bar lists them: the shared ones, then the caller's own.",
+    )
+    def get(self, request: Request) -> Response:
+        params = checked_query(PageQuerySerializer, request)
+        views = _side_bar_order(views_for(self.caller()).select_related("group"))
+        pages = Pages(ordering=("shelf", "position", "name", "id"), limit=params["limit"], position="number")
+        page: list[Any] = pages.paginate_queryset(views, request, view=self) or []
+        return pages.get_paginated_response(SavedViewSerializer(page, many=True, context={"request": request}).data)
+
+
+def _view_ordering(listed: Listing) -> tuple[tuple[str, ...], Literal["time", "number"]]:
+    """The view's order as the workspace reads it, and what its first field holds (for the cursor).
+
+    "Most relevant first" ranks by a score no cursor can resume from: the API
+    lists such a view newest update first, as the workspace does when the view
+    holds no words to rank by.
+    """
+    sort = listed.filters.ordering()
+    if listed.view_key in workspace_selectors.VIEW_SORTS and not listed.filters.cleaned_data.get("sort"):
+        sort = workspace_selectors.VIEW_SORTS[listed.view_key]
+    if sort == RELEVANCE:
+        sort = "-updated"
+    ordering = workspace_selectors.SORTS.get(sort, workspace_selectors.SORTS["-updated"])
+    return ordering, "number" if ordering[0].lstrip("-") == "priority_rank" else "time"
+
+
+class ViewTicketsView(AgentView):
+    @extend_schema(
+        operation_id="views_tickets",
+        parameters=[PageQuerySerializer],
+        responses=ViewTicketPageSerializer,
+        summary="Run a saved view: its tickets (agents)",
+        description=(
+            "The tickets the workspace lists under this view, with its filters, search and sort, page by page."
+            " Another agent's own view is a 404."
+        ),
+    )
+    def get(self, request: Request, view_id: int) -> Response:
+        agent = self.caller()
+        saved = views_for(agent).filter(pk=view_id).first() if view_id < MAX_ID else None
+        if saved is None:
+            raise exceptions.NotFound
+        params = checked_query(PageQuerySerializer, request)
+        listed = listing(
+            QueryDict(saved.params),
+            agent,
+            agents=list(workspace_selectors.agents()),
+            groups=list(SupportGroup.objects.all()),
+        )
+        ordering, position = _view_ordering(listed)
+        pages = Pages(ordering=ordering, limit=params["limit"], notices=listed.search.notices, position=position)
+        page: list[Any] = pages.paginate_queryset(listed.rows, request, view=self) or []
+        return pages.get_paginated_response(TicketSerializer(page, many=True, context={"request": request}).data)
+
+
+class MacrosView(AgentView):
+    @extend_schema(
+        operation_id="macros_list",
+        parameters=[PageQuerySerializer],
+        responses=MacroPageSerializer,
+        summary="List the canned replies (agents)",
+        description="The active ones, by title, as the workspace offers them.",
+    )
+    def get(self, request: Request) -> Response:
+        params = checked_query(PageQuerySerializer, request)
+        macros = Macro.objects.filter(is_active=True)
+        pages = Pages(ordering=("title", "id"), limit=params["limit"], position="text")
+        page: list[Any] = pages.paginate_queryset(macros, request, view=self) or []
+        return pages.get_paginated_response(MacroSerializer(page, many=True).data)
+
+
+def _macro_refusal(reason: str, reference: int) -> ApiProblem:
+    # The list's sentences for the tickets a canned reply left as they were.
+    text = {
+        Refusal.CLOSED: gettext("Ticket #%(reference)s is closed: a canned reply cannot be applied to it."),
+        Refusal.MERGED: gettext(
+            "Ticket #%(reference)s is merged into another ticket: apply the canned reply to that one."
+        ),
+        Refusal.SPAM: gettext("Ticket #%(reference)s is spam: a canned reply cannot be applied to it."),
+    }.get(reason, gettext("Ticket #%(reference)s is no longer there."))
+    return ApiProblem("macro-refused", text % {"reference": reference}, status_code=status.HTTP_409_CONFLICT)
+
+
+class MacroApplyView(AgentView):
+    @extend_schema(
+        operation_id="macros_apply",
+        request=MacroApplySerializer,
+        responses=TicketSerializer,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                description="Any unique string: a retry with the same key applies the canned reply once (24 h).",
+            )
+        ],
+        summary="Apply a canned reply to a ticket (agents)",
+        description=(
+            "As the workspace does: its text, filled in for the ticket in its language, as a public reply or an"
+            " internal note, and the fields, tags and status it sets. Answers the ticket."
+        ),
+    )
+    def post(self, request: Request, reference: int, macro_id: int) -> Response:
+        ticket = selectors.caller_ticket(request._request, reference)
+        macro = Macro.objects.filter(pk=macro_id, is_active=True).first() if macro_id < MAX_ID else None
+        if macro is None:
+            raise exceptions.NotFound
+        incoming = MacroApplySerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        is_public = incoming.validated_data["is_public"]
+        agent = self.caller()
+        key = _idempotency_key(request)
+        replayed = False
+        with transaction.atomic():
+            claim = None
+            if key is not None:
+                fingerprint = request_fingerprint({"macro": macro.pk, "ticket": ticket.pk, "is_public": is_public})
+                claim = key_claim(owner=agent, key=key, fingerprint=fingerprint)
+                if claim.conflict:
+                    raise ApiProblem(
+                        "idempotency-key-reused",
+                        gettext("This Idempotency-Key was used for a different request."),
+                        status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                    )
+            if claim is not None and not claim.fresh and claim.ticket is not None:
+                replayed = True
+            else:
+                outcome = tickets_apply_macro([ticket.pk], macro=macro, agent=agent, is_public=is_public)
+                if outcome.refused:
+                    # Raised inside the transaction: the key is not kept either, so a retry is refused the same.
+                    raise _macro_refusal(outcome.refused[0][1], reference)
+                if claim is not None:
+                    key_fulfil(claim, ticket)
+        shown = selectors.caller_ticket(request._request, reference)
+        headers = {"Idempotent-Replayed": "true"} if replayed else {}
+        return Response(TicketSerializer(shown, context={"request": request}).data, headers=headers)

@@ -1,0 +1,101 @@
+"""What the reports read: one row of facts per ticket, and daily counts by dimension.
+
+Both are derived data, kept by comptoir.reports.subscriber from the ticket events
+and rebuilt from them by ``manage.py reports_rebuild``; nothing else writes them.
+
+- ``TicketFacts``: what a ticket's history says once replayed (first reply, resolution,
+  replies, reopenings, rating). Percentiles over a range are computed from it in
+  the database (comptoir.reports.percentiles), so they are exact, not averaged medians.
+- ``DailyRollup``: per day in the team's time zone and per combination of the
+  filterable dimensions, the counts the volume and satisfaction figures add up.
+  A quarter's page sums a few thousand of these rows, whatever the number of tickets.
+
+Group and assignee are kept as plain ids, not foreign keys: deleting a group or an
+agent must not rewrite (or cascade into) past figures. 0 means "none", so that the
+unique key holds without NULLs (which are distinct in a unique constraint).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.tickets.models import Ticket
+
+# The counts a day holds, in the order the CSV gives them.
+COUNTS = ("created", "solved", "reopened", "entered", "left", "offered", "answered", "rated", "good")
+
+
+class TicketFacts(models.Model):
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    # The dimensions the ticket's figures were counted under (its current ones).
+    group = models.PositiveIntegerField(default=0)
+    assignee = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=10)
+    type = models.CharField(max_length=20)
+    priority = models.CharField(max_length=10)
+    language = models.CharField(max_length=8)
+    created_at = models.DateTimeField()
+    first_reply_at = models.DateTimeField(null=True)
+    first_reply_seconds = models.PositiveIntegerField(null=True)
+    # The same wait counted in the business hours of the service level policy that applies, if it has some.
+    first_reply_business_seconds = models.PositiveIntegerField(null=True)
+    # The last resolution, while the ticket stays solved (or closed after it).
+    solved_at = models.DateTimeField(null=True)
+    resolution_seconds = models.PositiveIntegerField(null=True)
+    replies = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    one_touch = models.BooleanField(default=False)
+    is_open = models.BooleanField(default=True)
+    # The latest answer to a satisfaction survey.
+    rating = models.PositiveSmallIntegerField(null=True)
+    rated_at = models.DateTimeField(null=True)
+    comment = models.TextField(blank=True)
+    # What the ticket added to the daily rollups: {"2026-06-08": {"created": 1, ...}}; subtracted when it changes.
+    contributions = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=("first_reply_at",), name="facts_first_reply"),
+            models.Index(fields=("solved_at",), name="facts_solved"),
+            models.Index(fields=("rated_at",), name="facts_rated", condition=models.Q(rated_at__isnull=False)),
+            # The agents' open load, read on every page: the small share of tickets still open.
+            models.Index(fields=("assignee",), name="facts_open_by_assignee", condition=models.Q(is_open=True)),
+        ]
+        permissions = [("view_reports", _("Can see the reports"))]
+
+    def __str__(self) -> str:
+        return f"facts of ticket {self.ticket_id}"
+
+
+class DailyRollup(models.Model):
+    day = models.DateField()
+    group = models.PositiveIntegerField(default=0)
+    assignee = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=10)
+    type = models.CharField(max_length=20)
+    priority = models.CharField(max_length=10)
+    language = models.CharField(max_length=8)
+    # Tickets created; resolutions (a ticket solved twice counts twice); reopenings of a solved ticket.
+    created = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    # Into and out of the backlog (the active statuses): the backlog at a day's end is their running sum.
+    entered = models.IntegerField(default=0)
+    left = models.IntegerField(default=0)
+    # Surveys sent (one per resolution), resolutions rated, and the latest ratings, of which 4 or 5 ("good").
+    offered = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    good = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("day", "group", "assignee", "channel", "type", "priority", "language"),
+                name="rollup_one_row_per_day_and_dimensions",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"rollup of {self.day}"

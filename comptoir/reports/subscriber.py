@@ -1,0 +1,23 @@
+"""Report rollups as a subscriber of the event backbone: every change that can move a figure brings them up to date."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from comptoir.events.registry import subscribe
+from comptoir.reports.facts import FACT_KINDS
+from comptoir.reports.services import ticket_facts_refresh
+from comptoir.tickets.models import EventKind, TicketEvent
+
+# What moves a figure, and what moves the dimensions a ticket is counted under.
+REPORT_KINDS = frozenset({*FACT_KINDS, EventKind.ASSIGNEE, EventKind.GROUP, EventKind.PRIORITY, EventKind.TYPE})
+
+
+@subscribe("reports", kinds=REPORT_KINDS)
+def reports_follow(change: UUID) -> None:
+    # The dispatcher runs this in the transaction that marks the change done, one change of a ticket
+    # at a time and in order; the facts are replayed from the whole history, so a change handed over
+    # twice adds nothing the second time.
+    ticket_id = TicketEvent.objects.filter(change=change).values_list("ticket_id", flat=True).first()
+    if ticket_id is not None:
+        ticket_facts_refresh(ticket_id=ticket_id)

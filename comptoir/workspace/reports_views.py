@@ -1,0 +1,361 @@
+"""The reports page: volume, speed, satisfaction and agents for a range, beside the range before it.
+
+The view reads the range and the filters, asks comptoir.reports.selectors for each
+section (a fixed number of small queries, whatever the number of tickets), and lays
+the figures out: an SVG chart, its numbers in a table, a CSV per section, and links
+from counts to the workspace search that lists the tickets behind them.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext, pgettext
+from django.views.decorators.http import require_GET
+
+from comptoir.reports import charts
+from comptoir.reports.access import can_see_reports
+from comptoir.reports.facts import team_zone
+from comptoir.reports.periods import DEFAULT_PRESET, PRESETS, Period, custom_period, preset_period
+from comptoir.reports.selectors import Filters, agents, latest_comments, share, speed, volume
+from comptoir.tickets.models import Channel, Priority, SupportGroup, TicketType
+from comptoir.workspace.access import agent_required
+
+SECTIONS = ("volume", "speed", "satisfaction", "agents")
+
+
+def reports_permission_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """After agent_required: an agent without the reporting permission is refused ("Access refused")."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_see_reports(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- What the address asks for ------------------------------------------------------------------
+
+
+def preset_labels() -> dict[str, str]:
+    return {
+        "this_week": gettext("This week"),
+        "last_week": gettext("Last week"),
+        "last_30_days": gettext("Last 30 days"),
+        "this_quarter": gettext("This quarter"),
+        "last_quarter": gettext("Last quarter"),
+    }
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def period_asked(params: QueryDict, today: date) -> tuple[str, Period]:
+    """The preset named, or the custom range typed; anything unreadable falls back to the default."""
+    first, last = _date(params.get("from", "")), _date(params.get("to", ""))
+    if params.get("period") == "custom" and first and last:
+        typed = custom_period(first, last)
+        if typed is not None:
+            return "custom", typed
+    name = params.get("period", "")
+    name = name if name in PRESETS else DEFAULT_PRESET
+    return name, preset_period(name, today)
+
+
+def filters_asked(params: QueryDict, group_ids: Iterable[int]) -> Filters:
+    group = params.get("group", "")
+    return Filters(
+        group=int(group) if group.isdigit() and int(group) in set(group_ids) else None,
+        channel=_choice(params.get("channel", ""), Channel.values),
+        type=_choice(params.get("type", ""), TicketType.values),
+        priority=_choice(params.get("priority", ""), Priority.values),
+        language=_choice(params.get("language", ""), [code for code, _name in _languages()]),
+    )
+
+
+def _choice(value: str, allowed: Sequence[str]) -> str:
+    return value if value in allowed else ""
+
+
+def _languages() -> list[tuple[str, str]]:
+    return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+
+# --- How figures read --------------------------------------------------------------------------
+
+
+def duration_text(seconds: float | None) -> str:
+    """2 h 30 min, 3 d 4 h, 45 min, 30 s: a wait read at a glance; an en dash when there is none."""
+    if seconds is None:
+        return "\N{EN DASH}"
+    whole = round(seconds)
+    if whole < 60:
+        return gettext("%(seconds)s s") % {"seconds": whole}
+    minutes = whole // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return gettext("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    if hours:
+        return gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return gettext("%(minutes)s min") % {"minutes": minutes}
+
+
+def percent_text(value: float | None) -> str:
+    if value is None:
+        return "\N{EN DASH}"
+    return gettext("%(percent)s%%") % {"percent": round(100 * value)}
+
+
+def number_text(value: float | None) -> str:
+    if value is None:
+        return "\N{EN DASH}"
+    return formats.number_format(round(value, 1), decimal_pos=1)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number of the page, the previous range's beside it, and the tickets behind it when a search finds them."""
+
+    label: str
+    value: str
+    previous: str
+    link: str = ""
+
+
+def search_link(filters: Filters, groups: dict[int, str], *terms: str) -> str:
+    """The workspace search listing the tickets behind a number; "" when the search cannot say the filters."""
+    if filters.channel or filters.language:
+        return ""  # the search box has no channel or language filter yet
+    words = list(terms)
+    if filters.group is not None:
+        words.append('group:"{}"'.format(groups[filters.group].replace('"', "")))
+    if filters.type:
+        words.append(f"type:{filters.type}")
+    if filters.priority:
+        words.append(f"priority:{filters.priority}")
+    return reverse("agent_tickets") + "?" + urlencode({"q": " ".join(words)})
+
+
+# --- The page ---------------------------------------------------------------------------------
+
+
+@require_GET
+@agent_required
+@reports_permission_required
+def reports(request: HttpRequest) -> HttpResponse:
+    today = timezone.now().astimezone(team_zone()).date()
+    groups = dict(SupportGroup.objects.values_list("pk", "name"))
+    preset, period = period_asked(request.GET, today)
+    filters = filters_asked(request.GET, groups)
+    section = request.GET.get("csv", "")
+    if section in SECTIONS:
+        return _csv(section, period, filters)
+    previous = period.previous()
+    counted = volume(period, filters)
+    current_speed, previous_speed = speed(period, filters)
+    names = [formats.date_format(day.day, "SHORT_DATE_FORMAT") for day in counted.days]
+    totals, before = counted.totals, counted.previous
+    created_link = search_link(
+        filters, groups, f"created>={period.first.isoformat()}", f"created<={period.last.isoformat()}"
+    )
+    lines = agents(period, filters)
+    context = {
+        "preset": preset,
+        "presets": preset_labels(),
+        "period": period,
+        "previous": previous,
+        "filters": filters,
+        "groups": sorted(groups.items(), key=lambda item: item[1].lower()),
+        "channels": Channel.choices,
+        "types": TicketType.choices,
+        "priorities": Priority.choices,
+        "languages": _languages(),
+        "address": _address(request.GET),
+        "volume_figures": [
+            Figure(pgettext("report figure", "Created"), str(totals["created"]), str(before["created"]), created_link),
+            Figure(pgettext("report figure", "Solved"), str(totals["solved"]), str(before["solved"])),
+            Figure(pgettext("report figure", "Reopened"), str(totals["reopened"]), str(before["reopened"])),
+            Figure(
+                gettext("Open at the end"),
+                str(counted.backlog_end),
+                str(counted.backlog_before),
+                # The search lists the tickets open now: the same ones only when the range ends today.
+                search_link(filters, groups, "status:active") if period.last == today else "",
+            ),
+        ],
+        "volume_days": [
+            {
+                "day": day.day,
+                "name": name,
+                "counts": day.counts,
+                "backlog": day.backlog,
+                "link": search_link(filters, groups, f"created:{day.day.isoformat()}") if day.counts["created"] else "",
+            }
+            for day, name in zip(counted.days, names, strict=True)
+        ],
+        "volume_chart": charts.bar_chart(
+            names,
+            [
+                (pgettext("report figure", "Created"), [day.counts["created"] for day in counted.days]),
+                (pgettext("report figure", "Solved"), [day.counts["solved"] for day in counted.days]),
+            ],
+        ),
+        "backlog_chart": charts.line_chart(names, [day.backlog for day in counted.days]),
+        "colours": charts.SERIES_COLOURS,
+        "speed_figures": _speed_figures(current_speed, previous_speed),
+        "satisfaction_figures": [
+            Figure(
+                gettext("Satisfaction score"),
+                percent_text(share(totals["good"], totals["rated"])),
+                percent_text(share(before["good"], before["rated"])),
+            ),
+            Figure(gettext("Ratings"), str(totals["rated"]), str(before["rated"])),
+            Figure(
+                gettext("Response rate"),
+                percent_text(share(totals["answered"], totals["offered"])),
+                percent_text(share(before["answered"], before["offered"])),
+            ),
+            Figure(gettext("Surveys sent"), str(totals["offered"]), str(before["offered"])),
+        ],
+        "comments": latest_comments(period, filters),
+        "agents": [
+            {
+                "line": line,
+                "first_reply": duration_text(line.first_reply_median),
+                "satisfaction": percent_text(line.satisfaction),
+                "open_link": search_link(filters, groups, f"assignee:{line.email}", "status:active"),
+            }
+            for line in lines
+        ],
+    }
+    return render(request, "workspace/reports/page.html", context)
+
+
+def _speed_figures(now: Any, before: Any) -> list[Figure]:
+    return [
+        Figure(gettext("First reply, median"), duration_text(now.first_reply[0]), duration_text(before.first_reply[0])),
+        Figure(
+            gettext("First reply, 90th percentile"),
+            duration_text(now.first_reply[1]),
+            duration_text(before.first_reply[1]),
+        ),
+        Figure(
+            gettext("First reply in business hours, median"),
+            duration_text(now.first_reply_business[0]),
+            duration_text(before.first_reply_business[0]),
+        ),
+        Figure(
+            gettext("First reply in business hours, 90th percentile"),
+            duration_text(now.first_reply_business[1]),
+            duration_text(before.first_reply_business[1]),
+        ),
+        Figure(gettext("Resolution, median"), duration_text(now.resolution[0]), duration_text(before.resolution[0])),
+        Figure(
+            gettext("Resolution, 90th percentile"),
+            duration_text(now.resolution[1]),
+            duration_text(before.resolution[1]),
+        ),
+        Figure(
+            gettext("One-touch resolutions"), percent_text(now.one_touch_share), percent_text(before.one_touch_share)
+        ),
+        Figure(
+            gettext("Replies per solved ticket"),
+            number_text(now.replies_per_ticket),
+            number_text(before.replies_per_ticket),
+        ),
+    ]
+
+
+def _address(params: QueryDict) -> str:
+    """The page's range and filters, for the CSV links (without a previous ``csv``)."""
+    kept = params.copy()
+    kept.pop("csv", None)
+    return kept.urlencode()
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    # A cell a spreadsheet would run as a formula (a comment starting with "=") is written as text.
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(section: str, period: Period, filters: Filters) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="comptoir-{section}-{period.first.isoformat()}-{period.last.isoformat()}.csv"'
+    )
+    writer = csv.writer(response)
+    for row in _csv_rows(section, period, filters):
+        writer.writerow([_cell(value) for value in row])
+    return response
+
+
+def _whole(seconds: Iterable[float | None]) -> list[int | None]:
+    return [None if value is None else round(value) for value in seconds]
+
+
+def _csv_rows(section: str, period: Period, filters: Filters) -> list[list[object]]:
+    if section == "volume":
+        counted = volume(period, filters)
+        header: list[object] = ["day", "created", "solved", "reopened", "open_at_end"]
+        return [header] + [
+            [day.day.isoformat(), day.counts["created"], day.counts["solved"], day.counts["reopened"], day.backlog]
+            for day in counted.days
+        ]
+    if section == "speed":
+        rows: list[list[object]] = [["metric", "period", "median_seconds", "p90_seconds"]]
+        for name, figures in zip(("current", "previous"), speed(period, filters), strict=True):
+            rows.append(["first_reply", name, *_whole(figures.first_reply)])
+            rows.append(["first_reply_business_hours", name, *_whole(figures.first_reply_business)])
+            rows.append(["resolution", name, *_whole(figures.resolution)])
+            rows.append(["one_touch_share", name, figures.one_touch_share, ""])
+            rows.append(["replies_per_solved_ticket", name, figures.replies_per_ticket, ""])
+        return rows
+    if section == "satisfaction":
+        counted = volume(period, filters)
+        rows = [["day", "surveys_sent", "answered", "ratings", "good_ratings"]]
+        rows += [
+            [
+                day.day.isoformat(),
+                day.counts["offered"],
+                day.counts["answered"],
+                day.counts["rated"],
+                day.counts["good"],
+            ]
+            for day in counted.days
+        ]
+        rows.append([])
+        rows.append(["ticket", "rating", "rated_at", "comment"])
+        rows += [
+            [f"#{comment.reference}", comment.rating, comment.rated_at.isoformat(), comment.comment]
+            for comment in latest_comments(period, filters)
+        ]
+        return rows
+    rows = [["agent", "email", "solved", "first_reply_median_seconds", "ratings", "good_ratings", "open_now"]]
+    rows += [
+        [line.name, line.email, line.solved, *_whole((line.first_reply_median,)), line.rated, line.good, line.open_now]
+        for line in agents(period, filters)
+    ]
+    return rows
