@@ -33,10 +33,12 @@ class Asked:
     away: frozenset[int] | None = None
 
     @classmethod
-    def load(cls, rules: Iterable[RuleLike], tickets: Sequence[Ticket]) -> Asked:
+    def load(cls, rules: Iterable[RuleLike], tickets: Sequence[Ticket], *, hours: TeamHoursBook | None = None) -> Asked:
+        """``hours``: the teams' hours already read (an automation's run reads them once for its candidates)."""
         fields = asked_fields(rules)
-        hours = None
-        if "business_hours" in fields:
+        if "business_hours" not in fields:
+            hours = None
+        elif hours is None:
             hours = TeamHoursBook.load(groups={ticket.group_id for ticket in tickets})
         away = None
         if "assignee_availability" in fields:

@@ -54,7 +54,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from comptoir.rules.actions import ActionUnavailable, plan, plan_apply
-from comptoir.rules.asked import Asked
+from comptoir.rules.asked import Asked, asked_fields
 from comptoir.rules.conditions import (
     TIME_FIELDS,
     Availability,
@@ -240,26 +240,31 @@ def automation_run(rule: Rule, *, now: datetime, chunk: int = CHUNK) -> int:
         return 0  # the validation refuses it; never a scan of every ticket
     fired = 0
     after = 0
+    # The teams' hours at ``now`` are the same for every candidate: read once for the run.
+    hours = TeamHoursBook.load() if "business_hours" in asked_fields([rule]) else None
     while True:
         ids = list(candidates(rule, now=now).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:chunk])
         for ticket_id in ids:
-            fired += automation_fire(rule, ticket_id, now=now)
+            fired += automation_fire(rule, ticket_id, now=now, hours=hours)
         if len(ids) < chunk:
             return fired
         after = ids[-1]
 
 
-def automation_fire(rule: Rule, ticket_id: int, *, now: datetime) -> bool:
-    """Evaluate ``rule`` on one ticket, locked, and act; whether it fired. Its own transaction."""
+def automation_fire(rule: Rule, ticket_id: int, *, now: datetime, hours: TeamHoursBook | None = None) -> bool:
+    """Evaluate ``rule`` on one ticket, locked, and act; whether it fired. Its own transaction.
+
+    ``hours``: the teams' hours, read once for the run (read here when None and the rule asks).
+    """
     try:
         with transaction.atomic():
-            return _fire(rule, ticket_id, now=now)
+            return _fire(rule, ticket_id, now=now, hours=hours)
     except IntegrityError:
         # Another worker fired it on this ticket in this period first: its writes stand, ours are undone.
         return False
 
 
-def _fire(rule: Rule, ticket_id: int, *, now: datetime) -> bool:
+def _fire(rule: Rule, ticket_id: int, *, now: datetime, hours: TeamHoursBook | None) -> bool:
     ticket = (
         Ticket.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("requester", "rules_clock")
@@ -268,7 +273,7 @@ def _fire(rule: Rule, ticket_id: int, *, now: datetime) -> bool:
     )
     if ticket is None or ticket.status == Status.CLOSED or ticket.spam or ticket.merged_into_id is not None:
         return False  # held by another worker (next run), gone, or no longer worked on
-    facts = automation_facts(ticket, rule, now=now)
+    facts = automation_facts(ticket, rule, now=now, hours=hours)
     verdict = evaluate(rule, facts)
     if not verdict.matched:
         _miss_record(rule, ticket, facts, verdict.first_failed)
@@ -326,7 +331,7 @@ def _miss_record(rule: Rule, ticket: Ticket, facts: TicketFacts, failed: Conditi
     )
 
 
-def automation_facts(ticket: Ticket, rule: Rule, *, now: datetime) -> TicketFacts:
+def automation_facts(ticket: Ticket, rule: Rule, *, now: datetime, hours: TeamHoursBook | None = None) -> TicketFacts:
     """What an automation's conditions read on a ticket (its requester and clock loaded with it)."""
     try:
         clock = ticket.rules_clock  # the reverse one-to-one of TicketClock
@@ -348,5 +353,5 @@ def automation_facts(ticket: Ticket, rule: Rule, *, now: datetime) -> TicketFact
         status_since=clock.status_since if clock is not None and clock.status == ticket.status else None,
         requester_message_at=clock.requester_message_at if clock is not None else None,
         agent_message_at=clock.agent_message_at if clock is not None else None,
-        asked=Asked.load([rule], [ticket]).of(ticket, now),
+        asked=Asked.load([rule], [ticket], hours=hours).of(ticket, now),
     )

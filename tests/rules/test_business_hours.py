@@ -6,6 +6,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -297,3 +299,31 @@ def test_a_trigger_reads_whether_the_assignee_is_away_and_an_unassigned_ticket_i
 
     # "Is not available": away, and nobody to be available.
     assert (tags(away), tags(present), tags(nobody)) == ({"not-covered"}, set(), {"not-covered"})
+
+
+@pytest.mark.parametrize("tickets", [1, 4])
+def test_an_automation_run_reads_the_teams_hours_the_same_number_of_times_whatever_its_candidates(
+    make_ticket, agent, tickets
+):
+    Rule.objects.exclude(built_in="").delete()  # only this test's automation
+    group = SupportGroup.objects.create(name="Support")
+    TeamHours.objects.create(group=group, schedule=schedule("Always", open_all_day=True))
+    rule = Rule(
+        name="Remind within hours",
+        kind="automation",
+        conditions=[
+            {"field": "hours_in_status", "operator": "at_least", "value": 24},
+            {"field": "business_hours", "operator": "is", "value": "within"},
+        ],
+        actions=[{"action": "add_tags", "value": "reminded"}],
+    )
+    rule.full_clean()
+    rule.save()
+    for _ in range(tickets):
+        ticket_update_by_agent(make_ticket(), agent=agent, group=group, status=Status.PENDING)
+
+    with CaptureQueriesContext(connection) as run:
+        assert automations_run(now=timezone.now() + timedelta(days=2)) == tickets
+
+    # The candidates' filter and the run's facts: one read of the teams' hours each, not one per ticket.
+    assert sum('"sla_teamhours"' in query["sql"] for query in run.captured_queries) == 2
