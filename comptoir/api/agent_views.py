@@ -8,7 +8,6 @@ ticket page's "Service level" card shows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Count
@@ -37,6 +36,7 @@ from comptoir.api.serializers import (
 )
 from comptoir.api.views import ApiView, checked_query
 from comptoir.sla.models import TicketSla
+from comptoir.sla.states import clock_state
 from comptoir.tickets import access
 from comptoir.tickets.merging import MergeRefused, tickets_merge
 from comptoir.tickets.models import SupportGroup, Tag, Ticket
@@ -128,19 +128,6 @@ class GroupsView(AgentView):
         return pages.get_paginated_response(GroupDetailSerializer(page, many=True).data)
 
 
-def sla_state(target: TicketSla, now: datetime) -> str:
-    """What became of the clock, as the ticket page's card says it: met, missed, stopped, or how it runs."""
-    if target.achieved_at is not None:
-        return "met" if target.achieved_at <= target.due_at else "missed"
-    if target.stopped_at is not None:
-        return "stopped"
-    if target.paused_since is not None:
-        return "paused"
-    if target.breached_at is not None or target.due_at <= now:
-        return "breached"
-    return "warning" if target.warn_at <= now else "ok"
-
-
 class SlaView(AgentView):
     @extend_schema(
         operation_id="tickets_sla",
@@ -157,5 +144,5 @@ class SlaView(AgentView):
         page: list[Any] = pages.paginate_queryset(clocks, request, view=self) or []
         now = timezone.now()
         for target in page:
-            target.state = sla_state(target, now)
+            target.state = clock_state(target, now)
         return pages.get_paginated_response(SlaTargetSerializer(page, many=True).data)

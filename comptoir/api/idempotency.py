@@ -17,10 +17,16 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from rest_framework.request import Request
 
 from comptoir.accounts.models import User
 from comptoir.api.models import IdempotencyKey
+from comptoir.api.problems import QueryInvalid
 from comptoir.tickets.models import Ticket
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
 
 KEPT_FOR = timedelta(hours=24)
 MAX_KEY_CHARS = 255
@@ -69,3 +75,13 @@ def key_fulfil(claim: Claim, ticket: Ticket) -> None:
 def idempotency_keys_purge() -> int:
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - KEPT_FOR).delete()
     return deleted
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The request's Idempotency-Key, None without one; a key that cannot be one is a 400 problem."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not key.strip() or len(key) > MAX_KEY_CHARS or not key.isprintable():
+        raise QueryInvalid({IDEMPOTENCY_HEADER: [gettext("Send a key of 1 to 255 printable characters.")]})
+    return key

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django.db.models import DateTimeField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from rest_framework.exceptions import NotFound
@@ -20,7 +19,8 @@ from comptoir.accounts.models import User
 from comptoir.api.problems import QueryInvalid
 from comptoir.api.serializers import SORTS, TicketListQuerySerializer
 from comptoir.tickets import access
-from comptoir.tickets.models import Attachment, EventKind, Message, Tag, Ticket, TicketEvent
+from comptoir.tickets.models import Attachment, Message, Tag, Ticket
+from comptoir.tickets.public_update import public_update
 from comptoir.tickets.search import filter_condition, requester_search_condition, search_condition
 from comptoir.tickets.search_query import Filter, SearchQuery, parse_search
 
@@ -31,32 +31,12 @@ MAX_REFERENCE = 2**62
 def ticket_rows(*, agent: bool = True) -> QuerySet[Ticket]:
     """Tickets with what their representation reads: a fixed number of queries for any number of them.
 
-    The requester's side gets each ticket's last public update besides (see public_update).
+    The requester's side gets each ticket's last public update besides (comptoir.tickets.public_update).
     """
     rows = Ticket.objects.select_related("requester", "assignee", "group").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
     return rows if agent else rows.annotate(public_updated_at=public_update())
-
-
-def public_update() -> Greatest:
-    """When a ticket last changed as its requester sees it: the later of its last public message and status change.
-
-    "My tickets" shows the same (comptoir.portal.selectors.listed_tickets; a
-    test keeps the two equal). ``updated_at`` moves with internal notes, tags or
-    a new assignee: shown to a requester, it would tell them that something
-    they may not read happened, and when.
-    """
-    last_public = Message.objects.filter(ticket=OuterRef("pk"), is_public=True).order_by("-created_at", "-id")
-    last_status = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=EventKind.STATUS).order_by(
-        "-created_at", "-id"
-    )
-    # Greatest is NULL on SQLite when one side is: each side falls back on the creation time.
-    return Greatest(
-        Coalesce(Subquery(last_public.values("created_at")[:1], output_field=DateTimeField()), "created_at"),
-        Coalesce(Subquery(last_status.values("created_at")[:1], output_field=DateTimeField()), "created_at"),
-        output_field=DateTimeField(),
-    )
 
 
 def ticket_ordering(sort: str, *, agent: bool) -> tuple[str, ...]:

@@ -116,7 +116,7 @@ class TicketSerializer(serializers.Serializer[Ticket]):
             for name in AGENT_ONLY_TICKET_FIELDS:
                 self.fields.pop(name, None)
             # An internal note moves updated_at: the requester's side reads the public update
-            # (comptoir.api.selectors.public_update, annotated on the rows it reads).
+            # (comptoir.tickets.public_update, annotated on the rows it reads).
             self.fields["updated_at"] = serializers.DateTimeField(source="public_updated_at", read_only=True)
 
     @extend_schema_field(OpenApiTypes.URI)

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from comptoir.api import selectors
 from comptoir.api.agent_views import AgentView
-from comptoir.api.idempotency import key_claim, key_fulfil, request_fingerprint
+from comptoir.api.idempotency import IDEMPOTENCY_HEADER, idempotency_key, key_claim, key_fulfil, request_fingerprint
 from comptoir.api.pagination import Pages
 from comptoir.api.problems import ApiProblem
 from comptoir.api.serializers import PageQuerySerializer, TicketSerializer
@@ -34,7 +34,7 @@ from comptoir.api.tool_serializers import (
     SavedViewSerializer,
     ViewTicketPageSerializer,
 )
-from comptoir.api.views import IDEMPOTENCY_HEADER, _idempotency_key, checked_query
+from comptoir.api.views import checked_query
 from comptoir.tickets.models import Macro, SupportGroup
 from comptoir.tickets.services import Refusal
 from comptoir.workspace import selectors as workspace_selectors
@@ -171,7 +171,7 @@ class MacroApplyView(AgentView):
         incoming.is_valid(raise_exception=True)
         is_public = incoming.validated_data["is_public"]
         agent = self.caller()
-        key = _idempotency_key(request)
+        key = idempotency_key(request)
         replayed = False
         with transaction.atomic():
             claim = None

@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from comptoir.accounts.models import User
 from comptoir.api import ratelimits, selectors
 from comptoir.api.authentication import BearerTokenAuthentication, request_token
-from comptoir.api.idempotency import MAX_KEY_CHARS, key_claim, key_fulfil, request_fingerprint
+from comptoir.api.idempotency import IDEMPOTENCY_HEADER, idempotency_key, key_claim, key_fulfil, request_fingerprint
 from comptoir.api.pagination import Pages
 from comptoir.api.permissions import SeesTickets, TokenScope
 from comptoir.api.problems import ApiProblem, QueryInvalid
@@ -52,8 +52,6 @@ from comptoir.tickets.blocks import block_for
 from comptoir.tickets.files import NewAttachment
 from comptoir.tickets.models import Channel, Message, Priority, Ticket
 from comptoir.tickets.tags import tag_name
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class ApiView(APIView):
@@ -160,7 +158,7 @@ class TicketsView(ApiView):
         data = dict(
             _incoming(request, TicketCreateSerializer, TicketCreateFormSerializer, agent=user.is_agent).validated_data
         )
-        key = _idempotency_key(request)
+        key = idempotency_key(request)
         replayed = False
         with transaction.atomic():
             claim = None
@@ -191,15 +189,6 @@ class TicketsView(ApiView):
         if replayed:
             headers["Idempotent-Replayed"] = "true"
         return _ticket_response(request, shown, status=status.HTTP_201_CREATED, headers=headers)
-
-
-def _idempotency_key(request: Request) -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None:
-        return None
-    if not key.strip() or len(key) > MAX_KEY_CHARS or not key.isprintable():
-        raise QueryInvalid({IDEMPOTENCY_HEADER: [gettext("Send a key of 1 to 255 printable characters.")]})
-    return key
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:

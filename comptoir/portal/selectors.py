@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, DateTimeField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.models import Organisation, User
 from comptoir.tickets import access
-from comptoir.tickets.models import Attachment, EventKind, Message, Status, Survey, Ticket, TicketEvent
+from comptoir.tickets.models import Attachment, Message, Status, Survey, Ticket
+from comptoir.tickets.public_update import last_public_messages, last_status_changes, later_of
 from comptoir.tickets.statuses import ACTIVE_STATUSES, DONE_STATUSES
 
 MAX_SEARCH_WORDS = 10
@@ -84,10 +84,8 @@ def listed_tickets(visible: Q, *, key: str = DEFAULT_FILTER, query: str = "") ->
     and the last status change.
     """
     public = Message.objects.filter(ticket=OuterRef("pk"), is_public=True)
-    last_public = public.order_by("-created_at", "-id")
-    last_status = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=EventKind.STATUS).order_by(
-        "-created_at", "-id"
-    )
+    last_public = last_public_messages()
+    last_status = last_status_changes()
     tickets = Ticket.objects.filter(visible, _status_q(status_filter(key))).select_related("requester")
     for word in search_words(query):
         tickets = tickets.filter(Q(subject__icontains=word) | Exists(public.filter(body__icontains=word)))
@@ -97,8 +95,7 @@ def listed_tickets(visible: Q, *, key: str = DEFAULT_FILTER, query: str = "") ->
         last_public_author_id=Subquery(last_public.values("author_id")[:1]),
         last_public_author_name=Subquery(last_public.values("author__name")[:1]),
         last_status_at=Subquery(last_status.values("created_at")[:1], output_field=DateTimeField()),
-        # Greatest is NULL on SQLite when one side is: fall back on the creation time.
-        last_update=Greatest(Coalesce("last_public_at", "created_at"), Coalesce("last_status_at", "created_at")),
+        last_update=later_of("last_public_at", "last_status_at"),
     ).order_by("-last_update", "-pk")
 
 

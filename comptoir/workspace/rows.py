@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 
 from comptoir.accounts.models import User
+from comptoir.sla.states import running_state
 from comptoir.tickets.models import AuthorRole, Priority, Status, Ticket
 
 
@@ -72,18 +73,15 @@ def sla_badge(
     *, due_at: datetime, warn_at: datetime | None, breached_at: datetime | None, paused: bool, now: datetime
 ) -> SlaBadge:
     """The badge of a ticket's next due clock: the colour's class and words saying the same, for who cannot see it."""
-    overdue = SlaBadge("breached", gettext("overdue %(span)s") % {"span": _span((now - due_at).total_seconds())})
-    if breached_at is not None:
-        return overdue
-    # A pause pushes the due time when the clock resumes: a paused clock is not late until it is breached.
-    if paused:
-        return SlaBadge("paused", gettext("paused"))
-    if due_at <= now:
-        return overdue
+    state = running_state(due_at=due_at, warn_at=warn_at, breached_at=breached_at, paused=paused, now=now)
+    if state == "breached":
+        return SlaBadge(state, gettext("overdue %(span)s") % {"span": _span((now - due_at).total_seconds())})
+    if state == "paused":
+        return SlaBadge(state, gettext("paused"))
     left = _span((due_at - now).total_seconds())
-    if warn_at is not None and warn_at <= now:
-        return SlaBadge("warning", gettext("due soon: %(span)s left") % {"span": left})
-    return SlaBadge("ok", gettext("%(span)s left") % {"span": left})
+    if state == "warning":
+        return SlaBadge(state, gettext("due soon: %(span)s left") % {"span": left})
+    return SlaBadge(state, gettext("%(span)s left") % {"span": left})
 
 
 def time_ago(moment: datetime, now: datetime) -> str:

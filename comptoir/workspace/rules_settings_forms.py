@@ -161,6 +161,25 @@ def sla_choices() -> Choices:
     ]
 
 
+def fixed_choices(field: str) -> Choices | None:
+    """The values a condition on ``field`` chooses among, when they are fixed (a status, a language...)."""
+    fixed: Mapping[str, Any] = {
+        "status": Status.choices,
+        "priority": Priority.choices,
+        "type": TicketType.choices,
+        "channel": Channel.choices,
+        "language": settings.LANGUAGES,
+    }
+    if field in fixed:
+        return [(str(value), str(label)) for value, label in fixed[field]]
+    computed = {
+        "sla": sla_choices,
+        "business_hours": business_hours_choices,
+        "assignee_availability": availability_choices,
+    }
+    return computed[field]() if field in computed else None
+
+
 class Lists:
     """The values offered in lists and the names shown for ids, each read once for the whole page."""
 
@@ -196,21 +215,9 @@ class Lists:
 
     def condition_choices(self, field: str) -> Choices | None:
         """The values of ``field`` offered as a list; None when they are typed."""
-        fixed: Mapping[str, Any] = {
-            "status": Status.choices,
-            "priority": Priority.choices,
-            "type": TicketType.choices,
-            "channel": Channel.choices,
-            "language": settings.LANGUAGES,
-        }
-        if field in fixed:
-            return [(str(value), str(label)) for value, label in fixed[field]]
-        if field == "sla":
-            return sla_choices()
-        if field == "business_hours":
-            return business_hours_choices()
-        if field == "assignee_availability":
-            return availability_choices()
+        fixed = fixed_choices(field)
+        if fixed is not None:
+            return fixed
         if field == "group":
             return self.groups
         if field == "assignee":

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q
@@ -34,7 +33,7 @@ from comptoir.rules.conditions import FIELDS, Op, ValueKind, field_label
 from comptoir.rules.engine import WouldChange, dry_run, dry_run_tickets
 from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning, Trigger
 from comptoir.rules.validation import rule_errors
-from comptoir.tickets.models import Channel, Priority, Status, SupportGroup, Ticket, TicketType
+from comptoir.tickets.models import Status, SupportGroup, Ticket
 from comptoir.webhooks.models import Webhook
 from comptoir.workspace.access import admin_required
 from comptoir.workspace.rules_settings_forms import (
@@ -43,11 +42,9 @@ from comptoir.workspace.rules_settings_forms import (
     TIME_FIELD_NAMES,
     RuleForms,
     action_label,
-    availability_choices,
-    business_hours_choices,
+    fixed_choices,
     hours_words,
     operator_label,
-    sla_choices,
 )
 
 # The dry run looks at the tickets created in the last DRY_RUN_DAYS days, at most DRY_RUN_LIMIT of them.
@@ -134,17 +131,7 @@ def _ids(value: Any) -> list[int]:
 
 
 def _choice_label(field: str, value: Any) -> str:
-    choices: Mapping[str, Any] = {
-        "status": Status.choices,
-        "priority": Priority.choices,
-        "type": TicketType.choices,
-        "channel": Channel.choices,
-        "language": settings.LANGUAGES,
-        "sla": sla_choices(),
-        "business_hours": business_hours_choices(),
-        "assignee_availability": availability_choices(),
-    }
-    return str(dict(choices.get(field, [])).get(value, value))
+    return str(dict(fixed_choices(field) or []).get(str(value), value))
 
 
 def _quoted(text: str) -> str:

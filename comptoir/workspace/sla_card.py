@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 
 from comptoir.sla.models import Metric, TicketSla
+from comptoir.sla.states import clock_state
 from comptoir.workspace.rows import sla_badge
 
 
@@ -53,14 +54,15 @@ def target_rows(targets: Iterable[TicketSla], now: datetime) -> list[TargetRow]:
         label = metrics.get(target.metric, target.metric)
         if target.metric == Metric.NEXT_REPLY:
             label = gettext("%(metric)s #%(cycle)s") % {"metric": label, "cycle": target.cycle}
-        if target.achieved_at is not None:
-            met = target.achieved_at <= target.due_at
-            state = "met" if met else "missed"
-            text = (gettext("met at %(when)s") if met else gettext("missed, met at %(when)s")) % {
+        state = clock_state(target, now)
+        if state in ("met", "missed"):
+            assert target.achieved_at is not None
+            text = (gettext("met at %(when)s") if state == "met" else gettext("missed, met at %(when)s")) % {
                 "when": _when(target.achieved_at)
             }
-        elif target.stopped_at is not None:
-            state, text = "stopped", gettext("stopped at %(when)s") % {"when": _when(target.stopped_at)}
+        elif state == "stopped":
+            assert target.stopped_at is not None
+            text = gettext("stopped at %(when)s") % {"when": _when(target.stopped_at)}
         else:
             badge = sla_badge(
                 due_at=target.due_at,
