@@ -32,7 +32,7 @@ from comptoir.api.serializers import (
     HelpCenterSectionPageSerializer,
     HelpCenterSectionSerializer,
 )
-from comptoir.api.views import ApiView, checked_query
+from comptoir.api.views import MAX_ID, ApiView, checked_query
 from comptoir.helpcenter.models import ArticleTranslation, CategoryTranslation, SectionTranslation
 
 
@@ -120,7 +120,7 @@ class ArticleView(HelpCenterView):
         description="In the caller's language: 404 when it has no translation in it, or is not published.",
     )
     def get(self, request: Request, article_id: int) -> Response:
-        article = _articles(self.language()).filter(article_id=article_id).first() if article_id < 2**62 else None
+        article = _articles(self.language()).filter(article_id=article_id).first() if article_id < MAX_ID else None
         if article is None:
             raise exceptions.NotFound
         return Response(ArticleDetailSerializer(article, context={"request": request}).data)

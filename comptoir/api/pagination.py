@@ -8,7 +8,9 @@ what the pages save. Each page is one query, whatever its size.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import binascii
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from django.db.models import QuerySet
@@ -18,8 +20,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from comptoir.api.problems import QueryInvalid
+from comptoir.workspace.paging import RANKED_ROWS
 
 
 class Pages(CursorPagination):
@@ -68,6 +72,60 @@ class Pages(CursorPagination):
         if self.notices is not None:
             body["notices"] = list(self.notices)
         return Response(body)
+
+
+class RankedPages:
+    """Pages of a ranked order (a search's relevance), by position, as the workspace pages it.
+
+    A score cannot be a cursor (comptoir.workspace.paging.RANKED_ROWS says why):
+    the cursor holds the position of the page's first row, so a ticket written
+    meanwhile may shift a row from one page to the next. The first RANKED_ROWS
+    rows only, as in the workspace: past them a program sorts by date.
+    """
+
+    PREFIX = "rank:"
+
+    def __init__(self, *, limit: int, notices: Sequence[str]) -> None:
+        self.limit = limit
+        self.notices = notices
+
+    def response(
+        self, request: Request, fetch: Callable[[int, int], list[Any]], serialize: Callable[[Any], Any]
+    ) -> Response:
+        start = self._start(request.query_params.get("cursor"))
+        found = fetch(start, self.limit + 1)
+        url = request.build_absolute_uri()
+        end = start + self.limit
+        following = len(found) > self.limit and end < RANKED_ROWS
+        return Response(
+            {
+                "next": replace_query_param(url, "cursor", self._cursor(end)) if following else None,
+                "previous": self._previous(url, start),
+                "results": serialize(found[: self.limit]),
+                "notices": list(self.notices),
+            }
+        )
+
+    def _previous(self, url: str, start: int) -> str | None:
+        if start == 0:
+            return None
+        before = max(start - self.limit, 0)
+        return replace_query_param(url, "cursor", self._cursor(before)) if before else remove_query_param(url, "cursor")
+
+    def _cursor(self, start: int) -> str:
+        return base64.urlsafe_b64encode(f"{self.PREFIX}{start}".encode()).decode()
+
+    def _start(self, cursor: str | None) -> int:
+        if not cursor:
+            return 0
+        try:
+            text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+        except (UnicodeError, binascii.Error, ValueError):
+            text = ""
+        number = text.removeprefix(self.PREFIX)
+        if not text.startswith(self.PREFIX) or not _is_number(number) or int(number) >= RANKED_ROWS:
+            raise QueryInvalid({"cursor": [gettext("This cursor is not one the API gave.")]})
+        return int(number)
 
 
 def _is_number(text: str) -> bool:

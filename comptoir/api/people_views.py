@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,13 +24,15 @@ from comptoir.api.serializers import (
     OrganisationDetailSerializer,
     OrganisationPageSerializer,
     PageQuerySerializer,
+    RequesterDetailSerializer,
     RequesterPageSerializer,
     RequesterSerializer,
     SatisfactionPageSerializer,
     SatisfactionSerializer,
 )
-from comptoir.api.views import checked_query
+from comptoir.api.views import checked_query, one_by_id
 from comptoir.tickets.models import Survey
+from comptoir.tickets.statuses import ACTIVE_STATUSES
 
 
 def _page(view: AgentView, request: Request, rows: QuerySet[Any], serializer: Any, **ordering: Any) -> Response:
@@ -52,6 +55,30 @@ class RequestersView(AgentView):
         return _page(self, request, rows, RequesterSerializer, ordering=("email",), position="text")
 
 
+class RequesterView(AgentView):
+    @extend_schema(
+        operation_id="requesters_retrieve",
+        responses=RequesterDetailSerializer,
+        summary="Read a requester (agents)",
+        description=(
+            "With how many tickets they asked, and how many are still being worked on. Their tickets:"
+            " `GET /api/v1/tickets/?q=requester:<address>`."
+        ),
+    )
+    def get(self, request: Request, user_id: int) -> Response:
+        rows = User.objects.filter(role=Role.REQUESTER).select_related("organisation")
+        requester = one_by_id(
+            rows.annotate(
+                tickets_total=Count("requested_tickets"),
+                tickets_unsolved=Count("requested_tickets", filter=Q(requested_tickets__status__in=ACTIVE_STATUSES)),
+            ),
+            user_id,
+        )
+        if requester is None:
+            raise exceptions.NotFound
+        return Response(RequesterDetailSerializer(requester).data)
+
+
 class AgentsView(AgentView):
     @extend_schema(
         operation_id="agents_list",
@@ -65,6 +92,20 @@ class AgentsView(AgentView):
         return _page(self, request, rows, AgentSerializer, ordering=("email",), position="text")
 
 
+class AgentDetailView(AgentView):
+    @extend_schema(
+        operation_id="agents_retrieve",
+        responses=AgentSerializer,
+        summary="Read an agent or administrator (agents)",
+        description="A requester's id is a 404 here: see /api/v1/requesters/{id}/.",
+    )
+    def get(self, request: Request, user_id: int) -> Response:
+        agent = one_by_id(User.objects.filter(role__in=(Role.AGENT, Role.ADMIN)), user_id)
+        if agent is None:
+            raise exceptions.NotFound
+        return Response(AgentSerializer(agent).data)
+
+
 class OrganisationsView(AgentView):
     @extend_schema(
         operation_id="organisations_list",
@@ -76,6 +117,20 @@ class OrganisationsView(AgentView):
     def get(self, request: Request) -> Response:
         rows = Organisation.objects.all()
         return _page(self, request, rows, OrganisationDetailSerializer, ordering=("name",), position="text")
+
+
+class OrganisationView(AgentView):
+    @extend_schema(
+        operation_id="organisations_retrieve",
+        responses=OrganisationDetailSerializer,
+        summary="Read an organisation (agents)",
+        description="Its tickets: `GET /api/v1/tickets/?q=org:<name>`, as in the workspace's search.",
+    )
+    def get(self, request: Request, organisation_id: int) -> Response:
+        organisation = one_by_id(Organisation.objects.all(), organisation_id)
+        if organisation is None:
+            raise exceptions.NotFound
+        return Response(OrganisationDetailSerializer(organisation).data)
 
 
 class SatisfactionView(AgentView):

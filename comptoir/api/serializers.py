@@ -456,6 +456,13 @@ class RequesterSerializer(serializers.Serializer[Any]):
     created_at = serializers.DateTimeField(source="date_joined", read_only=True)
 
 
+class RequesterDetailSerializer(RequesterSerializer):
+    tickets_total = serializers.IntegerField(read_only=True, help_text=_("Tickets they asked, merged ones included."))
+    tickets_unsolved = serializers.IntegerField(
+        read_only=True, help_text=_("Their tickets still being worked on: new, open, pending or on hold.")
+    )
+
+
 class AgentSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)

@@ -110,6 +110,19 @@ class ArticleTranslationWriteSerializer(serializers.Serializer[Any]):
         return title
 
 
+class ArticleCreateSerializer(ArticleTranslationWriteSerializer):
+    section = serializers.IntegerField(min_value=1, help_text=_("The section the article goes in: its id."))
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, help_text=_("The language of this first text."))
+
+
+class ArticleStateSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(read_only=True)
+    section = serializers.IntegerField(source="section_id", read_only=True)
+    published = serializers.BooleanField(
+        source="is_published", read_only=True, help_text=_("Whether the Help Center shows it.")
+    )
+
+
 class ArticleRevisionSerializer(serializers.Serializer[Any]):
     """What was saved: the editor's new revision of the article in this language."""
 

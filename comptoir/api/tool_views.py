@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from comptoir.api import selectors
 from comptoir.api.agent_views import AgentView
 from comptoir.api.idempotency import IDEMPOTENCY_HEADER, idempotency_key, key_claim, key_fulfil, request_fingerprint
-from comptoir.api.pagination import Pages
+from comptoir.api.pagination import Pages, RankedPages
 from comptoir.api.problems import ApiProblem
 from comptoir.api.serializers import PageQuerySerializer, TicketSerializer
 from comptoir.api.tool_serializers import (
@@ -34,17 +34,13 @@ from comptoir.api.tool_serializers import (
     SavedViewSerializer,
     ViewTicketPageSerializer,
 )
-from comptoir.api.views import checked_query
+from comptoir.api.views import checked_query, one_by_id
 from comptoir.tickets.models import Macro, SupportGroup
 from comptoir.tickets.services import Refusal
 from comptoir.workspace import selectors as workspace_selectors
-from comptoir.workspace.forms import RELEVANCE
-from comptoir.workspace.listing import Listing, listing
+from comptoir.workspace.listing import by_relevance, listing, listing_order
 from comptoir.workspace.macros import tickets_apply_macro
 from comptoir.workspace.models import SavedView, Visibility, views_for
-
-# An id past this names nothing (and would overflow SQLite's integers).
-MAX_ID = 2**62
 
 
 def _side_bar_order(views: QuerySet[SavedView]) -> QuerySet[SavedView]:
@@ -70,20 +66,9 @@ class ViewsView(AgentView):
         return pages.get_paginated_response(SavedViewSerializer(page, many=True, context={"request": request}).data)
 
 
-def _view_ordering(listed: Listing) -> tuple[tuple[str, ...], Literal["time", "number"]]:
-    """The view's order as the workspace reads it, and what its first field holds (for the cursor).
-
-    "Most relevant first" ranks by a score no cursor can resume from: the API
-    lists such a view newest update first, as the workspace does when the view
-    holds no words to rank by.
-    """
-    sort = listed.filters.ordering()
-    if listed.view_key in workspace_selectors.VIEW_SORTS and not listed.filters.cleaned_data.get("sort"):
-        sort = workspace_selectors.VIEW_SORTS[listed.view_key]
-    if sort == RELEVANCE:
-        sort = "-updated"
-    ordering = workspace_selectors.SORTS.get(sort, workspace_selectors.SORTS["-updated"])
-    return ordering, "number" if ordering[0].lstrip("-") == "priority_rank" else "time"
+def _position(ordering: tuple[str, ...]) -> Literal["time", "number"]:
+    """What the order's first field holds, for the cursor."""
+    return "number" if ordering[0].lstrip("-") == "priority_rank" else "time"
 
 
 class ViewTicketsView(AgentView):
@@ -94,12 +79,14 @@ class ViewTicketsView(AgentView):
         summary="Run a saved view: its tickets (agents)",
         description=(
             "The tickets the workspace lists under this view, with its filters, search and sort, page by page."
+            " A view sorted by relevance whose search has words pages by position, as the workspace does: its"
+            " first 500 tickets, best match first (a ticket written meanwhile may move a row to the next page)."
             " Another agent's own view is a 404."
         ),
     )
     def get(self, request: Request, view_id: int) -> Response:
         agent = self.caller()
-        saved = views_for(agent).filter(pk=view_id).first() if view_id < MAX_ID else None
+        saved = one_by_id(views_for(agent), view_id)
         if saved is None:
             raise exceptions.NotFound
         params = checked_query(PageQuerySerializer, request)
@@ -109,10 +96,20 @@ class ViewTicketsView(AgentView):
             agents=list(workspace_selectors.agents()),
             groups=list(SupportGroup.objects.all()),
         )
-        ordering, position = _view_ordering(listed)
-        pages = Pages(ordering=ordering, limit=params["limit"], notices=listed.search.notices, position=position)
+        ordering = listing_order(listed)
+
+        def serialize(rows: list[Any]) -> Any:
+            return TicketSerializer(rows, many=True, context={"request": request}).data
+
+        if ordering is None:
+            # Most relevant first, as in the workspace: pages by position.
+            ranked = RankedPages(limit=params["limit"], notices=listed.search.notices)
+            return ranked.response(request, lambda start, count: by_relevance(listed, start, count), serialize)
+        pages = Pages(
+            ordering=ordering, limit=params["limit"], notices=listed.search.notices, position=_position(ordering)
+        )
         page: list[Any] = pages.paginate_queryset(listed.rows, request, view=self) or []
-        return pages.get_paginated_response(TicketSerializer(page, many=True, context={"request": request}).data)
+        return pages.get_paginated_response(serialize(page))
 
 
 class MacrosView(AgentView):
@@ -164,7 +161,7 @@ class MacroApplyView(AgentView):
     )
     def post(self, request: Request, reference: int, macro_id: int) -> Response:
         ticket = selectors.caller_ticket(request._request, reference)
-        macro = Macro.objects.filter(pk=macro_id, is_active=True).first() if macro_id < MAX_ID else None
+        macro = one_by_id(Macro.objects.filter(is_active=True), macro_id)
         if macro is None:
             raise exceptions.NotFound
         incoming = MacroApplySerializer(data=request.data)

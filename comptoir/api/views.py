@@ -8,11 +8,11 @@ comptoir.tickets.access's (through comptoir.api.selectors).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -107,6 +107,16 @@ def _incoming(request: Request, json: type[Any], form: type[Any], **context: Any
 def _closing(files: list[NewAttachment]) -> None:
     for item in files:
         item.content.close()
+
+
+# Ids in paths are bigint keys: a larger number names nothing (and would overflow the query).
+MAX_ID = 2**62
+AnyModel = TypeVar("AnyModel", bound=Model)
+
+
+def one_by_id(rows: QuerySet[AnyModel], pk: int) -> AnyModel | None:
+    """The row with this id among those the caller may see, or None: missing and out of reach look alike."""
+    return rows.filter(pk=pk).first() if pk < MAX_ID else None
 
 
 def checked_query(serializer_class: type[Any], request: Request) -> dict[str, Any]:

@@ -95,25 +95,35 @@ def listing_page(listed: Listing, agent: User, *, found: int, after: str = "", b
             return ListingPage(page, lookalikes=True, notices=alike.notices)
         # Nothing looks like them either: the list is empty, as any list with nothing in it.
         return ListingPage(page, lookalikes=False, notices=listed.search.notices)
-    page = _page(listed, listed.rows, lambda start, count: _by_relevance(listed, start, count), after, before)
+    page = _page(listed, listed.rows, lambda start, count: by_relevance(listed, start, count), after, before)
     return ListingPage(page, lookalikes=False, notices=listed.search.notices)
+
+
+def listing_order(listed: Listing) -> tuple[str, ...] | None:
+    """The list's order as fields, or None when it ranks by relevance (so sorted, with words to rank by).
+
+    The sort asked for, else the view's own (comptoir.workspace.selectors.VIEW_SORTS).
+    Relevance with no words to rank by is newest first, as the list is by default.
+    """
+    sort = listed.filters.ordering()
+    if listed.view_key in selectors.VIEW_SORTS and not listed.filters.cleaned_data.get("sort"):
+        sort = selectors.VIEW_SORTS[listed.view_key]
+    if sort == RELEVANCE and sought_terms(listed.query):
+        return None
+    return selectors.SORTS.get(sort, selectors.SORTS["-updated"])
 
 
 def _page(
     listed: Listing, rows: QuerySet[Ticket], ranked: Callable[[int, int], list[Ticket]], after: str, before: str
 ) -> KeysetPage:
     """A page of ``rows``: by relevance (``ranked`` reads it) when so sorted and words are sought, else by keyset."""
-    sort = listed.filters.ordering()
-    if listed.view_key in selectors.VIEW_SORTS and not listed.filters.cleaned_data.get("sort"):
-        sort = selectors.VIEW_SORTS[listed.view_key]
-    if sort == RELEVANCE and sought_terms(listed.query):
+    order = listing_order(listed)
+    if order is None:
         return offset_page(ranked, after=after, before=before, size=selectors.PAGE_SIZE)
-    # Relevance with no words to rank by: newest first, as the list is by default.
-    order = selectors.SORTS.get(sort, selectors.SORTS["-updated"])
     return keyset_page(rows, order, after=after, before=before, size=selectors.PAGE_SIZE)
 
 
-def _by_relevance(listed: Listing, start: int, count: int) -> list[Ticket]:
+def by_relevance(listed: Listing, start: int, count: int) -> list[Ticket]:
     """``count`` of the list's tickets from position ``start``, best match first: two queries, the ids then the rows."""
     ids = search_index.tickets_by_relevance(sought_terms(listed.query), listed.rows, start=start, count=count)
     if not ids:

@@ -131,17 +131,17 @@ AGENT_ACTIONS = ("sla", "merge", "tags", "groups", "requesters", "agents", "orga
 # The agents' tools: the saved views, running the agent's own view (another agent's own is a 404, as a
 # missing one), the canned replies, applying one to ticket A; writing an article (editors: the admin).
 TOOLS: dict[str, tuple[int, ...]] = {
-    # caller        views   run     macros  apply   article
-    "anonymous":   (ANON,   ANON,   ANON,   ANON,   ANON),
-    "requester_a": (DENIED, DENIED, DENIED, DENIED, DENIED),
-    "requester_b": (DENIED, DENIED, DENIED, DENIED, DENIED),
-    "agent":       (OK,     OK,     OK,     OK,     DENIED),
-    "admin":       (OK,     NO,     OK,     OK,     OK),
-    "read_only":   (OK,     OK,     OK,     DENIED, DENIED),
-    "revoked":     (ANON,   ANON,   ANON,   ANON,   ANON),
-    "expired":     (ANON,   ANON,   ANON,   ANON,   ANON),
+    # caller        views   run     macros  apply   article create  unpublish
+    "anonymous":   (ANON,   ANON,   ANON,   ANON,   ANON,   ANON,   ANON),
+    "requester_a": (DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED),
+    "requester_b": (DENIED, DENIED, DENIED, DENIED, DENIED, DENIED, DENIED),
+    "agent":       (OK,     OK,     OK,     OK,     DENIED, DENIED, DENIED),
+    "admin":       (OK,     NO,     OK,     OK,     OK,     CREATED, OK),
+    "read_only":   (OK,     OK,     OK,     DENIED, DENIED, DENIED, DENIED),
+    "revoked":     (ANON,   ANON,   ANON,   ANON,   ANON,   ANON,   ANON),
+    "expired":     (ANON,   ANON,   ANON,   ANON,   ANON,   ANON,   ANON),
 }
-TOOL_ACTIONS = ("views", "run", "macros", "apply", "article")
+TOOL_ACTIONS = ("views", "run", "macros", "apply", "article", "create", "unpublish")
 # fmt: on
 
 CELLS = [
@@ -450,16 +450,22 @@ def test_the_agents_tools(api, people, caller, action, expected):
         response = api("get", "/api/v1/macros/", token)
     elif action == "apply":
         response = api("post", f"/api/v1/tickets/{people.ticket_a.reference}/macros/{macro.pk}/apply/", token, {})
-    else:
+    elif action == "article":
         data = {"title": "Hello", "body_markdown": "Text.", "published": True}
         response = api("put", f"/api/v1/helpcenter/articles/{article.pk}/translations/en/", token, data)
+    elif action == "create":
+        data = {"section": section.pk, "language": "en", "title": "New", "body_markdown": "Text."}
+        response = api("post", "/api/v1/helpcenter/articles/", token, data)
+    else:
+        response = api("post", f"/api/v1/helpcenter/articles/{article.pk}/unpublish/", token, {})
 
-    if expected != OK:
+    if expected not in (OK, CREATED):
         assert_refusal(response, expected, caller)
         assert footprint(people.ticket_a) == before
         assert not ArticleRevision.objects.exists()
+        assert list(Article.objects.values_list("key", "is_published")) == [("hello", True)]
         return
-    assert response.status_code == OK, response.content
+    assert response.status_code == expected, response.content
     body = response.json()
     if action == "views":
         # Another agent's own view is not listed either.
@@ -471,5 +477,11 @@ def test_the_agents_tools(api, people, caller, action, expected):
     elif action == "apply":
         assert footprint(people.ticket_a).messages == before.messages + 1
         assert Message.objects.filter(ticket=people.ticket_a, body="Thank you, Alice.").exists()
-    else:
+    elif action == "article":
         assert ArticleRevision.objects.get(article=article).author == people.admin
+    elif action == "create":
+        made = Article.objects.get(pk=body["article"])
+        assert (made.section_id, made.is_published, made.revisions.get().author) == (section.pk, False, people.admin)
+    else:
+        article.refresh_from_db()
+        assert (body["published"], article.is_published) == (False, False)

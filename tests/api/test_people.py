@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from comptoir.accounts.models import Organisation, Role, User
-from comptoir.tickets.models import Survey
+from comptoir.tickets.models import Status, Survey, Ticket
 from tests.api.conftest import People, token_for
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +81,56 @@ def test_each_list_costs_the_same_at_1_and_100_rows(api, people: People, make_ti
     with django_assert_num_queries(5):
         hundred = api("get", path + "?limit=100", token)
     assert (len(one.json()["results"]), len(hundred.json()["results"])) == (1, 100)
+
+
+# --- One person or organisation ---------------------------------------------------------------------
+
+
+def test_a_requester_with_their_ticket_counts(api, people: People, make_ticket):
+    acme = Organisation.objects.create(name="Acme")
+    User.objects.filter(pk=people.requester_a.pk).update(organisation=acme)
+    solved = make_ticket(email="alice@example.org", name="Alice", subject="Second")
+    Ticket.objects.filter(pk=solved.pk).update(status=Status.SOLVED)
+
+    response = api("get", f"/api/v1/requesters/{people.requester_a.pk}/", token_for(people.agent))
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["email"], body["organisation"], body["tickets_total"], body["tickets_unsolved"]) == (
+        "alice@example.org",
+        {"id": acme.pk, "name": "Acme"},
+        2,
+        1,
+    )
+
+
+def test_an_agent_by_id_and_people_looked_up_in_the_wrong_list_are_404(api, people: People):
+    token = token_for(people.agent)
+
+    agent = api("get", f"/api/v1/agents/{people.admin.pk}/", token)
+
+    assert (agent.status_code, agent.json()["email"], agent.json()["role"]) == (200, "ada@example.com", "admin")
+    # A requester is not an agent, an agent not a requester: each list answers for its own people only.
+    assert api("get", f"/api/v1/agents/{people.requester_a.pk}/", token).status_code == 404
+    assert api("get", f"/api/v1/requesters/{people.agent.pk}/", token).status_code == 404
+    assert api("get", f"/api/v1/requesters/{2**63 - 1}/", token).status_code == 404
+
+
+def test_an_organisation_by_id(api, people: People):
+    acme = Organisation.objects.create(name="Acme", shares_tickets=True)
+    token = token_for(people.agent)
+
+    response = api("get", f"/api/v1/organisations/{acme.pk}/", token)
+
+    assert (response.status_code, response.json()["name"], response.json()["shares_tickets"]) == (200, "Acme", True)
+    assert api("get", f"/api/v1/organisations/{acme.pk + 1}/", token).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["requesters/{requester}/", "agents/{agent}/", "organisations/{organisation}/"])
+def test_one_person_or_organisation_is_for_agents_only(api, people: People, path):
+    acme = Organisation.objects.create(name="Acme")
+    url = "/api/v1/" + path.format(requester=people.requester_a.pk, agent=people.agent.pk, organisation=acme.pk)
+
+    assert api("get", url, None).status_code == 401
+    assert api("get", url, token_for(people.requester_a)).status_code == 403
+    assert api("get", url, token_for(people.requester_b)).status_code == 403

@@ -8,10 +8,12 @@ with what the workspace would do.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
 from comptoir.accounts.models import ApiScope, Role, User
 from comptoir.editor.models import ArticleRevision, RevisionKind
@@ -119,6 +121,38 @@ def test_a_view_sorted_by_priority_pages_through_every_ticket_once(api, people: 
 
     assert seen[:4] == ["urgent", "high", "normal", "normal"]
     assert len(seen) == Ticket.objects.filter(spam=False).count()
+
+
+def test_a_view_sorted_by_relevance_lists_best_match_first_page_by_page(api, people: People, make_ticket):
+    """As the workspace ranks it (tests/workspace/test_search.py): the subject outweighs a message, dates aside."""
+    mentioned = make_ticket(email="m@example.org", subject="Question", description="The modem blinks.")
+    titled = make_ticket(email="t@example.org", subject="Modem offline", description="It stopped.")
+    both = make_ticket(email="b@example.org", subject="Modem reboots", description="The modem beeps, modem down.")
+    for days_ago, ticket in enumerate((mentioned, titled, both)):
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now() - timedelta(days=days_ago * 10))
+    view = own_view(people.agent, "Modems", "view=all&q=modem&sort=relevance")
+    token = token_for(people.agent)
+
+    first = api("get", f"/api/v1/views/{view.pk}/tickets/?limit=2", token)
+    second = api("get", first.json()["next"], token)
+    back = api("get", second.json()["previous"], token)
+
+    assert first.status_code == 200, first.content
+    assert references(first) + references(second) == [both.reference, titled.reference, mentioned.reference]
+    assert (first.json()["previous"], second.json()["next"]) == (None, None)
+    assert references(back) == references(first)
+    # The first page's address has no cursor, as the list's own first page.
+    assert "cursor=" not in second.json()["previous"]
+
+
+def test_a_ranked_page_refuses_a_cursor_it_did_not_give(api, people: People, make_ticket):
+    make_ticket(subject="Modem offline")
+    view = own_view(people.agent, "Modems", "view=all&q=modem&sort=relevance")
+    token = token_for(people.agent)
+
+    for cursor in ("nonsense", "cmFuazotMQ==", "cmFuazo1MDA=", "bz0xMCZwPTE="):  # rank:-1, rank:500, a keyset cursor
+        response = api("get", f"/api/v1/views/{view.pk}/tickets/?cursor={cursor}", token)
+        assert (response.status_code, response.json()["errors"][0]["parameter"]) == (400, "cursor"), cursor
 
 
 def test_a_built_in_view_runs_for_the_caller(api, people: People):
@@ -377,3 +411,75 @@ def test_an_unknown_language_or_article_is_a_404_and_a_blank_title_a_400(api, pe
     assert api("put", "/api/v1/helpcenter/articles/999999/translations/en/", token, data).status_code == 404
     blank = api("put", f"/api/v1/helpcenter/articles/{article.pk}/translations/en/", token, {**data, "title": "  "})
     assert (blank.status_code, blank.json()["errors"][0]["pointer"]) == (400, "#/title")
+
+
+def test_an_editor_creates_an_article_hidden_until_published(api, people: People, article: Article):
+    token = token_for(editor())
+    data = {"section": article.section_id, "language": "fr", "title": "Écrans noirs", "body_markdown": "Texte."}
+
+    created = api("post", "/api/v1/helpcenter/articles/", token, data)
+
+    assert created.status_code == 201, created.content
+    body = created.json()
+    made = Article.objects.get(pk=body["article"])
+    assert (body["published"], body["slug"], body["language"]) == (False, "ecrans-noirs", "fr")
+    assert (made.section_id, made.is_published, made.position) == (article.section_id, False, article.position + 1)
+    assert api("get", f"/api/v1/helpcenter/articles/{made.pk}/", None, HTTP_ACCEPT_LANGUAGE="fr").status_code == 404
+
+    live = api("post", "/api/v1/helpcenter/articles/", token, {**data, "title": "En ligne", "published": True})
+
+    assert (live.status_code, live.json()["published"]) == (201, True)
+    read = api("get", f"/api/v1/helpcenter/articles/{live.json()['article']}/", None, HTTP_ACCEPT_LANGUAGE="fr")
+    assert (read.status_code, read.json()["title"], read.json()["body_html"]) == (200, "En ligne", "<p>Texte.</p>")
+
+
+def test_creating_an_article_in_no_section_or_language_is_a_400_and_creates_nothing(
+    api, people: People, article: Article
+):
+    token = token_for(people.admin)
+    data = {"section": article.section_id, "language": "en", "title": "New", "body_markdown": "x"}
+
+    missing = api("post", "/api/v1/helpcenter/articles/", token, {**data, "section": 999999})
+    german = api("post", "/api/v1/helpcenter/articles/", token, {**data, "language": "de"})
+
+    assert (missing.status_code, missing.json()["errors"][0]["pointer"]) == (400, "#/section")
+    assert (german.status_code, german.json()["errors"][0]["pointer"]) == (400, "#/language")
+    assert list(Article.objects.values_list("pk", flat=True)) == [article.pk]
+
+
+def test_an_editor_reads_the_newest_text_draft_or_live(api, people: People, article: Article):
+    token = token_for(editor())
+    path = f"/api/v1/helpcenter/articles/{article.pk}/translations/en/"
+    api("put", path, token, {"title": "Hello", "body_markdown": "Live text.", "published": True})
+    api("put", path, token, {"title": "Hello", "body_markdown": "Draft text."})
+
+    newest = api("get", path, token)
+
+    assert newest.status_code == 200, newest.content
+    assert (newest.json()["body_markdown"], newest.json()["published"]) == ("Draft text.", False)
+    assert api("get", f"/api/v1/helpcenter/articles/{article.pk}/translations/fr/", token).status_code == 404
+    # Drafts are the editors': an agent who does not edit is refused, as on the editor's pages.
+    assert api("get", path, token_for(people.agent)).status_code == 403
+
+
+def test_unpublishing_hides_the_article_in_every_language_and_keeps_its_texts(
+    api, people: People, article: Article
+):
+    token = token_for(people.admin)
+
+    first = api("post", f"/api/v1/helpcenter/articles/{article.pk}/unpublish/", token, {})
+    again = api("post", f"/api/v1/helpcenter/articles/{article.pk}/unpublish/", token, {})
+
+    assert first.json() == again.json() == {"id": article.pk, "section": article.section_id, "published": False}
+    # Once: hiding a hidden article writes no second revision.
+    assert list(ArticleRevision.objects.values_list("kind", flat=True)) == [RevisionKind.UNPUBLISHED]
+    assert api("get", f"/api/v1/helpcenter/articles/{article.pk}/", None).status_code == 404
+    assert ArticleTranslation.objects.get(article=article, language="en").body_markdown == "Old text."
+    republished = api(
+        "put",
+        f"/api/v1/helpcenter/articles/{article.pk}/translations/en/",
+        token,
+        {"title": "Hello", "body_markdown": "Back.", "published": True},
+    )
+    assert republished.status_code == 200
+    assert api("get", f"/api/v1/helpcenter/articles/{article.pk}/", None).json()["body_markdown"] == "Back."
