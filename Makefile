@@ -13,7 +13,7 @@ LOCAL_ENV := $(VAR_DIR)/local.env
 # Two pytest workers: the machines have two cores. `make test PYTEST_ARGS=` runs serially.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run demo-reset test install lint typecheck pytest messages screenshots constraints clean
+.PHONY: run demo-reset test install lint typecheck pytest messages screenshots constraints requirements clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,12 +71,20 @@ test: lint typecheck pytest
 # Chromium screenshots of every page, in French and English, under docs/screenshots/.
 screenshots: $(STAMP) messages node_modules/.package-lock.json
 	COMPTOIR_SCREENSHOTS=docs/screenshots $(BIN)/pytest -m screenshots tests/browser/test_screenshots.py tests/browser/test_screenshots_workspace.py
+	COMPTOIR_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser/test_ticket_forms.py tests/browser/test_capture.py
 
 # Re-pin every dependency after changing pyproject.toml.
 constraints:
 	rm -rf /tmp/comptoir-pin && $(PYTHON) -m venv /tmp/comptoir-pin
 	/tmp/comptoir-pin/bin/pip install --quiet -e '.[dev]'
 	/tmp/comptoir-pin/bin/pip freeze --exclude-editable | grep -v '^comptoir' > constraints.txt
+
+# The production install's pins, the versions of constraints.txt, with every file's hash (docs/deploy.md).
+requirements: constraints.txt pyproject.toml
+	rm -rf /tmp/comptoir-reqs && $(PYTHON) -m venv /tmp/comptoir-reqs
+	/tmp/comptoir-reqs/bin/pip install --quiet pip-tools
+	/tmp/comptoir-reqs/bin/pip-compile --quiet --generate-hashes --extra sentry --strip-extras -c constraints.txt \
+	  --no-header --no-emit-index-url --no-emit-find-links --output-file requirements/production.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) node_modules var .mypy_cache .ruff_cache .pytest_cache

@@ -62,11 +62,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "comptoir.core",
+    "comptoir.branding",
     "comptoir.accounts",
     "comptoir.helpcenter",
     "comptoir.editor",
     "comptoir.events",
     "comptoir.tickets",
+    "comptoir.ticketforms",
     "comptoir.notifications",
     "comptoir.sla",
     "comptoir.rules",
@@ -79,6 +81,7 @@ INSTALLED_APPS = [
     "comptoir.reports",
     "comptoir.api",
     "comptoir.webhooks",
+    "comptoir.monitoring",
     "rest_framework",
     "drf_spectacular",
     "allauth",
@@ -87,6 +90,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later layer reads the client's address and scheme through trusted proxies only.
+    "comptoir.core.proxies.TrustedProxyMiddleware",
+    "comptoir.core.logging_json.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "comptoir.core.context_processors.site",
+                "comptoir.branding.context_processors.brand",
             ],
         },
     },
@@ -240,7 +247,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "comptoir" / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     # Attachments are never served from a public URL: no MEDIA_URL is routed.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -253,6 +260,31 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Attachments on an S3-compatible service (AWS, MinIO, Garage, Ceph...) instead of
+# MEDIA_ROOT: several web nodes and workers then see the same files. The bucket
+# stays private; every download still goes through the view that checks access
+# (comptoir.core.storage, docs/deploy.md).
+COMPTOIR_STORAGE = env_str("COMPTOIR_STORAGE", "local")
+if COMPTOIR_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("COMPTOIR_STORAGE must be 'local' or 's3'.")
+if COMPTOIR_STORAGE == "s3":
+    _s3_bucket = env_str("COMPTOIR_S3_BUCKET", "")
+    if not _s3_bucket:
+        raise ImproperlyConfigured("COMPTOIR_S3_BUCKET must be set when COMPTOIR_STORAGE is 's3'.")
+    STORAGES["default"] = {
+        "BACKEND": "comptoir.core.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": _s3_bucket,
+            # Empty: AWS itself; otherwise the service's address (https://s3.example.net).
+            "endpoint_url": env_str("COMPTOIR_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("COMPTOIR_S3_REGION", "") or None,
+            # Empty: boto3 finds credentials itself (an instance role, ~/.aws, AWS_* variables).
+            "access_key": env_str("COMPTOIR_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("COMPTOIR_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("COMPTOIR_S3_PREFIX", ""),
+            "addressing_style": env_str("COMPTOIR_S3_ADDRESSING_STYLE", "") or None,
+        },
+    }
 FILE_UPLOAD_TEMP_DIR = None
 
 COMPTOIR_ATTACHMENT_MAX_BYTES = env_int("COMPTOIR_ATTACHMENT_MAX_MB", 50, minimum=1) * 1024 * 1024
@@ -260,6 +292,9 @@ COMPTOIR_ATTACHMENT_MAX_FILES = env_int("COMPTOIR_ATTACHMENT_MAX_FILES", 10, min
 # A request may carry every allowed file at its largest, plus the form fields.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = COMPTOIR_ATTACHMENT_MAX_FILES + 5
+# "Record my screen" on the ticket form stops by itself after this long (and before the file
+# outgrows COMPTOIR_ATTACHMENT_MAX_MB: comptoir.portal.capture sizes the bit rate to fit both).
+COMPTOIR_SCREEN_RECORDING_MAX_SECONDS = env_int("COMPTOIR_SCREEN_RECORDING_MAX_SECONDS", 300, minimum=10)
 
 # --- Tickets, links and abuse limits ------------------------------------------
 COMPTOIR_TICKET_LINK_DAYS = env_int("COMPTOIR_TICKET_LINK_DAYS", 30, minimum=1)
@@ -309,6 +344,9 @@ COMPTOIR_DNS_TIMEOUT_SECONDS = env_int("COMPTOIR_DNS_TIMEOUT_SECONDS", 3, minimu
 # notifications) to one address, and about one ticket, per hour.
 COMPTOIR_AUTO_EMAILS_PER_RECIPIENT_PER_HOUR = env_int("COMPTOIR_AUTO_EMAILS_PER_RECIPIENT_PER_HOUR", 10, minimum=1)
 COMPTOIR_AUTO_EMAILS_PER_TICKET_PER_HOUR = env_int("COMPTOIR_AUTO_EMAILS_PER_TICKET_PER_HOUR", 20, minimum=1)
+# A worker that claimed an e-mail and died leaves it "sending": after this long another may send it.
+# Longer than the slowest SMTP conversation (EMAIL_TIMEOUT), or a slow send would be taken twice.
+COMPTOIR_EMAIL_CLAIM_SECONDS = env_int("COMPTOIR_EMAIL_CLAIM_SECONDS", 600, minimum=1)
 # Reading one inbound message may take at most this long (a backstop: see comptoir.mail.timelimit).
 COMPTOIR_INBOUND_PARSE_SECONDS = env_int("COMPTOIR_INBOUND_PARSE_SECONDS", 30, minimum=1)
 # A larger inbound message is never read whole: its header block is kept, quarantined.
@@ -470,6 +508,12 @@ CELERY_BEAT_SCHEDULE = {
         # Each clock is raised once whatever runs at once (comptoir.sla.breaches); a late run is dropped.
         "options": {"expires": 60},
     },
+    "monitoring-heartbeat": {
+        "task": "comptoir.monitoring.tasks.beat_heartbeat",
+        "schedule": 60.0,
+        # /readyz reads its time: beat scheduled it and a worker ran it (comptoir.monitoring.health).
+        "options": {"expires": 60},
+    },
     "deliver-due-webhooks": {
         "task": "comptoir.webhooks.tasks.webhooks_deliver_due",
         "schedule": 60.0,
@@ -498,12 +542,50 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _https and not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _https and not DEBUG else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
-if env_bool("COMPTOIR_BEHIND_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies (addresses or networks) whose X-Forwarded-For, X-Forwarded-Proto and X-Request-ID
+# are believed (comptoir.core.proxies); from anyone else those headers are ignored. Replaces Django's
+# SECURE_PROXY_SSL_HEADER, which would believe X-Forwarded-Proto from any client.
+COMPTOIR_TRUSTED_PROXIES = env_list("COMPTOIR_TRUSTED_PROXIES", [])
+for _network in COMPTOIR_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"COMPTOIR_TRUSTED_PROXIES must list IP addresses or networks; got {_network!r}"
+        ) from None
+if env_bool("COMPTOIR_BEHIND_PROXY", False) and not COMPTOIR_TRUSTED_PROXIES:
+    # The old switch believed any client: say what replaces it rather than silently stop detecting HTTPS.
+    raise ImproperlyConfigured("COMPTOIR_BEHIND_PROXY is replaced by COMPTOIR_TRUSTED_PROXIES: list your proxies.")
 
+# --- Health and metrics (docs/configuration.md, "Behind a proxy, health, metrics and logs") ---
+# /readyz says unready when beat's heartbeat is older than this, or the oldest queued e-mail is.
+COMPTOIR_READYZ_BEAT_MAX_AGE_SECONDS = env_int("COMPTOIR_READYZ_BEAT_MAX_AGE_SECONDS", 300, minimum=60)
+COMPTOIR_READYZ_MAIL_MAX_AGE_SECONDS = env_int("COMPTOIR_READYZ_MAIL_MAX_AGE_SECONDS", 1800, minimum=60)
+# /metrics answers only with this bearer token; unset, it does not exist (404).
+COMPTOIR_METRICS_TOKEN = env_str("COMPTOIR_METRICS_TOKEN", "")
+# Errors to Sentry (or a compatible service) when set and sentry-sdk is installed.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+
+# "json": one object per line with the request id and ticket (comptoir.core.logging_json); "text" for people.
+COMPTOIR_LOG_FORMAT = env_str("COMPTOIR_LOG_FORMAT", "text" if DEBUG else "json")
+if COMPTOIR_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("COMPTOIR_LOG_FORMAT must be 'json' or 'text'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "comptoir.core.logging_json.RequestContextFilter"}},
+    "formatters": {"json": {"()": "comptoir.core.logging_json.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            **({"formatter": "json"} if COMPTOIR_LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+if SENTRY_DSN:
+    from comptoir.core.sentry import sentry_start
+
+    sentry_start(SENTRY_DSN)

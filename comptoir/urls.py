@@ -7,13 +7,17 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from comptoir.api import token_views as api_token_views
+from comptoir.branding import views as branding_views
 from comptoir.core import views as core_views
 from comptoir.deflection import views as deflection_views
+from comptoir.editor import image_views as editor_image_views
 from comptoir.helpcenter import sitemaps as helpcenter_sitemaps
 from comptoir.helpcenter import views as helpcenter_views
+from comptoir.monitoring import views as monitoring_views
 from comptoir.portal import profile_views, public_views, ticket_views
 from comptoir.portal import views as portal_views
 from comptoir.workspace import availability_views as workspace_availability_views
+from comptoir.workspace import branding_settings_views as workspace_branding_views
 from comptoir.workspace import bulk_views as workspace_bulk_views
 from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import merge_views as workspace_merge_views
@@ -23,6 +27,7 @@ from comptoir.workspace import reports_views as workspace_reports_views
 from comptoir.workspace import rules_settings_views as workspace_rules_views
 from comptoir.workspace import settings_views as workspace_settings_views
 from comptoir.workspace import sla_settings_views as workspace_sla_views
+from comptoir.workspace import ticketform_views as workspace_ticketform_views
 from comptoir.workspace import view_views as workspace_view_views
 from comptoir.workspace import views as workspace_views
 from comptoir.workspace import webhook_settings_views as workspace_webhook_views
@@ -40,11 +45,16 @@ urlpatterns = [
     path("t/<str:token>/", public_views.ticket_link_redeem, name="ticket_link_redeem"),
     path("altcha/challenge/", core_views.altcha_challenge, name="altcha_challenge"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", monitoring_views.readyz, name="readyz"),
+    path("metrics", monitoring_views.metrics_view, name="metrics"),
     # The REST API (docs/api.md): no language prefix, a program's Accept-Language chooses.
     path("api/", include("comptoir.api.urls")),
     path("sitemap.xml", helpcenter_sitemaps.sitemap, name="sitemap"),
     path("robots.txt", helpcenter_sitemaps.robots_txt, name="robots_txt"),
     path("dev/", include("comptoir.devoutbox.urls")),
+    # No language prefix: the same image in both languages, its address keyed by its content's hash.
+    path("branding/logo/<str:digest>.<str:extension>", branding_views.logo, name="branding_logo"),
+    path("articles/images/<str:token>.<str:extension>", editor_image_views.article_image, name="article_image"),
 ]
 
 if settings.ANYMAIL.get("WEBHOOK_SECRET"):
@@ -107,6 +117,7 @@ urlpatterns += i18n_patterns(
     path("agent/notifications/settings/", workspace_notice_views.notice_settings, name="agent_notice_settings"),
     path("agent/availability/", workspace_availability_views.availability, name="agent_availability"),
     path("agent/settings/", workspace_settings_views.settings_home, name="agent_settings"),
+    path("agent/settings/branding/", workspace_branding_views.branding_settings, name="agent_branding_settings"),
     path("agent/settings/service-levels/", workspace_sla_views.sla_settings, name="agent_sla_settings"),
     path(
         "agent/settings/service-levels/schedules/new/",
@@ -150,6 +161,28 @@ urlpatterns += i18n_patterns(
     path("agent/settings/rules/<int:rule_id>/move/", workspace_rules_views.rule_move, name="agent_rule_move"),
     path("agent/settings/rules/<int:rule_id>/toggle/", workspace_rules_views.rule_toggle, name="agent_rule_toggle"),
     path("agent/settings/rules/<int:rule_id>/delete/", workspace_rules_views.rule_delete, name="agent_rule_delete"),
+    path(
+        "agent/settings/ticket-forms/", workspace_ticketform_views.ticketform_settings, name="agent_ticketform_settings"
+    ),
+    path(
+        "agent/settings/ticket-forms/fields/new/", workspace_ticketform_views.ticket_field_edit, name="agent_field_new"
+    ),
+    path(
+        "agent/settings/ticket-forms/fields/<int:field_id>/",
+        workspace_ticketform_views.ticket_field_edit,
+        name="agent_field",
+    ),
+    path("agent/settings/ticket-forms/forms/new/", workspace_ticketform_views.ticket_form_edit, name="agent_form_new"),
+    path(
+        "agent/settings/ticket-forms/forms/<int:form_id>/",
+        workspace_ticketform_views.ticket_form_edit,
+        name="agent_form",
+    ),
+    path(
+        "agent/tickets/<int:reference>/fields/",
+        workspace_ticketform_views.ticket_fields_update,
+        name="agent_ticket_fields",
+    ),
     path("agent/settings/webhooks/", workspace_webhook_views.webhook_settings, name="agent_webhook_settings"),
     path("agent/settings/webhooks/new/", workspace_webhook_views.webhook_new, name="agent_webhook_new"),
     path("agent/settings/webhooks/<int:webhook_id>/", workspace_webhook_views.webhook_edit, name="agent_webhook"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import struct
 import zlib
 from collections.abc import Iterator
@@ -161,6 +162,18 @@ def png_attachment(name: str = "shot.png") -> NewAttachment:
     """A PNG accepted by the attachment rules, as the ticket services take it."""
     data = png_bytes()
     return accept_file(io.BytesIO(data), name, len(data))
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[object]:
+    """One Playwright per test process (tests/browser, tests/production): its sync API runs an event loop,
+    and a second one started inside it fails."""
+    if not Path(shutil.which("chromium") or "/usr/bin/chromium").exists():
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as running:
+        yield running
 
 
 @contextmanager

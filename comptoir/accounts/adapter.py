@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.accounts.mailing import account_email_queue
 from comptoir.accounts.models import User, normalize_email
 from comptoir.accounts.services import is_guest
+from comptoir.branding.emails import email_brand_context
 
 # Set on the request by confirm_email: the address was proven with the code typed in the
 # very session that signed up (or signed in with the password). Read by the receivers.
@@ -83,7 +84,7 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
                 "email": email,
                 "current_site": get_current_site(request),
                 **context,
-                "site_name": settings.COMPTOIR_SITE_NAME,
+                **email_brand_context(language),
                 "language": language,
             }
             if template_prefix in PAGE_LINK_MAILS:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 
 from comptoir.accounts.models import Role, User
 from comptoir.accounts.services import email_address_record
@@ -12,6 +13,8 @@ DEMO_ACCOUNTS = (
     # A customer with a verified address, to try "My tickets" and the profile.
     ("customer@example.com", "customer", Role.REQUESTER),
 )
+# The permission group the editor's migration creates (comptoir/editor/migrations/0002_editors_group.py).
+EDITORS_GROUP = "Editors"
 DEMO_NAMES = {
     "agent@example.com": "Camille Agent",
     "admin@example.com": "Alex Admin",
@@ -31,3 +34,6 @@ def ensure_demo_accounts() -> None:
         user.set_password(password)
         user.save()
         email_address_record(user=user, verified=True)
+        if role == Role.AGENT:
+            # So that a newcomer can try the article editor (the admin may edit articles already).
+            user.groups.add(*Group.objects.filter(name=EDITORS_GROUP))

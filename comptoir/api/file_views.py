@@ -26,6 +26,7 @@ from comptoir.api import selectors
 from comptoir.api.serializers import UploadCreateSerializer, UploadSerializer
 from comptoir.api.uploads import upload_store
 from comptoir.api.views import ApiView
+from comptoir.core.storage import open_for_download
 from comptoir.tickets import access
 from comptoir.tickets.files import ACCEPT_ATTRIBUTE
 from comptoir.tickets.models import Attachment
@@ -84,10 +85,12 @@ class AttachmentView(ApiView):
         if attachment is None:
             raise exceptions.NotFound
         response = FileResponse(
-            attachment.file.open("rb"),
+            open_for_download(attachment.file),
             as_attachment=True,
             filename=attachment.filename,
             content_type=attachment.content_type,
         )
+        # A stream from S3 cannot tell its length; the row knows it.
+        response.headers["Content-Length"] = str(attachment.size)
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response

@@ -82,5 +82,7 @@ def purge_expired(older_than: timedelta = timedelta(days=2)) -> int:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR only: X-Forwarded-For is set by the client unless a proxy rewrites it."""
+    """The client's address: REMOTE_ADDR, which comptoir.core.proxies sets from X-Forwarded-For
+    only when the request came through a trusted proxy (COMPTOIR_TRUSTED_PROXIES); from anyone
+    else that header is the client's own claim and is never read."""
     return request.META.get("REMOTE_ADDR") or "unknown"

@@ -6,7 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from comptoir.editor import selectors
+from comptoir.editor import images, selectors
+from comptoir.editor.images import PreparedImage
 from comptoir.helpcenter.models import Section
 
 
@@ -63,3 +64,28 @@ class NewArticleForm(ArticleForm):
         section.queryset = selectors.sections()
         section.language = page_language
         self.fields["language"].initial = page_language
+
+
+class ImageForm(forms.Form):
+    """An image to insert into the text being written; the text itself comes with ArticleForm."""
+
+    image = forms.FileField(
+        label=_("Image"),
+        # The uploader's file name is never kept (models.article_image_path); this only bounds what is accepted.
+        max_length=255,
+        widget=forms.FileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE}),
+    )
+    image_alt = forms.CharField(
+        label=_("What the image shows"),
+        max_length=200,
+        required=False,
+        help_text=_("Read aloud to people who cannot see it, and shown if it does not load."),
+    )
+    # Where the cursor was in the text (set by editor-images.js); the end of the text without it.
+    cursor = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def clean_image(self) -> PreparedImage:
+        upload = self.cleaned_data["image"]
+        # Refused by its size before it is read into memory.
+        images.check_size(upload.size)
+        return images.image_prepare(upload.read())

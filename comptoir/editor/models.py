@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -45,3 +47,43 @@ class ArticleRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} {self.language} {self.kind} #{self.pk}"
+
+
+def _image_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def article_image_path(instance: ArticleImage, filename: str) -> str:
+    # A name of our own: nothing the uploader typed reaches the storage's paths.
+    return f"article-images/{instance.article_id}/{instance.token}.{instance.extension}"
+
+
+class ArticleImage(models.Model):
+    """An image uploaded into an article's text, served by comptoir.editor.image_views.
+
+    Its address holds a random token, so an image written into a draft cannot be guessed
+    before the article is published; the row says what the stored bytes are, so the
+    serving view never guesses either.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
+    token = models.CharField(max_length=32, unique=True, default=_image_token, editable=False)
+    file = models.FileField(upload_to=article_image_path, max_length=200)
+    content_type = models.CharField(max_length=32)
+    extension = models.CharField(max_length=8)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("id",)
+        verbose_name = _("article image")
+        verbose_name_plural = _("article images")
+
+    def __str__(self) -> str:
+        return f"{self.token}.{self.extension}"

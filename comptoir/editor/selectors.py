@@ -48,6 +48,7 @@ class ArticleRow:
     title_language: str
     section: str
     is_published: bool
+    is_promoted: bool
     # Languages whose newest revision is a draft not yet published.
     draft_languages: list[str]
     edit_language: str
@@ -141,6 +142,7 @@ def article_rows(language: str) -> list[ArticleRow]:
                 title_language=row_language,
                 section=section_label(article.section, language),
                 is_published=article.is_published,
+                is_promoted=article.is_promoted,
                 draft_languages=[
                     code for code in languages() if _annotation(article, f"newest_kind_{code}") == RevisionKind.DRAFT
                 ],

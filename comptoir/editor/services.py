@@ -6,12 +6,14 @@ write path that renders, sanitises and indexes the live text.
 
 from __future__ import annotations
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
 
 from comptoir.accounts.models import User
-from comptoir.editor.models import ArticleRevision, RevisionKind
+from comptoir.editor.images import PreparedImage
+from comptoir.editor.models import ArticleImage, ArticleRevision, RevisionKind
 from comptoir.helpcenter.models import Article, ArticleTranslation, Section
 from comptoir.helpcenter.services import article_translation_save
 
@@ -133,3 +135,28 @@ def article_unpublish(*, article: Article, author: User) -> list[ArticleRevision
         )
         for live in ArticleTranslation.objects.filter(article=article).order_by("language")
     ]
+
+
+def article_promote(*, article: Article, promoted: bool) -> Article:
+    """Feature the article on the Help Center home (or stop): it shows there while it is published."""
+    if article.is_promoted != promoted:
+        article.is_promoted = promoted
+        article.save(update_fields=["is_promoted"])
+    return article
+
+
+def article_image_add(*, article: Article, image: PreparedImage, uploaded_by: User) -> ArticleImage:
+    """Keep an image for the article's text (accepted and shrunk by images.image_prepare)."""
+    row = ArticleImage(
+        article=article,
+        content_type=image.content_type,
+        extension=image.extension,
+        width=image.width,
+        height=image.height,
+        size=len(image.data),
+        sha256=image.sha256,
+        uploaded_by=uploaded_by,
+    )
+    # Saving the file saves the row, once the storage has the bytes.
+    row.file.save(row.extension, ContentFile(image.data), save=True)
+    return row

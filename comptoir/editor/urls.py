@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/<str:language>/draft/", views.article_draft, name="editor_article_draft"),
     path("<int:pk>/<str:language>/publish/", views.article_publish, name="editor_article_publish"),
     path("<int:pk>/<str:language>/unpublish/", views.article_unpublish, name="editor_article_unpublish"),
+    path("<int:pk>/<str:language>/promote/", views.article_promote, name="editor_article_promote"),
+    path("<int:pk>/<str:language>/image/", views.article_image, name="editor_article_image"),
 ]

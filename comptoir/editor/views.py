@@ -14,9 +14,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comptoir.accounts.models import User
-from comptoir.editor import selectors, services
+from comptoir.core.typography import file_size
+from comptoir.editor import images, selectors, services
 from comptoir.editor.access import can_edit_articles
-from comptoir.editor.forms import ArticleForm, NewArticleForm
+from comptoir.editor.forms import ArticleForm, ImageForm, NewArticleForm
 from comptoir.helpcenter.models import Article
 from comptoir.helpcenter.rendering import render_markdown
 from comptoir.workspace.access import Refusal, allowed_only
@@ -54,6 +55,7 @@ def _render_edit(
     *,
     state: selectors.EditState | None = None,
     preview: str = "",
+    image_form: ImageForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     state = state or selectors.edit_state(article, language)
@@ -69,6 +71,10 @@ def _render_edit(
         "state": state,
         "public_url": _public_url(article, language, published.slug) if published and article.is_published else "",
         "history": selectors.revision_history(article, language),
+        "image_form": image_form or ImageForm(),
+        "image_max_size": file_size(images.MAX_BYTES),
+        "image_types": images.ACCEPTED,
+        "image_max_width": images.MAX_WIDTH,
     }
     return render(request, "editor/edit.html", context, status=status)
 
@@ -159,3 +165,41 @@ def article_unpublish(request: HttpRequest, pk: int, language: str) -> HttpRespo
     services.article_unpublish(article=article, author=_editor(request))
     messages.success(request, gettext("Unpublished: the article is hidden from the Help Center in every language."))
     return redirect("editor_article", pk=article.pk, language=language)
+
+
+@require_POST
+@editor_required
+def article_promote(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+    article = _article(pk, language)
+    promoted = request.POST.get("promoted") == "yes"
+    services.article_promote(article=article, promoted=promoted)
+    if promoted:
+        messages.success(request, gettext("Featured on the Help Center home page while it is published."))
+    else:
+        messages.success(request, gettext("No longer featured on the Help Center home page."))
+    return redirect("editor_article", pk=article.pk, language=language)
+
+
+@require_POST
+@editor_required
+def article_image(request: HttpRequest, pk: int, language: str) -> HttpResponse:
+    """Keep the uploaded image and put it into the text being written, shown again with its preview.
+
+    The text is not saved: it comes back in the form, with the image where the cursor
+    was, for the editor to save or publish as with any other change.
+    """
+    article, form = _bound_form(request, pk, language)
+    image_form = ImageForm(request.POST, request.FILES)
+    if not image_form.is_valid():
+        return _render_edit(request, article, language, form, image_form=image_form, status=400)
+    stored = services.article_image_add(
+        article=article, image=image_form.cleaned_data["image"], uploaded_by=_editor(request)
+    )
+    snippet = images.image_markdown(stored.token, stored.extension, image_form.cleaned_data["image_alt"])
+    body = images.body_with_image(request.POST.get("body_markdown", ""), snippet, image_form.cleaned_data["cursor"])
+    data = request.POST.copy()
+    data["body_markdown"] = body
+    form = ArticleForm(data, language=language)
+    messages.success(request, gettext("Image added to the text. Save a draft or publish to keep the change."))
+    preview = render_markdown(body).html
+    return _render_edit(request, article, language, form, preview=preview)

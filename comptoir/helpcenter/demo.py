@@ -98,10 +98,13 @@ def load_demo_content(content_dir: Path = CONTENT_DIR) -> tuple[int, int]:
                 },
             )
     sources = [parse_article(path) for path in sorted((content_dir / "articles").glob("*.md"))]
+    # Featured on the home page when first loaded only: an editor's later choice survives a reload.
+    promoted = set(config.get("promoted", []))
     articles = {}
     for source in sources:
+        defaults = {"section": sections[source.section], "position": source.position}
         article, _ = Article.objects.update_or_create(
-            key=source.key, defaults={"section": sections[source.section], "position": source.position}
+            key=source.key, defaults=defaults, create_defaults={**defaults, "is_promoted": source.key in promoted}
         )
         articles[source.key] = article
     urls = {}

@@ -80,6 +80,8 @@ class Article(models.Model):
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
     position = models.PositiveIntegerField(default=0)
     is_published = models.BooleanField(default=True)
+    # Chosen by editors (editor.services.article_promote) for the Help Center home's "Featured articles".
+    is_promoted = models.BooleanField(_("promoted on the home page"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -73,10 +73,14 @@ def search_page(query: str, language: str) -> SearchPage:
     return SearchPage(query=query)
 
 
-def popular_articles(language: str, limit: int = POPULAR) -> list[SearchHit]:
-    """Published articles in the language, the most "helpful" votes first, then the latest updated (one query)."""
+def popular_articles(language: str, limit: int = POPULAR, *, exclude: Collection[int] = ()) -> list[SearchHit]:
+    """Published articles in the language, the most "helpful" votes first, then the latest updated (one query).
+
+    ``exclude``: articles (by id) already shown elsewhere on the page, such as the home page's featured ones.
+    """
     rows = (
         ArticleTranslation.objects.filter(language=language, article__is_published=True)
+        .exclude(article_id__in=exclude)
         .annotate(helpful=Count("article__votes", filter=Q(article__votes__helpful=True)))
         .order_by("-helpful", "-updated_at", "pk")
         .values_list("article_id", "slug", "title", "summary", "article__section_id", "helpful")[:limit]

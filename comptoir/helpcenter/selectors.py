@@ -18,6 +18,8 @@ from comptoir.helpcenter.models import (
 # The side list of an article's section: this many of its articles, read among the first SECTION_ARTICLES_READ.
 SECTION_ARTICLES = 10
 SECTION_ARTICLES_READ = 200
+# The home page's "Featured articles": editors choose them, the page shows at most this many.
+PROMOTED = 6
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,19 @@ def categories_with_sections(language: str) -> tuple[list[CategoryView], list[Se
         for t in translations
     ]
     return [c for c in categories if c.sections], by_category.get(None, [])
+
+
+def promoted_articles(language: str, limit: int = PROMOTED) -> list[ArticleLink]:
+    """The published articles editors promoted, in the language, in the Help Center's order (one query).
+
+    An article promoted but not written in the language is left out, as the home page's lists leave it out.
+    """
+    rows = (
+        ArticleTranslation.objects.filter(language=language, article__is_published=True, article__is_promoted=True)
+        .order_by("article__section__position", "article__section_id", "article__position", "article_id")
+        .only("article_id", "slug", "title", "summary")[:limit]
+    )
+    return [ArticleLink(row.article_id, row.slug, row.title, row.summary) for row in rows]
 
 
 def category_translation(pk: int, language: str) -> CategoryTranslation | None:

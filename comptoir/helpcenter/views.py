@@ -12,7 +12,11 @@ from django.views.decorators.http import require_GET, require_POST
 from comptoir.helpcenter import selectors, services
 from comptoir.helpcenter.models import ArticleVote
 from comptoir.helpcenter.rendering import split_at_headings
+from comptoir.helpcenter.search_page import popular_articles
 from comptoir.tickets import access
+
+# The home page's "Popular articles" list.
+POPULAR_ON_HOME = 5
 
 
 def _language() -> str:
@@ -21,8 +25,13 @@ def _language() -> str:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    categories, other_sections = selectors.categories_with_sections(_language())
-    return render(request, "helpcenter/home.html", {"categories": categories, "other_sections": other_sections})
+    language = _language()
+    categories, other_sections = selectors.categories_with_sections(language)
+    promoted = selectors.promoted_articles(language)
+    # The most helpful articles beside the featured ones, none of them twice.
+    popular = popular_articles(language, POPULAR_ON_HOME, exclude=[link.pk for link in promoted])
+    context = {"categories": categories, "other_sections": other_sections, "promoted": promoted, "popular": popular}
+    return render(request, "helpcenter/home.html", context)
 
 
 @require_GET

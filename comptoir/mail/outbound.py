@@ -25,6 +25,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from comptoir.branding.emails import email_brand_context, text_signed
 from comptoir.core.backoff import retry_delay
 from comptoir.core.typography import one_line
 from comptoir.mail.addressing import reply_address, support_domain, ticket_message_id
@@ -37,9 +38,11 @@ logger = logging.getLogger(__name__)
 # 16 attempts keep trying for about ten hours: a mail server down overnight
 # loses nothing.
 MAX_ATTEMPTS = 16
-# A worker that claimed an e-mail and died leaves it "sending"; after this long
-# another worker may take it again.
-CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+def claim_timeout() -> timedelta:
+    """A worker that claimed an e-mail and died leaves it "sending"; after this long another may take it."""
+    return timedelta(seconds=settings.COMPTOIR_EMAIL_CLAIM_SECONDS)
 
 
 # E-mails Comptoir writes on its own in answer to something that came in: the
@@ -154,7 +157,7 @@ def _claim(email_id: int) -> OutboundEmail | None:
     now = timezone.now()
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     claimable = Q(due, status=OutboundStatus.QUEUED) | Q(
-        status=OutboundStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
+        status=OutboundStatus.SENDING, claimed_at__lt=now - claim_timeout()
     )
     claimed = OutboundEmail.objects.filter(claimable, pk=email_id).update(
         status=OutboundStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
@@ -249,7 +252,7 @@ def stalled_email_ids(older_than: timedelta = timedelta(minutes=2)) -> list[int]
     never_tried = Q(next_attempt_at__isnull=True, created_at__lt=now - older_than)
     retry_overdue = Q(next_attempt_at__lt=now - older_than)
     stalled = Q(never_tried | retry_overdue, status=OutboundStatus.QUEUED) | Q(
-        status=OutboundStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
+        status=OutboundStatus.SENDING, claimed_at__lt=now - claim_timeout()
     )
     return list(OutboundEmail.objects.filter(stalled).values_list("pk", flat=True)[:500])
 
@@ -257,9 +260,11 @@ def stalled_email_ids(older_than: timedelta = timedelta(minutes=2)) -> list[int]
 def render_email(template: str, context: dict[str, Any], *, to: str, language: str) -> EmailMultiAlternatives:
     """Render emails/<template>-subject.txt, -body.txt and -body.html in the given language."""
     with translation.override(language):
-        full_context = {"site_name": settings.COMPTOIR_SITE_NAME, "language": language, **context}
+        full_context = {**email_brand_context(language), "language": language, **context}
         subject = one_line(render_to_string(f"emails/{template}-subject.txt", full_context))
-        text = render_to_string(f"emails/{template}-body.txt", full_context)
+        text = text_signed(
+            render_to_string(f"emails/{template}-body.txt", full_context), str(full_context["brand_signature"])
+        )
         html = render_to_string(f"emails/{template}-body.html", full_context)
     message = DkimEmail(
         subject=subject,

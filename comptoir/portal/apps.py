@@ -14,4 +14,8 @@ class PortalConfig(AppConfig):
     verbose_name = _("Customer space")
 
     def ready(self) -> None:
+        from comptoir.core.purge import purger
+        from comptoir.portal.pending import pending_purge
+
         request_logs_scrub()
+        purger("portal_pending_files", pending_purge)

@@ -12,6 +12,8 @@ scrub their token (comptoir.portal.log_filters).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,13 +22,25 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods
 
+from comptoir.accounts.models import User
 from comptoir.core.ratelimit import client_ip, hit
 from comptoir.core.views import too_many_requests
 from comptoir.deflection.services import ticket_after_open_record
+from comptoir.portal.capture import capture_rules
+from comptoir.portal.pending import PendingFile, pending_keep, pending_take
 from comptoir.portal.receipt import receipt_give, receipt_read
 from comptoir.portal.responses import no_store, secret_address
-from comptoir.portal.ticket_forms import LinkRequestForm, SurveyForm, TicketForm, TicketLinkForm
+from comptoir.portal.ticket_forms import (
+    LinkRequestForm,
+    SignedInTicketForm,
+    SurveyForm,
+    TicketForm,
+    TicketLinkForm,
+)
 from comptoir.sla.promise import first_reply_promise
+from comptoir.ticketforms.forms import customer_fields_form
+from comptoir.ticketforms.selectors import form_to_fill
+from comptoir.ticketforms.services import ticket_values_record
 from comptoir.tickets import access
 from comptoir.tickets.files import attachment_rules
 from comptoir.tickets.links import link_redeem, ticket_link_send
@@ -51,9 +65,37 @@ def _address_within_limit(scope: str, email: str, limit: int) -> bool:
     return hit(f"{scope}-email", email, limit=limit, window_seconds=window)
 
 
+def _ticket_form(request: HttpRequest, *args: Any) -> TicketForm:
+    """A signed-in requester files under their account; agents and visitors get the guest form.
+
+    An agent here sees what customers see (and is told where to open a ticket for
+    one: the workspace's "new ticket", which records who opened it).
+    """
+    user = request.user
+    if isinstance(user, User) and user.is_authenticated and not user.is_agent:
+        return SignedInTicketForm(*args, account=user, known=access.has_verified_address(request))
+    return TicketForm(*args)
+
+
+def _files_to_keep(form: TicketForm) -> list[PendingFile]:
+    """A form refused for another field keeps its checked files (comptoir.portal.pending).
+
+    Not when the robot check failed: a robot would store files for free.
+    """
+    if not form.is_bound or "altcha" in form.errors or "website" in form.errors:
+        return []
+    cleaned = form.cleaned_data
+    return [*cleaned.get("pending_file", []), *pending_keep(cleaned.get("attachments", []))]
+
+
 @require_http_methods(["GET", "POST"])
 def ticket_new(request: HttpRequest) -> HttpResponse:
-    form = TicketForm()
+    form = _ticket_form(request)
+    # Several ticket forms (comptoir.ticketforms): the customer picks one first, or follows ?form=<slug>.
+    chosen, offered = form_to_fill(request.GET.get("form", ""))
+    if offered and chosen is None:
+        return render(request, "ticketforms/pick.html", {"forms": offered})
+    fields_form = customer_fields_form(chosen)
     if request.method == "POST":
         # One write transaction for a ticket sent: the attempt counted, the captcha spent,
         # the address counted, the ticket and what it records. An attempt refused on the
@@ -61,8 +103,10 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             if not _ip_within_limit(request, "ticket", settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_IP):
                 return too_many_requests(request)
-            form = TicketForm(request.POST, request.FILES)
-            if form.is_valid():
+            form = _ticket_form(request, request.POST, request.FILES)
+            fields_form = customer_fields_form(chosen, request.POST)
+            fields_valid = fields_form.is_valid()
+            if form.is_valid() and fields_valid:
                 data = form.cleaned_data
                 if not _address_within_limit("ticket", data["email"], settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL):
                     return too_many_requests(request)
@@ -71,16 +115,26 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                     name=data["name"],
                     subject=data["subject"],
                     description=data["description"],
-                    ticket_type=data["ticket_type"],
+                    ticket_type=chosen.ticket_type if chosen and chosen.ticket_type else data["ticket_type"],
                     language=translation.get_language() or settings.LANGUAGE_CODE,
                     channel=Channel.WEB,
-                    files=data["attachments"],
+                    files=[*pending_take(data["pending_file"]), *data["attachments"]],
                     time_zone=data["time_zone"],
                 )
+                ticket_values_record(ticket=ticket, values=fields_form.values())
                 # Sent after opening a suggested article: that article did not answer.
                 ticket_after_open_record(visit=request.POST.get("suggestion_visit", ""), language=ticket.language)
                 return receipt_give(redirect("ticket_sent"), ticket)
-    return render(request, "tickets/new.html", {"form": form, "rules": attachment_rules()})
+    context = {
+        "form": form,
+        "rules": attachment_rules(),
+        "capture": capture_rules(),
+        "pending_files": _files_to_keep(form),
+        "agent_here": access.is_agent(request),
+        "ticket_form": chosen,
+        "fields_form": fields_form,
+    }
+    return render(request, "tickets/new.html", context)
 
 
 @require_GET

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.addresses import refuse_help_desk_address
+from comptoir.accounts.models import User
 from comptoir.core import captcha
 from comptoir.core.time_zones import known_time_zone
+from comptoir.portal.pending import PendingFile, pending_read
 from comptoir.tickets.blocks import block_for
+from comptoir.tickets.files import max_files, too_many_files_message
 from comptoir.tickets.forms import AttachmentsField
 from comptoir.tickets.models import TicketType
 
@@ -45,6 +50,20 @@ def refuse_blocked_sender(email: str) -> None:
         )
 
 
+class PendingFilesField(forms.Field):
+    """Files kept from a try refused for another field (comptoir.portal.pending), sent back as signed notes."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[PendingFile]:
+        tokens = [token for token in (value or []) if isinstance(token, str) and token]
+        return pending_read(tokens)
+
+
 class TicketForm(CaptchaMixin):
     email = forms.EmailField(
         label=_("Your e-mail address"),
@@ -77,11 +96,50 @@ class TicketForm(CaptchaMixin):
     # customer's own clock. Never an error (no max_length either: the customer cannot fix a hidden
     # field); a name zoneinfo does not know, however long, is dropped by clean_time_zone.
     time_zone = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Ticked boxes for the files a refused try kept (portal/pending_files.html): they come along again.
+    pending_file = PendingFilesField(label=_("Files kept from your first try"))
 
     field_order = ("email", "name", "ticket_type", "subject", "description", "attachments", "website", "altcha")
 
     def clean_time_zone(self) -> str:
         return known_time_zone(self.cleaned_data.get("time_zone", ""))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The files kept from a first try count with the new ones against the limit.
+        count = len(cleaned.get("pending_file") or []) + len(cleaned.get("attachments") or [])
+        if count > max_files() and "attachments" in cleaned:
+            self.add_error("attachments", ValidationError(too_many_files_message(count), code="too_many"))
+        return cleaned
+
+
+class SignedInTicketForm(TicketForm):
+    """A signed-in requester's new ticket: filed under their account, whatever the POST says.
+
+    Their address and name come from the account, never from the form: a mistyped
+    address can no longer file the ticket under someone else. The captcha is asked
+    only while the account's address is unproven (``known`` is False): a verified
+    requester is known, and still counts against the rate limits of the view.
+    """
+
+    def __init__(self, *args: Any, account: User, known: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.known = known
+        del self.fields["email"], self.fields["name"]
+        if known:
+            del self.fields["altcha"], self.fields["website"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for refuse in (refuse_help_desk_address, refuse_blocked_sender):
+            try:
+                refuse(self.account.email)
+            except ValidationError as error:
+                self.add_error(None, error)
+        cleaned["email"] = self.account.email
+        cleaned["name"] = self.account.name
+        return cleaned
 
 
 class ReplyForm(forms.Form):

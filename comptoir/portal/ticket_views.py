@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from comptoir.accounts.offer import ACCOUNT_OFFER_INTERVAL_SECONDS, account_offer_send
+from comptoir.core.storage import open_for_download
 from comptoir.portal import selectors
 from comptoir.portal.receipt import receipt_forget
 from comptoir.portal.responses import no_store
 from comptoir.portal.ticket_forms import ReplyForm, SurveyForm
 from comptoir.sla.promise import first_reply_promise
+from comptoir.ticketforms.selectors import customer_values
 from comptoir.tickets import access
 from comptoir.tickets.files import attachment_rules
 from comptoir.tickets.models import Attachment, Channel, Ticket
@@ -70,6 +72,8 @@ def _render_ticket(
         # A guest who came by the secret link may turn it into an account that follows all their tickets,
         # and may end here the access the link gave this browser.
         "offer_account": guest,
+        # The ticket's fields a customer may see (comptoir.ticketforms), never those for agents only.
+        "field_values": customer_values(ticket),
         "offer_sign_out": guest,
         "rules": attachment_rules(),
         # When to expect the first answer, while it is awaited (comptoir.sla.promise): from the clock
@@ -189,11 +193,13 @@ def attachment_download(request: HttpRequest, reference: int, attachment_id: int
         ticket=ticket,
     )
     response = FileResponse(
-        attachment.file.open("rb"),
+        open_for_download(attachment.file),
         as_attachment=True,
         filename=attachment.filename,
         content_type=attachment.content_type,
     )
+    # A stream from S3 cannot tell its length; the row knows it.
+    response.headers["Content-Length"] = str(attachment.size)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -52,6 +52,10 @@ class Chart:
     baseline: float
     left: int
     right: float
+    # Written after each axis value ("%" for shares).
+    unit: str = ""
+    # Where a line's values are, marked with a dot: a line drawn across gaps must still show which points are known.
+    dots: tuple[tuple[float, float], ...] = ()
 
 
 def nice_top(value: int) -> int:
@@ -114,3 +118,18 @@ def line_chart(names: Sequence[str], values: Sequence[int]) -> Chart:
         for index, value in enumerate(values)
     )
     return Chart(WIDTH, HEIGHT, (), points, _axes(top), _labels(names, slot), TOP + plot_height, LEFT, WIDTH - RIGHT)
+
+
+def share_chart(names: Sequence[str], values: Sequence[float | None]) -> Chart:
+    """A line of shares (0 to 1) drawn as percentages on a fixed 0-100 axis; slots without a value are skipped."""
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    slot = plot_width / max(1, len(names))
+    dots = tuple(
+        (round(LEFT + slot * (index + 0.5), 2), round(TOP + plot_height - plot_height * value, 2))
+        for index, value in enumerate(values)
+        if value is not None
+    )
+    points = " ".join(f"{x},{y}" for x, y in dots)
+    return Chart(
+        WIDTH, HEIGHT, (), points, _axes(100), _labels(names, slot), TOP + plot_height, LEFT, WIDTH - RIGHT, "%", dots
+    )

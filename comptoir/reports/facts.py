@@ -6,8 +6,9 @@ itself; its callers read the rows (``events_of``, ``comments_of``) and hand them
 
 Counting rules, so that a figure means one thing:
 - a day is a day in the team's time zone (settings.TIME_ZONE);
-- every figure is counted under the ticket's current group, assignee, type and
-  priority (a ticket moved to another group moves its whole history there);
+- every figure is counted under the ticket's current group, assignee, type,
+  priority, tags and requester's organisation (a ticket moved to another group moves
+  its whole history there);
 - "first reply" is the first public reply a person of the team wrote; a business
   rule's or a robot's reply, and the message a merge writes, are not the team answering
   (the rules of comptoir.sla.services.ticket_history);
@@ -48,7 +49,7 @@ FACT_KINDS = (
 )
 _MERGES = (EventKind.MERGED_INTO, EventKind.MERGED_FROM)
 GOOD_RATINGS = (4, 5)
-DIMENSIONS = ("group", "assignee", "channel", "type", "priority", "language")
+DIMENSIONS = ("group", "assignee", "channel", "type", "priority", "language", "organisation")
 
 # (kind, old, new, at, change, automatic, message author role, message author id)
 EventRow = tuple[str, str, str, datetime, UUID | None, bool, str | None, int | None]
@@ -72,6 +73,11 @@ class Computed:
 
     def dimensions(self) -> tuple[object, ...]:
         return tuple(self.fields[name] for name in DIMENSIONS)
+
+    def tags(self) -> list[int]:
+        tags = self.fields["tags"]
+        assert isinstance(tags, list)  # facts_compute puts the ids there
+        return [int(tag) for tag in tags]
 
 
 def events_of(ticket_ids: Sequence[int]) -> dict[int, list[EventRow]]:
@@ -107,14 +113,31 @@ def comments_of(ticket_ids: Sequence[int]) -> dict[int, str]:
     return dict(rows)  # the last of each ticket wins
 
 
+def tags_of(ticket_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The ids of each ticket's tags, in order: one query."""
+    rows = (
+        Ticket.tags.through.objects.filter(ticket_id__in=ticket_ids)
+        .order_by("ticket_id", "tag_id")
+        .values_list("ticket_id", "tag_id")
+    )
+    tags: dict[int, list[int]] = defaultdict(list)
+    for ticket_id, tag_id in rows:
+        tags[ticket_id].append(tag_id)
+    return tags
+
+
 def facts_compute(
     ticket: Ticket,
     events: Iterable[EventRow],
     *,
     comment: str = "",
+    tags: Sequence[int] = (),
     schedule: Callable[[Ticket], Schedule | None] = lambda _ticket: None,
 ) -> Computed:
-    """Replay the ticket's events into its facts; ``schedule`` gives its business hours, if a policy has some."""
+    """Replay the ticket's events into its facts; ``schedule`` gives its business hours, if a policy has some.
+
+    ``tags`` (ids) are the tags whose rollups the ticket's counts go to as well as to every ticket's.
+    """
     events = list(events)
     if any(event[0] == EventKind.SPAM for event in events):
         return Computed(_spam_fields(ticket))
@@ -190,6 +213,7 @@ def facts_compute(
         "rating": rating,
         "rated_at": rated_at,
         "comment": comment if rating is not None else "",
+        "tags": sorted(tags),
     }
     return Computed(fields, {day: dict(names) for day, names in counts.items()})
 
@@ -210,6 +234,7 @@ def _spam_fields(ticket: Ticket) -> dict[str, object]:
         "rating": None,
         "rated_at": None,
         "comment": "",
+        "tags": [],
     }
 
 
@@ -221,6 +246,7 @@ def _dimensions(ticket: Ticket) -> dict[str, object]:
         "type": ticket.type,
         "priority": ticket.priority,
         "language": ticket.language,
+        "organisation": ticket.requester.organisation_id or 0,
     }
 
 

@@ -10,7 +10,11 @@ and rebuilt from them by ``manage.py reports_rebuild``; nothing else writes them
   filterable dimensions, the counts the volume and satisfaction figures add up.
   A quarter's page sums a few thousand of these rows, whatever the number of tickets.
 
-Group and assignee are kept as plain ids, not foreign keys: deleting a group or an
+Tags: a ticket counts once in the rollup rows of tag 0 (every ticket) and once more in
+those of each tag it carries, so that a tag filter reads the same few rows as no filter;
+a figure without a tag filter reads tag 0 only.
+
+Group, assignee, organisation and tag are kept as plain ids, not foreign keys: deleting a group or an
 agent must not rewrite (or cascade into) past figures. 0 means "none", so that the
 unique key holds without NULLs (which are distinct in a unique constraint).
 """
@@ -35,6 +39,10 @@ class TicketFacts(models.Model):
     type = models.CharField(max_length=20)
     priority = models.CharField(max_length=10)
     language = models.CharField(max_length=8)
+    # The requester's organisation (0: none), as it was when the ticket last changed.
+    organisation = models.PositiveIntegerField(default=0)
+    # The ids of the tags the ticket's contributions were also counted under.
+    tags = models.JSONField(default=list)
     created_at = models.DateTimeField()
     first_reply_at = models.DateTimeField(null=True)
     first_reply_seconds = models.PositiveIntegerField(null=True)
@@ -76,6 +84,9 @@ class DailyRollup(models.Model):
     type = models.CharField(max_length=20)
     priority = models.CharField(max_length=10)
     language = models.CharField(max_length=8)
+    organisation = models.PositiveIntegerField(default=0)
+    # 0: every ticket; a tag's id: the tickets carrying it (each also counted under 0).
+    tag = models.PositiveIntegerField(default=0)
     # Tickets created; resolutions (a ticket solved twice counts twice); reopenings of a solved ticket.
     created = models.IntegerField(default=0)
     solved = models.IntegerField(default=0)
@@ -92,8 +103,8 @@ class DailyRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=("day", "group", "assignee", "channel", "type", "priority", "language"),
-                name="rollup_one_row_per_day_and_dimensions",
+                fields=("day", "group", "assignee", "channel", "type", "priority", "language", "organisation", "tag"),
+                name="rollup_one_row_per_day_and_dimensions_and_tag",
             )
         ]
 

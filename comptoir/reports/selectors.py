@@ -27,19 +27,47 @@ LATEST_COMMENTS = 10
 
 @dataclass(frozen=True)
 class Filters:
-    """The dimensions a lead narrows the figures to; empty: all. Same names on the rollups and the facts."""
+    """The dimensions a lead narrows the figures to; empty: all. Same names on the rollups and the facts.
+
+    Ids (group, agent, organisation, tag) are None for "all"; the dimensions' own 0 ("none") is not offered.
+    """
 
     group: int | None = None
+    assignee: int | None = None
+    organisation: int | None = None
+    tag: int | None = None
     channel: str = ""
     type: str = ""
     priority: str = ""
     language: str = ""
 
+    def _columns(self) -> dict[str, object]:
+        named = {name: getattr(self, name) for name in ("channel", "type", "priority", "language")}
+        ids = {name: getattr(self, name) for name in ("group", "assignee", "organisation")}
+        return {
+            **{name: value for name, value in named.items() if value},
+            **{name: value for name, value in ids.items() if value is not None},
+        }
+
     def condition(self) -> Q:
-        wanted = {name: getattr(self, name) for name in ("channel", "type", "priority", "language")}
-        condition = Q(**{name: value for name, value in wanted.items() if value})
-        if self.group is not None:
-            condition &= Q(group=self.group)
+        """On TicketFacts."""
+        condition = Q(**self._columns())
+        if self.tag is not None:
+            condition &= Q(ticket__tags=self.tag)
+        return condition
+
+    def rollup_condition(self) -> Q:
+        """On DailyRollup: the tag's rows, or every ticket's (tag 0)."""
+        return Q(**self._columns(), tag=self.tag or 0)
+
+    def ticket_condition(self, prefix: str) -> Q:
+        """On the Ticket that ``prefix`` leads to ("ticket__"), by its current fields as the facts count them."""
+        columns = {f"{prefix}{name}": value for name, value in self._columns().items() if name != "organisation"}
+        condition = Q(**columns)
+        if self.organisation is not None:
+            condition &= Q(**{f"{prefix}requester__organisation": self.organisation})
+        if self.tag is not None:
+            condition &= Q(**{f"{prefix}tags": self.tag})
         return condition
 
 
@@ -67,13 +95,13 @@ def volume(period: Period, filters: Filters) -> Volume:
     """Counts per day of the range, their totals and the previous range's, the backlog each evening: 2 queries."""
     before = period.previous()
     rows = (
-        DailyRollup.objects.filter(filters.condition(), day__gte=before.first, day__lte=period.last)
+        DailyRollup.objects.filter(filters.rollup_condition(), day__gte=before.first, day__lte=period.last)
         .values("day")
         .annotate(**{name: Sum(name) for name in COUNTS})
         .order_by("day")
     )
     by_day = {row["day"]: {name: row[name] or 0 for name in COUNTS} for row in rows}
-    earlier = DailyRollup.objects.filter(filters.condition(), day__lt=period.first).aggregate(
+    earlier = DailyRollup.objects.filter(filters.rollup_condition(), day__lt=period.first).aggregate(
         entered=Sum("entered"), left=Sum("left")
     )
     backlog = (earlier["entered"] or 0) - (earlier["left"] or 0)
@@ -225,14 +253,15 @@ class AgentLine:
 
 def agents(period: Period, filters: Filters) -> list[AgentLine]:
     """Each agent's resolutions, first reply median and satisfaction in the range, and open tickets now: 4 queries."""
-    condition = filters.condition() & Q(assignee__gt=0)
     counted = (
-        DailyRollup.objects.filter(condition, day__gte=period.first, day__lte=period.last)
+        DailyRollup.objects.filter(
+            filters.rollup_condition(), assignee__gt=0, day__gte=period.first, day__lte=period.last
+        )
         .values("assignee")
         .annotate(solved=Sum("solved"), rated=Sum("rated"), good=Sum("good"))
         .order_by()
     )
-    facts = TicketFacts.objects.filter(condition)
+    facts = TicketFacts.objects.filter(filters.condition(), assignee__gt=0)
     medians = percentiles(
         facts.filter(first_reply_at__gte=period.starts_at(), first_reply_at__lt=period.ends_before()),
         "first_reply_seconds",
@@ -255,3 +284,38 @@ def agents(period: Period, filters: Filters) -> list[AgentLine]:
         if agent_id in lines:
             lines[agent_id].open_now = count
     return list(lines.values())
+
+
+# --- Satisfaction per group --------------------------------------------------------------------
+
+
+@dataclass
+class GroupSatisfaction:
+    group_id: int  # 0: tickets in no group
+    offered: int = 0
+    answered: int = 0
+    rated: int = 0
+    good: int = 0
+
+    @property
+    def score(self) -> float | None:
+        return share(self.good, self.rated)
+
+    @property
+    def response_rate(self) -> float | None:
+        return share(self.answered, self.offered)
+
+
+def satisfaction_by_group(period: Period, filters: Filters) -> list[GroupSatisfaction]:
+    """Surveys sent, answered, ratings and good ones per group in the range, groups with a survey only: 1 query."""
+    rows = (
+        DailyRollup.objects.filter(filters.rollup_condition(), day__gte=period.first, day__lte=period.last)
+        .values("group")
+        .annotate(offered=Sum("offered"), answered=Sum("answered"), rated=Sum("rated"), good=Sum("good"))
+        .filter(Q(offered__gt=0) | Q(rated__gt=0))
+        .order_by("group")
+    )
+    return [
+        GroupSatisfaction(row["group"], row["offered"] or 0, row["answered"] or 0, row["rated"] or 0, row["good"] or 0)
+        for row in rows
+    ]

@@ -16,14 +16,14 @@ a change handled while it runs may be counted on the old tables only.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from comptoir.reports.facts import DIMENSIONS, Computed, comments_of, events_of, facts_compute
+from comptoir.reports.facts import DIMENSIONS, Computed, comments_of, events_of, facts_compute, tags_of
 from comptoir.reports.models import COUNTS, DailyRollup, TicketFacts
 from comptoir.sla.business_time import Schedule
 from comptoir.sla.models import BusinessSchedule, SlaPolicy
@@ -31,7 +31,7 @@ from comptoir.sla.policies import policy_for
 from comptoir.sla.services import active_policies, ticket_facts
 from comptoir.tickets.models import Ticket
 
-RollupKey = tuple[object, ...]  # (day, *DIMENSIONS)
+RollupKey = tuple[object, ...]  # (day, *DIMENSIONS, tag)
 Delta = dict[RollupKey, dict[str, int]]
 REBUILD_BATCH = 500
 
@@ -73,23 +73,39 @@ def ticket_facts_refresh(*, ticket_id: int, schedules: Callable[[Ticket], Schedu
         ticket,
         events_of([ticket_id]).get(ticket_id, []),
         comment=comments_of([ticket_id]).get(ticket_id, ""),
+        tags=tags_of([ticket_id]).get(ticket_id, []),
         schedule=schedules or Schedules(),
     )
     delta: Delta = defaultdict(lambda: defaultdict(int))
     if stored is not None:
-        _add(delta, tuple(getattr(stored, name) for name in DIMENSIONS), stored.contributions, -1)
-    _add(delta, computed.dimensions(), computed.contributions, 1)
+        dimensions = tuple(getattr(stored, name) for name in DIMENSIONS)
+        _add(delta, dimensions, stored.tags, stored.contributions, -1)
+    _add(delta, computed.dimensions(), computed.tags(), computed.contributions, 1)
     rollups_apply(delta)
     TicketFacts.objects.update_or_create(
         ticket_id=ticket_id, defaults={**computed.fields, "contributions": computed.contributions}
     )
 
 
-def _add(delta: Delta, dimensions: tuple[object, ...], contributions: dict[str, dict[str, int]], sign: int) -> None:
-    for day, counts in contributions.items():
-        key = (date.fromisoformat(day), *dimensions)
+def _add(
+    delta: Delta,
+    dimensions: tuple[object, ...],
+    tags: Sequence[int],
+    contributions: dict[str, dict[str, int]],
+    sign: int,
+) -> None:
+    for key, counts in _rows(dimensions, tags, contributions):
         for name, count in counts.items():
             delta[key][name] += sign * count
+
+
+def _rows(
+    dimensions: tuple[object, ...], tags: Sequence[int], contributions: dict[str, dict[str, int]]
+) -> Iterator[tuple[RollupKey, dict[str, int]]]:
+    """Each rollup row a ticket's counts go to: every ticket's (tag 0), then each of its tags'."""
+    for day, counts in contributions.items():
+        for tag in (0, *tags):
+            yield (date.fromisoformat(day), *dimensions, tag), counts
 
 
 def rollups_apply(delta: Delta) -> None:
@@ -111,7 +127,7 @@ def rollups_apply(delta: Delta) -> None:
 
 
 def _key_fields(key: RollupKey) -> dict[str, object]:
-    return dict(zip(("day", *DIMENSIONS), key, strict=True))
+    return dict(zip(("day", *DIMENSIONS, "tag"), key, strict=True))
 
 
 def _ticket_batches(size: int) -> Iterator[list[Ticket]]:
@@ -135,15 +151,19 @@ def reports_rebuild(*, progress: Callable[[int, int], None] = lambda done, total
         DailyRollup.objects.all().delete()
         for batch in _ticket_batches(REBUILD_BATCH):
             ids = [ticket.pk for ticket in batch]
-            events, comments = events_of(ids), comments_of(ids)
+            events, comments, tags = events_of(ids), comments_of(ids), tags_of(ids)
             rows = []
             for ticket in batch:
                 computed: Computed = facts_compute(
-                    ticket, events.get(ticket.pk, []), comment=comments.get(ticket.pk, ""), schedule=schedules
+                    ticket,
+                    events.get(ticket.pk, []),
+                    comment=comments.get(ticket.pk, ""),
+                    tags=tags.get(ticket.pk, []),
+                    schedule=schedules,
                 )
                 rows.append(TicketFacts(ticket_id=ticket.pk, **computed.fields, contributions=computed.contributions))
-                for day, counts in computed.contributions.items():
-                    row = rollups[(date.fromisoformat(day), *computed.dimensions())]
+                for key, counts in _rows(computed.dimensions(), computed.tags(), computed.contributions):
+                    row = rollups[key]
                     for name, count in counts.items():
                         row[name] += count
             TicketFacts.objects.bulk_create(rows)

@@ -10,7 +10,19 @@ from comptoir.reports.services import ticket_facts_refresh
 from comptoir.tickets.models import EventKind, TicketEvent
 
 # What moves a figure, and what moves the dimensions a ticket is counted under.
-REPORT_KINDS = frozenset({*FACT_KINDS, EventKind.ASSIGNEE, EventKind.GROUP, EventKind.PRIORITY, EventKind.TYPE})
+REPORT_KINDS = frozenset(
+    {
+        *FACT_KINDS,
+        EventKind.ASSIGNEE,
+        EventKind.GROUP,
+        EventKind.PRIORITY,
+        EventKind.TYPE,
+        EventKind.TAG_ADDED,
+        EventKind.TAG_REMOVED,
+        # The requester's organisation comes with them.
+        EventKind.REQUESTER_CHANGED,
+    }
+)
 
 
 @subscribe("reports", kinds=REPORT_KINDS)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
 
+from comptoir.branding.emails import email_brand_context, text_signed
 from comptoir.core.typography import one_line
 from comptoir.mail.addressing import support_domain
 from comptoir.mail.dkim import DkimEmail
@@ -244,9 +245,11 @@ def agent_ticket_url(ticket: Ticket, language: str) -> str:
 def _written(template: str, context: dict[str, Any], *, language: str) -> WrittenEmail:
     """emails/<template>-subject.txt, -body.txt and -body.html in ``language``, as ``render_email`` renders them."""
     with translation.override(language):
-        full_context = {"site_name": settings.COMPTOIR_SITE_NAME, "language": language, **context}
+        full_context = {**email_brand_context(language), "language": language, **context}
         subject = one_line(render_to_string(f"emails/{template}-subject.txt", full_context))
-        text = render_to_string(f"emails/{template}-body.txt", full_context)
+        text = text_signed(
+            render_to_string(f"emails/{template}-body.txt", full_context), str(full_context["brand_signature"])
+        )
         html = render_to_string(f"emails/{template}-body.html", full_context)
     return WrittenEmail(subject=subject, text=text, html=html)
 

@@ -325,6 +325,9 @@ class EventKind(models.TextChoices):
     AGENTS_NOTIFIED = "agents_notified", _("Agents notified")
     # A business rule's "call a webhook" (comptoir.rules.actions): new value the webhook's name.
     WEBHOOK_CALLED = "webhook_called", _("Webhook called")
+    # An agent changed a ticket field's value (comptoir.ticketforms.services): old value the field's key, new
+    # "Label: before → after".
+    FIELD = "field", _("Field changed")
 
 
 class RuleRecipient(models.TextChoices):

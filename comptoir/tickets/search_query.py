@@ -25,6 +25,9 @@ from datetime import date
 
 FIELDS = frozenset(
     {"status", "assignee", "group", "tag", "type", "priority", "requester", "organisation", "created", "updated"}
+    # A ticket field's value, field:<key>=<value>: read by the app that keeps them (comptoir.ticketforms),
+    # through comptoir.tickets.search.FILTERS_ELSEWHERE.
+    | {"field"}
 )
 # Other spellings agents type, each with the field it means.
 ALIASES = {"org": "organisation", "organization": "organisation", "from": "requester", "statut": "status"}

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from comptoir.branding.emails import email_brand_context
 from comptoir.core.typography import one_line
 from comptoir.mail.addressing import support_domain
 from comptoir.mail.dkim import DkimEmail
@@ -25,7 +26,9 @@ from comptoir.webhooks.models import Webhook
 def webhook_disabled_write(webhook: Webhook, *, language: str) -> WrittenEmail:
     with translation.override(language):
         context = {
-            "site_name": settings.COMPTOIR_SITE_NAME,
+            # The name, logo and colour of the customers' e-mails; the signature is theirs, not an alert's.
+            **email_brand_context(language),
+            "brand_signature": "",
             "language": language,
             "webhook": webhook,
             "link": settings.COMPTOIR_BASE_URL + reverse("agent_webhook", args=[webhook.pk]),

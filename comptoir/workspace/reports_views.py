@@ -1,4 +1,4 @@
-"""The reports page: volume, speed, satisfaction and agents for a range, beside the range before it.
+"""The reports page: volume, speed, service levels, satisfaction and agents for a range, beside the range before it.
 
 The view reads the range and the filters, asks comptoir.reports.selectors for each
 section (a fixed number of small queries, whatever the number of tickets), and lays
@@ -25,15 +25,27 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_GET
 
+from comptoir.accounts.models import Organisation, Role, User
 from comptoir.reports import charts
 from comptoir.reports.access import can_see_reports
+from comptoir.reports.buckets import DEFAULT_GROUPING, GROUPINGS, Bucket, buckets
 from comptoir.reports.facts import team_zone
 from comptoir.reports.periods import DEFAULT_PRESET, PRESETS, Period, custom_period, preset_period
-from comptoir.reports.selectors import Filters, agents, latest_comments, share, speed, volume
-from comptoir.tickets.models import Channel, Priority, SupportGroup, TicketType
+from comptoir.reports.selectors import (
+    Filters,
+    agents,
+    latest_comments,
+    satisfaction_by_group,
+    share,
+    speed,
+    volume,
+)
+from comptoir.reports.sla import sla_attainment, sla_breaches
+from comptoir.tickets.models import Channel, Priority, SupportGroup, Tag, TicketType
+from comptoir.tickets.tags import tag_name
 from comptoir.workspace.access import agent_required
 
-SECTIONS = ("volume", "speed", "satisfaction", "agents")
+SECTIONS = ("volume", "speed", "sla", "satisfaction", "agents")
 
 
 def reports_permission_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -80,15 +92,48 @@ def period_asked(params: QueryDict, today: date) -> tuple[str, Period]:
     return name, preset_period(name, today)
 
 
-def filters_asked(params: QueryDict, group_ids: Iterable[int]) -> Filters:
-    group = params.get("group", "")
-    return Filters(
-        group=int(group) if group.isdigit() and int(group) in set(group_ids) else None,
+@dataclass(frozen=True)
+class Names:
+    """What the filters offer, by id: for the form, and for the searches the numbers link to."""
+
+    groups: dict[int, str]
+    agents: dict[int, tuple[str, str]]  # name, e-mail address
+    organisations: dict[int, str]
+
+    @classmethod
+    def read(cls) -> Names:
+        """3 queries. Agents who left stay: their past figures are still there."""
+        people = User.objects.filter(role__in=(Role.AGENT, Role.ADMIN)).order_by("name", "email")
+        return cls(
+            groups=dict(SupportGroup.objects.values_list("pk", "name")),
+            agents={
+                person.pk: (person.get_full_name(), person.email)
+                for person in people.only("name", "email", "is_active")
+            },
+            organisations=dict(Organisation.objects.values_list("pk", "name")),
+        )
+
+
+def _id(value: str, known: Iterable[int]) -> int | None:
+    return int(value) if value.isdigit() and int(value) in set(known) else None
+
+
+def filters_asked(params: QueryDict, names: Names) -> tuple[Filters, str]:
+    """The filters, and the tag's name as typed then normalised ("" when none or unknown: no tag filter)."""
+    tag = tag_name(params.get("tag", ""))
+    # A tag nobody ever used has no rollups: its figures would all be zero, so it is read as no filter.
+    tag_id = Tag.objects.filter(name=tag).values_list("pk", flat=True).first() if tag else None
+    filters = Filters(
+        group=_id(params.get("group", ""), names.groups),
+        assignee=_id(params.get("agent", ""), names.agents),
+        organisation=_id(params.get("organisation", ""), names.organisations),
+        tag=tag_id,
         channel=_choice(params.get("channel", ""), Channel.values),
         type=_choice(params.get("type", ""), TicketType.values),
         priority=_choice(params.get("priority", ""), Priority.values),
         language=_choice(params.get("language", ""), [code for code, _name in _languages()]),
     )
+    return filters, tag if tag_id is not None else ""
 
 
 def _choice(value: str, allowed: Sequence[str]) -> str:
@@ -141,13 +186,27 @@ class Figure:
     link: str = ""
 
 
-def search_link(filters: Filters, groups: dict[int, str], *terms: str) -> str:
-    """The workspace search listing the tickets behind a number; "" when the search cannot say the filters."""
+def _quoted(value: str) -> str:
+    return '"{}"'.format(value.replace('"', ""))
+
+
+def search_link(filters: Filters, names: Names, *terms: str, tag: str = "") -> str:
+    """The workspace search listing the tickets behind a number; "" when the search cannot say the filters.
+
+    ``group:`` and ``org:`` find names holding the text, ``assignee:`` a name or address
+    holding it: the search may find a few more tickets than counted when one name holds another.
+    """
     if filters.channel or filters.language:
         return ""  # the search box has no channel or language filter yet
     words = list(terms)
     if filters.group is not None:
-        words.append('group:"{}"'.format(groups[filters.group].replace('"', "")))
+        words.append("group:" + _quoted(names.groups[filters.group]))
+    if filters.assignee is not None:
+        words.append("assignee:" + names.agents[filters.assignee][1])
+    if filters.organisation is not None:
+        words.append("org:" + _quoted(names.organisations[filters.organisation]))
+    if tag:
+        words.append(f"tag:{tag}")
     if filters.type:
         words.append(f"type:{filters.type}")
     if filters.priority:
@@ -163,35 +222,50 @@ def search_link(filters: Filters, groups: dict[int, str], *terms: str) -> str:
 @reports_permission_required
 def reports(request: HttpRequest) -> HttpResponse:
     today = timezone.now().astimezone(team_zone()).date()
-    groups = dict(SupportGroup.objects.values_list("pk", "name"))
+    names = Names.read()
     preset, period = period_asked(request.GET, today)
-    filters = filters_asked(request.GET, groups)
+    filters, tag = filters_asked(request.GET, names)
+    grouping = _choice(request.GET.get("by", ""), GROUPINGS) or DEFAULT_GROUPING
     section = request.GET.get("csv", "")
     if section in SECTIONS:
-        return _csv(section, period, filters)
+        return _csv(section, period, filters, grouping, names)
     previous = period.previous()
     counted = volume(period, filters)
+    grouped = buckets(counted.days, grouping)
     current_speed, previous_speed = speed(period, filters)
-    names = [formats.date_format(day.day, "SHORT_DATE_FORMAT") for day in counted.days]
+    labels = [_bucket_name(bucket) for bucket in grouped]
     totals, before = counted.totals, counted.previous
-    created_link = search_link(
-        filters, groups, f"created>={period.first.isoformat()}", f"created<={period.last.isoformat()}"
-    )
+
+    def link(*terms: str) -> str:
+        return search_link(filters, names, *terms, tag=tag)
+
     lines = agents(period, filters)
+    attainment = sla_attainment(period, filters)
     context = {
         "preset": preset,
         "presets": preset_labels(),
         "period": period,
         "previous": previous,
         "filters": filters,
-        "groups": sorted(groups.items(), key=lambda item: item[1].lower()),
+        "tag": tag,
+        "tag_typed": request.GET.get("tag", "")[:100],
+        "grouping": grouping,
+        "groupings": {"day": gettext("Per day"), "week": gettext("Per week")},
+        "groups": sorted(names.groups.items(), key=lambda item: item[1].lower()),
+        "agent_choices": [(pk, name or email) for pk, (name, email) in names.agents.items()],
+        "organisations": sorted(names.organisations.items(), key=lambda item: item[1].lower()),
         "channels": Channel.choices,
         "types": TicketType.choices,
         "priorities": Priority.choices,
         "languages": _languages(),
         "address": _address(request.GET),
         "volume_figures": [
-            Figure(pgettext("report figure", "Created"), str(totals["created"]), str(before["created"]), created_link),
+            Figure(
+                pgettext("report figure", "Created"),
+                str(totals["created"]),
+                str(before["created"]),
+                link(*_created_between(period.first, period.last)),
+            ),
             Figure(pgettext("report figure", "Solved"), str(totals["solved"]), str(before["solved"])),
             Figure(pgettext("report figure", "Reopened"), str(totals["reopened"]), str(before["reopened"])),
             Figure(
@@ -199,29 +273,34 @@ def reports(request: HttpRequest) -> HttpResponse:
                 str(counted.backlog_end),
                 str(counted.backlog_before),
                 # The search lists the tickets open now: the same ones only when the range ends today.
-                search_link(filters, groups, "status:active") if period.last == today else "",
+                link("status:active") if period.last == today else "",
             ),
         ],
-        "volume_days": [
+        "volume_rows": [
             {
-                "day": day.day,
-                "name": name,
-                "counts": day.counts,
-                "backlog": day.backlog,
-                "link": search_link(filters, groups, f"created:{day.day.isoformat()}") if day.counts["created"] else "",
+                "bucket": bucket,
+                "name": _bucket_long_name(bucket, grouping),
+                "link": link(*_created_between(bucket.first, bucket.last)) if bucket.counts["created"] else "",
+                "score": percent_text(bucket.score),
             }
-            for day, name in zip(counted.days, names, strict=True)
+            for bucket in grouped
         ],
         "volume_chart": charts.bar_chart(
-            names,
+            labels,
             [
-                (pgettext("report figure", "Created"), [day.counts["created"] for day in counted.days]),
-                (pgettext("report figure", "Solved"), [day.counts["solved"] for day in counted.days]),
+                (pgettext("report figure", "Created"), [bucket.counts["created"] for bucket in grouped]),
+                (pgettext("report figure", "Solved"), [bucket.counts["solved"] for bucket in grouped]),
             ],
         ),
-        "backlog_chart": charts.line_chart(names, [day.backlog for day in counted.days]),
+        "backlog_chart": charts.line_chart(labels, [bucket.backlog for bucket in grouped]),
+        "score_chart": charts.share_chart(labels, [bucket.score for bucket in grouped]),
         "colours": charts.SERIES_COLOURS,
         "speed_figures": _speed_figures(current_speed, previous_speed),
+        "sla_lines": [
+            {"line": line, "share": percent_text(line.share), "total": line.met + line.breached} for line in attainment
+        ],
+        "sla_breached": sum(line.breached for line in attainment),
+        "breaches": sla_breaches(period, filters),
         "satisfaction_figures": [
             Figure(
                 gettext("Satisfaction score"),
@@ -236,18 +315,47 @@ def reports(request: HttpRequest) -> HttpResponse:
             ),
             Figure(gettext("Surveys sent"), str(totals["offered"]), str(before["offered"])),
         ],
+        "group_satisfaction": [
+            {
+                "name": names.groups.get(line.group_id, gettext("No group")) if line.group_id else gettext("No group"),
+                "line": line,
+                "score": percent_text(line.score),
+                "response_rate": percent_text(line.response_rate),
+            }
+            for line in satisfaction_by_group(period, filters)
+        ],
         "comments": latest_comments(period, filters),
         "agents": [
             {
                 "line": line,
                 "first_reply": duration_text(line.first_reply_median),
                 "satisfaction": percent_text(line.satisfaction),
-                "open_link": search_link(filters, groups, f"assignee:{line.email}", "status:active"),
+                # With an agent filter the link names them already.
+                "open_link": link("status:active")
+                if filters.assignee
+                else link(f"assignee:{line.email}", "status:active"),
             }
             for line in lines
         ],
     }
     return render(request, "workspace/reports/page.html", context)
+
+
+def _created_between(first: date, last: date) -> tuple[str, ...]:
+    if first == last:
+        return (f"created:{first.isoformat()}",)
+    return (f"created>={first.isoformat()}", f"created<={last.isoformat()}")
+
+
+def _bucket_name(bucket: Bucket) -> str:
+    """Under the chart's axis: the day, or the week's first day."""
+    return formats.date_format(bucket.first, "SHORT_DATE_FORMAT")
+
+
+def _bucket_long_name(bucket: Bucket, grouping: str) -> str:
+    if grouping == "week":
+        return gettext("Week of %(day)s") % {"day": formats.date_format(bucket.first, "j M")}
+    return formats.date_format(bucket.first, "D j M")
 
 
 def _speed_figures(now: Any, before: Any) -> list[Figure]:
@@ -301,13 +409,13 @@ def _cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _csv(section: str, period: Period, filters: Filters) -> HttpResponse:
+def _csv(section: str, period: Period, filters: Filters, grouping: str, names: Names) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="comptoir-{section}-{period.first.isoformat()}-{period.last.isoformat()}.csv"'
     )
     writer = csv.writer(response)
-    for row in _csv_rows(section, period, filters):
+    for row in _csv_rows(section, period, filters, grouping, names):
         writer.writerow([_cell(value) for value in row])
     return response
 
@@ -316,16 +424,41 @@ def _whole(seconds: Iterable[float | None]) -> list[int | None]:
     return [None if value is None else round(value) for value in seconds]
 
 
-def _csv_rows(section: str, period: Period, filters: Filters) -> list[list[object]]:
+def _csv_rows(section: str, period: Period, filters: Filters, grouping: str, names: Names) -> list[list[object]]:
     if section == "volume":
-        counted = volume(period, filters)
-        header: list[object] = ["day", "created", "solved", "reopened", "open_at_end"]
+        grouped = buckets(volume(period, filters).days, grouping)
+        header: list[object] = [grouping, "created", "solved", "reopened", "open_at_end"]
         return [header] + [
-            [day.day.isoformat(), day.counts["created"], day.counts["solved"], day.counts["reopened"], day.backlog]
-            for day in counted.days
+            [
+                bucket.first.isoformat(),
+                bucket.counts["created"],
+                bucket.counts["solved"],
+                bucket.counts["reopened"],
+                bucket.backlog,
+            ]
+            for bucket in grouped
         ]
+    if section == "sla":
+        rows: list[list[object]] = [["policy", "metric", "met", "breached", "met_share"]]
+        rows += [
+            [line.policy, line.metric, line.met, line.breached, line.share] for line in sla_attainment(period, filters)
+        ]
+        rows.append([])
+        rows.append(["ticket", "policy", "metric", "due_at", "breached_at", "achieved_at"])
+        rows += [
+            [
+                f"#{breach.reference}",
+                breach.policy,
+                breach.metric,
+                breach.due_at.isoformat(),
+                breach.decided_at.isoformat(),
+                breach.achieved_at.isoformat() if breach.achieved_at else "",
+            ]
+            for breach in sla_breaches(period, filters)
+        ]
+        return rows
     if section == "speed":
-        rows: list[list[object]] = [["metric", "period", "median_seconds", "p90_seconds"]]
+        rows = [["metric", "period", "median_seconds", "p90_seconds"]]
         for name, figures in zip(("current", "previous"), speed(period, filters), strict=True):
             rows.append(["first_reply", name, *_whole(figures.first_reply)])
             rows.append(["first_reply_business_hours", name, *_whole(figures.first_reply_business)])
@@ -334,17 +467,23 @@ def _csv_rows(section: str, period: Period, filters: Filters) -> list[list[objec
             rows.append(["replies_per_solved_ticket", name, figures.replies_per_ticket, ""])
         return rows
     if section == "satisfaction":
-        counted = volume(period, filters)
-        rows = [["day", "surveys_sent", "answered", "ratings", "good_ratings"]]
+        grouped = buckets(volume(period, filters).days, grouping)
+        rows = [[grouping, "surveys_sent", "answered", "ratings", "good_ratings"]]
         rows += [
             [
-                day.day.isoformat(),
-                day.counts["offered"],
-                day.counts["answered"],
-                day.counts["rated"],
-                day.counts["good"],
+                bucket.first.isoformat(),
+                bucket.counts["offered"],
+                bucket.counts["answered"],
+                bucket.counts["rated"],
+                bucket.counts["good"],
             ]
-            for day in counted.days
+            for bucket in grouped
+        ]
+        rows.append([])
+        rows.append(["group", "surveys_sent", "answered", "ratings", "good_ratings"])
+        rows += [
+            [names.groups.get(line.group_id, ""), line.offered, line.answered, line.rated, line.good]
+            for line in satisfaction_by_group(period, filters)
         ]
         rows.append([])
         rows.append(["ticket", "rating", "rated_at", "comment"])

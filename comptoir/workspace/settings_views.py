@@ -60,6 +60,11 @@ AREAS = (
                 "agent_rules_settings",
             ),
             Entry(
+                gettext_lazy("Ticket fields and forms"),
+                gettext_lazy("The questions customers answer, the forms that ask them, and the fields agents fill in."),
+                "agent_ticketform_settings",
+            ),
+            Entry(
                 gettext_lazy("Service levels"),
                 gettext_lazy("Targets for the first reply and the resolution, and the teams' business hours."),
                 "agent_sla_settings",
@@ -112,6 +117,11 @@ AREAS = (
     Area(
         gettext_lazy("Help Center and figures"),
         (
+            Entry(
+                gettext_lazy("Branding"),
+                gettext_lazy("The Help Center's name, logo, colour and footer links, and the e-mails' signature."),
+                "agent_branding_settings",
+            ),
             Entry(
                 gettext_lazy("Reports"),
                 gettext_lazy("Volume, speed, service levels and satisfaction, by period."),

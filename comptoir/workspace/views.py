@@ -45,6 +45,7 @@ from comptoir.workspace.models import SavedView, Visibility, views_for
 from comptoir.workspace.rows import list_rows
 from comptoir.workspace.search import search_excerpts
 from comptoir.workspace.sla_card import target_rows
+from comptoir.workspace.ticketform_views import agent_fields_form, solve_refusal
 
 
 @require_GET
@@ -205,6 +206,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
         "tags": _tags(ticket) if ticket.status == Status.CLOSED else [],
         "rules": attachment_rules(),
         "sla_targets": target_rows(ticket_targets(ticket.pk), timezone.now()),
+        "fields_form": agent_fields_form(ticket),
     }
     response = render(request, "workspace/ticket.html", context, status=status)
     response.headers["Cache-Control"] = "no-store"  # a ticket's conversation is never kept by a cache
@@ -227,6 +229,11 @@ def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
     if not form.is_valid():
         return _render_ticket(request, ticket, form, status=400)
     data = form.cleaned_data
+    # Fields an administrator requires before solving (comptoir.ticketforms): said, and nothing sent.
+    refusal = solve_refusal(ticket) if data["status"] == Status.SOLVED else None
+    if refusal is not None:
+        form.add_error(None, refusal)
+        return _render_ticket(request, ticket, form, status=400)
     changes = form.property_changes()
     add_tags, remove_tags = form.tag_changes(_tags(ticket))
     try:

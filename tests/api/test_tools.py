@@ -462,9 +462,7 @@ def test_an_editor_reads_the_newest_text_draft_or_live(api, people: People, arti
     assert api("get", path, token_for(people.agent)).status_code == 403
 
 
-def test_unpublishing_hides_the_article_in_every_language_and_keeps_its_texts(
-    api, people: People, article: Article
-):
+def test_unpublishing_hides_the_article_in_every_language_and_keeps_its_texts(api, people: People, article: Article):
     token = token_for(people.admin)
 
     first = api("post", f"/api/v1/helpcenter/articles/{article.pk}/unpublish/", token, {})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,18 +25,22 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def screenshot_folder() -> Path:
+    """Where a test's pictures of its pages go: docs/screenshots/ under `make screenshots` (which sets
+    COMPTOIR_SCREENSHOTS), else a scratch folder, so that running the tests never changes the tree."""
+    chosen = os.environ.get("COMPTOIR_SCREENSHOTS")
+    folder = ROOT / chosen if chosen else Path(tempfile.gettempdir()) / "comptoir-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
+def browser(playwright) -> Iterator[object]:
     if not AXE.exists():
         pytest.skip("axe-core is not installed (npm ci)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

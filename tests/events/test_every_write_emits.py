@@ -24,6 +24,8 @@ from comptoir.rules.models import Rule, TicketClock
 from comptoir.sla.breaches import breaches_raise
 from comptoir.sla.models import Metric, SlaPolicy, SlaTarget
 from comptoir.sla.services import ticket_sla_refresh
+from comptoir.ticketforms.models import FieldKind, TicketField
+from comptoir.ticketforms.services import ticket_values_update
 from comptoir.tickets.merging import tickets_merge
 from comptoir.tickets.models import (
     EventKind,
@@ -153,6 +155,9 @@ def every_write(make_ticket, agent: User) -> dict[str, Ticket]:
     )
     # A rule's call of a webhook (comptoir.rules.actions), recorded in the same way.
     ticket_webhook_called(told.pk, "CRM sync")
+    # An agent's value in a ticket field (comptoir.ticketforms.services).
+    order = TicketField.objects.create(key="order", kind=FieldKind.TEXT, label_en="Order")
+    ticket_values_update(ticket=told, values={order: "CMD-123456"}, actor=agent)
     return {
         "told": told,
         "worked": worked,
@@ -237,6 +242,7 @@ def test_each_write_s_events_reach_a_subscriber_once_after_commit(transactional_
         EventKind.RULE_EMAIL,
         EventKind.AGENTS_NOTIFIED,
         EventKind.WEBHOOK_CALLED,
+        EventKind.FIELD,
     ]
     assert recorder.kinds(tickets["duplicate"].pk) == [
         EventKind.CREATED,

@@ -28,6 +28,7 @@ from comptoir.helpcenter.models import Article, Section
 from comptoir.mail.models import InboundEmail, OutboundEmail
 from comptoir.rules.models import Rule
 from comptoir.sla.models import BusinessSchedule, SlaPolicy
+from comptoir.ticketforms.models import FieldKind, TicketField, TicketForm
 from comptoir.tickets.links import link_issue
 from comptoir.tickets.models import Attachment, Message, Status, Survey, Ticket, TicketCC
 from comptoir.tickets.services import ticket_update_by_agent
@@ -440,6 +441,8 @@ class AgentObjects:
     rule: Rule
     webhook: Webhook
     delivery: WebhookDelivery
+    ticket_field: TicketField
+    ticket_form: TicketForm
 
 
 @pytest.fixture
@@ -478,6 +481,8 @@ def agent_objects(make_ticket) -> AgentObjects:
         rule=Rule.objects.create(name="Invoices", events=["created"], actions=[{"action": "add_tags", "value": "x"}]),
         webhook=webhook,
         delivery=delivery,
+        ticket_field=TicketField.objects.create(key="order", kind=FieldKind.TEXT, label_en="Order"),
+        ticket_form=TicketForm.objects.create(slug="billing", title_en="Billing"),
     )
 
 
@@ -494,6 +499,8 @@ def agent_page_address(route: str, entry: URLPattern, objects: AgentObjects) -> 
         "rule_id": objects.rule.pk,
         "webhook_id": objects.webhook.pk,
         "delivery_id": objects.delivery.pk,
+        "field_id": objects.ticket_field.pk,
+        "form_id": objects.ticket_form.pk,
     }
     # A "pk" names whatever the view's module is about.
     pk_by_module = {

@@ -126,8 +126,9 @@ def test_the_query_count_does_not_grow_with_tickets(
 ):
     client.force_login(lead)
     client.get(url(), WEEK_ADDRESS)  # the session and the site's settings are warm, as on a running site
-    # session, user; support groups; volume 2; speed 4; comments 1; agents 4.
-    with django_assert_num_queries(14):
+    # session, user; the filters' groups, agents, organisations; volume 2; speed 4; agents 4; service levels 2
+    # (per policy, breaches); satisfaction per group 1; comments 1.
+    with django_assert_num_queries(19):
         assert client.get(url(), WEEK_ADDRESS).status_code == 200
     # More tickets in the week, another agent, more comments: more rows, not more queries.
     other = User.objects.create_user("second@example.com", name="Sam", role=Role.AGENT)
@@ -137,6 +138,70 @@ def test_the_query_count_does_not_grow_with_tickets(
         ticket_update_by_agent(
             ticket, agent=other, body="On it.", assignee=other, status=Status.SOLVED if number % 2 else None
         )
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(19):
         assert client.get(url(), WEEK_ADDRESS).status_code == 200
     assert "Sam" in client.get(url(), WEEK_ADDRESS).content.decode()
+
+
+def test_the_agent_tag_and_organisation_filters_narrow_the_figures_and_the_links(client, lead, week: Week):
+    from comptoir.accounts.models import Organisation
+
+    acme = Organisation.objects.create(name="Acme")
+    ticket_update_by_agent(week.reopened, agent=week.agent, add_tags=["Refund"])
+    client.force_login(lead)
+    page = client.get(url(), {**WEEK_ADDRESS, "agent": week.agent.pk, "tag": "refund"}).content.decode()
+    # T2 only, created on Monday: the search says the agent and the tag.
+    assert "created%3A2026-06-08+assignee%3Aagent%40example.com+tag%3Arefund" in page
+    assert f'<option value="{week.agent.pk}" selected>Camille</option>' in page
+    volume = _csv(client, {**WEEK_ADDRESS, "agent": week.agent.pk, "tag": "refund", "csv": "volume"})
+    assert sum(int(row[1]) for row in volume[1:]) == 1
+    # Nobody in Acme asked anything; an unknown tag or agent narrows nothing, and says so for the tag.
+    volume = _csv(client, {**WEEK_ADDRESS, "organisation": acme.pk, "csv": "volume"})
+    assert sum(int(row[1]) for row in volume[1:]) == 0
+    page = client.get(url(), {**WEEK_ADDRESS, "organisation": acme.pk}).content.decode()
+    assert "org%3A%22Acme%22" in page
+    page = client.get(url(), {**WEEK_ADDRESS, "tag": "nothing-like-it", "agent": "999"}).content.decode()
+    assert 'id="report-tag-unknown"' in page
+    volume = _csv(client, {**WEEK_ADDRESS, "tag": "nothing-like-it", "agent": "999", "csv": "volume"})
+    assert sum(int(row[1]) for row in volume[1:]) == 4
+
+
+def test_a_filter_the_search_cannot_say_links_nothing(client, lead, week: Week):
+    client.force_login(lead)
+    page = client.get(url(), {**WEEK_ADDRESS, "channel": "web"}).content.decode()
+    assert "/en/agent/?q=" not in page
+
+
+def test_per_week_the_numbers_and_their_links_cover_each_week(client, lead, week: Week):
+    client.force_login(lead)
+    address = {"period": "custom", "from": "2026-06-08", "to": "2026-06-21", "by": "week"}
+    page = client.get(url(), address).content.decode()
+    assert "Tickets created and solved per week" in page
+    assert "/en/agent/?q=created%3E%3D2026-06-08+created%3C%3D2026-06-14" in page
+    # Nothing was created the second week: its 0 links nowhere.
+    assert "created%3E%3D2026-06-15" not in page
+    volume = _csv(client, {**address, "csv": "volume"})
+    assert volume == [
+        ["week", "created", "solved", "reopened", "open_at_end"],
+        ["2026-06-08", "4", "3", "1", "2"],
+        ["2026-06-15", "0", "0", "0", "2"],
+    ]
+
+
+def test_the_service_levels_section_lists_the_breaches_with_their_ticket(client, lead, week: Week):
+    from comptoir.sla.breaches import breaches_raise
+
+    breaches_raise(now=paris(2026, 6, 16, 9))
+    client.force_login(lead)
+    page = client.get(url(), WEEK_ADDRESS).content.decode()
+    assert 'id="sla-heading">Service levels</h2>' in page
+    assert f'href="/en/agent/tickets/{week.waiting.reference}/"' in page
+    assert "2 breaches, the latest first" in page
+    sla = _csv(client, {**WEEK_ADDRESS, "csv": "sla"})
+    assert sla[:4] == [
+        ["policy", "metric", "met", "breached", "met_share"],
+        ["Office", "first_reply", "2", "1", str(2 / 3)],
+        ["Office", "next_reply", "1", "0", "1.0"],
+        ["Office", "resolution", "2", "1", str(2 / 3)],
+    ]
+    assert [row[0] for row in sla[6:]] == [f"#{week.waiting.reference}"] * 2

@@ -14,7 +14,7 @@ from comptoir.tickets.models import TicketEvent
 from comptoir.tickets.services import ticket_mark_spam, ticket_update_by_agent
 from tests.reports.conftest import Week
 
-KEY = ("day", "group", "assignee", "channel", "type", "priority", "language")
+KEY = ("day", "group", "assignee", "channel", "type", "priority", "language", "organisation", "tag")
 
 
 def _rollups() -> set[tuple[object, ...]]:

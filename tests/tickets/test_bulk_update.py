@@ -317,10 +317,10 @@ def test_adding_tags_to_three_tickets_creates_each_tag_once_and_records_its_even
         assert ticket.events.filter(change=change).count() == 2
         assert actors == {agent.pk}
         assert ticket.updated_at > LONG_AGO + timedelta(days=1)
-        # Tags e-mail nobody: only the rules and the service-level clocks (each may choose by tag), and the
-        # webhooks (ticket.updated), are owed this change.
+        # Tags e-mail nobody: only the rules and the service-level clocks (each may choose by tag), the
+        # reports (whose figures filter by tag) and the webhooks (ticket.updated) are owed this change.
         owed = set(EventDelivery.objects.filter(change=change).values_list("subscriber", flat=True))
-        assert owed == {"rules", "sla", "webhooks"}
+        assert owed == {"reports", "rules", "sla", "webhooks"}
 
 
 def test_an_existing_tag_is_reused_and_tags_a_ticket_has_leave_it_unchanged(tickets, agent):

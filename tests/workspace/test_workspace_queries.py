@@ -139,9 +139,10 @@ def test_it_counts_every_view_the_quarantine_and_the_list_in_one_query(agent, ma
 # (6, 7) are read through a server-side cursor, still one DECLARE ... CURSOR each.
 # 14: the ticket's service-level clocks with their policies (comptoir.sla.selectors.ticket_targets,
 # one query, run even when the ticket has none), for the "Service level" card.
-TICKET_PAGE_QUERIES = 14
-# A ticket with clocks (tests/sla): 15, the clocks' pauses (one prefetch, skipped when there is no clock).
-TICKET_PAGE_WITH_CLOCKS_QUERIES = 15
+# 15: the ticket fields with this ticket's values (comptoir.ticketforms.selectors.agent_fields), for the "Fields" card.
+TICKET_PAGE_QUERIES = 15
+# A ticket with clocks (tests/sla): one more, the clocks' pauses (one prefetch, skipped when there is no clock).
+TICKET_PAGE_WITH_CLOCKS_QUERIES = TICKET_PAGE_QUERIES + 1
 
 
 def test_it_shows_a_ticket_with_one_message_and_with_50_with_the_same_queries(
