@@ -18,7 +18,7 @@ PYTEST_ARGS ?= -n 2
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,sentry]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -76,7 +76,7 @@ screenshots: $(STAMP) messages node_modules/.package-lock.json
 # Re-pin every dependency after changing pyproject.toml.
 constraints:
 	rm -rf /tmp/comptoir-pin && $(PYTHON) -m venv /tmp/comptoir-pin
-	/tmp/comptoir-pin/bin/pip install --quiet -e '.[dev]'
+	/tmp/comptoir-pin/bin/pip install --quiet -e '.[dev,sentry]'
 	/tmp/comptoir-pin/bin/pip freeze --exclude-editable | grep -v '^comptoir' > constraints.txt
 
 # The production install's pins, the versions of constraints.txt, with every file's hash (docs/deploy.md).
