@@ -33,7 +33,7 @@ from comptoir.api.tool_serializers import (
     ArticleStateSerializer,
     ArticleTranslationWriteSerializer,
 )
-from comptoir.api.views import ApiView, one_by_id
+from comptoir.api.views import ApiView, one_by_id, one_or_404
 from comptoir.editor import services
 from comptoir.editor.access import can_edit_articles
 from comptoir.editor.selectors import newest_text_revision
@@ -114,13 +114,6 @@ class ArticlesView(helpcenter_views.ArticlesView):
         return _revision_response(request, revision, status=status.HTTP_201_CREATED)
 
 
-def _article(article_id: int) -> Article:
-    article = one_by_id(Article.objects.all(), article_id)
-    if article is None:
-        raise exceptions.NotFound
-    return article
-
-
 class ArticleTranslationView(ApiView):
     permission_classes: Sequence[type[BasePermission]] = (EditsArticles,)
 
@@ -135,7 +128,7 @@ class ArticleTranslationView(ApiView):
         ),
     )
     def get(self, request: Request, article_id: int, language: str) -> Response:
-        article = _article(article_id)
+        article = one_or_404(Article.objects.all(), article_id)
         revision = newest_text_revision(article, language) if language in dict(settings.LANGUAGES) else None
         if revision is None:
             raise exceptions.NotFound
@@ -153,7 +146,7 @@ class ArticleTranslationView(ApiView):
         ),
     )
     def put(self, request: Request, article_id: int, language: str) -> Response:
-        article = _article(article_id)
+        article = one_or_404(Article.objects.all(), article_id)
         if language not in dict(settings.LANGUAGES):
             raise exceptions.NotFound
         incoming = ArticleTranslationWriteSerializer(data=request.data)
@@ -185,7 +178,7 @@ class ArticleUnpublishView(ApiView):
         ),
     )
     def post(self, request: Request, article_id: int) -> Response:
-        article = _article(article_id)
+        article = one_or_404(Article.objects.all(), article_id)
         if article.is_published:
             services.article_unpublish(article=article, author=self.caller())
             article.refresh_from_db()

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -30,7 +29,7 @@ from comptoir.api.serializers import (
     SatisfactionPageSerializer,
     SatisfactionSerializer,
 )
-from comptoir.api.views import checked_query, one_by_id
+from comptoir.api.views import checked_query, one_or_404
 from comptoir.tickets.models import Survey
 from comptoir.tickets.statuses import ACTIVE_STATUSES
 
@@ -67,15 +66,13 @@ class RequesterView(AgentView):
     )
     def get(self, request: Request, user_id: int) -> Response:
         rows = User.objects.filter(role=Role.REQUESTER).select_related("organisation")
-        requester = one_by_id(
+        requester = one_or_404(
             rows.annotate(
                 tickets_total=Count("requested_tickets"),
                 tickets_unsolved=Count("requested_tickets", filter=Q(requested_tickets__status__in=ACTIVE_STATUSES)),
             ),
             user_id,
         )
-        if requester is None:
-            raise exceptions.NotFound
         return Response(RequesterDetailSerializer(requester).data)
 
 
@@ -100,9 +97,7 @@ class AgentDetailView(AgentView):
         description="A requester's id is a 404 here: see /api/v1/requesters/{id}/.",
     )
     def get(self, request: Request, user_id: int) -> Response:
-        agent = one_by_id(User.objects.filter(role__in=(Role.AGENT, Role.ADMIN)), user_id)
-        if agent is None:
-            raise exceptions.NotFound
+        agent = one_or_404(User.objects.filter(role__in=(Role.AGENT, Role.ADMIN)), user_id)
         return Response(AgentSerializer(agent).data)
 
 
@@ -127,9 +122,7 @@ class OrganisationView(AgentView):
         description="Its tickets: `GET /api/v1/tickets/?q=org:<name>`, as in the workspace's search.",
     )
     def get(self, request: Request, organisation_id: int) -> Response:
-        organisation = one_by_id(Organisation.objects.all(), organisation_id)
-        if organisation is None:
-            raise exceptions.NotFound
+        organisation = one_or_404(Organisation.objects.all(), organisation_id)
         return Response(OrganisationDetailSerializer(organisation).data)
 
 

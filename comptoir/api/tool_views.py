@@ -16,7 +16,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -34,7 +34,7 @@ from comptoir.api.tool_serializers import (
     SavedViewSerializer,
     ViewTicketPageSerializer,
 )
-from comptoir.api.views import checked_query, one_by_id
+from comptoir.api.views import checked_query, one_or_404
 from comptoir.tickets.models import Macro, SupportGroup
 from comptoir.tickets.services import Refusal
 from comptoir.workspace import selectors as workspace_selectors
@@ -86,9 +86,7 @@ class ViewTicketsView(AgentView):
     )
     def get(self, request: Request, view_id: int) -> Response:
         agent = self.caller()
-        saved = one_by_id(views_for(agent), view_id)
-        if saved is None:
-            raise exceptions.NotFound
+        saved = one_or_404(views_for(agent), view_id)
         params = checked_query(PageQuerySerializer, request)
         listed = listing(
             QueryDict(saved.params),
@@ -161,9 +159,7 @@ class MacroApplyView(AgentView):
     )
     def post(self, request: Request, reference: int, macro_id: int) -> Response:
         ticket = selectors.caller_ticket(request._request, reference)
-        macro = one_by_id(Macro.objects.filter(is_active=True), macro_id)
-        if macro is None:
-            raise exceptions.NotFound
+        macro = one_or_404(Macro.objects.filter(is_active=True), macro_id)
         incoming = MacroApplySerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         is_public = incoming.validated_data["is_public"]

@@ -119,6 +119,14 @@ def one_by_id(rows: QuerySet[AnyModel], pk: int) -> AnyModel | None:
     return rows.filter(pk=pk).first() if pk < MAX_ID else None
 
 
+def one_or_404(rows: QuerySet[AnyModel], pk: int) -> AnyModel:
+    """The row with this id among those the caller may see, else a 404, the same for missing and out of reach."""
+    found = one_by_id(rows, pk)
+    if found is None:
+        raise exceptions.NotFound
+    return found
+
+
 def checked_query(serializer_class: type[Any], request: Request) -> dict[str, Any]:
     checked = serializer_class(data=request.query_params)
     if not checked.is_valid():
