@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latency for /metrics (django-prometheus): first and last, so it times the whole stack.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First: every later layer reads the client's address and scheme through trusted proxies only.
     "comptoir.core.proxies.TrustedProxyMiddleware",
     "comptoir.core.logging_json.RequestContextMiddleware",
@@ -105,6 +107,7 @@ MIDDLEWARE = [
     "comptoir.accounts.middleware.AgentTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "comptoir.core.middleware.SecurityHeadersMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "comptoir.urls"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from comptoir.env import env_int, env_str
+from comptoir.env import env_bool, env_int, env_str
 
 # Where to listen: a reverse proxy (Caddy, nginx, a load balancer) sits in front.
 bind = [env_str("COMPTOIR_WEB_BIND", f"127.0.0.1:{env_int('PORT', 8000, minimum=1)}")]
@@ -48,3 +48,39 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 errorlog = "-"
 loglevel = env_str("LOG_LEVEL", "info").lower()
 proc_name = "comptoir-web"
+
+
+def child_exit(server: object, worker: object) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR (docs/deploy.md), a worker that ended stops counting in its live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+# COMPTOIR_LOG_FORMAT=json (the default with DEBUG off, as in the settings): gunicorn's error and access lines are
+# written by Comptoir's formatter (comptoir.core.logging_json), one JSON object per line: the access log's method,
+# path, status, size, duration and the X-Request-ID the response was sent with, never a header, cookie or query.
+if env_str("COMPTOIR_LOG_FORMAT", "text" if env_bool("DEBUG", False) else "json") == "json":
+    _json_handler = {"formatter": "json"}
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "comptoir.core.logging_json.JsonFormatter"}},
+        "handlers": {
+            "access": (
+                {**_json_handler, "class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
+                if accesslog == "-"
+                else {**_json_handler, "class": "logging.FileHandler", "filename": accesslog}
+            ),
+            "error": {**_json_handler, "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
+        },
+        "root": {"level": loglevel.upper(), "handlers": ["error"]},
+        # Not propagated: the root logger's handler (Django's, in each worker) would write each line twice.
+        "loggers": {
+            "gunicorn.error": {"level": loglevel.upper(), "handlers": ["error"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+        },
+    }
+    # The id the response carries (comptoir.core.logging_json.RequestContextMiddleware), for the JSON line.
+    access_log_format += " %({x-request-id}o)s"

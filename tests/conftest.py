@@ -23,12 +23,14 @@ from django.utils import translation
 
 from comptoir.accounts import policy
 from comptoir.accounts.models import Role, User
+from comptoir.branding import selectors as branding_selectors
 from comptoir.celery import app as celery_app
 from comptoir.core import captcha
 from comptoir.events import dispatch
 from comptoir.events.dispatch import dispatch_ticket
-from comptoir.mail.models import OutboundEmail, OutboundKind, OutboundStatus
+from comptoir.mail.models import InboundEmail, OutboundEmail, OutboundKind, OutboundStatus
 from comptoir.mail.outbound import email_deliver
+from comptoir.mail.raw_store import raw_save
 from comptoir.tickets import history
 from comptoir.tickets.files import NewAttachment, accept_file
 from comptoir.tickets.models import Ticket
@@ -46,6 +48,8 @@ def _fresh_cache() -> None:
     # A running site holds the security policy in its cache, so query counts measure pages
     # in that steady state; tests that change the policy go through security_policy_save.
     cache.set(policy.CACHE_KEY, False)
+    # The branding likewise (no branding saved): tests that brand go through branding_update.
+    cache.set(branding_selectors.CACHE_KEY, branding_selectors.Brand(), branding_selectors.CACHE_SECONDS)
 
 
 @pytest.fixture(autouse=True)
@@ -162,6 +166,12 @@ def png_attachment(name: str = "shot.png") -> NewAttachment:
     """A PNG accepted by the attachment rules, as the ticket services take it."""
     data = png_bytes()
     return accept_file(io.BytesIO(data), name, len(data))
+
+
+def stored_inbound_email(raw: bytes, **fields: object) -> InboundEmail:
+    """An inbound e-mail row with its bytes in storage, as ingest stores them (comptoir.mail.raw_store)."""
+    name, digest = raw_save(raw)
+    return InboundEmail.objects.create(raw_file=name, sha256=digest, size=len(raw), **fields)
 
 
 @pytest.fixture(scope="session")

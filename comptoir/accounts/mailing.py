@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from email.utils import make_msgid
 
-from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 
 from comptoir.accounts.models import User, normalize_email
+from comptoir.branding.emails import sender
 from comptoir.mail.addressing import support_domain
 from comptoir.mail.dkim import DkimEmail
 from comptoir.mail.models import OutboundEmail, OutboundKind
@@ -87,7 +87,7 @@ def account_email(email: OutboundEmail) -> EmailMultiAlternatives | None:
     message = DkimEmail(
         subject=email.subject,
         body=email.body_text or email.body_html,
-        from_email=f"{settings.COMPTOIR_SITE_NAME} <{settings.COMPTOIR_SUPPORT_EMAIL}>",
+        from_email=sender(email.language),
         to=[email.to_address],
         headers={
             "Message-ID": make_msgid(domain=support_domain()),

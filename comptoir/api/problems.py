@@ -78,6 +78,13 @@ KINDS: dict[str, tuple[Promise, Promise]] = {
         _("The ticket is closed"),
         _("A closed ticket takes internal notes only. A requester's reply opens a follow-up ticket."),
     ),
+    "solve-held": (
+        _("The ticket cannot be solved yet"),
+        _(
+            "Fields required to solve it are empty; fields lists their keys. Fill them in first, or in the same"
+            " request (fields of PATCH /api/v1/tickets/<reference>/)."
+        ),
+    ),
     "merge-refused": (
         _("The tickets cannot be merged"),
         _("A closed ticket is neither merged nor merged into, and a ticket is not merged into itself."),
@@ -101,12 +108,14 @@ KINDS: dict[str, tuple[Promise, Promise]] = {
 class ApiProblem(exceptions.APIException):
     """An error of ours, with its kind: raised anywhere in a view, answered as problem details."""
 
-    def __init__(self, kind: str, detail: str, *, status_code: int) -> None:
+    def __init__(self, kind: str, detail: str, *, status_code: int, **extra: Any) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown problem kind {kind!r}")
         super().__init__(detail)
         self.kind = kind
         self.status_code = status_code
+        # Members of the problem besides the standard ones (RFC 9457 extensions): "fields" of a solve held back.
+        self.extra = extra
 
 
 class TokenRefused(exceptions.AuthenticationFailed):
@@ -213,7 +222,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     detail = _text(exc.detail)
     if isinstance(exc, exceptions.Throttled):
         detail = gettext("Too many requests. Try again in %(seconds)s seconds.") % {"seconds": headers["Retry-After"]}
-    return problem_response(kind, exc.status_code, detail, headers=headers)
+    return problem_response(kind, exc.status_code, detail, headers=headers, **getattr(exc, "extra", {}))
 
 
 def _text(detail: Any) -> str:

@@ -17,6 +17,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
+        "fields": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "A solve held back (solve-held): the keys of the fields required to solve, empty.",
+        },
         "errors": {
             "type": "array",
             "items": {
@@ -49,7 +54,7 @@ PROBLEMS = {
     "404": "Nothing there, or nothing the caller may see.",
     "405": "The address does not take this method.",
     "406": "The API answers in JSON only.",
-    "409": "The ticket is closed, cannot be merged, or takes no canned reply.",
+    "409": "The ticket is closed, cannot be merged, takes no canned reply, or cannot be solved yet.",
     "415": "The body is neither JSON nor, where files go, multipart/form-data.",
     "422": "The Idempotency-Key was used for another request.",
     "429": "Too many requests: wait for Retry-After seconds.",

@@ -18,6 +18,7 @@ from rest_framework.exceptions import NotFound
 from comptoir.accounts.models import User
 from comptoir.api.problems import QueryInvalid
 from comptoir.api.serializers import SORTS, TicketListQuerySerializer
+from comptoir.ticketforms.values import values_prefetch
 from comptoir.tickets import access
 from comptoir.tickets.models import Attachment, Message, Tag, Ticket
 from comptoir.tickets.public_update import public_update
@@ -28,14 +29,19 @@ from comptoir.tickets.search_query import Filter, SearchQuery, parse_search
 MAX_REFERENCE = 2**62
 
 
-def ticket_rows(*, agent: bool = True) -> QuerySet[Ticket]:
+def ticket_rows(*, agent: bool = True, fields: bool = True) -> QuerySet[Ticket]:
     """Tickets with what their representation reads: a fixed number of queries for any number of them.
 
-    The requester's side gets each ticket's last public update besides (comptoir.tickets.public_update).
+    The requester's side gets each ticket's last public update besides (comptoir.tickets.public_update),
+    and the values of the fields visible to customers only. ``fields`` False: the values are not read
+    (one ticket whose representation may not be wanted; the serializer reads them itself if it is).
     """
     rows = Ticket.objects.select_related("requester", "assignee", "group").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
+    if fields:
+        # The ticket fields' values (with their fields): one query more, whatever the number of tickets.
+        rows = rows.prefetch_related(values_prefetch(customers=not agent))
     return rows if agent else rows.annotate(public_updated_at=public_update())
 
 
@@ -51,7 +57,8 @@ def caller_ticket(request: HttpRequest, reference: int) -> Ticket:
     """The ticket, if the caller may see it; else 404, the same as for a ticket that does not exist."""
     ticket = None
     if 0 < reference < MAX_REFERENCE:
-        rows = ticket_rows(agent=access.is_agent(request))
+        # Its messages, files and clocks are read through it too: its fields' values only when shown.
+        rows = ticket_rows(agent=access.is_agent(request), fields=False)
         ticket = rows.filter(pk=Ticket.pk_from_reference(reference)).first()
     if ticket is None or not access.can_view_ticket(request, ticket):
         raise NotFound

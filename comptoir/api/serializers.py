@@ -20,6 +20,8 @@ from comptoir.accounts.addresses import refuse_help_desk_address
 from comptoir.accounts.models import Role, User
 from comptoir.api.uploads import KEPT_FOR
 from comptoir.sla.models import Metric
+from comptoir.ticketforms.models import FieldKind, TicketField
+from comptoir.ticketforms.values import values_json
 from comptoir.tickets.files import NewAttachment, accept_file, max_files, too_many_files_message
 from comptoir.tickets.models import (
     REFERENCE_OFFSET,
@@ -75,6 +77,30 @@ class GroupSerializer(serializers.Serializer[SupportGroup]):
     name = serializers.CharField(read_only=True)
 
 
+# A field's value as JSON carries it (comptoir.ticketforms.values).
+FIELD_VALUE_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        {"type": "string"},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "array", "items": {"type": "string"}},
+    ]
+}
+FIELD_VALUES_SCHEMA: dict[str, Any] = {"type": "object", "additionalProperties": FIELD_VALUE_SCHEMA}
+FIELDS_HELP = _(
+    "Ticket fields by key (GET /api/v1/ticket-fields/), checked as the web's forms check them; null removes a value."
+    " A requester sets the fields customers fill in."
+)
+
+
+@extend_schema_field({**FIELD_VALUES_SCHEMA, "additionalProperties": {**FIELD_VALUE_SCHEMA, "nullable": True}})
+class FieldValuesField(serializers.DictField):
+    """{key: value} of ticket fields, sent by a program; checked against the fields by the view."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.JSONField(allow_null=True), **kwargs)
+
+
 def _reference(pk: int | None) -> int | None:
     return None if pk is None else pk + REFERENCE_OFFSET
 
@@ -108,6 +134,20 @@ class TicketSerializer(serializers.Serializer[Ticket]):
     spam = serializers.BooleanField(read_only=True)
     merged_into = serializers.SerializerMethodField()
 
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # "fields" in the body: a name the class body cannot declare (a serializer's own ``fields``).
+        return {
+            **super().get_fields(),
+            "fields": serializers.SerializerMethodField(
+                method_name="get_field_values",
+                help_text=_(
+                    "The ticket's fields that hold a value, by key (GET /api/v1/ticket-fields/): numbers as numbers,"
+                    " dates as YYYY-MM-DD, a multiple choice as a list, a checkbox as true. The requester's side:"
+                    " the fields visible to customers."
+                ),
+            ),
+        }
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
@@ -134,6 +174,12 @@ class TicketSerializer(serializers.Serializer[Ticket]):
     def get_tags(self, ticket: Ticket) -> list[str]:
         # Read from the prefetched rows: no query per ticket.
         return sorted(tag.name for tag in ticket.tags.all())
+
+    @extend_schema_field(FIELD_VALUES_SCHEMA)
+    def get_field_values(self, ticket: Ticket) -> dict[str, Any]:
+        # Read from the rows comptoir.api.selectors.ticket_rows prefetched: no query per ticket.
+        request = self.context.get("request")
+        return values_json(ticket, customers=request is not None and not getattr(request.user, "is_agent", False))
 
 
 class AttachmentSerializer(serializers.Serializer[Attachment]):
@@ -241,12 +287,15 @@ class TicketCreateSerializer(FilesSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(), required=False, allow_null=True, help_text=_("Agents only: an agent's id.")
     )
-
     AGENT_FIELDS = ("requester_email", "requester_name", "priority", "language", "written_by", "confirm", "assignee")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = agents()  # type: ignore[attr-defined]
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # "fields": a name the class body cannot declare (a serializer's own ``fields``).
+        return {**super().get_fields(), "fields": FieldValuesField(required=False, help_text=FIELDS_HELP)}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -286,6 +335,15 @@ class TicketUpdateSerializer(serializers.Serializer[Any]):
         kwargs.setdefault("partial", True)
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = agents()  # type: ignore[attr-defined]
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # "fields": a name the class body cannot declare (a serializer's own ``fields``).
+        help_text = _(
+            "Ticket fields by key (GET /api/v1/ticket-fields/), checked as the web's forms check them; null removes"
+            " a value; those left out stay as they are. Written before the status: a field required to solve may be"
+            " filled in with the status solved."
+        )
+        return {**super().get_fields(), "fields": FieldValuesField(help_text=help_text)}
 
 
 class MessageCreateSerializer(FilesSerializer):
@@ -558,3 +616,57 @@ class HelpCenterQuerySerializer(PageQuerySerializer):
 HelpCenterGroupPageSerializer = page_of(HelpCenterGroupSerializer(many=True), "HelpCenterGroupPageSerializer")
 HelpCenterSectionPageSerializer = page_of(HelpCenterSectionSerializer(many=True), "HelpCenterSectionPageSerializer")
 ArticlePageSerializer = page_of(ArticleSummarySerializer(many=True), "ArticlePageSerializer")
+
+
+class ChoiceSerializer(serializers.Serializer[Any]):
+    value = serializers.CharField(read_only=True)
+    label_fr = serializers.CharField(read_only=True)
+    label_en = serializers.CharField(read_only=True)
+
+
+class ConditionSerializer(serializers.Serializer[Any]):
+    field = serializers.CharField(read_only=True, help_text=_("The key of the field it reads."))
+    value = serializers.CharField(read_only=True)
+
+
+class TicketFieldSerializer(serializers.Serializer[Any]):  # Any: a page of fields
+    """A ticket field as an administrator defined it (Settings → Ticket fields and forms)."""
+
+    key = serializers.CharField(read_only=True, help_text=_("Names the field in a ticket's fields."))
+    kind = serializers.ChoiceField(choices=FieldKind.choices, read_only=True)
+    label_fr = serializers.CharField(read_only=True)
+    label_en = serializers.CharField(read_only=True)
+    help_fr = serializers.CharField(read_only=True)
+    help_en = serializers.CharField(read_only=True)
+    choices = serializers.SerializerMethodField(help_text=_("A drop-down list's or a multiple choice's."))
+    pattern = serializers.CharField(read_only=True, help_text=_("Text with a pattern: what the whole value matches."))
+    visible_to_customers = serializers.BooleanField(read_only=True)
+    editable_by_customers = serializers.BooleanField(read_only=True)
+    required_to_solve = serializers.BooleanField(
+        read_only=True, help_text=_("A ticket without a value for it cannot be solved (while it is shown).")
+    )
+    shown_when = serializers.SerializerMethodField(
+        help_text=_("Shown, and kept, only when another field holds this value; null: always.")
+    )
+    archived = serializers.BooleanField(read_only=True, help_text=_("No longer asked; tickets keep their values."))
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # "required": a name the class body cannot declare (every serializer field's own ``required``).
+        required = serializers.BooleanField(read_only=True, help_text=_("Required when the customer sends the form."))
+        return {**super().get_fields(), "required": required}
+
+    @extend_schema_field(ChoiceSerializer(many=True))
+    def get_choices(self, ticket_field: TicketField) -> list[dict[str, str]]:
+        return [
+            {"value": str(row[0]), "label_fr": str(row[1]), "label_en": str(row[2])} for row in ticket_field.choices
+        ]
+
+    @extend_schema_field(ConditionSerializer(allow_null=True))
+    def get_shown_when(self, ticket_field: TicketField) -> dict[str, str] | None:
+        controller = ticket_field.shown_when_field
+        if controller is None:
+            return None
+        return {"field": controller.key, "value": ticket_field.shown_when_value}
+
+
+TicketFieldPageSerializer = page_of(TicketFieldSerializer(many=True), "TicketFieldPageSerializer")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When, prefetch_related_objects
 from django.http import QueryDict
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -34,9 +34,11 @@ from comptoir.api.tool_serializers import (
     SavedViewSerializer,
     ViewTicketPageSerializer,
 )
-from comptoir.api.views import checked_query, one_or_404
+from comptoir.api.views import checked_query, one_or_404, solve_held
+from comptoir.ticketforms.values import values_prefetch
 from comptoir.tickets.models import Macro, SupportGroup
 from comptoir.tickets.services import Refusal
+from comptoir.tickets.solve_guards import solve_holds
 from comptoir.workspace import selectors as workspace_selectors
 from comptoir.workspace.listing import by_relevance, listing, listing_order
 from comptoir.workspace.macros import tickets_apply_macro
@@ -97,6 +99,8 @@ class ViewTicketsView(AgentView):
         ordering = listing_order(listed)
 
         def serialize(rows: list[Any]) -> Any:
+            # The workspace's rows: their fields' values read here, in one query for the page.
+            prefetch_related_objects(rows, values_prefetch())
             return TicketSerializer(rows, many=True, context={"request": request}).data
 
         if ordering is None:
@@ -183,7 +187,12 @@ class MacroApplyView(AgentView):
                 outcome = tickets_apply_macro([ticket.pk], macro=macro, agent=agent, is_public=is_public)
                 if outcome.refused:
                     # Raised inside the transaction: the key is not kept either, so a retry is refused the same.
-                    raise _macro_refusal(outcome.refused[0][1], reference)
+                    reason = outcome.refused[0][1]
+                    hold = solve_holds([ticket]).get(ticket.pk) if reason == Refusal.SOLVE_HELD else None
+                    if hold is not None:
+                        # The canned reply solves, and fields required to solve are empty: named, as on PATCH.
+                        raise solve_held(hold)
+                    raise _macro_refusal(reason, reference)
                 if claim is not None:
                     key_fulfil(claim, ticket)
         shown = selectors.caller_ticket(request._request, reference)

@@ -47,10 +47,15 @@ from comptoir.api.serializers import (
 )
 from comptoir.api.uploads import uploads_take
 from comptoir.core.ratelimit import Window, hit_window
+from comptoir.ticketforms.models import TicketField
+from comptoir.ticketforms.services import ticket_values_record, ticket_values_update
+from comptoir.ticketforms.validation import JsonValue
+from comptoir.ticketforms.values import values_check
 from comptoir.tickets import access, services
 from comptoir.tickets.blocks import block_for
 from comptoir.tickets.files import NewAttachment
 from comptoir.tickets.models import Channel, Message, Priority, Ticket
+from comptoir.tickets.solve_guards import SolveHeld, SolveHold
 from comptoir.tickets.tags import tag_name
 
 
@@ -176,6 +181,7 @@ class TicketsView(ApiView):
         data = dict(
             _incoming(request, TicketCreateSerializer, TicketCreateFormSerializer, agent=user.is_agent).validated_data
         )
+        values = _fields_checked(data.get("fields"), customer=not user.is_agent)
         key = idempotency_key(request)
         replayed = False
         with transaction.atomic():
@@ -198,6 +204,8 @@ class TicketsView(ApiView):
                 files = [*data.get("files", ()), *uploads_take(owner=user, keys=data.get("attachments", ()))]
                 try:
                     ticket = _ticket_open(user, data, files)
+                    # Part of the ticket sent, as the Help Center form's values are (its "created" event).
+                    ticket_values_record(ticket=ticket, values=values)
                 finally:
                     _closing(files)
                 if claim is not None:
@@ -207,6 +215,21 @@ class TicketsView(ApiView):
         if replayed:
             headers["Idempotent-Replayed"] = "true"
         return _ticket_response(request, shown, status=status.HTTP_201_CREATED, headers=headers)
+
+
+def _fields_checked(
+    raw: dict[str, Any] | None, *, customer: bool, ticket: Ticket | None = None
+) -> dict[TicketField, JsonValue | None]:
+    """The ``fields`` of a request, checked as the web's forms check them; a 400 problem naming each key refused."""
+    checked = values_check(raw or {}, customer=customer, ticket=ticket)
+    if checked.errors:
+        raise exceptions.ValidationError({"fields": checked.errors})
+    return checked.values
+
+
+def solve_held(hold: SolveHold) -> ApiProblem:
+    """A 409 naming the fields required to solve that are empty (comptoir.tickets.solve_guards)."""
+    return ApiProblem("solve-held", hold.reason, status_code=status.HTTP_409_CONFLICT, fields=list(hold.names))
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
@@ -285,26 +308,38 @@ class TicketView(ApiView):
             raise exceptions.PermissionDenied(gettext("Only agents change a ticket's fields; write a message instead."))
         incoming = TicketUpdateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        data = incoming.validated_data
-        if data:
-            held = {tag.name for tag in ticket.tags.all()}
-            wanted = {name for name in map(tag_name, data.get("tags", held)) if name}
-            try:
-                services.ticket_update_by_agent(
-                    ticket,
-                    agent=user,
-                    status=data.get("status"),
-                    priority=data.get("priority"),
-                    ticket_type=data.get("type"),
-                    assignee=data.get("assignee", services.UNCHANGED),
-                    group=data.get("group", services.UNCHANGED),
-                    add_tags=sorted(wanted - held),
-                    remove_tags=sorted(held - wanted),
-                    channel=Channel.API,
-                )
-            except services.TicketClosed:
-                raise _closed() from None
+        data = dict(incoming.validated_data)
+        values = _fields_checked(data.pop("fields", None), customer=False, ticket=ticket)
+        with transaction.atomic():
+            # The fields first, as the ticket page's "Fields" card: a field required to solve filled in
+            # here lets the status below be solved; a refusal below undoes them with the rest.
+            if values:
+                ticket_values_update(ticket=ticket, values=values, actor=user)
+            if data:
+                _ticket_update(ticket, user, data)
         return _ticket_response(request, selectors.caller_ticket(request._request, reference))
+
+
+def _ticket_update(ticket: Ticket, user: User, data: dict[str, Any]) -> None:
+    held = {tag.name for tag in ticket.tags.all()}
+    wanted = {name for name in map(tag_name, data.get("tags", held)) if name}
+    try:
+        services.ticket_update_by_agent(
+            ticket,
+            agent=user,
+            status=data.get("status"),
+            priority=data.get("priority"),
+            ticket_type=data.get("type"),
+            assignee=data.get("assignee", services.UNCHANGED),
+            group=data.get("group", services.UNCHANGED),
+            add_tags=sorted(wanted - held),
+            remove_tags=sorted(held - wanted),
+            channel=Channel.API,
+        )
+    except services.TicketClosed:
+        raise _closed() from None
+    except SolveHeld as refused:
+        raise solve_held(refused.hold) from None
 
 
 def _closed() -> ApiProblem:
@@ -384,6 +419,8 @@ def _message_write(
         )
     except services.TicketClosed:
         raise _closed() from None
+    except SolveHeld as refused:
+        raise solve_held(refused.hold) from None
 
 
 def _requester_may_reply(request: Request, ticket: Ticket, data: dict[str, Any]) -> None:

@@ -1,6 +1,8 @@
-"""The branding in e-mails: what every e-mail template is given, and the signature under the text part."""
+"""The branding in e-mails: what every e-mail template is given, the From, and the signature under the text part."""
 
 from __future__ import annotations
+
+from email.utils import formataddr
 
 from django.conf import settings
 from django.utils import translation
@@ -26,3 +28,17 @@ def text_signed(text: str, signature: str) -> str:
     if not signature:
         return text
     return f"{text.rstrip()}\n\n-- \n{signature}\n"
+
+
+def sender(language: str, brand: Brand | None = None) -> str:
+    """The From of our e-mails: the branding's name in ``language`` before the support address.
+
+    "Support Acme <support@acme.example>": people recognise the team in their inbox.
+    Without a name in the branding, the configured site name (COMPTOIR_SITE_NAME).
+    formataddr quotes a name with commas or angle brackets and encodes one with accents
+    (RFC 2047), so no name can add an address or break the header.
+    """
+    brand = brand if brand is not None else brand_get()
+    with translation.override(language):
+        name = " ".join(brand.name.split())
+    return formataddr((name, settings.COMPTOIR_SUPPORT_EMAIL), charset="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
@@ -85,9 +86,23 @@ def brand_from(row: Branding | None) -> Brand:
     )
 
 
+# Every page and e-mail reads the branding: the cache spares them the query. Other web
+# processes see a change within CACHE_SECONDS; the one that saved it, at once (brand_forget).
+CACHE_KEY = "comptoir:branding"
+CACHE_SECONDS = 60
+
+
 def brand_get() -> Brand:
-    """The branding now: one query."""
-    return brand_from(Branding.objects.filter(pk=SINGLETON_ID).first())
+    """The branding now: from the cache, else one query."""
+    brand: Brand | None = cache.get(CACHE_KEY)
+    if brand is None:
+        brand = brand_from(Branding.objects.filter(pk=SINGLETON_ID).first())
+        cache.set(CACHE_KEY, brand, CACHE_SECONDS)
+    return brand
+
+
+def brand_forget() -> None:
+    cache.delete(CACHE_KEY)
 
 
 _ON_REQUEST = "_comptoir_brand"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from comptoir.branding import colours
 from comptoir.branding.logos import Logo
 from comptoir.branding.models import SINGLETON_ID, Branding
+from comptoir.branding.selectors import brand_forget
 
 MAX_FOOTER_LINKS = 5
 
@@ -79,6 +80,10 @@ def branding_update(
     elif logo_remove:
         row.logo, row.logo_hash, row.logo_content_type = "", "", ""
     row.save()
+    # Forgotten now for this process's next read, and again once committed: a page read
+    # between the two would otherwise cache the row as it was.
+    brand_forget()
+    transaction.on_commit(brand_forget)
     if old_file and old_file != (row.logo.name if row.logo else ""):
         storage = row.logo.storage
         transaction.on_commit(lambda: storage.delete(old_file))

@@ -4,7 +4,8 @@ A backup is a folder: the database (PostgreSQL's custom-format dump, or a copy
 of the SQLite file), every stored file a row names (attachments, API uploads)
 under files/, and manifest.json, written last, with each file's size and
 SHA-256 and a count of tickets, messages, attachments and e-mails. Raw inbound
-e-mail lives in the database rows today, so the dump carries it.
+e-mail is a stored file too (a FileField, comptoir.mail.raw_store), so it is
+listed and copied like the attachments.
 
 The files listed are those named by the database *as dumped*: SQLite's backup
 API copies one committed state and the names are read from that copy;

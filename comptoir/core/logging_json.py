@@ -7,11 +7,18 @@ ours meet. The ticket number is taken from the view's ``reference`` argument,
 which every ticket page has. Both live in context variables read by
 RequestContextFilter, so any logger in the request carries them.
 
+A task sent during a request carries the request's id in its message headers
+(comptoir.celery), and the worker's lines while it runs carry that id and the
+task's name and id (``task_var``). The same formatter writes Celery's own lines
+(worker and beat) and gunicorn's error and access logs (deploy/gunicorn.conf.py)
+when COMPTOIR_LOG_FORMAT is json.
+
 What a line holds is chosen, never copied from the record: time, level,
-logger, message, request id, ticket, client address, and an exception's
-traceback. A record's extras (django.request attaches the whole request, its
-cookies and headers) are left out, and the message is scrubbed of link tokens
-and credentials as it is written, whatever logger wrote it.
+logger, message, request id, ticket, client address, task, an access log's
+method, path, status, size and duration, and an exception's traceback. A
+record's extras (django.request attaches the whole request, its cookies and
+headers) are left out, and the message is scrubbed of link tokens and
+credentials as it is written, whatever logger wrote it.
 """
 
 from __future__ import annotations
@@ -35,6 +42,10 @@ REQUEST_ID_HEADER = "X-Request-ID"
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("comptoir_request_id", default=None)
 ticket_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("comptoir_ticket", default=None)
 client_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("comptoir_client", default=None)
+# (task name, task id) while a Celery worker runs a task.
+task_var: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("comptoir_task", default=None)
+# The message header a task carries its request's id in.
+TASK_REQUEST_ID_HEADER = "comptoir_request_id"
 
 # A proxy's id is kept only when it looks like one (uuids, hex, the usual alphabets): never a line break.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
@@ -56,6 +67,11 @@ def scrub(text: str) -> str:
     for pattern, replacement in _SCRUBS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def valid_request_id(offered: object) -> str | None:
+    """The id if it looks like one (a task header is data from the broker, checked like a proxy's header)."""
+    return offered if isinstance(offered, str) and _REQUEST_ID.fullmatch(offered) else None
 
 
 def _request_id(request: HttpRequest) -> str:
@@ -98,13 +114,38 @@ def _forget_request(**kwargs: Any) -> None:
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds request_id, ticket and client to every record (None outside a request)."""
+    """Adds request_id, ticket, client and task to every record (None outside a request or task)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         record.ticket = ticket_var.get()
         record.client = client_var.get()
+        task = task_var.get()
+        if task is not None:
+            record.task, record.task_id = task
         return True
+
+
+# gunicorn's access log passes its atoms as the record's arguments (gunicorn.glogging): these are kept.
+_ACCESS_FIELDS = (("method", "m"), ("path", "U"), ("protocol", "H"), ("status", "s"), ("bytes", "B"))
+
+
+def _access(record: logging.LogRecord) -> dict[str, Any]:
+    """The access log's fields, when gunicorn wrote the line (and no token filter rewrote it)."""
+    atoms = record.args
+    if record.name != "gunicorn.access" or not isinstance(atoms, dict):
+        return {}
+    fields: dict[str, Any] = {name: scrub(str(atoms[atom])) for name, atom in _ACCESS_FIELDS if atom in atoms}
+    for name in ("status", "bytes"):
+        if str(fields.get(name, "")).isdigit():
+            fields[name] = int(fields[name])
+    if str(atoms.get("M", "")).isdigit():
+        fields["duration_ms"] = int(atoms["M"])
+    # The id the response was sent with (RequestContextMiddleware): the request's context is gone by now.
+    request_id = valid_request_id(atoms.get("{x-request-id}o"))
+    if request_id:
+        fields["request_id"] = request_id
+    return fields
 
 
 class JsonFormatter(logging.Formatter):
@@ -119,10 +160,11 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": scrub(message),
         }
-        for field in ("request_id", "ticket", "client"):
+        for field in ("request_id", "ticket", "client", "task", "task_id"):
             value = getattr(record, field, None)
             if value is not None:
                 line[field] = value
+        line.update(_access(record))
         status_code = getattr(record, "status_code", None)
         if isinstance(status_code, int):
             line["status"] = status_code

@@ -13,7 +13,7 @@ import re
 
 from django.utils import formats, translation
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, npgettext
 
 NNBSP = "\u202f"
 # Between a number and its unit: the unit never starts a line either.
@@ -100,14 +100,37 @@ def file_size(size: int, language: str | None = None) -> str:
 
     Counted in units of 1024, as the limits are set (COMPTOIR_ATTACHMENT_MAX_MB is
     megabytes of 1024 * 1024 bytes), so that a 50 MB limit reads "50 MB", under the
-    unit names people know rather than "MiB" or "Kio". Under 10, one decimal.
+    unit names people know rather than "MiB" or "Kio". Under 10, one decimal, unless
+    it is a zero: a 5 MB limit reads "5 MB", not "5.0 MB".
     """
     with translation.override(language or translation.get_language()):
         if size < 1024:
             return f"{size}{NBSP}{ngettext('byte', 'bytes', size)}"
         for unit, name in _UNITS:
             if size >= unit or unit == 1024:
-                value = size / unit
-                places = 1 if value < 10 else 0
-                return f"{formats.number_format(round(value, places), places, use_l10n=True)}{NBSP}{name}"
+                value = round(size / unit, 1 if size / unit < 10 else 0)
+                places = 0 if value == int(value) else 1
+                return f"{formats.number_format(value, places, use_l10n=True)}{NBSP}{name}"
     raise AssertionError("unreachable: 1024 takes every size left")
+
+
+def duration(seconds: int, language: str | None = None) -> str:
+    """A duration in words, as a sentence says it: "5 minutes", "90 seconds", "2 minutes 30 seconds".
+
+    Whole minutes in minutes; under two minutes, a duration that is not whole minutes in
+    seconds (people say "90 seconds" rather than "1 minute 30 seconds"); longer ones in
+    both. The number is kept from its word by a no-break space, as a file size is.
+    """
+    with translation.override(language or translation.get_language()):
+        minutes, rest = divmod(max(0, int(seconds)), 60)
+        in_minutes = _counted(minutes, npgettext("duration", "minute", "minutes", minutes))
+        if minutes and not rest:
+            return in_minutes
+        if minutes < 2:
+            total = minutes * 60 + rest
+            return _counted(total, npgettext("duration", "second", "seconds", total))
+        return f"{in_minutes} {_counted(rest, npgettext('duration', 'second', 'seconds', rest))}"
+
+
+def _counted(number: int, word: str) -> str:
+    return f"{formats.number_format(number, use_l10n=True)}{NBSP}{word}"

@@ -39,6 +39,7 @@ from comptoir.mail.authentication import SenderAuthentication, unverified
 from comptoir.mail.models import InboundEmail, InboundStatus, QuarantineKind
 from comptoir.mail.parsing import ParsedEmail, html_to_text, parse_email
 from comptoir.mail.quotes import split_html_reply, split_text_reply
+from comptoir.mail.raw_store import RawEmailUnavailable, raw_delete, raw_discard, raw_read, raw_save
 from comptoir.mail.timelimit import TimeLimitExceeded, time_limit
 from comptoir.tickets.blocks import block_for
 from comptoir.tickets.files import NewAttachment, accept_file, clean_filename, max_files
@@ -84,13 +85,12 @@ def _legacy_copy(earlier: InboundEmail, message_id: str, content: str) -> bool:
     """The same message, stored before keys held the content digest (they were "mid:<id>")."""
     if earlier.dedup_key != f"mid:{message_id}"[:300]:
         return False
-    stored = InboundEmail.objects.values_list("raw", flat=True).get(pk=earlier.pk)
-    return content_digest(bytes(stored)) == content
+    return content_digest(raw_read(earlier)) == content
 
 
-def _set_aside(row: InboundEmail, kind: QuarantineKind, reason: str) -> None:
+def _set_aside(row: InboundEmail, kept: bytes, kind: QuarantineKind, reason: str) -> None:
     """Quarantine a row before it is first saved, named from its header block alone."""
-    headline = parse_email(header_block(bytes(row.raw)))
+    headline = parse_email(header_block(kept))
     row.status = InboundStatus.QUARANTINED
     row.quarantine_kind = kind
     row.quarantine_reason = reason
@@ -114,25 +114,34 @@ def _store(raw: bytes, source: str, size: int) -> tuple[InboundEmail, bool]:
     message_id = quick_message_id(kept)
     content = content_digest(kept) if message_id else digest
     key = _dedup_key(message_id, content)
-    row = InboundEmail(dedup_key=key, sha256=digest, raw=kept, size=size, source=source, message_id=message_id or "")
+    # The file first, the row after: should the row's transaction roll back, the file is an
+    # orphan the purge deletes (comptoir.mail.raw_store), never a row without its message.
+    try:
+        name, digest = raw_save(kept)
+    except Exception as error:
+        # Ours whatever it is (a full disk, the bucket unreachable: OSError, botocore's errors): the server retries.
+        raise TemporaryFailure(f"the message could not be written to storage: {type(error).__name__}") from error
+    row = InboundEmail(dedup_key=key, sha256=digest, size=size, source=source, message_id=message_id or "")
+    row.raw_file.name = name
     if too_large:
         reason = (
             f"the message is {size} bytes, over the limit of {limit} bytes (COMPTOIR_INBOUND_MAX_MB): "
             "only its header block was kept, and it was not read further"
         )
-        _set_aside(row, QuarantineKind.TOO_LARGE, reason)
+        _set_aside(row, kept, QuarantineKind.TOO_LARGE, reason)
     try:
         with transaction.atomic():
             earlier = (
                 InboundEmail.objects.filter(message_id=message_id)
                 .exclude(dedup_key=key)
-                .defer("raw")
+                .defer("legacy_raw")
                 .order_by("pk")
                 .first()
                 if message_id
                 else None
             )
             if earlier is not None and message_id and _legacy_copy(earlier, message_id, content):
+                raw_discard(name)
                 return earlier, False
             if earlier is not None and not too_large:
                 # A second, different message under an id already seen: a broken
@@ -141,11 +150,14 @@ def _store(raw: bytes, source: str, size: int) -> tuple[InboundEmail, bool]:
                     f"Message-ID <{message_id}> was first used by inbound e-mail {earlier.pk}, "
                     "whose content differs: kept here, not acted on"
                 )
-                _set_aside(row, QuarantineKind.REUSED_MESSAGE_ID, reason)
+                _set_aside(row, kept, QuarantineKind.REUSED_MESSAGE_ID, reason)
             row.save(force_insert=True)
     except IntegrityError:
         # Delivered before: the same Message-ID and the same content, or the same bytes.
-        return InboundEmail.objects.defer("raw").get(dedup_key=key), False
+        raw_discard(name)
+        return InboundEmail.objects.defer("legacy_raw").get(dedup_key=key), False
+    # Any other failure leaves the file to the purge of orphans: whether a commit that failed
+    # half way kept the row is not known here, and deleting a file a row names would lose the e-mail.
     return row, True
 
 
@@ -461,14 +473,15 @@ def ingest(raw: bytes, *, source: str, size: int | None = None) -> InboundEmail:
     over that limit is never parsed whole: its header block is kept, quarantined.
     """
     try:
-        row, _ = _store(raw, source, max(len(raw), size or 0))
+        row, created = _store(raw, source, max(len(raw), size or 0))
     except DatabaseError as error:
         raise TemporaryFailure(str(error)) from error
     if row.status != InboundStatus.RECEIVED:
         # Already handled, or set aside as it was stored. A row still "received"
         # is one our side failed on (the server was told to retry): process it now.
         return row
-    return _process(row)
+    # Just stored, the bytes are these (not read back from storage); an earlier row's are read.
+    return _process(row, raw if created else None)
 
 
 def was_too_large(row: InboundEmail) -> bool:
@@ -476,15 +489,25 @@ def was_too_large(row: InboundEmail) -> bool:
     return row.quarantine_kind == QuarantineKind.TOO_LARGE
 
 
-def _process(row: InboundEmail) -> InboundEmail:
+def _process(row: InboundEmail, stored: bytes | None = None) -> InboundEmail:
+    """Parse, thread and act on a stored row; ``stored`` its bytes when the caller has just stored them."""
+    try:
+        # The stored bytes, always: a second delivery of the same Message-ID may differ.
+        raw = stored if stored is not None else raw_read(row)
+    except RawEmailUnavailable as error:
+        # Missing, or not the bytes the hash names: no retry brings them back; an administrator looks.
+        logger.error("%s", error)
+        return _quarantine(row, None, QuarantineKind.FAILED, str(error))
+    except Exception as error:
+        # The storage is unreachable (a network share, the bucket): the row stays "received" for a retry.
+        raise TemporaryFailure(f"the message could not be read from storage: {type(error).__name__}") from error
     try:
         with time_limit(settings.COMPTOIR_INBOUND_PARSE_SECONDS):
-            # The stored bytes, always: a second delivery of the same Message-ID may differ.
-            parsed = parse_email(bytes(row.raw))
+            parsed = parse_email(raw)
     except TimeLimitExceeded:
         seconds = settings.COMPTOIR_INBOUND_PARSE_SECONDS
         return _quarantine(row, None, QuarantineKind.TOO_SLOW, f"reading the message took longer than {seconds} s")
-    found = _authenticate(row, parsed)
+    found = _authenticate(row, raw, parsed)
     authentication_remember(row, found)
     try:
         return _act(row, parsed, found)
@@ -500,12 +523,12 @@ def _process(row: InboundEmail) -> InboundEmail:
         return _quarantine(row, parsed, QuarantineKind.FAILED, f"processing failed: {type(error).__name__}: {error}")
 
 
-def _authenticate(row: InboundEmail, parsed: ParsedEmail) -> SenderAuthentication:
+def _authenticate(row: InboundEmail, raw: bytes, parsed: ParsedEmail) -> SenderAuthentication:
     """Who vouches for the sender, checked before the row is locked: DNS may take a few seconds."""
     seconds = settings.COMPTOIR_INBOUND_PARSE_SECONDS
     try:
         with time_limit(seconds):
-            return sender_authentication(row, parsed)
+            return sender_authentication(row, raw, parsed)
     except TimeLimitExceeded:
         return unverified(f"checking the sender took longer than {seconds} s", dmarc="temperror")
     except DatabaseError as error:
@@ -550,7 +573,7 @@ def _reread(row: InboundEmail) -> tuple[InboundEmail, ParsedEmail]:
         # Too slow: reading it again would hold this web worker as long. Too large: only its
         # header was kept, and a ticket made of a header would lose what was sent. Only deleting is offered.
         raise NotQuarantined
-    return row, parse_email(bytes(row.raw))
+    return row, parse_email(raw_read(row))
 
 
 @transaction.atomic
@@ -580,5 +603,5 @@ def quarantine_new_ticket(row: InboundEmail, *, agent: User) -> InboundEmail:
 
 @transaction.atomic
 def quarantine_delete(row: InboundEmail, *, agent: User) -> None:
-    _locked_quarantined(row).delete()
+    raw_delete(_locked_quarantined(row))
     logger.info("Agent %s deleted quarantined e-mail %s", agent.pk, row.pk)

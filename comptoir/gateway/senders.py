@@ -51,14 +51,14 @@ def trusted_authserv_ids(source: str) -> frozenset[str]:
     return frozenset()
 
 
-def sender_authentication(row: InboundEmail, parsed: ParsedEmail) -> SenderAuthentication:
-    """Who vouches for the sender of the stored message; DNS is asked only when a signature needs it."""
+def sender_authentication(row: InboundEmail, raw: bytes, parsed: ParsedEmail) -> SenderAuthentication:
+    """Who vouches for the sender of the stored message (``raw``: its bytes); DNS is asked only when needed."""
     if parsed.from_problem:
         return unverified(f"not checked: {parsed.from_problem}")
     if not parsed.from_address:
         return unverified("not checked: the message names no sender")
     return authenticate(
-        bytes(row.raw),
+        raw,
         from_address=parsed.from_address,
         trusted_ids=trusted_authserv_ids(row.source),
         resolver=configured_resolver(),

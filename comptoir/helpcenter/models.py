@@ -165,3 +165,24 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class ArticleDailyViews(models.Model):
+    """How many readers read an article on one day, for the Help Center's "Most read" lists.
+
+    One row per article and day, counted by comptoir.helpcenter.reads: a reader is counted
+    once a day per article, agents and robots not at all. Each count is one upsert
+    (services.article_view_count), so a read never loads the row nor takes a lock for long.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="daily_views")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("article", "day"), name="one_view_count_per_article_per_day")]
+        verbose_name = _("article views on a day")
+        verbose_name_plural = _("article views by day")
+
+    def __str__(self) -> str:
+        return f"{self.article_id} on {self.day}: {self.views}"

@@ -4,23 +4,28 @@
   articles with the same title.
 - Nothing found in the reader's language: the other language is searched, and its
   articles offered, marked as written in that language.
-- Nothing typed: the most helpful articles (readers' "yes" votes, then the most
-  recently updated), so the page is never blank.
+- Nothing typed: the most read articles of the last 30 days (the home page's list),
+  so the page is never blank.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.html import escape
 
-from comptoir.helpcenter.models import ArticleTranslation, CategoryTranslation, SectionTranslation
+from comptoir.helpcenter.models import ArticleDailyViews, ArticleTranslation, CategoryTranslation, SectionTranslation
 from comptoir.helpcenter.search import SearchHit, search, search_terms
 
 POPULAR = 8
+# "Most read" looks back this many days, today included.
+POPULAR_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class SearchPage:
     corrected: str = ""
     # The language the results are written in when none was found in the reader's ("" otherwise).
     elsewhere: str = ""
-    # Nothing typed: the articles readers found most helpful.
+    # Nothing typed: the articles read most lately.
     popular: list[Result] = field(default_factory=list)
 
     @property
@@ -74,16 +79,30 @@ def search_page(query: str, language: str) -> SearchPage:
 
 
 def popular_articles(language: str, limit: int = POPULAR, *, exclude: Collection[int] = ()) -> list[SearchHit]:
-    """Published articles in the language, the most "helpful" votes first, then the latest updated (one query).
+    """Published articles in the language, the most read over the last POPULAR_DAYS first (one query).
 
+    Counted readers (comptoir.helpcenter.reads) decide; among articles read as often (a new Help
+    Center's, none read yet), the most "helpful" votes, then the latest updated come first, so that
+    the list is never empty while there are articles.
     ``exclude``: articles (by id) already shown elsewhere on the page, such as the home page's featured ones.
     """
+    since = timezone.localdate() - timedelta(days=POPULAR_DAYS - 1)
+    views = (
+        ArticleDailyViews.objects.filter(article_id=OuterRef("article_id"), day__gte=since)
+        .order_by()
+        .values("article_id")
+        .annotate(total=Sum("views"))
+        .values("total")
+    )
     rows = (
         ArticleTranslation.objects.filter(language=language, article__is_published=True)
         .exclude(article_id__in=exclude)
-        .annotate(helpful=Count("article__votes", filter=Q(article__votes__helpful=True)))
-        .order_by("-helpful", "-updated_at", "pk")
-        .values_list("article_id", "slug", "title", "summary", "article__section_id", "helpful")[:limit]
+        .annotate(
+            reads=Coalesce(Subquery(views), 0),
+            helpful=Count("article__votes", filter=Q(article__votes__helpful=True)),
+        )
+        .order_by("-reads", "-helpful", "-updated_at", "pk")
+        .values_list("article_id", "slug", "title", "summary", "article__section_id", "reads")[:limit]
     )
     return [
         SearchHit(
@@ -92,11 +111,11 @@ def popular_articles(language: str, limit: int = POPULAR, *, exclude: Collection
             title=title,
             summary=summary,
             excerpt_html=escape(summary),
-            rank=helpful,
+            rank=reads,
             section_pk=section_pk,
             language=language,
         )
-        for pk, slug, title, summary, section_pk, helpful in rows
+        for pk, slug, title, summary, section_pk, reads in rows
     ]
 
 

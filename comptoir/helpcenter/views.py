@@ -9,13 +9,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from comptoir.helpcenter import selectors, services
+from comptoir.helpcenter import reads, selectors, services
 from comptoir.helpcenter.models import ArticleVote
 from comptoir.helpcenter.rendering import split_at_headings
 from comptoir.helpcenter.search_page import popular_articles
 from comptoir.tickets import access
 
-# The home page's "Popular articles" list.
+# The home page's "Most read articles" list.
 POPULAR_ON_HOME = 5
 
 
@@ -28,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     language = _language()
     categories, other_sections = selectors.categories_with_sections(language)
     promoted = selectors.promoted_articles(language)
-    # The most helpful articles beside the featured ones, none of them twice.
+    # The most read articles beside the featured ones, none of them twice.
     popular = popular_articles(language, POPULAR_ON_HOME, exclude=[link.pk for link in promoted])
     context = {"categories": categories, "other_sections": other_sections, "promoted": promoted, "popular": popular}
     return render(request, "helpcenter/home.html", context)
@@ -85,7 +85,10 @@ def article_detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "vote": ArticleVote.objects.filter(article_id=pk, voter=voter).first() if voter else None,
         "vote_counts": selectors.vote_counts(pk) if access.is_agent(request) else None,
     }
-    return render(request, "helpcenter/article.html", context)
+    response = render(request, "helpcenter/article.html", context)
+    # After the page is made: a read is counted only for a page that was shown (one upsert, or nothing).
+    reads.article_read(request, response, pk)
+    return response
 
 
 def _voter(request: HttpRequest, *, create: bool) -> str:

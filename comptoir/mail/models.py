@@ -6,7 +6,9 @@ is created at delivery time, so no secret of ours is written to this table;
 account e-mails (a sign-in code, a password link: written by allauth, which
 keeps no copy) carry their text here only until they leave, and no longer.
 
-Inbound: the raw message is stored byte for byte before anything else.
+Inbound: the raw message is stored byte for byte before anything else, in file
+storage under its SHA-256 (comptoir.mail.raw_store), and read back only if its
+hash is still the row's.
 """
 
 from __future__ import annotations
@@ -124,8 +126,14 @@ class QuarantineKind(models.TextChoices):
 class InboundEmail(models.Model):
     # One message is ingested once: its Message-ID, or its hash when it has none.
     dedup_key = models.CharField(max_length=300, unique=True)
+    # The SHA-256 of the stored bytes: it names their file, and every read checks it (comptoir.mail.raw_store).
     sha256 = models.CharField(max_length=64)
-    raw = models.BinaryField()
+    # The bytes as received (or their header block, when too large), in file storage.
+    # db_default: a node of the previous release, which knows no such column, can still insert rows.
+    raw_file = models.FileField(max_length=200, blank=True, editable=False, db_default="")
+    # Where the bytes were kept before 0016. Emptied by that migration; a node of the previous release still
+    # writes here during a rolling upgrade, and raw_read still reads it. Dropped by the next release.
+    legacy_raw = models.BinaryField(null=True, blank=True, editable=False, db_column="raw")
     size = models.PositiveBigIntegerField()
     source = models.CharField(max_length=20)
     status = models.CharField(max_length=12, choices=InboundStatus.choices, default=InboundStatus.RECEIVED)
@@ -162,6 +170,13 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"inbound {self.pk} ({self.status})"
+
+    @property
+    def raw(self) -> bytes:
+        """The stored bytes, checked against the hash: the same as comptoir.mail.raw_store.raw_read(self)."""
+        from comptoir.mail.raw_store import raw_read
+
+        return raw_read(self)
 
 
 class EmailSuppression(models.Model):

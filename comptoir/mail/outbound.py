@@ -25,7 +25,8 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from comptoir.branding.emails import email_brand_context, text_signed
+from comptoir.branding.emails import email_brand_context, sender, text_signed
+from comptoir.branding.selectors import brand_get
 from comptoir.core.backoff import retry_delay
 from comptoir.core.typography import one_line
 from comptoir.mail.addressing import reply_address, support_domain, ticket_message_id
@@ -259,8 +260,9 @@ def stalled_email_ids(older_than: timedelta = timedelta(minutes=2)) -> list[int]
 
 def render_email(template: str, context: dict[str, Any], *, to: str, language: str) -> EmailMultiAlternatives:
     """Render emails/<template>-subject.txt, -body.txt and -body.html in the given language."""
+    brand = brand_get()  # one read for the layout and the From
     with translation.override(language):
-        full_context = {**email_brand_context(language), "language": language, **context}
+        full_context = {**email_brand_context(language, brand), "language": language, **context}
         subject = one_line(render_to_string(f"emails/{template}-subject.txt", full_context))
         text = text_signed(
             render_to_string(f"emails/{template}-body.txt", full_context), str(full_context["brand_signature"])
@@ -269,7 +271,7 @@ def render_email(template: str, context: dict[str, Any], *, to: str, language: s
     message = DkimEmail(
         subject=subject,
         body=text,
-        from_email=f"{settings.COMPTOIR_SITE_NAME} <{settings.COMPTOIR_SUPPORT_EMAIL}>",
+        from_email=sender(language, brand),
         to=[to],
         reply_to=[settings.COMPTOIR_SUPPORT_EMAIL],
         headers={

@@ -11,17 +11,26 @@ Prometheus's rate() treats a drop as a reset.
 
 The ingest-time histogram is likewise built from each inbound message's
 received_at and processed_at, in the buckets below.
+
+Requests are the exception: their counts and latency by view, method and status
+are counted as they are served, by django-prometheus's middleware, in the
+process's memory. With several gunicorn workers, PROMETHEUS_MULTIPROC_DIR names
+a folder the workers share (docs/deploy.md): each writes its figures there and
+any of them sums them all at scrape time; without it, a scrape reads the one
+process that answered it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
 from django.utils import timezone
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundStatus
@@ -111,8 +120,17 @@ class ComptoirCollector(Collector):
         yield from _webhooks()
 
 
+def _requests() -> bytes:
+    """django-prometheus's request figures: every worker's when they share a folder, else this process's."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry(auto_describe=False)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
 def scrape() -> bytes:
     """The text exposition of every figure, read now."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ComptoirCollector())
-    return generate_latest(registry)
+    return generate_latest(registry) + _requests()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.formats import number_format
 
+from comptoir.core.typography import duration
 from comptoir.tickets.files import max_bytes
 
 # The share of the file size limit the recording aims to fill, at the most.
@@ -25,7 +26,11 @@ def max_seconds() -> int:
 
 
 def capture_rules() -> dict[str, object]:
-    """Time, size and bit rate of a recording, and the longest one written as the page shows it (5:00)."""
+    """Time, size and bit rate of a recording, and the longest one as the page shows it.
+
+    ``max_duration`` is the clock's (5:00, beside the running timer); ``max_duration_words`` is
+    what sentences say ("after 5 minutes"), in the active language.
+    """
     seconds = max_seconds()
     fitting = int(max_bytes() * 8 * _FILL / seconds)
     minutes, rest = divmod(seconds, 60)
@@ -35,4 +40,5 @@ def capture_rules() -> dict[str, object]:
         "stop_bytes": int(max_bytes() * 0.95),
         "bits_per_second": max(_MIN_BITS_PER_SECOND, min(_MAX_BITS_PER_SECOND, fitting)),
         "max_duration": f"{number_format(minutes)}:{rest:02d}",
+        "max_duration_words": duration(seconds),
     }

@@ -20,6 +20,7 @@ from django.db.models import Model, Q
 
 from comptoir.accounts.models import ERASED_DOMAIN, Role, User
 from comptoir.mail.models import InboundEmail, OutboundEmail, OutboundStatus
+from comptoir.mail.raw_store import raw_read, raw_replace
 from comptoir.mail.suppressions import address_suppress, address_unsuppress
 from comptoir.tickets.history import events_record_on_each, events_replace_value
 from comptoir.tickets.models import (
@@ -127,8 +128,8 @@ def _scrub_inbound(old: str, placeholder: str) -> None:
     and stays with it, as the messages' text does.
     """
     pattern = re.compile(re.escape(old.encode()), re.IGNORECASE)
-    rows = InboundEmail.objects.filter(from_address__iexact=old).only("pk", "raw")
+    rows = InboundEmail.objects.filter(from_address__iexact=old).only("pk", "sha256", "raw_file")
     for row in rows.iterator(chunk_size=100):
-        raw = pattern.sub(placeholder.encode(), bytes(row.raw))
-        InboundEmail.objects.filter(pk=row.pk).update(raw=raw, from_address=placeholder)
+        raw_replace(row, pattern.sub(placeholder.encode(), raw_read(row)))
+        InboundEmail.objects.filter(pk=row.pk).update(from_address=placeholder)
     _replace_in_text(InboundEmail, "subject", old, placeholder)

@@ -38,9 +38,10 @@ from comptoir.portal.ticket_forms import (
     TicketLinkForm,
 )
 from comptoir.sla.promise import first_reply_promise
+from comptoir.ticketforms.context import help_center_path
 from comptoir.ticketforms.forms import customer_fields_form
 from comptoir.ticketforms.selectors import form_to_fill
-from comptoir.ticketforms.services import ticket_values_record
+from comptoir.ticketforms.services import ticket_context_record, ticket_values_record
 from comptoir.tickets import access
 from comptoir.tickets.files import attachment_rules
 from comptoir.tickets.links import link_redeem, ticket_link_send
@@ -93,8 +94,11 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     form = _ticket_form(request)
     # Several ticket forms (comptoir.ticketforms): the customer picks one first, or follows ?form=<slug>.
     chosen, offered = form_to_fill(request.GET.get("form", ""))
+    # The Help Center page the "New support ticket" link was on: one of ours, else nothing. Sent only
+    # by context.js, with the customer's consent, when the form is sent.
+    came_from = help_center_path(request.GET.get("from", ""))
     if offered and chosen is None:
-        return render(request, "ticketforms/pick.html", {"forms": offered})
+        return render(request, "ticketforms/pick.html", {"forms": offered, "came_from": came_from})
     fields_form = customer_fields_form(chosen)
     if request.method == "POST":
         # One write transaction for a ticket sent: the attempt counted, the captcha spent,
@@ -122,6 +126,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                     time_zone=data["time_zone"],
                 )
                 ticket_values_record(ticket=ticket, values=fields_form.values())
+                # The technical details the customer agreed to send (empty when the box was unticked).
+                ticket_context_record(ticket=ticket, payload=data["context"])
                 # Sent after opening a suggested article: that article did not answer.
                 ticket_after_open_record(visit=request.POST.get("suggestion_visit", ""), language=ticket.language)
                 return receipt_give(redirect("ticket_sent"), ticket)
@@ -133,6 +139,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         "agent_here": access.is_agent(request),
         "ticket_form": chosen,
         "fields_form": fields_form,
+        "came_from": came_from,
     }
     return render(request, "tickets/new.html", context)
 

@@ -13,6 +13,8 @@ from comptoir.accounts.models import User
 from comptoir.core import captcha
 from comptoir.core.time_zones import known_time_zone
 from comptoir.portal.pending import PendingFile, pending_read
+from comptoir.ticketforms.context import Payload
+from comptoir.ticketforms.context import parse as parse_context
 from comptoir.tickets.blocks import block_for
 from comptoir.tickets.files import max_files, too_many_files_message
 from comptoir.tickets.forms import AttachmentsField
@@ -98,11 +100,23 @@ class TicketForm(CaptchaMixin):
     time_zone = forms.CharField(required=False, widget=forms.HiddenInput)
     # Ticked boxes for the files a refused try kept (portal/pending_files.html): they come along again.
     pending_file = PendingFilesField(label=_("Files kept from your first try"))
+    # The customer's consent to the technical details below (ticketforms/_context_consent.html), shown
+    # and ticked by context.js: without JavaScript the box is not shown and nothing is sent.
+    send_context = forms.BooleanField(required=False, initial=True, label=_("Send technical details with my request"))
+    # Filled in by context.js when the form is sent with the box ticked: parsed, capped and checked by
+    # comptoir.ticketforms.context, never an error (the customer cannot fix a hidden field).
+    context = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
 
     field_order = ("email", "name", "ticket_type", "subject", "description", "attachments", "website", "altcha")
 
     def clean_time_zone(self) -> str:
         return known_time_zone(self.cleaned_data.get("time_zone", ""))
+
+    def clean_context(self) -> Payload:
+        """Nothing when the box is unticked, whatever the hidden input holds."""
+        if not self.cleaned_data.get("send_context"):
+            return Payload()
+        return parse_context(self.cleaned_data.get("context", ""))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

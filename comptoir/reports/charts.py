@@ -1,6 +1,6 @@
 """Chart geometry for server-side SVG: numbers in, coordinates out, no drawing library and no script.
 
-The template draws what these return (workspace/reports/_bars.html, _line.html); each chart
+The template places what ``Chart.markup`` draws (workspace/reports/_chart.html); each chart
 there has a title, a description and its numbers in a table beside it.
 Colours are chosen for a 3:1 contrast at least against the white card (WCAG 1.4.11)
 and told apart by more than hue: bars side by side in a fixed order, and the legend.
@@ -11,6 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 26
@@ -56,6 +59,39 @@ class Chart:
     unit: str = ""
     # Where a line's values are, marked with a dot: a line drawn across gaps must still show which points are known.
     dots: tuple[tuple[float, float], ...] = ()
+
+    def markup(self) -> SafeString:
+        """The SVG shapes and axis texts, written here once rather than by template tags per bar.
+
+        A quarter per day is some 180 bars: drawn by the template, each bar's four numbers went through a
+        filter and a variable lookup, a good part of the page's time. Every value written is a number
+        formatted here, a colour of SERIES_COLOURS, or a label escaped.
+        """
+        parts = []
+        for tick in self.ticks:
+            parts.append(
+                f'<line x1="{self.left}" x2="{self.right:.2f}" y1="{tick.y:.2f}" y2="{tick.y:.2f}" '
+                'class="report-grid"/>'
+                f'<text x="{self.left - 6}" y="{tick.y:.2f}" class="report-axis" text-anchor="end" '
+                f'dominant-baseline="middle">{tick.value}{escape(self.unit)}</text>'
+            )
+        parts.extend(
+            f'<rect x="{bar.x:.2f}" y="{bar.y:.2f}" width="{bar.width:.2f}" height="{bar.height:.2f}" '
+            f'fill="{bar.colour}"/>'
+            for bar in self.bars
+        )
+        if self.points:
+            parts.append(
+                f'<polyline points="{escape(self.points)}" fill="none" stroke="{SERIES_COLOURS[0]}" '
+                'stroke-width="2.5" stroke-linejoin="round"/>'
+            )
+        parts.extend(f'<circle cx="{x:.2f}" cy="{y:.2f}" r="3.5" fill="{SERIES_COLOURS[0]}"/>' for x, y in self.dots)
+        parts.extend(
+            f'<text x="{label.x:.2f}" y="{self.height - 6}" class="report-axis" text-anchor="middle">'
+            f"{escape(label.text)}</text>"
+            for label in self.labels
+        )
+        return mark_safe("".join(parts))  # numbers and colours written above, texts escaped
 
 
 def nice_top(value: int) -> int:

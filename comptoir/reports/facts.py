@@ -80,27 +80,45 @@ class Computed:
         return [int(tag) for tag in tags]
 
 
+_EVENT_COLUMNS = (
+    "ticket_id",
+    "kind",
+    "old_value",
+    "new_value",
+    "created_at",
+    "change",
+    "automatic",
+    "message__author_role",
+    "message__author_id",
+)
+
+
 def events_of(ticket_ids: Sequence[int]) -> dict[int, list[EventRow]]:
     """The events that count, of these tickets, in order: one query."""
     rows = (
         TicketEvent.objects.filter(ticket_id__in=ticket_ids, kind__in=FACT_KINDS)
         .order_by("ticket_id", "id")
-        .values_list(
-            "ticket_id",
-            "kind",
-            "old_value",
-            "new_value",
-            "created_at",
-            "change",
-            "automatic",
-            "message__author_role",
-            "message__author_id",
-        )
+        .values_list(*_EVENT_COLUMNS)
     )
     events: dict[int, list[EventRow]] = defaultdict(list)
     for ticket_id, *rest in rows:
-        events[ticket_id].append(tuple(rest))  # type: ignore[arg-type]  # the values_list above, in order
+        events[ticket_id].append(tuple(rest))  # the values_list above, in order
     return events
+
+
+def change_events(change: UUID) -> tuple[int | None, list[EventRow]]:
+    """The ticket a change is about and all its events (of every kind, in order): one query.
+
+    The subscriber reads what the change did from these and replays the ticket's whole history
+    only when they can move a figure (comptoir.reports.services.ticket_facts_refresh).
+    """
+    rows = TicketEvent.objects.filter(change=change).order_by("id").values_list(*_EVENT_COLUMNS)
+    ticket_id: int | None = None
+    events: list[EventRow] = []
+    for row_ticket, *rest in rows:
+        ticket_id = row_ticket
+        events.append(tuple(rest))  # the values_list above, in order
+    return ticket_id, events
 
 
 def comments_of(ticket_ids: Sequence[int]) -> dict[int, str]:
@@ -199,7 +217,7 @@ def facts_compute(
         if hours is not None:
             first_reply_business = _seconds(business_time_between(hours, created_at, first_reply_at).total_seconds())
     fields: dict[str, object] = {
-        **_dimensions(ticket),
+        **dimensions_of(ticket),
         "created_at": created_at,
         "first_reply_at": first_reply_at,
         "first_reply_seconds": _seconds((first_reply_at - created_at).total_seconds()) if first_reply_at else None,
@@ -220,7 +238,7 @@ def facts_compute(
 
 def _spam_fields(ticket: Ticket) -> dict[str, object]:
     return {
-        **_dimensions(ticket),
+        **dimensions_of(ticket),
         "created_at": ticket.created_at,
         "first_reply_at": None,
         "first_reply_seconds": None,
@@ -238,7 +256,8 @@ def _spam_fields(ticket: Ticket) -> dict[str, object]:
     }
 
 
-def _dimensions(ticket: Ticket) -> dict[str, object]:
+def dimensions_of(ticket: Ticket) -> dict[str, object]:
+    """The dimensions the ticket's figures are counted under, as they are now."""
     return {
         "group": ticket.group_id or 0,
         "assignee": ticket.assignee_id or 0,

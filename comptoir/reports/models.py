@@ -64,8 +64,18 @@ class TicketFacts(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=("first_reply_at",), name="facts_first_reply"),
-            models.Index(fields=("solved_at",), name="facts_solved"),
+            # The speed figures read a range of these and the values beside them: carried in the index
+            # (PostgreSQL's INCLUDE; SQLite ignores it), a quarter at a million tickets is an index-only scan.
+            models.Index(
+                fields=("first_reply_at",),
+                include=("first_reply_seconds", "first_reply_business_seconds", "assignee"),
+                name="facts_first_reply_with_waits",
+            ),
+            models.Index(
+                fields=("solved_at",),
+                include=("resolution_seconds", "one_touch", "replies"),
+                name="facts_solved_with_times",
+            ),
             models.Index(fields=("rated_at",), name="facts_rated", condition=models.Q(rated_at__isnull=False)),
             # The agents' open load, read on every page: the small share of tickets still open.
             models.Index(fields=("assignee",), name="facts_open_by_assignee", condition=models.Q(is_open=True)),
@@ -106,6 +116,12 @@ class DailyRollup(models.Model):
                 fields=("day", "group", "assignee", "channel", "type", "priority", "language", "organisation", "tag"),
                 name="rollup_one_row_per_day_and_dimensions_and_tag",
             )
+        ]
+        indexes = [
+            # Every figure reads one tag's rows (0: every ticket) over a range of days and adds up counts:
+            # with the counts and the group and assignee carried in the index (PostgreSQL's INCLUDE),
+            # a quarter is an index-only scan, however many dimension combinations a day holds.
+            models.Index(fields=("tag", "day"), include=(*COUNTS, "group", "assignee"), name="rollup_by_tag_and_day")
         ]
 
     def __str__(self) -> str:

@@ -15,12 +15,16 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncDate
 
 from comptoir.accounts.models import User
+from comptoir.reports.facts import GOOD_RATINGS, team_zone
 from comptoir.reports.models import COUNTS, DailyRollup, TicketFacts
 from comptoir.reports.percentiles import percentiles
 from comptoir.reports.periods import Period
-from comptoir.tickets.models import REFERENCE_OFFSET
+from comptoir.ticketforms.models import FieldValue
+from comptoir.ticketforms.validation import CHECKED, UNCHECKED
+from comptoir.tickets.models import ACTIVE, REFERENCE_OFFSET, EventKind, Status, TicketEvent
 
 LATEST_COMMENTS = 10
 
@@ -40,6 +44,23 @@ class Filters:
     type: str = ""
     priority: str = ""
     language: str = ""
+    # A drop-down's or checkbox's value (the field's id, and the value as search compares it: a choice's
+    # value in lower case, "yes" or "no"). The rollups do not hold it (a dimension per field would
+    # multiply their rows): with it, every figure is counted from the tickets' own rows in the database.
+    field: int | None = None
+    field_value: str = ""
+
+    @property
+    def by_field(self) -> bool:
+        return self.field is not None and bool(self.field_value)
+
+    def _field_tickets(self) -> Q:
+        """On a ticket id column named ``ticket_id``: the tickets holding the field's value."""
+        held = FieldValue.objects.filter(field_id=self.field)
+        if self.field_value == UNCHECKED:
+            # An unticked checkbox holds no row, or a "no" one.
+            return ~Q(ticket_id__in=held.filter(text=CHECKED).values("ticket_id"))
+        return Q(ticket_id__in=held.filter(text=self.field_value).values("ticket_id"))
 
     def _columns(self) -> dict[str, object]:
         named = {name: getattr(self, name) for name in ("channel", "type", "priority", "language")}
@@ -54,6 +75,8 @@ class Filters:
         condition = Q(**self._columns())
         if self.tag is not None:
             condition &= Q(ticket__tags=self.tag)
+        if self.by_field:
+            condition &= self._field_tickets()
         return condition
 
     def rollup_condition(self) -> Q:
@@ -68,6 +91,9 @@ class Filters:
             condition &= Q(**{f"{prefix}requester__organisation": self.organisation})
         if self.tag is not None:
             condition &= Q(**{f"{prefix}tags": self.tag})
+        if self.by_field:
+            # ``prefix`` is "ticket__" on the models that reach a ticket, whose column is ticket_id.
+            condition &= self._field_tickets()
         return condition
 
 
@@ -92,18 +118,24 @@ class Volume:
 
 
 def volume(period: Period, filters: Filters) -> Volume:
-    """Counts per day of the range, their totals and the previous range's, the backlog each evening: 2 queries."""
+    """Counts per day of the range, their totals and the previous range's, the backlog each evening.
+
+    2 queries from the rollups; 3 with a field filter, from the tickets' events and facts (field_volume).
+    """
     before = period.previous()
-    rows = (
-        DailyRollup.objects.filter(filters.rollup_condition(), day__gte=before.first, day__lte=period.last)
-        .values("day")
-        .annotate(**{name: Sum(name) for name in COUNTS})
-        .order_by("day")
-    )
-    by_day = {row["day"]: {name: row[name] or 0 for name in COUNTS} for row in rows}
-    earlier = DailyRollup.objects.filter(filters.rollup_condition(), day__lt=period.first).aggregate(
-        entered=Sum("entered"), left=Sum("left")
-    )
+    if filters.by_field:
+        by_day, earlier = field_volume(period, filters)
+    else:
+        rows = (
+            DailyRollup.objects.filter(filters.rollup_condition(), day__gte=before.first, day__lte=period.last)
+            .values("day")
+            .annotate(**{name: Sum(name) for name in COUNTS})
+            .order_by("day")
+        )
+        by_day = {row["day"]: {name: row[name] or 0 for name in COUNTS} for row in rows}
+        earlier = DailyRollup.objects.filter(filters.rollup_condition(), day__lt=period.first).aggregate(
+            entered=Sum("entered"), left=Sum("left")
+        )
     backlog = (earlier["entered"] or 0) - (earlier["left"] or 0)
     start = backlog
     days = []
@@ -114,6 +146,64 @@ def volume(period: Period, filters: Filters) -> Volume:
         days.append(Day(day, counts, backlog))
     previous = _sum(counts for day, counts in by_day.items() if day < period.first)
     return Volume(days, _sum(day.counts for day in days), previous, backlog, start)
+
+
+_ACTIVE = list(ACTIVE)
+_CREATED = Q(kind=EventKind.CREATED)
+_SOLVED = Q(kind=EventKind.STATUS, new_value=Status.SOLVED)
+_ENTERED = _CREATED | Q(kind=EventKind.STATUS, new_value__in=_ACTIVE) & ~Q(old_value__in=_ACTIVE)
+_LEFT = Q(kind=EventKind.STATUS, old_value__in=_ACTIVE) & ~Q(new_value__in=_ACTIVE)
+
+
+def field_volume(period: Period, filters: Filters) -> tuple[dict[date, dict[str, int]], dict[str, int | None]]:
+    """The daily counts of the tickets holding a field's value, from their events and facts: 3 queries.
+
+    The same counting rules as the rollups (comptoir.reports.facts), read set-based: moves into and out
+    of the active statuses from each status change's old and new values; spam counts nowhere. Surveys:
+    a rated ticket counts once, on the day of its latest answer ("answered" is then the ratings).
+    """
+    before = period.previous()
+    zone = team_zone()
+    spam = TicketEvent.objects.filter(kind=EventKind.SPAM).values("ticket_id")
+    events = TicketEvent.objects.filter(
+        filters.ticket_condition("ticket__"), kind__in=(EventKind.CREATED, EventKind.STATUS)
+    ).exclude(ticket_id__in=spam)
+    rows = (
+        events.filter(created_at__gte=before.starts_at(), created_at__lt=period.ends_before())
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values("day")
+        .annotate(
+            created=Count("pk", filter=_CREATED),
+            solved=Count("pk", filter=_SOLVED),
+            reopened=Count("pk", filter=Q(kind=EventKind.STATUS, old_value=Status.SOLVED, new_value__in=_ACTIVE)),
+            entered=Count("pk", filter=_ENTERED),
+            left=Count("pk", filter=_LEFT),
+        )
+        .order_by("day")
+    )
+    by_day: dict[date, dict[str, int]] = {}
+    for row in rows:
+        counts = dict.fromkeys(COUNTS, 0)
+        counts.update({name: row[name] for name in ("created", "solved", "reopened", "entered", "left")})
+        counts["offered"] = counts["solved"]
+        by_day[row["day"]] = counts
+    ratings = (
+        TicketFacts.objects.filter(
+            filters.condition(), rated_at__gte=before.starts_at(), rated_at__lt=period.ends_before()
+        )
+        .annotate(day=TruncDate("rated_at", tzinfo=zone))
+        .values("day")
+        .annotate(rated=Count("pk"), good=Count("pk", filter=Q(rating__in=GOOD_RATINGS)))
+        .order_by("day")
+    )
+    for row in ratings:
+        counts = by_day.setdefault(row["day"], dict.fromkeys(COUNTS, 0))
+        counts["answered"] = counts["rated"] = row["rated"]
+        counts["good"] = row["good"]
+    earlier = events.filter(created_at__lt=period.starts_at()).aggregate(
+        entered=Count("pk", filter=_ENTERED), left=Count("pk", filter=_LEFT)
+    )
+    return by_day, earlier
 
 
 def _sum(rows: Any) -> dict[str, int]:
@@ -228,6 +318,10 @@ def speed(period: Period, filters: Filters) -> tuple[Speed, Speed]:
     return figures[0], figures[1]
 
 
+def _in_range(column: str, period: Period) -> Q:
+    return Q(**{f"{column}__gte": period.starts_at(), f"{column}__lt": period.ends_before()})
+
+
 def _pair(values: tuple[float | None, ...] | None) -> tuple[float | None, float | None]:
     return (values[0], values[1]) if values else (None, None)
 
@@ -253,15 +347,30 @@ class AgentLine:
 
 def agents(period: Period, filters: Filters) -> list[AgentLine]:
     """Each agent's resolutions, first reply median and satisfaction in the range, and open tickets now: 4 queries."""
-    counted = (
-        DailyRollup.objects.filter(
-            filters.rollup_condition(), assignee__gt=0, day__gte=period.first, day__lte=period.last
-        )
-        .values("assignee")
-        .annotate(solved=Sum("solved"), rated=Sum("rated"), good=Sum("good"))
-        .order_by()
-    )
     facts = TicketFacts.objects.filter(filters.condition(), assignee__gt=0)
+    counted: Any
+    if filters.by_field:
+        # From the facts: a ticket's last resolution and latest rating in the range.
+        solved, rated = _in_range("solved_at", period), _in_range("rated_at", period)
+        counted = (
+            facts.filter(solved | rated)
+            .values("assignee")
+            .annotate(
+                solved=Count("pk", filter=solved),
+                rated=Count("pk", filter=rated),
+                good=Count("pk", filter=rated & Q(rating__in=GOOD_RATINGS)),
+            )
+            .order_by()
+        )
+    else:
+        counted = (
+            DailyRollup.objects.filter(
+                filters.rollup_condition(), assignee__gt=0, day__gte=period.first, day__lte=period.last
+            )
+            .values("assignee")
+            .annotate(solved=Sum("solved"), rated=Sum("rated"), good=Sum("good"))
+            .order_by()
+        )
     medians = percentiles(
         facts.filter(first_reply_at__gte=period.starts_at(), first_reply_at__lt=period.ends_before()),
         "first_reply_seconds",
@@ -308,13 +417,30 @@ class GroupSatisfaction:
 
 def satisfaction_by_group(period: Period, filters: Filters) -> list[GroupSatisfaction]:
     """Surveys sent, answered, ratings and good ones per group in the range, groups with a survey only: 1 query."""
-    rows = (
-        DailyRollup.objects.filter(filters.rollup_condition(), day__gte=period.first, day__lte=period.last)
-        .values("group")
-        .annotate(offered=Sum("offered"), answered=Sum("answered"), rated=Sum("rated"), good=Sum("good"))
-        .filter(Q(offered__gt=0) | Q(rated__gt=0))
-        .order_by("group")
-    )
+    rows: Any
+    if filters.by_field:
+        # From the facts, as field_volume counts them: a ticket's last resolution and latest rating.
+        solved, rated = _in_range("solved_at", period), _in_range("rated_at", period)
+        rows = (
+            TicketFacts.objects.filter(filters.condition())
+            .filter(solved | rated)
+            .values("group")
+            .annotate(
+                offered=Count("pk", filter=solved),
+                answered=Count("pk", filter=rated),
+                rated=Count("pk", filter=rated),
+                good=Count("pk", filter=rated & Q(rating__in=GOOD_RATINGS)),
+            )
+            .order_by("group")
+        )
+    else:
+        rows = (
+            DailyRollup.objects.filter(filters.rollup_condition(), day__gte=period.first, day__lte=period.last)
+            .values("group")
+            .annotate(offered=Sum("offered"), answered=Sum("answered"), rated=Sum("rated"), good=Sum("good"))
+            .filter(Q(offered__gt=0) | Q(rated__gt=0))
+            .order_by("group")
+        )
     return [
         GroupSatisfaction(row["group"], row["offered"] or 0, row["answered"] or 0, row["rated"] or 0, row["good"] or 0)
         for row in rows

@@ -97,6 +97,13 @@ def sla_attainment(period: Period, filters: Filters) -> list[Attainment]:
 
 def sla_breaches(period: Period, filters: Filters, *, limit: int = LATEST_BREACHES) -> list[Breach]:
     """The latest breaches of the range, with their ticket: 1 query."""
-    fields = ("ticket_id", "ticket__subject", "policy__name", "metric", "due_at", "decided_at", "achieved_at")
-    rows = _decided(period, filters).filter(BREACHED).order_by("-decided_at", "-pk").values_list(*fields)[:limit]
+    # A breach is decided when it was due: the latest ones are a backward walk of the index of missed
+    # targets by due time (sla_missed_by_due), stopped after ``limit``, not a sort of the range's clocks.
+    fields = ("ticket_id", "ticket__subject", "policy__name", "metric", "due_at", "due_at", "achieved_at")
+    rows = (
+        TicketSla.objects.filter(filters.ticket_condition("ticket__"))
+        .filter(BREACHED, due_at__gte=period.starts_at(), due_at__lt=period.ends_before())
+        .order_by("-due_at", "-pk")
+        .values_list(*fields)[:limit]
+    )
     return [Breach(*row) for row in rows]

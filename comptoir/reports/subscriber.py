@@ -5,9 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from comptoir.events.registry import subscribe
-from comptoir.reports.facts import FACT_KINDS
+from comptoir.reports.facts import FACT_KINDS, change_events
 from comptoir.reports.services import ticket_facts_refresh
-from comptoir.tickets.models import EventKind, TicketEvent
+from comptoir.tickets.models import EventKind
 
 # What moves a figure, and what moves the dimensions a ticket is counted under.
 REPORT_KINDS = frozenset(
@@ -28,8 +28,9 @@ REPORT_KINDS = frozenset(
 @subscribe("reports", kinds=REPORT_KINDS)
 def reports_follow(change: UUID) -> None:
     # The dispatcher runs this in the transaction that marks the change done, one change of a ticket
-    # at a time and in order; the facts are replayed from the whole history, so a change handed over
-    # twice adds nothing the second time.
-    ticket_id = TicketEvent.objects.filter(change=change).values_list("ticket_id", flat=True).first()
+    # at a time and in order. The change's own events say what must be read again: a move of the
+    # ticket moves its counts, any other change replays its history, so a change handed over twice
+    # adds nothing the second time.
+    ticket_id, events = change_events(change)
     if ticket_id is not None:
-        ticket_facts_refresh(ticket_id=ticket_id)
+        ticket_facts_refresh(ticket_id=ticket_id, change=events)

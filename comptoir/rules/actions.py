@@ -19,6 +19,10 @@ ticket's language, with the placeholders of ``PLACEHOLDERS``), and two that tell
   runs on holds a public message from the requester, the notice is that reply's (NoticeKind.REPLY:
   the "requester replied" e-mail, with their words).
 
+- ``set_field``: ``{"field": <a ticket field's key>, "value": ...}``, the value as the field keeps it
+  (comptoir.ticketforms.predicates.value_problem; null clears it), written through the ticketforms
+  service as a "field changed" event of the rule's change; a field deleted since is a RunWarning.
+
 - ``call_webhook``: a webhook's id. The ticket's history says "webhook called", and
   comptoir.webhooks owes the webhook a ``rule.called`` delivery (the ticket as the API shows
   it, the event the rule ran on, the rule's name), sent after commit with the webhook's
@@ -57,6 +61,7 @@ rule's actions say (an agent's opens a new ticket), and a rule may close.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -75,6 +80,9 @@ from django.utils.translation import gettext as _
 from comptoir.accounts.models import Role, User
 from comptoir.rules.conditions import TicketFacts
 from comptoir.rules.models import RunWarning
+from comptoir.ticketforms import predicates
+from comptoir.ticketforms.predicates import FieldFact
+from comptoir.ticketforms.services import ticket_values_set_by_rule
 from comptoir.tickets.models import (
     EventKind,
     Message,
@@ -90,6 +98,7 @@ from comptoir.tickets.services import (
     UNCHANGED,
     BulkOutcome,
     PropertyChanges,
+    Refusal,
     RuleTold,
     ticket_rule_tell,
     ticket_webhook_called,
@@ -110,7 +119,17 @@ SETTERS: Mapping[str, str] = {
     "set_assignee": "assignee_id",
 }
 ACTIONS = frozenset(
-    {*SETTERS, "add_tags", "remove_tags", "add_note", "add_reply", "send_email", "notify_agents", "call_webhook"}
+    {
+        *SETTERS,
+        "add_tags",
+        "remove_tags",
+        "add_note",
+        "add_reply",
+        "send_email",
+        "notify_agents",
+        "call_webhook",
+        "set_field",
+    }
 )
 # The statuses a rule sets: an agent's, and closed (automations only: comptoir.rules.validation).
 RULE_STATUSES = (*AGENT_SUBMIT_STATUSES, Status.CLOSED)
@@ -168,6 +187,8 @@ class Plan:
     notices: tuple[Mapping[str, Any], ...] = ()
     # The ids of the webhooks it calls, in order.
     webhooks: tuple[int, ...] = ()
+    # Ticket field key -> the value it sets (None clears it), for the values that change.
+    field_sets: Mapping[str, Any] = field(default_factory=dict)
     # What it changes, as a RuleRun keeps it: {"priority": ["normal", "high"], "tags_added": [...], ...}
     changes: Mapping[str, Any] = field(default_factory=dict)
 
@@ -177,12 +198,16 @@ class Plan:
     @property
     def writes(self) -> bool:
         """Whether it changes the ticket itself, besides telling people."""
-        return bool(self.sets or self.add_tags or self.remove_tags or self.note or self.reply)
+        return bool(self.sets or self.add_tags or self.remove_tags or self.note or self.reply or self.field_sets)
 
     def after(self, facts: TicketFacts) -> TicketFacts:
         """The facts once the plan is written: what the next rules of the same event read."""
         tags = (facts.tags | set(self.add_tags)) - set(self.remove_tags)
-        return facts.but(**self.sets, tags=frozenset(tags))
+        fields = dict(facts.fields)
+        for key, value in self.field_sets.items():
+            if key in fields:
+                fields[key] = FieldFact(fields[key].kind, value)
+        return facts.but(**self.sets, tags=frozenset(tags), fields=fields)
 
 
 _CHANGE_NAMES = {"group_id": "group", "assignee_id": "assignee"}
@@ -198,6 +223,7 @@ def plan(actions: Sequence[Mapping[str, Any]], facts: TicketFacts) -> Plan:
     emails: list[Mapping[str, Any]] = []
     notices: list[Mapping[str, Any]] = []
     webhooks: list[int] = []
+    field_sets: dict[str, Any] = {}
     for action in actions:
         name, value = action["action"], action.get("value", "")
         if name in SETTERS:
@@ -216,6 +242,12 @@ def plan(actions: Sequence[Mapping[str, Any]], facts: TicketFacts) -> Plan:
             notices.append(value)
         elif name == "call_webhook":
             webhooks.append(value)
+        elif name == "set_field":
+            field_sets[value["field"]] = value.get("value")
+    # A field deleted since (absent from the facts) stays in the plan: writing it says so (RunWarning.FIELD_GONE).
+    field_sets = {
+        key: value for key, value in field_sets.items() if key not in facts.fields or facts.fields[key].value != value
+    }
     sets = {fact: value for fact, value in sets.items() if getattr(facts, fact) != value}
     changes: dict[str, Any] = {
         _CHANGE_NAMES.get(fact, fact): [getattr(facts, fact), value] for fact, value in sets.items()
@@ -237,6 +269,9 @@ def plan(actions: Sequence[Mapping[str, Any]], facts: TicketFacts) -> Plan:
         changes["notices"] = [_notice_shown(value) for value in notices]
     if webhooks:
         changes["webhooks"] = list(dict.fromkeys(webhooks))
+    for key, value in field_sets.items():
+        old = facts.fields.get(key)
+        changes[f"{predicates.PREFIX}{key}"] = [old.value if old is not None else None, value]
     return Plan(
         ticket_id=facts.ticket_id,
         sets=sets,
@@ -247,6 +282,7 @@ def plan(actions: Sequence[Mapping[str, Any]], facts: TicketFacts) -> Plan:
         emails=tuple(emails),
         notices=tuple(notices),
         webhooks=tuple(dict.fromkeys(webhooks)),
+        field_sets=field_sets,
         changes=changes,
     )
 
@@ -350,13 +386,23 @@ def plan_apply(
     the rule ran on, which their payload carries (None for an automation).
     """
     change: uuid.UUID | None = None
+    held: RunWarning | None = None
     if plan.writes:
         outcome, change = _writes_apply(plan)
+        if (plan.ticket_id, Refusal.SOLVE_HELD) in outcome.refused:
+            # "Solved" held back (fields required to solve, empty): nothing was written; the rule's
+            # other actions go ahead without it, and the run says so.
+            plan, held = _without_status(plan), RunWarning.SOLVE_HELD
+            outcome, change = _writes_apply(plan) if plan.writes else (BulkOutcome([], [], []), None)
         if any(ticket_id == plan.ticket_id for ticket_id, _reason in outcome.refused):
             return Applied(None, RunWarning.REFUSED)
-    warning: RunWarning | None = None
+    warning: RunWarning | None = held
+    if plan.field_sets:
+        change, gone = _fields_apply(plan, change=change)
+        warning = warning or gone
     if plan.emails or plan.notices:
-        told, warning = _told(plan, rule_name=rule_name, requester_message=requester_message)
+        told, nobody = _told(plan, rule_name=rule_name, requester_message=requester_message)
+        warning = warning or nobody
         if told:
             written = ticket_rule_tell(plan.ticket_id, told, change=change)
             if written is None:
@@ -368,6 +414,32 @@ def plan_apply(
     if change is None:
         return Applied(None, warning or RunWarning.REFUSED)
     return Applied(change, warning)
+
+
+def _without_status(plan: Plan) -> Plan:
+    """The plan without its "set status" (the other actions, and what they change, unchanged)."""
+    sets = {fact: value for fact, value in plan.sets.items() if fact != "status"}
+    changes = {name: value for name, value in plan.changes.items() if name != "status"}
+    return dataclasses.replace(plan, sets=sets, changes=changes)
+
+
+def _fields_apply(plan: Plan, *, change: uuid.UUID | None) -> tuple[uuid.UUID | None, RunWarning | None]:
+    """Set the plan's ticket fields through the ticketforms service, in the rule's change; a field gone is a warning.
+
+    The values were checked against their fields when the rule was saved; one a field has refused since (its
+    choices or its pattern changed) is not written either, with the same warning.
+    """
+    fields = predicates.fields_by_key(plan.field_sets)
+    values = {}
+    for key, value in plan.field_sets.items():
+        found = fields.get(key)
+        problem, kept = predicates.value_problem(found, value) if found is not None else ("", None)
+        if found is not None and not problem:
+            values[found] = kept
+    gone = RunWarning.FIELD_GONE if len(values) < len(plan.field_sets) else None
+    if values:
+        change = ticket_values_set_by_rule(ticket_id=plan.ticket_id, values=values, change=change) or change
+    return change, gone
 
 
 def _webhooks_call(
@@ -407,6 +479,8 @@ def _webhooks_call(
 
 def _writes_apply(plan: Plan) -> tuple[BulkOutcome, uuid.UUID | None]:
     """The plan's fields, tags, note or reply, and status; the change written, None when nothing changed."""
+    if not (plan.sets or plan.add_tags or plan.remove_tags or plan.note or plan.reply):
+        return BulkOutcome([], [], []), None  # only ticket fields (``_fields_apply``)
     group: SupportGroup | object | None = UNCHANGED
     if "group_id" in plan.sets:
         group = _group(plan.sets["group_id"])
@@ -563,6 +637,7 @@ def action_errors(actions: Any) -> list[str]:
     added: set[str] = set()
     removed: set[str] = set()
     messages: set[str] = set()
+    field_to: dict[str, Any] = {}
     for number, action in enumerate(actions, start=1):
         problem = _action_problem(action)
         if problem:
@@ -582,6 +657,14 @@ def action_errors(actions: Any) -> list[str]:
             removed.update(tag_names(value))
         elif name in ("add_note", "add_reply"):
             messages.add(name)
+        elif name == "set_field":
+            key, wanted = value["field"], value.get("value")
+            if key in field_to and field_to[key] != wanted:
+                errors.append(
+                    _("Two actions set the field “%(field)s” to different values (%(first)s and %(second)s).")
+                    % {"field": key, "first": _shown(field_to[key]), "second": _shown(wanted)}
+                )
+            field_to[key] = wanted
     if len(messages) > 1:
         errors.append(_("A rule adds either an internal note or a public reply, not both."))
     both = sorted(added & removed)
@@ -633,6 +716,13 @@ def _action_problem(action: Any) -> str:
         return _email_problem(value)
     if name == "notify_agents":
         return _notice_problem(value)
+    if name == "set_field":
+        # The shape; the field and the value it accepts are comptoir.rules.validation's (the database).
+        if not isinstance(value, dict) or not isinstance(value.get("field"), str) or not value["field"]:
+            return _("setting a field is its key and its value: %(example)s.") % {
+                "example": '{"field": "order_number", "value": "CMD-123456"}'
+            }
+        return ""
     if name == "call_webhook" and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
         return _("“%(value)s” does not name a webhook.") % {"value": value}
     return ""

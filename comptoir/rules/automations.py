@@ -23,7 +23,9 @@ group deleted...), is recorded once for the period too, and not read again.
 The database checks every condition but the words (subject, latest message):
 the time bounds, the ticket's fields, its tags, its requester, the requester's
 organisation, the service level, the business hours (the groups whose team is
-not at work now, read once per run) and the assignee's availability. A candidate whose words fail is recorded as
+not at work now, read once per run), the assignee's availability and the values
+of ticket fields (``field:<key>``, an EXISTS on the values; a long text's
+"contains" is checked on each candidate, as the words). A candidate whose words fail is recorded as
 "did not fire" for the period with the ticket's ``updated_at`` then
 (``RuleRun.checked_version``): it is not read again in that period until the
 ticket changes (every write of a ticket or of its messages moves ``updated_at``).
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 import operator
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import reduce
 from typing import Any
@@ -68,6 +71,8 @@ from comptoir.rules.conditions import (
 from comptoir.rules.engine import facts_of
 from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning
 from comptoir.sla.team_hours import TeamHoursBook
+from comptoir.ticketforms import predicates
+from comptoir.ticketforms.models import TicketField
 from comptoir.tickets.models import Message, Status, Ticket
 from comptoir.tickets.tags import tag_names
 
@@ -110,13 +115,16 @@ def anchors(rule: Rule) -> list[Condition]:
     return found
 
 
-def candidates(rule: Rule, *, now: datetime) -> QuerySet[Ticket]:
+def candidates(rule: Rule, *, now: datetime, fields: Mapping[str, TicketField] | None = None) -> QuerySet[Ticket]:
     """The tickets ``rule`` (a valid automation: all of its conditions, one anchor at least) may fire on now.
 
     A superset of those it matches (the conditions on words are evaluated on each), without those
     it fired on (or gave up on) in their current period, nor those whose words it found wanting
-    in this period and that have not changed since.
+    in this period and that have not changed since. ``fields``: the ticket fields its conditions
+    name, by key (read here when None and it names one; a field deleted since selects no ticket).
     """
+    if fields is None:
+        fields = predicates.fields_by_key(predicates.keys_named(rule.conditions or []))
     tickets = Ticket.objects.exclude(status=Status.CLOSED).filter(spam=False, merged_into__isnull=True)
     periods: list[Any] = []
     for condition in (Condition.from_json(data) for data in rule.conditions or []):
@@ -146,6 +154,14 @@ def candidates(rule: Rule, *, now: datetime) -> QuerySet[Ticket]:
             tickets = tickets.filter(_business_hours_condition(condition, now=now))
         elif condition.field == "assignee_availability":
             tickets = tickets.filter(_availability_condition(condition))
+        elif (key := predicates.key_of(condition.field)) is not None:
+            # A ticket field's value: EXISTS on the values table (comptoir.ticketforms.predicates).
+            found = fields.get(key)
+            tickets = tickets.filter(
+                predicates.tickets_where(
+                    found.pk if found else None, found.kind if found else "", condition.operator, condition.value
+                )
+            )
     period = periods[0] if len(periods) == 1 else Greatest(*periods)
     seen = RuleRun.objects.filter(rule=rule, ticket=OuterRef("pk"), period=OuterRef("period")).filter(
         Q(checked_version__isnull=True) | Q(checked_version=OuterRef("updated_at"))
@@ -242,8 +258,15 @@ def automation_run(rule: Rule, *, now: datetime, chunk: int = CHUNK) -> int:
     after = 0
     # The teams' hours at ``now`` are the same for every candidate: read once for the run.
     hours = TeamHoursBook.load() if "business_hours" in asked_fields([rule]) else None
+    # The ticket fields it names, read once for the run.
+    fields = predicates.fields_by_key(predicates.keys_named(rule.conditions or []))
     while True:
-        ids = list(candidates(rule, now=now).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:chunk])
+        ids = list(
+            candidates(rule, now=now, fields=fields)
+            .filter(pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:chunk]
+        )
         for ticket_id in ids:
             fired += automation_fire(rule, ticket_id, now=now, hours=hours)
         if len(ids) < chunk:

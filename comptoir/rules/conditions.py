@@ -16,6 +16,11 @@ a time the facts carry: ``hours_in_status`` "at_least" 72 holds from three days
 after the ticket entered its status; ``hours_until_sla_due`` "less_than" 2 holds
 from two hours before the service level is due (and after it, once late).
 
+A ticket field's value ("field:<key>", comptoir.ticketforms.predicates: the
+operators of its kind) is compared as the field keeps it; the facts carry the
+values of the fields the rules name only (comptoir.rules.asked), and a field
+deleted since the rule was saved holds for no ticket (``fields_gone``).
+
 "Business hours" is within or outside the hours the team of the ticket's group
 works (comptoir.sla.team_hours; no group or no hours: always within), when the
 event comes or the automation runs; "assignee's availability" is away or
@@ -30,12 +35,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from comptoir.ticketforms import predicates
+from comptoir.ticketforms.predicates import FieldFact
 from comptoir.tickets.models import Channel, Priority, Status, TicketType
 from comptoir.tickets.tags import tag_names
 
@@ -182,6 +190,9 @@ class TicketFacts:
     requester_message_at: datetime | None = None
     agent_message_at: datetime | None = None
     sla_due_at: datetime | None = None
+    # The ticket's values of the fields its rules' conditions and actions name ("field:<key>"), by key, read
+    # only when a rule names one (comptoir.rules.asked); a field deleted since is absent.
+    fields: Mapping[str, FieldFact] = dataclass_field(default_factory=dict)
 
     @classmethod
     def of(
@@ -208,6 +219,7 @@ class TicketFacts:
         agent_message_at: datetime | None = None,
         business_hours: str = "",
         assignee_availability: str = "",
+        fields: Mapping[str, FieldFact] | None = None,
     ) -> TicketFacts:
         sla = SlaState.COUNTING if sla_due_at is not None and sla_due_at > now else SlaState.BREACHED
         if sla_due_at is None:
@@ -235,6 +247,7 @@ class TicketFacts:
             sla_due_at=sla_due_at,
             business_hours=business_hours,
             assignee_availability=assignee_availability,
+            fields=dict(fields or {}),
         )
 
     def value(self, field: str) -> Any:
@@ -271,6 +284,11 @@ class Condition:
         return {"field": self.field, "operator": self.operator, "value": self.value}
 
     def holds_for(self, facts: TicketFacts) -> bool:
+        key = predicates.key_of(self.field)
+        if key is not None:
+            fact = facts.fields.get(key)
+            # A field deleted since the rule was saved holds nothing (the engine warns: ``fields_gone``).
+            return fact is not None and predicates.holds(fact.kind, self.operator, self.value, fact.value)
         kind, _choices = FIELDS[self.field]
         actual = facts.value(self.field)
         op = Op(self.operator)
@@ -314,6 +332,11 @@ class Verdict:
     matched: bool
     # When it did not match: the first condition that failed (with "any", the first of those that all failed).
     first_failed: Condition | None = None
+
+
+def fields_gone(rule: RuleLike, facts: TicketFacts) -> bool:
+    """Whether a condition of ``rule`` names a field the facts do not know: deleted since the rule was saved."""
+    return any(key not in facts.fields for key in predicates.keys_named(rule.conditions or []))
 
 
 def evaluate(rule: RuleLike, facts: TicketFacts) -> Verdict:
@@ -383,6 +406,16 @@ def condition_errors(conditions: Any, *, match: str) -> list[str]:
 
 
 def _condition_problem(condition: Condition) -> str:
+    key = predicates.key_of(condition.field)
+    if key is not None:
+        # The field itself (it exists, the operator fits its kind, the value is one it accepts) is read from the
+        # database by comptoir.rules.validation; here only the shape.
+        if not key or condition.operator not in predicates.ALL_OPERATORS:
+            return _("the operator “%(operator)s” does not apply to the %(field)s.") % {
+                "operator": condition.operator,
+                "field": condition.field,
+            }
+        return ""
     if condition.field not in FIELDS:
         return _("unknown field “%(field)s”.") % {"field": condition.field}
     kind, choices = FIELDS[condition.field]
@@ -429,6 +462,8 @@ def _never_matching(conditions: Sequence[Condition]) -> list[str]:
     at_least: dict[str, float] = {}
     less_than: dict[str, float] = {}
     for condition in conditions:
+        if predicates.key_of(condition.field) is not None:
+            continue  # a field's values: comptoir.rules.validation checks each against the field
         kind, _choices = FIELDS[condition.field]
         op = Op(condition.operator)
         if kind is ValueKind.HOURS:

@@ -37,6 +37,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
@@ -44,7 +45,7 @@ from django.utils import timezone
 from comptoir.rules.actions import ActionUnavailable, Plan, plan, plan_apply
 from comptoir.rules.asked import Asked
 from comptoir.rules.assignment import assignment_follow
-from comptoir.rules.conditions import TicketFacts, evaluate
+from comptoir.rules.conditions import TicketFacts, evaluate, fields_gone
 from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning, TicketClock, Trigger
 from comptoir.tickets.models import AuthorRole, EventKind, Message, Status, Ticket, TicketEvent, written_by_the_team
 
@@ -67,6 +68,8 @@ UPDATE_KINDS = frozenset(
         EventKind.CC_REMOVED,
         EventKind.REQUESTER_CHANGED,
         EventKind.SATISFACTION,
+        # A ticket field's value (comptoir.ticketforms): rules may read it (``field:<key>`` conditions).
+        EventKind.FIELD,
     }
 )
 RULE_KINDS = UPDATE_KINDS | {EventKind.CREATED, EventKind.SLA_WARNING, EventKind.SLA_BREACH}
@@ -112,7 +115,7 @@ def facts_of(
     status_since: datetime | None = None,
     requester_message_at: datetime | None = None,
     agent_message_at: datetime | None = None,
-    asked: Mapping[str, str] | None = None,
+    asked: Mapping[str, Any] | None = None,
 ) -> TicketFacts:
     """The facts of ``ticket``; the times (automations only) are those of its clock.
 
@@ -141,6 +144,7 @@ def facts_of(
         agent_message_at=agent_message_at,
         business_hours=asked.get("business_hours", ""),
         assignee_availability=asked.get("assignee_availability", ""),
+        fields=asked.get("fields"),
     )
 
 
@@ -239,6 +243,8 @@ def _triggers_run(change: uuid.UUID, events: list[TicketEvent], *, now: datetime
         if not verdict.matched:
             run.outcome = Outcome.NOT_FIRED
             run.failed_condition = verdict.first_failed.as_json() if verdict.first_failed else None
+            if fields_gone(rule, facts):
+                run.warning = RunWarning.FIELD_GONE  # a field it reads was deleted: it can never match as saved
             continue
         todo = plan(rule.actions, facts)
         if not todo:

@@ -96,6 +96,10 @@ class RunWarning(models.TextChoices):
     GROUP_EMPTY = "group_empty", _("The ticket's group has no active agent to tell.")
     TOLD_AGENT_GONE = "told_agent_gone", _("The agent it tells is no longer an active agent.")
     WEBHOOK_GONE = "webhook_gone", _("The webhook it calls is disabled or no longer exists.")
+    # A ticket field a condition reads or an action sets was deleted (comptoir.ticketforms); the others went ahead.
+    FIELD_GONE = "field_gone", _("A ticket field it reads or sets no longer exists.")
+    # Its "set status: solved" was skipped (comptoir.tickets.solve_guards); its other actions went ahead.
+    SOLVE_HELD = "solve_held", _("It could not solve the ticket: a field required to solve is empty.")
 
 
 class RuleRun(models.Model):

@@ -165,7 +165,7 @@ def automation_dry_run(rule: Rule, *, now: datetime | None = None, limit: int = 
 
 
 def _clocked_facts(
-    ticket: Ticket, *, tags: set[str], body: str, now: datetime, asked: Mapping[str, str]
+    ticket: Ticket, *, tags: set[str], body: str, now: datetime, asked: Mapping[str, Any]
 ) -> TicketFacts:
     """The facts automation_facts reads, from what was loaded for many tickets at once."""
     clock = getattr(ticket, "rules_clock", None)  # select_related: None when the ticket has no clock yet

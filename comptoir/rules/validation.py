@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import Organisation, Role, User
 from comptoir.rules.actions import action_errors
+from comptoir.rules.asked import asked_keys
 from comptoir.rules.conditions import TIME_FIELDS, Op, condition_errors
 from comptoir.rules.models import Rule, RuleKind, Trigger
+from comptoir.ticketforms import predicates
 from comptoir.tickets.models import RuleRecipient, Status, SupportGroup
 from comptoir.webhooks.models import Webhook
 
@@ -52,7 +54,56 @@ def rule_errors(rule: Rule) -> dict[str, list[str]]:
     if not errors:
         add("conditions", _missing(_references(rule.conditions, key="field"), conditions=True))
         add("actions", _missing(_references(rule.actions, key="action"), conditions=False))
+        conditions, actions = _field_errors(rule)
+        add("conditions", conditions)
+        add("actions", actions)
     return errors
+
+
+def _field_errors(rule: Rule) -> tuple[list[str], list[str]]:
+    """Conditions and actions on ticket fields (``field:<key>``, ``set_field``): the field exists, the operator
+    fits its kind, the value is one it accepts. One query, none when the rule names no field.
+
+    A value accepted is kept as the field stores it ("12,5" as "12.5", a choice as the field spells it), so
+    that a rule compares and sets what a ticket holds.
+    """
+    keys = asked_keys([rule])
+    if not keys:
+        return [], []
+    fields = predicates.fields_by_key(keys)
+
+    def unknown(key: str) -> str:
+        return _("no ticket field has the key “%(key)s”.") % {"key": key}
+
+    conditions: list[str] = []
+    for number, data in enumerate(rule.conditions, start=1):
+        key = predicates.key_of(data.get("field"))
+        if key is None:
+            continue
+        found = fields.get(key)
+        if found is None:
+            problem = unknown(key)
+        else:
+            problem, kept = predicates.condition_problem(found, data["operator"], data.get("value"))
+            if not problem:
+                data["value"] = kept
+        if problem:
+            conditions.append(_("Condition %(number)s: %(problem)s") % {"number": number, "problem": problem})
+    actions: list[str] = []
+    for number, action in enumerate(rule.actions, start=1):
+        if action.get("action") != "set_field":
+            continue
+        key = action["value"]["field"]
+        found = fields.get(key)
+        if found is None:
+            problem = unknown(key)
+        else:
+            problem, stored = predicates.value_problem(found, action["value"].get("value"))
+            if not problem:
+                action["value"]["value"] = stored
+        if problem:
+            actions.append(_("Action %(number)s: %(problem)s") % {"number": number, "problem": problem})
+    return conditions, actions
 
 
 def _has_time_condition(conditions: Any) -> bool:

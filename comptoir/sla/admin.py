@@ -46,7 +46,7 @@ class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
         (None, {"fields": ("name", "position", "is_active")}),
         (
             _("Applies to tickets with (empty: any)"),
-            {"fields": ("priority", "ticket_type", "group", "organisation", "channel", "tag")},
+            {"fields": ("priority", "ticket_type", "group", "organisation", "channel", "tag", "field_conditions")},
         ),
         (None, {"fields": ("schedule", "pause_on_hold", "warn_minutes")}),
     )

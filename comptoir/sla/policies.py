@@ -2,13 +2,17 @@
 
 Policies are kept in order (their position); the first active one whose
 conditions all hold applies. A condition left empty holds for any ticket.
+Conditions on ticket fields (``FieldCondition``) are those of business rules
+(comptoir.ticketforms.predicates); a field deleted since holds for no ticket.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from comptoir.ticketforms.predicates import FieldFact, holds
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,21 @@ class TicketFacts:
     organisation_id: int | None
     channel: str
     tags: frozenset[str] = frozenset()
+    # The ticket's values of the fields the policies name, by key; read only when one does.
+    fields: Mapping[str, FieldFact] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FieldCondition:
+    """A ticket field's value compared (comptoir.ticketforms.predicates): ``order_number`` ``is`` ``CMD-1``."""
+
+    key: str
+    operator: str
+    value: Any = None
+
+    def holds_for(self, facts: TicketFacts) -> bool:
+        fact = facts.fields.get(self.key)
+        return fact is not None and holds(fact.kind, self.operator, self.value, fact.value)
 
 
 @dataclass(frozen=True)
@@ -34,6 +53,7 @@ class Conditions:
     organisation_id: int | None = None
     channel: str = ""
     tag: str = ""
+    fields: tuple[FieldCondition, ...] = ()
 
     def hold_for(self, facts: TicketFacts) -> bool:
         return (
@@ -43,6 +63,7 @@ class Conditions:
             and (self.organisation_id is None or self.organisation_id == facts.organisation_id)
             and (not self.channel or self.channel == facts.channel)
             and (not self.tag or self.tag in facts.tags)
+            and all(condition.holds_for(facts) for condition in self.fields)
         )
 
 

@@ -29,8 +29,7 @@ from comptoir.core.time_zones import known_time_zone
 from comptoir.sla.business_time import add_business_minutes, always_open, is_open, next_opening
 from comptoir.sla.clock import Target
 from comptoir.sla.models import Metric, SlaPolicy, TicketSla
-from comptoir.sla.policies import policy_for
-from comptoir.sla.services import active_policies, policy_terms, ticket_facts
+from comptoir.sla.services import active_policies, policy_of, policy_terms
 from comptoir.tickets.models import Status, Ticket
 
 
@@ -66,9 +65,7 @@ def first_reply_promise(ticket: Ticket, *, now: datetime | None = None, written_
     elif ticket.status == Status.NEW and not written_only:
         # Not written yet: the policy that will apply.
         policies = active_policies()
-        policy = (
-            policy_for(ticket_facts(ticket, with_tags=any(p.tag for p in policies)), policies) if policies else None
-        )
+        policy = policy_of(ticket, policies) if policies else None
     else:
         return None  # an older ticket without a first-reply clock: nothing was promised
     if policy is None:

@@ -14,7 +14,7 @@ those of a clock that differ from the replay's are replaced.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import TypeAlias
 
@@ -25,6 +25,7 @@ from comptoir.sla.business_time import always_open
 from comptoir.sla.clock import Clock, Happening, Moment, Target, Terms, replay
 from comptoir.sla.models import BusinessSchedule, SlaPause, SlaPolicy, SlaTarget, TicketSla
 from comptoir.sla.policies import TicketFacts, policy_for
+from comptoir.ticketforms.predicates import facts_for
 from comptoir.tickets.models import AuthorRole, EventKind, Ticket, TicketEvent, written_by_the_team
 
 HISTORY_KINDS = (
@@ -86,9 +87,11 @@ def active_policies() -> list[SlaPolicy]:
     return list(SlaPolicy.objects.filter(is_active=True).order_by("position", "id"))
 
 
-def ticket_facts(ticket: Ticket, *, with_tags: bool) -> TicketFacts:
-    """What policies look at; the tags are read only when a policy asks for one (``with_tags``)."""
+def ticket_facts(ticket: Ticket, *, with_tags: bool, field_keys: Collection[str] = ()) -> TicketFacts:
+    """What policies look at; the tags are read only when a policy asks for one (``with_tags``), the values of
+    ticket fields only for the fields a policy names (``field_keys``: two queries)."""
     tags = frozenset(ticket.tags.values_list("name", flat=True)) if with_tags else frozenset()
+    fields = facts_for([ticket.pk], field_keys)[ticket.pk] if field_keys else {}
     return TicketFacts(
         priority=ticket.priority,
         ticket_type=ticket.type,
@@ -96,7 +99,14 @@ def ticket_facts(ticket: Ticket, *, with_tags: bool) -> TicketFacts:
         organisation_id=ticket.requester.organisation_id,
         channel=ticket.channel,
         tags=tags,
+        fields=fields,
     )
+
+
+def policy_of(ticket: Ticket, policies: Sequence[SlaPolicy]) -> SlaPolicy | None:
+    """The first of ``policies`` (active, in order) that applies to ``ticket``, reading what they ask only."""
+    keys = {condition.key for policy in policies for condition in policy.conditions.fields}
+    return policy_for(ticket_facts(ticket, with_tags=any(p.tag for p in policies), field_keys=keys), policies)
 
 
 def policy_terms(policy: SlaPolicy, priority: str, *, years: Iterable[int]) -> Terms:
@@ -141,8 +151,7 @@ def ticket_sla_refresh(ticket: Ticket, *, now: datetime | None = None) -> None:
     policy = None
     desired: list[Clock] = []
     if policies:
-        facts = ticket_facts(ticket, with_tags=any(p.tag for p in policies))
-        policy = policy_for(facts, policies)
+        policy = policy_of(ticket, policies)
     if policy is not None:
         history = ticket_history(ticket.pk)
         if history:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
 
 import holidays
 from django.core.exceptions import ValidationError
@@ -239,6 +240,7 @@ def policy_save(
     organisation: Organisation | None = None,
     channel: str = "",
     tag: str = "",
+    field_conditions: Sequence[Mapping[str, Any]] = (),
     pause_on_hold: bool = True,
     schedule: BusinessSchedule | None = None,
     warn_minutes: int = 60,
@@ -246,6 +248,8 @@ def policy_save(
 ) -> SlaPolicy:
     """Create a policy (``policy`` None: it comes last) or replace what it is, its targets included.
 
+    ``field_conditions``: conditions on ticket fields, as a rule's (``{"field": "field:<key>", "operator": ...,
+    "value": ...}``, comptoir.ticketforms.predicates), checked by ``SlaPolicy.clean``.
     ``targets`` maps (metric, priority) to its terms; a pair left out has no
     target. Raises ValidationError, with nothing saved, when a rule is broken.
     Tickets take the change at their next event (the module's docstring).
@@ -261,6 +265,7 @@ def policy_save(
         policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
     policy.name, policy.is_active = name.strip(), is_active
     policy.priority, policy.ticket_type, policy.channel, policy.tag = priority, ticket_type, channel, tag
+    policy.field_conditions = [dict(condition) for condition in field_conditions]
     policy.group, policy.organisation, policy.schedule = group, organisation, schedule
     policy.pause_on_hold, policy.warn_minutes = pause_on_hold, warn_minutes
     policy.full_clean()

@@ -21,6 +21,8 @@ SLA_KINDS = frozenset(
         EventKind.TAG_ADDED,
         EventKind.TAG_REMOVED,
         EventKind.MERGED_INTO,
+        # A ticket field's value: a policy may name it (SlaPolicy.field_conditions).
+        EventKind.FIELD,
     }
 )
 

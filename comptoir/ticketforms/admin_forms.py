@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.ticketforms import validation
@@ -44,8 +44,20 @@ class TicketFieldForm(forms.ModelForm[TicketField]):
         help_texts = {
             "key": _("Letters, digits and dashes; searched as field:key=value."),
             "pattern": _("Text with a pattern: a regular expression the whole value must match, e.g. CMD-\\d{6}."),
-            "shown_when_value": _("For a checkbox, “yes” or “no”."),
+            "shown_when_value": _("The value that shows this field; for a checkbox, choose below."),
         }
+
+    # A condition on a checkbox is a choice in the reader's language, stored as validation.CHECKED or
+    # UNCHECKED whatever the language (conditions typed "yes" or "no" before keep working as they are).
+    shown_when_checked = forms.ChoiceField(
+        label=_("When the checkbox is"),
+        required=False,
+        choices=[
+            ("", "—"),
+            (validation.CHECKED, _("Checked")),
+            (validation.UNCHECKED, pgettext_lazy("checkbox", "Not checked")),
+        ],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,6 +69,15 @@ class TicketFieldForm(forms.ModelForm[TicketField]):
         assert isinstance(controller, forms.ModelChoiceField)
         controller.queryset = others
         controller.empty_label = gettext("Always shown")
+        shown_when = self.instance.shown_when_field if self.instance.shown_when_field_id else None
+        if shown_when is not None and shown_when.kind == FieldKind.CHECKBOX:
+            self.initial["shown_when_checked"] = validation.checkbox_condition(self.instance.shown_when_value) or ""
+            self.initial["shown_when_value"] = ""
+
+    def checkbox_ids(self) -> str:
+        """The checkboxes a condition may read, for the page's script: it shows the choice instead of the text."""
+        ids = TicketField.objects.filter(archived=False, kind=FieldKind.CHECKBOX).values_list("pk", flat=True)
+        return " ".join(str(pk) for pk in ids)
 
     def clean_choices_text(self) -> list[list[str]]:
         rows: list[list[str]] = []
@@ -81,7 +102,17 @@ class TicketFieldForm(forms.ModelForm[TicketField]):
             problem = validation.pattern_problem(cleaned.get("pattern", ""))
             if problem:
                 self.add_error("pattern", problem)
-        if cleaned.get("shown_when_field") and not cleaned.get("shown_when_value", "").strip():
+        shown_when = cleaned.get("shown_when_field")
+        if shown_when is not None and shown_when.kind == FieldKind.CHECKBOX:
+            # The choice, else a value typed before the choice existed ("yes", "no", "oui", "non").
+            checked = cleaned.get("shown_when_checked") or validation.checkbox_condition(
+                cleaned.get("shown_when_value", "")
+            )
+            if checked is None:
+                self.add_error("shown_when_checked", gettext("Choose whether the checkbox is checked or not."))
+            else:
+                cleaned["shown_when_value"] = checked
+        elif shown_when is not None and not cleaned.get("shown_when_value", "").strip():
             self.add_error("shown_when_value", gettext("Say which value shows this field."))
         return cleaned
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 
 from comptoir.ticketforms import validation
-from comptoir.ticketforms.models import TicketField, TicketForm
+from comptoir.ticketforms.models import FieldKind, TicketField, TicketForm
 from comptoir.ticketforms.selectors import customer_fields
 from comptoir.ticketforms.validation import JsonValue
 
@@ -21,17 +21,58 @@ class FieldRow:
     name: str
     # The input whose value shows this row, "" when always shown.
     shown_when: str
+    # Hidden when the page opens: only on the agent's card, where the server knows the ticket's values
+    # (the customer's form shows every field until its script runs, so that it works without one).
+    hidden: bool = False
 
 
 def input_name(field: TicketField) -> str:
     return f"field_{field.key}"
 
 
-class FieldsForm(forms.Form):
-    """The given fields, in order. On the customer's side, required ones are required and conditions apply.
+def _answers_of(field: TicketField, value: object) -> list[str]:
+    """A form's initial value (a ticket's value) as a condition compares it, as ``raw_answers`` reads the data."""
+    if field.kind == FieldKind.CHECKBOX:
+        return [validation.CHECKED if value else validation.UNCHECKED]
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return [str(value)]
 
-    A field whose condition is not met is hidden on the page (conditional-fields.js) and, here,
-    neither required nor kept, whatever was typed in it.
+
+def controllers_first(ticket_fields: Sequence[TicketField]) -> list[TicketField]:
+    """The fields in their order, each moved after the field its condition reads (when that one is given).
+
+    The conditions are settled in this order, on the server as on the page (conditional-fields.js):
+    the agent's card lists fields by key, and "Browser" must come after the "Product" that shows it.
+    A cycle of conditions leaves its fields in their order (and hidden, as a condition on a later field).
+    """
+    by_id = {field.pk: field for field in ticket_fields}
+    placed: list[TicketField] = []
+    seen: set[int] = set()
+
+    def place(field: TicketField, path: frozenset[int]) -> None:
+        if field.pk in seen or field.pk in path:
+            return
+        controller = by_id.get(field.shown_when_field_id) if field.shown_when_field_id else None
+        if controller is not None:
+            place(controller, path | {field.pk})
+        if field.pk not in seen:
+            seen.add(field.pk)
+            placed.append(field)
+
+    for field in ticket_fields:
+        place(field, frozenset())
+    return placed
+
+
+class FieldsForm(forms.Form):
+    """The given fields, in order. On the customer's side, required ones are required.
+
+    On both sides, a field whose condition is not met is hidden on the page (conditional-fields.js)
+    and, here, neither required nor kept, whatever was typed in it: the customer's form leaves it
+    out of a new ticket, the agent's card clears the ticket's value of it.
     """
 
     def __init__(
@@ -43,12 +84,20 @@ class FieldsForm(forms.Form):
         for field in self.ticket_fields:
             self.fields[input_name(field)] = validation.form_field(field, required=for_customer and field.required)
         self._hidden: set[str] = set()
-        if for_customer and self.is_bound:
-            self._hidden = self._hidden_names()
+        if self.is_bound:
+            self._hidden = self._hidden_names(self._posted_answers)
             for name in self._hidden:
                 self.fields[name].required = False
+        elif not for_customer:
+            self._hidden = self._hidden_names(self._initial_answers)
 
-    def _hidden_names(self) -> set[str]:
+    def _posted_answers(self, controller: TicketField) -> list[str]:
+        return validation.raw_answers(controller, self.data, self.add_prefix(input_name(controller)))
+
+    def _initial_answers(self, controller: TicketField) -> list[str]:
+        return _answers_of(controller, self.initial.get(input_name(controller)))
+
+    def _hidden_names(self, answers: Callable[[TicketField], list[str]]) -> set[str]:
         by_id = {field.pk: field for field in self.ticket_fields}
         hidden: set[str] = set()
         # Fields come in form order, so a condition on an earlier field is settled first;
@@ -61,10 +110,7 @@ class FieldsForm(forms.Form):
                     controller is not None
                     and controller.pk in settled
                     and input_name(controller) not in hidden
-                    and validation.condition_met(
-                        field.shown_when_value,
-                        validation.raw_answers(controller, self.data, self.add_prefix(input_name(controller))),
-                    )
+                    and validation.condition_met(field.shown_when_value, answers(controller))
                 )
                 if not met:
                     hidden.add(input_name(field))
@@ -79,12 +125,18 @@ class FieldsForm(forms.Form):
         return cleaned
 
     def values(self) -> dict[TicketField, JsonValue | None]:
-        """Each shown field's value as stored, None for no value; hidden fields are left out."""
-        return {
-            field: validation.stored(field, self.cleaned_data.get(input_name(field)))
-            for field in self.ticket_fields
-            if input_name(field) not in self._hidden
-        }
+        """Each shown field's value as stored, None for no value.
+
+        A hidden field is left out of a customer's new ticket, and has no value (None) after an agent's save.
+        """
+        values: dict[TicketField, JsonValue | None] = {}
+        for field in self.ticket_fields:
+            name = input_name(field)
+            if name not in self._hidden:
+                values[field] = validation.stored(field, self.cleaned_data.get(name))
+            elif not self.for_customer:
+                values[field] = None
+        return values
 
     def rows(self) -> list[FieldRow]:
         """Each bound field with its definition and the input its condition reads, for the template."""
@@ -96,7 +148,9 @@ class FieldsForm(forms.Form):
             shown_when = "-" if field.shown_when_field_id else ""
             if controller is not None:
                 shown_when = self.add_prefix(input_name(controller))
-            rows.append(FieldRow(self[input_name(field)], field, self.add_prefix(input_name(field)), shown_when))
+            name = input_name(field)
+            hidden = not self.for_customer and name in self._hidden
+            rows.append(FieldRow(self[name], field, self.add_prefix(name), shown_when, hidden))
         return rows
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from comptoir.tickets.models import Ticket, TicketType
 
@@ -49,7 +50,7 @@ class TicketField(models.Model):
     visible_to_customers = models.BooleanField(_("visible to customers"), default=True)
     editable_by_customers = models.BooleanField(_("customers fill it in"), default=True)
     required = models.BooleanField(_("required when the customer sends"), default=False)
-    # An agent's "solved" is refused while the ticket holds no value for it (comptoir.ticketforms.selectors).
+    # An agent's or a rule's "solved" is refused while the ticket holds no value for it (comptoir.ticketforms.solving).
     required_to_solve = models.BooleanField(_("required before an agent may solve"), default=False)
     # Shown only when another field holds a given value (on the form and when checked on the server).
     shown_when_field = models.ForeignKey(
@@ -145,3 +146,53 @@ class FieldValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.field_id}"
+
+
+class CameFrom(models.TextChoices):
+    """The kinds of Help Center page a customer may come from (URL names, comptoir.ticketforms.context)."""
+
+    HOME = "home", _("Help Center home")
+    CATEGORY = "category_detail", _("Category")
+    SECTION = "section_detail", _("Section")
+    ARTICLE = "article_detail", _("Article")
+    SEARCH = "search", pgettext_lazy("a page", "Search")
+
+
+class TicketContext(models.Model):
+    """What the customer's browser said when they sent the ticket, with their consent; agents only.
+
+    Written once with the ticket (comptoir.ticketforms.services.ticket_context_record), from a payload
+    parsed and capped by comptoir.ticketforms.context. The ticket's primary key is this row's: the agent's
+    ticket page reads it in the ticket's own query (select_related("browser_context")).
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="browser_context")
+    browser = models.CharField(_("browser"), max_length=60, blank=True)
+    system = models.CharField(_("operating system"), max_length=60, blank=True)
+    screen_width = models.PositiveIntegerField(_("screen width"), null=True, blank=True)
+    screen_height = models.PositiveIntegerField(_("screen height"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=35, blank=True)
+    # The Help Center page the customer came from: its path, its kind and its title when sent.
+    came_from = models.CharField(_("came from"), max_length=300, blank=True)
+    came_from_kind = models.CharField(max_length=20, choices=CameFrom.choices, blank=True)
+    came_from_title = models.CharField(max_length=200, blank=True)
+    # The article the customer last read (an article page's path and its title when sent).
+    article_path = models.CharField(_("last article read"), max_length=300, blank=True)
+    article_title = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket context")
+        verbose_name_plural = _("ticket contexts")
+
+    def __str__(self) -> str:
+        return str(self.ticket_id)
+
+    @property
+    def screen(self) -> str:
+        if self.screen_width is None or self.screen_height is None:
+            return ""
+        return f"{self.screen_width}\u00d7{self.screen_height}"  # the multiplication sign
+
+    def summary_parts(self) -> list[str]:
+        """The panel's summary line, "Firefox 133 · Windows 11 · 1920x1080 · fr", without the page."""
+        return [part for part in (self.browser, self.system, self.screen, self.language) if part]

@@ -102,9 +102,3 @@ def field_filter(typed: Filter) -> Q | str:
         Q(text=value) | Q(text__startswith=f"{value} ") | Q(text__endswith=f" {value}") | Q(text__contains=f" {value} ")
     )
     return Q(pk__in=values.filter(holds).values("ticket_id"))
-
-
-def missing_to_solve(ticket: Ticket) -> list[TicketField]:
-    """The fields an agent must fill in before solving ``ticket``: required to solve, and without a value."""
-    required = TicketField.objects.filter(required_to_solve=True, archived=False)
-    return list(required.exclude(values__ticket=ticket).order_by("key"))

@@ -204,6 +204,21 @@ def raw_answers(field: TicketField, data: Mapping[str, Any], name: str) -> list[
     return [str(item).strip() for item in raw if str(item).strip()]
 
 
+# What an administrator may have typed as a checkbox's condition before it was a choice.
+_CHECKED_WORDS = {CHECKED, "true", "1", "on", "checked", "ticked", "oui", "vrai", "coché", "cochée"}
+_UNCHECKED_WORDS = {UNCHECKED, "false", "0", "off", "unchecked", "not checked", "non", "faux", "non coché", "décoché"}
+
+
+def checkbox_condition(typed: str) -> str | None:
+    """A checkbox's condition as stored (CHECKED or UNCHECKED) from a value typed in either language, else None."""
+    word = " ".join(typed.split()).casefold()
+    if word in _CHECKED_WORDS:
+        return CHECKED
+    if word in _UNCHECKED_WORDS:
+        return UNCHECKED
+    return None
+
+
 def condition_met(expected: str, answers: Sequence[str]) -> bool:
     """A condition's value matches one of the answers, whatever the case."""
     wanted = expected.strip().casefold()

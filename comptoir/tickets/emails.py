@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
 
-from comptoir.branding.emails import email_brand_context, text_signed
+from comptoir.branding.emails import email_brand_context, sender, text_signed
 from comptoir.core.typography import one_line
 from comptoir.mail.addressing import support_domain
 from comptoir.mail.dkim import DkimEmail
@@ -291,7 +291,7 @@ def written_email(email: OutboundEmail) -> EmailMultiAlternatives | None:
     message = DkimEmail(
         subject=email.subject,
         body=email.body_text,
-        from_email=f"{settings.COMPTOIR_SITE_NAME} <{settings.COMPTOIR_SUPPORT_EMAIL}>",
+        from_email=sender(email.language),
         to=[email.to_address],
         reply_to=[settings.COMPTOIR_SUPPORT_EMAIL],
         # The delivery replaces the Message-ID and Reply-To with the ticket's (comptoir.mail.outbound.thread_headers).

@@ -41,6 +41,7 @@ from comptoir.tickets.models import (
     TicketCC,
     TicketType,
 )
+from comptoir.tickets.solve_guards import SolveHeld, solve_holds
 from comptoir.tickets.statuses import (
     ACTIVE_STATUSES,
     AGENT_SUBMIT_STATUSES,
@@ -473,6 +474,12 @@ def ticket_update_by_agent(
     )
     if ticket.status == Status.CLOSED and (status is not None or properties.any() or (has_message and is_public)):
         raise TicketClosed
+    new_status = status_after_agent_action(ticket.status, status)
+    if new_status == Status.SOLVED and ticket.status != Status.SOLVED:
+        # Before anything is written: what holds it back (fields required to solve) refuses the whole submit.
+        held = solve_holds([ticket])
+        if ticket.pk in held:
+            raise SolveHeld(held[ticket.pk])
     # A caller's ``change`` (a merge) holds this submit's events with its own.
     change = change or change_begin(ticket, actor=agent)
     _properties_write([ticket], properties, lambda _ticket, kind, old, new: change.record(kind, old=old, new=new))
@@ -481,7 +488,6 @@ def ticket_update_by_agent(
         [message] = _messages_write([(ticket, body)], agent=agent, is_public=is_public, channel=channel)
         _attach(ticket, message, files)
         change.record(EventKind.REPLY if is_public else EventKind.NOTE, message=message)
-    new_status = status_after_agent_action(ticket.status, status)
     if not ticket_set_status(ticket, new_status, actor=agent, change=change):
         _touch(ticket)
     return message
@@ -495,6 +501,8 @@ class Refusal:
     # Closed too, but saying so tells the agent more.
     MERGED = "merged"
     SPAM = "spam"
+    # Asked to be solved, and held back (comptoir.tickets.solve_guards: fields required to solve left empty).
+    SOLVE_HELD = "solve_held"
 
 
 @dataclass(frozen=True)
@@ -559,7 +567,7 @@ def tickets_update_in_bulk(
     _status_check(status, agent=agent)
     tickets, refused = _locked_for_bulk(ticket_ids, "assignee", "group")
     refused += [(ticket.pk, Refusal.CLOSED) for ticket in tickets if ticket.status == Status.CLOSED]
-    workable = [ticket for ticket in tickets if ticket.status != Status.CLOSED]
+    workable = _solvable([ticket for ticket in tickets if ticket.status != Status.CLOSED], status, refused)
     batch = ChangeBatch(actor=agent)
 
     def record(ticket: Ticket, kind: str, old: str, new: str) -> None:
@@ -580,6 +588,19 @@ def tickets_update_in_bulk(
         unchanged=[ticket.pk for ticket in workable if ticket.pk not in changed],
         refused=refused,
     )
+
+
+def _solvable(tickets: list[Ticket], status: str | None, refused: list[tuple[int, str]]) -> list[Ticket]:
+    """The tickets a bulk action may go ahead on: those it solves that a guard holds back are added to ``refused``.
+
+    Asked once for all the tickets (comptoir.tickets.solve_guards); each held ticket is left as it was,
+    its other changes too, as a submit on its page would be.
+    """
+    if status != Status.SOLVED:
+        return tickets
+    held = solve_holds([ticket for ticket in tickets if ticket.status != Status.SOLVED])
+    refused += [(ticket.pk, Refusal.SOLVE_HELD) for ticket in tickets if ticket.pk in held]
+    return [ticket for ticket in tickets if ticket.pk not in held]
 
 
 def _submit_refusal(ticket: Ticket) -> str | None:
@@ -631,6 +652,7 @@ def tickets_submit_in_bulk(
             workable.append(ticket)
         else:
             refused.append((ticket.pk, reason))
+    workable = _solvable(workable, status, refused)
     batch = ChangeBatch(actor=agent)
 
     def record(ticket: Ticket, kind: str, old: str, new: str) -> None:

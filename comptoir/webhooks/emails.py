@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from comptoir.branding.emails import email_brand_context
+from comptoir.branding.emails import email_brand_context, sender
 from comptoir.core.typography import one_line
 from comptoir.mail.addressing import support_domain
 from comptoir.mail.dkim import DkimEmail
@@ -46,7 +46,7 @@ def webhook_disabled(email: OutboundEmail) -> EmailMultiAlternatives | None:
     message = DkimEmail(
         subject=email.subject,
         body=email.body_text,
-        from_email=f"{settings.COMPTOIR_SITE_NAME} <{settings.COMPTOIR_SUPPORT_EMAIL}>",
+        from_email=sender(email.language),
         to=[email.to_address],
         headers={"Message-ID": make_msgid(domain=support_domain()), "X-Auto-Response-Suppress": "All"},
     )

@@ -20,6 +20,7 @@ from django.utils import translation
 from rest_framework.fields import DateTimeField
 
 from comptoir.accounts.models import User
+from comptoir.ticketforms.values import values_json, values_prefetch
 from comptoir.tickets.models import REFERENCE_OFFSET, Message, Tag, Ticket, TicketEvent
 
 _DATES = DateTimeField()
@@ -44,7 +45,7 @@ def _person(user: User | None) -> dict[str, Any] | None:
 def ticket_rows() -> Any:
     """Tickets with what ``ticket_data`` reads (comptoir.api.selectors.ticket_rows)."""
     return Ticket.objects.select_related("requester", "assignee", "group").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+        Prefetch("tags", queryset=Tag.objects.order_by("name")), values_prefetch()
     )
 
 
@@ -71,6 +72,7 @@ def ticket_data(ticket: Ticket) -> dict[str, Any]:
             "tags": sorted(tag.name for tag in ticket.tags.all()),
             "spam": ticket.spam,
             "merged_into": _reference(ticket.merged_into_id),
+            "fields": values_json(ticket),
         }
 
 

@@ -212,6 +212,18 @@ def _report(changed: int, unchanged: int, refused: Sequence[tuple[int, str]]) ->
         )
     if missing:
         report.append((messages.WARNING, gettext("No longer there: %(tickets)s.") % {"tickets": _references(missing)}))
+    held = [ticket_id for ticket_id, reason in refused if reason == Refusal.SOLVE_HELD]
+    if held:
+        report.append(
+            (
+                messages.WARNING,
+                gettext(
+                    "Left as they were, a field required to solve being empty (fill it in on the ticket's page):"
+                    " %(tickets)s."
+                )
+                % {"tickets": _references(held)},
+            )
+        )
     stopped = [ticket_id for ticket_id, reason in refused if reason == STOPPED]
     if stopped:
         report.append(

@@ -17,6 +17,7 @@ from comptoir.gateway import inbound
 from comptoir.mail.display import safe_email_html
 from comptoir.mail.models import InboundEmail, InboundStatus, QuarantineKind
 from comptoir.mail.parsing import ParsedEmail, parse_email
+from comptoir.mail.raw_store import raw_read
 from comptoir.mail.timelimit import TimeLimitExceeded, time_limit
 from comptoir.workspace.access import agent_required, current_agent
 from comptoir.workspace.selectors import PAGE_SIZE
@@ -28,7 +29,7 @@ def _parsed(row: InboundEmail) -> ParsedEmail | None:
         return None
     try:
         with time_limit(settings.COMPTOIR_INBOUND_PARSE_SECONDS):
-            return parse_email(bytes(row.raw))
+            return parse_email(raw_read(row))
     except TimeLimitExceeded:
         return None
 
@@ -46,7 +47,7 @@ def quarantine_list(request: HttpRequest) -> HttpResponse:
     rows = (
         InboundEmail.objects.filter(status=InboundStatus.QUARANTINED)
         .select_related("candidate_ticket")
-        .defer("raw")
+        .defer("legacy_raw")
         .order_by("-received_at", "-pk")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -103,7 +104,7 @@ def inbound_part(request: HttpRequest, pk: int, index: int) -> HttpResponse:
 def inbound_raw(request: HttpRequest, pk: int) -> HttpResponse:
     """The exact bytes received, as a download: never rendered by the browser."""
     row = _inbound(pk)
-    response = HttpResponse(bytes(row.raw), content_type="application/octet-stream")
+    response = HttpResponse(raw_read(row), content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="message-{row.pk}.eml"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -50,6 +50,8 @@ from comptoir.rules.conditions import (
     fold,
 )
 from comptoir.rules.models import Match, Rule, RuleKind, Trigger
+from comptoir.ticketforms import predicates
+from comptoir.ticketforms.models import FieldKind, TicketField
 from comptoir.tickets.models import Channel, Priority, Status, SupportGroup, TicketType
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.webhooks.models import Webhook
@@ -73,6 +75,8 @@ def operator_label(operator: str) -> str:
         Op.AT_LEAST.value: _("at least"),
         Op.LESS_THAN.value: _("less than"),
     }
+    if operator not in labels and operator in predicates.ALL_OPERATORS:
+        return predicates.operator_label(operator)  # a ticket field's: "is greater than", "includes", "is checked"
     return str(labels.get(operator, operator))
 
 
@@ -132,8 +136,37 @@ LISTS = (Op.IN, Op.NOT_IN)
 # What a trigger may look at (time conditions are for automations, which run on time).
 TRIGGER_FIELDS = [name for name, (kind, _values) in FIELDS.items() if kind is not ValueKind.HOURS]
 OPERATORS = [Op.IS, Op.IS_NOT, Op.IN, Op.NOT_IN, Op.CONTAINS, Op.NOT_CONTAINS, Op.IS_EMPTY, Op.IS_SET]
+# What conditions on ticket fields compare with besides (comptoir.ticketforms.predicates).
+FIELD_OPERATORS = [
+    predicates.FieldOp.LESS_THAN,
+    predicates.FieldOp.GREATER_THAN,
+    predicates.FieldOp.INCLUDES,
+    predicates.FieldOp.EXCLUDES,
+    predicates.FieldOp.CHECKED,
+    predicates.FieldOp.NOT_CHECKED,
+]
+# The action that sets a ticket field is chosen as "set_field:<key>", one choice per field.
+SET_FIELD = "set_field"
 HOUR_OPERATORS = [Op.AT_LEAST, Op.LESS_THAN]
-NO_VALUE = (Op.IS_EMPTY, Op.IS_SET)
+NO_VALUE = (Op.IS_EMPTY, Op.IS_SET, predicates.FieldOp.CHECKED, predicates.FieldOp.NOT_CHECKED)
+
+
+def field_default_operator(kind: str) -> str:
+    """What a person means by "<field>: <value>": a checkbox ticked, a multiple choice including it, else equal."""
+    if kind == FieldKind.CHECKBOX:
+        return predicates.FieldOp.CHECKED
+    if kind == FieldKind.MULTI_SELECT:
+        return predicates.FieldOp.INCLUDES
+    return predicates.FieldOp.IS
+
+
+def ticket_field_choices(field: TicketField) -> Choices | None:
+    """The values of a ticket field offered as a list (its choices, yes or no), in the reader's language."""
+    if field.kind in (FieldKind.DROPDOWN, FieldKind.MULTI_SELECT):
+        return field.choice_pairs()
+    if field.kind == FieldKind.CHECKBOX:
+        return [("yes", gettext("Yes")), ("no", gettext("No"))]
+    return None
 
 
 def _default_operator(field: str) -> str:
@@ -197,6 +230,18 @@ class Lists:
         ]
 
     @cached_property
+    def ticket_fields(self) -> dict[str, TicketField]:
+        """Every ticket field by key (archived ones too: a rule may read the values tickets keep)."""
+        return {field.key: field for field in TicketField.objects.order_by("key")}
+
+    def ticket_field_options(self, prefix: str) -> Choices:
+        """The ticket fields as a list's options ``<prefix><key>``, by label in the reader's language."""
+        return [
+            (f"{prefix}{key}", field.label + (gettext(" (archived)") if field.archived else ""))
+            for key, field in self.ticket_fields.items()
+        ]
+
+    @cached_property
     def webhooks(self) -> Choices:
         """The webhooks that are on (comptoir.webhooks), by what they are for, else their address."""
         rows = Webhook.objects.filter(active=True).order_by("description", "url", "pk")
@@ -215,6 +260,10 @@ class Lists:
 
     def condition_choices(self, field: str) -> Choices | None:
         """The values of ``field`` offered as a list; None when they are typed."""
+        key = predicates.key_of(field)
+        if key is not None:
+            found = self.ticket_fields.get(key)
+            return ticket_field_choices(found) if found is not None else None
         fixed = fixed_choices(field)
         if fixed is not None:
             return fixed
@@ -225,6 +274,9 @@ class Lists:
         return None
 
     def action_choices(self, action: str, *, automation: bool = False) -> Choices | None:
+        if action.startswith(f"{SET_FIELD}:"):
+            found = self.ticket_fields.get(action.partition(":")[2])
+            return ticket_field_choices(found) if found is not None else None
         if action == "set_status":
             # Closed is final: only an automation closes (a solved ticket, days later); a trigger may not.
             statuses = [*AGENT_SUBMIT_STATUSES, Status.CLOSED] if automation else AGENT_SUBMIT_STATUSES
@@ -462,17 +514,23 @@ class ConditionForm(_Row):
         field, operator = self.fields["field"], self.fields["operator"]
         assert isinstance(field, forms.ChoiceField) and isinstance(operator, forms.ChoiceField)
         ticket_fields = [(name, capfirst(field_label(name))) for name in TRIGGER_FIELDS]
-        operators = OPERATORS
+        # The admins' own fields (comptoir.ticketforms), by their label in the reader's language.
+        own_fields = self.lists.ticket_field_options(predicates.PREFIX)
+        own = [(gettext("Ticket fields"), own_fields)] if own_fields else []
+        operators = [*OPERATORS, *FIELD_OPERATORS]
         if self.automation:
             time_fields = [(name, capfirst(field_label(name))) for name in TIME_FIELDS]
             field.choices = [
                 ("", gettext("Choose…")),
                 (gettext("Time"), time_fields),
                 (gettext("The ticket"), ticket_fields),
+                *own,
             ]
-            operators = [*HOUR_OPERATORS, *OPERATORS]
+            operators = [*HOUR_OPERATORS, *OPERATORS, *FIELD_OPERATORS[1:]]
         else:
-            field.choices = [("", gettext("Choose…")), *ticket_fields]
+            # Grouped once there are ticket fields to offer beside the ticket's own properties.
+            grouped = [(gettext("The ticket"), ticket_fields), *own] if own else ticket_fields
+            field.choices = [("", gettext("Choose…")), *grouped]
             del self.fields["unit"]
         operator.choices = [("", gettext("(the usual)")), *[(str(op), operator_label(op)) for op in operators]]
 
@@ -505,6 +563,10 @@ class ConditionForm(_Row):
             if typed or operator:
                 self.add_error("field", gettext("Choose what the condition looks at, or clear the row."))
             return cleaned
+        key = predicates.key_of(field)
+        if key is not None:
+            self._ticket_field_read(field, key, operator, typed)
+            return cleaned
         kind, _values = FIELDS[field]
         operator = operator or _default_operator(field)
         if kind is ValueKind.HOURS and operator not in NO_VALUE:
@@ -514,6 +576,27 @@ class ConditionForm(_Row):
         if not self.errors:
             cleaned["json"] = {"field": field, "operator": operator, "value": value}
         return cleaned
+
+    def _ticket_field_read(self, name: str, key: str, operator: str, typed: list[str]) -> None:
+        """A condition on a ticket field, checked against the field (comptoir.ticketforms.predicates)."""
+        found = self.lists.ticket_fields.get(key)
+        if found is None:
+            self.add_error("field", gettext("This ticket field no longer exists."))
+            return
+        operator = operator or field_default_operator(found.kind)
+        value: Any = None
+        if operator == predicates.FieldOp.IN:
+            value = _as_choices(typed, self.choices() or [], several=True) or _split(typed)
+        elif operator not in NO_VALUE:
+            value = " ".join(typed).strip() or None
+            choices = self.choices()
+            if value is not None and choices:
+                value = next((choice for choice, label in choices if _same(value, choice, label)), value)
+        problem, kept = predicates.condition_problem(found, operator, value)
+        if problem:
+            self.add_error("operator" if operator not in predicates.OPERATORS[found.kind] else "value", problem)
+            return
+        self.cleaned_data["json"] = {"field": name, "operator": operator, "value": kept}
 
     def _hours(self, typed: list[str], unit: str) -> int | float | None:
         if not typed:
@@ -610,9 +693,11 @@ class ActionForm(_Row):
         action, to, agent = self.fields["action"], self.fields["to"], self.fields["agent"]
         assert isinstance(action, forms.ChoiceField) and isinstance(to, forms.ChoiceField)
         assert isinstance(agent, forms.ChoiceField)
+        own_fields = self.lists.ticket_field_options(f"{SET_FIELD}:")
         action.choices = [
             ("", gettext("Choose…")),
             *[(str(label), [(name, action_label(name)) for name in names]) for label, names in ACTION_GROUPS],
+            *([(gettext("Set a ticket field"), own_fields)] if own_fields else []),
         ]
         to.choices = [("", gettext("Choose…")), *self.recipients()]
         agent.choices = [("", gettext("Choose…")), *self.lists.active_agents]
@@ -640,6 +725,17 @@ class ActionForm(_Row):
 
     def long_text(self) -> bool:
         return self.chosen() == "add_note"
+
+    def several(self) -> bool:
+        """A multiple choice field is set to several of its choices."""
+        found = self._ticket_field()
+        return found is not None and found.kind == FieldKind.MULTI_SELECT
+
+    def _ticket_field(self) -> TicketField | None:
+        chosen = self.chosen()
+        if not chosen.startswith(f"{SET_FIELD}:"):
+            return None
+        return self.lists.ticket_fields.get(chosen.partition(":")[2])
 
     def needs_details(self) -> bool:
         """The actions that write or tell have their inputs under the row, not in the value box."""
@@ -716,6 +812,9 @@ class ActionForm(_Row):
                 self.add_error("action", gettext("Choose what the rule does, or clear the row."))
             return cleaned
         value: Any
+        if action.startswith(f"{SET_FIELD}:"):
+            self._set_field_read(action.partition(":")[2], typed)
+            return cleaned
         if action in DETAIL_ACTIONS:
             value = self._detail_value(action, cleaned)
         elif action == "add_note":
@@ -742,6 +841,28 @@ class ActionForm(_Row):
         if not self.errors:
             cleaned["json"] = {"action": action, "value": value}
         return cleaned
+
+    def _set_field_read(self, key: str, typed: list[str]) -> None:
+        """ "Set a ticket field": its value as typed or chosen, checked as the field checks it (empty: clear it)."""
+        found = self.lists.ticket_fields.get(key)
+        if found is None:
+            self.add_error("action", gettext("This ticket field no longer exists."))
+            return
+        choices = ticket_field_choices(found) or []
+        value: Any
+        if found.kind == FieldKind.CHECKBOX:
+            value = bool(typed) and _as_choices(typed, choices, several=False) == ["yes"]
+        elif found.kind == FieldKind.MULTI_SELECT:
+            value = _as_choices(typed, choices, several=True) or _split(typed)
+        else:
+            value = " ".join(typed).strip() or None
+            if value is not None and choices:
+                value = next((choice for choice, label in choices if _same(value, choice, label)), value)
+        problem, stored = predicates.value_problem(found, value)
+        if problem:
+            self.add_error("value", problem)
+            return
+        self.cleaned_data["json"] = {"action": SET_FIELD, "value": {"field": key, "value": stored}}
 
     @staticmethod
     def _details_typed(cleaned: Mapping[str, Any]) -> bool:
@@ -875,7 +996,9 @@ class RuleForms:
         self.form = RuleForm(data, initial=initial, automation=self.automation)
         conditions = [self._condition_initial(row) for row in (rule.conditions if rule else [])]
         # Actions this page does not know (none yet; a newer backend's) are kept as they are.
-        self.kept_actions = [row for row in (rule.actions if rule else []) if row.get("action") not in ACTION_ORDER]
+        self.kept_actions = [
+            row for row in (rule.actions if rule else []) if row.get("action") not in (*ACTION_ORDER, SET_FIELD)
+        ]
         actions = [self._action_initial(row) for row in (rule.actions if rule else []) if row not in self.kept_actions]
         kwargs = {"lists": self.lists, "automation": self.automation}
         # Bound, the rows are what was posted (with spare rows added when all are used).
@@ -911,6 +1034,11 @@ class RuleForms:
 
     def _action_initial(self, row: Mapping[str, Any]) -> dict[str, Any]:
         action, value = row.get("action", ""), row.get("value")
+        if action == SET_FIELD and isinstance(value, dict):
+            wanted = value.get("value")
+            listed: list[Any] = wanted if isinstance(wanted, list) else [] if wanted is None else [wanted]
+            texts = ["yes" if item is True else str(item) for item in listed]
+            return {"action": f"{SET_FIELD}:{value.get('field', '')}", "value": texts}
         if action in DETAIL_ACTIONS:
             return {"action": action, "value": [], **_detail_initial(action, value)}
         shown = NOBODY if value is None and action in ("set_group", "set_assignee") else value

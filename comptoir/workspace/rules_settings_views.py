@@ -33,6 +33,8 @@ from comptoir.rules.conditions import FIELDS, Op, ValueKind, field_label
 from comptoir.rules.engine import WouldChange, dry_run, dry_run_tickets
 from comptoir.rules.models import Outcome, Rule, RuleKind, RuleRun, RunWarning, Trigger
 from comptoir.rules.validation import rule_errors
+from comptoir.ticketforms import predicates, validation
+from comptoir.ticketforms.models import TicketField
 from comptoir.tickets.models import Status, SupportGroup, Ticket
 from comptoir.webhooks.models import Webhook
 from comptoir.workspace.access import admin_required
@@ -67,11 +69,19 @@ class Names:
     agents: dict[int, str] = field(default_factory=dict)
     organisations: dict[int, str] = field(default_factory=dict)
     webhooks: dict[int, str] = field(default_factory=dict)
+    # Ticket fields by key (comptoir.ticketforms), for their labels and their values' labels.
+    fields: dict[str, TicketField] = field(default_factory=dict)
 
     @classmethod
     def of(cls, conditions: Iterable[Mapping[str, Any]], actions: Iterable[Mapping[str, Any]]) -> Names:
-        """One query per kind named, none when nothing is: a page of rules costs at most four."""
+        """One query per kind named, none when nothing is: a page of rules costs at most five."""
+        conditions, actions = list(conditions), list(actions)
         wanted: dict[str, set[int]] = {"group": set(), "assignee": set(), "organisation": set(), "webhook": set()}
+        keys = predicates.keys_named(conditions) | {
+            row["value"]["field"]
+            for row in actions
+            if row.get("action") == "set_field" and isinstance(row.get("value"), dict) and "field" in row["value"]
+        }
         for row in conditions:
             if row.get("field") in wanted:
                 wanted[row["field"]].update(_ids(row.get("value")))
@@ -88,13 +98,20 @@ class Names:
             agents=wanted["assignee"],
             organisations=wanted["organisation"],
             webhooks=wanted["webhook"],
+            fields=keys,
         )
 
     @classmethod
     def for_ids(
-        cls, *, groups: set[int], agents: set[int], organisations: Iterable[int] = (), webhooks: Iterable[int] = ()
+        cls,
+        *,
+        groups: set[int],
+        agents: set[int],
+        organisations: Iterable[int] = (),
+        webhooks: Iterable[int] = (),
+        fields: Iterable[str] = (),
     ) -> Names:
-        names = cls()
+        names = cls(fields=predicates.fields_by_key(set(fields)))
         if webhooks:
             names.webhooks = {
                 pk: description or url
@@ -123,6 +140,17 @@ class Names:
             "webhook": self.webhooks,
         }[what].get(value)
         return found if found is not None else gettext("#%(id)s (gone)") % {"id": value}
+
+    def field_label(self, key: str) -> str:
+        found = self.fields.get(key)
+        return found.label if found is not None else gettext("%(key)s (deleted)") % {"key": key}
+
+    def field_value(self, key: str, value: Any) -> str:
+        """A value of a ticket field as people read it (a choice's label in the reader's language)."""
+        found = self.fields.get(key)
+        if value is None:
+            return "—"
+        return validation.shown(found, value) if found is not None else str(value)
 
 
 def _ids(value: Any) -> list[int]:
@@ -176,6 +204,15 @@ def _time_words(field: str, operator: str, value: Any) -> str:
 def condition_words(condition: Mapping[str, Any], names: Names) -> str:
     """ "subject contains “facture”", "status is one of Open, Pending", "assignee is empty", "created at least…"."""
     name, operator, value = condition.get("field", ""), condition.get("operator", ""), condition.get("value")
+    key = predicates.key_of(name)
+    if key is not None:
+        # A ticket field: “Plan” is one of Pro, Team; “Seats” is greater than 50; “VIP” is checked.
+        said = {"field": _quoted(names.field_label(key)), "operator": predicates.operator_label(operator)}
+        if operator in predicates.NO_VALUE:
+            return gettext("%(field)s %(operator)s") % said
+        values = value if isinstance(value, list) else [value]
+        shown = ", ".join(names.field_value(key, item) for item in values)
+        return gettext("%(field)s %(operator)s %(value)s") % {**said, "value": shown}
     said = {"field": field_label(name), "operator": operator_label(operator)}
     if operator in (Op.IS_EMPTY, Op.IS_SET):
         return gettext("%(field)s %(operator)s") % said
@@ -228,6 +265,14 @@ def action_words(action: Mapping[str, Any], names: Names) -> str:
         return f"{told}{colon()} {_quoted(Truncator(message).chars(60))}" if message else told
     if name == "call_webhook":
         return gettext("call the webhook %(webhook)s") % {"webhook": _quoted(names.of_id("webhook", value))}
+    if name == "set_field" and isinstance(value, dict):
+        key = str(value.get("field", ""))
+        if value.get("value") is None:
+            return gettext("clear the field %(field)s") % {"field": _quoted(names.field_label(key))}
+        return gettext("set the field %(field)s to %(value)s") % {
+            "field": _quoted(names.field_label(key)),
+            "value": names.field_value(key, value.get("value")),
+        }
     return action_label(name)
 
 
@@ -286,6 +331,16 @@ def changes_words(changes: Mapping[str, Any], names: Names) -> list[str]:
                 for webhook_id in _ids(change)
             ]
             continue
+        elif (field_key := predicates.key_of(key)) is not None:
+            lines.append(
+                gettext("%(field)s: %(old)s → %(new)s")
+                % {
+                    "field": names.field_label(field_key),
+                    "old": names.field_value(field_key, change[0]),
+                    "new": names.field_value(field_key, change[1]),
+                }
+            )
+            continue
         elif key == "notices":
             lines += [
                 gettext("notify %(recipient)s") % {"recipient": _recipient_words(row, names)}
@@ -303,14 +358,16 @@ def _names_of_changes(runs: Iterable[Mapping[str, Any]]) -> Names:
     groups: set[int] = set()
     agents: set[int] = set()
     webhooks: set[int] = set()
+    keys: set[str] = set()
     for changes in runs:
+        keys.update(key for name in changes if (key := predicates.key_of(name)))
         groups.update(_ids(changes.get("group", [])))
         agents.update(_ids(changes.get("assignee", [])))
         webhooks.update(_ids(changes.get("webhooks", [])))
         for notice in changes.get("notices", []):
             if isinstance(notice, dict) and notice.get("to") == "agent":
                 agents.update(_ids(notice.get("agent")))
-    return Names.for_ids(groups=groups, agents=agents, webhooks=webhooks)
+    return Names.for_ids(groups=groups, agents=agents, webhooks=webhooks, fields=keys)
 
 
 # --- The list ------------------------------------------------------------------------------------
@@ -427,6 +484,7 @@ def why_of(rule: Rule, reference: int) -> WhyShown:
     more = _names_of_changes(changes)
     names.groups |= more.groups
     names.agents |= more.agents
+    names.fields |= more.fields
     shown.ticket = ticket
     shown.left_alone = ticket.status == Status.CLOSED or ticket.spam or ticket.merged_into_id is not None
     shown.last_run = run

@@ -7,7 +7,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils.formats import number_format
 from django.utils.functional import Promise
@@ -16,8 +30,12 @@ from django.utils.translation import gettext_lazy as _
 from comptoir.accounts.models import Organisation, Role, User
 from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundStatus
 from comptoir.sla.models import OPEN, TicketSla
-from comptoir.tickets.models import Attachment, Message, Status, Tag, Ticket
+from comptoir.ticketforms.models import FieldValue, TicketField
+from comptoir.tickets.models import Attachment, Message, Status, Tag, Ticket, TicketCC
 from comptoir.tickets.statuses import ACTIVE_STATUSES
+
+# The e-mails about a ticket the ticket page lists as not delivered.
+DELIVERY_PROBLEMS = (OutboundStatus.FAILED, OutboundStatus.BOUNCED, OutboundStatus.SUPPRESSED)
 
 # Rows per page of the workspace's lists (tickets, quarantine).
 PAGE_SIZE = 25
@@ -174,14 +192,19 @@ def next_due_clock() -> dict[str, Subquery]:
     }
 
 
-def ticket_or_404(reference: int, *, counted: bool = False, viewer: User | None = None) -> Ticket:
+def ticket_or_404(reference: int, *, counted: bool = False, viewer: User | None = None, panels: bool = False) -> Ticket:
     """The ticket (404 if none); ``counted``: with ``message_count`` and its tags, for the page that shows it;
-    ``viewer``: with ``followed``, whether that agent follows it (in the same query)."""
+    ``viewer``: with ``followed``, whether that agent follows it; ``panels``: with whether each of the ticket
+    page's optional cards has anything to show (``panels_shown``). All in the same query."""
     tickets = Ticket.objects.select_related(
         "requester__organisation", "assignee", "group", "follow_up_of", "merged_into"
     )
     if counted:
         tickets = tickets.annotate(message_count=message_count()).prefetch_related("tags")
+        # The "Context" card's technical details (comptoir.ticketforms.models.TicketContext), in the same query.
+        tickets = tickets.select_related("browser_context")
+    if panels:
+        tickets = tickets.annotate(**_panel_flags())
     if viewer is not None:
         following = Ticket.followers.through.objects.filter(ticket_id=OuterRef("pk"), user_id=viewer.pk)
         tickets = tickets.annotate(followed=Exists(following))
@@ -189,6 +212,53 @@ def ticket_or_404(reference: int, *, counted: bool = False, viewer: User | None 
     if ticket is None:
         raise Http404
     return ticket
+
+
+# What the ticket page's optional cards read, each skipped when its flag, a column of the ticket's own query,
+# says it would find nothing: most tickets have no CC, no delivery problem and no clock, and a team without
+# ticket fields has none to show. Each flag is an index lookup on one ticket's rows.
+@dataclass(frozen=True)
+class PanelsShown:
+    clocks: bool  # comptoir.sla.selectors.ticket_targets: the "Service level" card
+    ccs: bool  # the CCs of the "Requester" card
+    delivery_problems: bool  # delivery_problems(): its "E-mails not delivered"
+    fields: bool  # comptoir.ticketforms.selectors.agent_fields: the "Fields" card
+    surveys: bool  # the answered surveys of the "Satisfaction" card
+
+
+# Every card is read when the ticket was not loaded with its flags (ticket_or_404(panels=True)).
+EVERY_PANEL = PanelsShown(clocks=True, ccs=True, delivery_problems=True, fields=True, surveys=True)
+
+
+def _panel_flags() -> dict[str, Any]:
+    ticket = OuterRef("pk")
+    field_values = FieldValue.objects.filter(ticket_id=ticket)
+    return {
+        "has_clocks": Exists(TicketSla.objects.filter(ticket_id=ticket)),
+        "has_ccs": Exists(TicketCC.objects.filter(ticket_id=ticket)),
+        "has_delivery_problems": Exists(OutboundEmail.objects.filter(ticket_id=ticket, status__in=DELIVERY_PROBLEMS)),
+        # What agent_fields lists: the fields not archived, and archived ones the ticket holds a value of.
+        "has_fields": ExpressionWrapper(
+            Q(Exists(TicketField.objects.filter(archived=False))) | Q(Exists(field_values)),
+            output_field=BooleanField(),
+        ),
+    }
+
+
+def panels_shown(ticket: Ticket) -> PanelsShown:
+    """Which of the ticket page's optional cards have something to read (ticket_or_404(panels=True))."""
+    if not hasattr(ticket, "has_clocks"):
+        return EVERY_PANEL
+    # Annotated by _panel_flags (has_clocks is known to mypy from the hasattr above).
+    return PanelsShown(
+        clocks=ticket.has_clocks,
+        ccs=ticket.has_ccs,  # type: ignore[attr-defined]
+        delivery_problems=ticket.has_delivery_problems,  # type: ignore[attr-defined]
+        fields=ticket.has_fields,  # type: ignore[attr-defined]
+        # Answering a survey sets the ticket's rating (comptoir.tickets.satisfaction.survey_answer, its only
+        # write path), and nothing clears it: no rating, no answered survey.
+        surveys=ticket.satisfaction_rating is not None,
+    )
 
 
 def agents() -> QuerySet[User]:
@@ -256,5 +326,4 @@ def other_tickets(ticket: Ticket, limit: int = 10) -> QuerySet[Ticket]:
 
 def delivery_problems(ticket: Ticket, limit: int = 10) -> QuerySet[OutboundEmail]:
     """E-mails about the ticket that failed, bounced or were held back, newest first."""
-    problems = (OutboundStatus.FAILED, OutboundStatus.BOUNCED, OutboundStatus.SUPPRESSED)
-    return OutboundEmail.objects.filter(ticket=ticket, status__in=problems).order_by("-created_at")[:limit]
+    return OutboundEmail.objects.filter(ticket=ticket, status__in=DELIVERY_PROBLEMS).order_by("-created_at")[:limit]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import time
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,8 @@ from comptoir.sla.settings import (
     opening_problems,
     policy_problems,
 )
+from comptoir.ticketforms import predicates
+from comptoir.ticketforms.models import TicketField
 from comptoir.tickets.models import Channel, Priority, SupportGroup, TicketType
 from comptoir.workspace.country_names import COUNTRY_NAMES
 
@@ -286,6 +288,21 @@ BUSINESS, CALENDAR = "business", "calendar"
 PRIORITIES = list(reversed(Priority.choices))
 # Two years in minutes, more than any help desk promises; even counted in hours it fits the database (2**31).
 MOST = 1_000_000
+# Empty rows of conditions on ticket fields offered under those filled in; and the most a page reads back.
+FIELD_ROWS_SPARE = 2
+FIELD_ROWS_MOST = 20
+
+
+@dataclass
+class FieldConditionRow:
+    """One condition on a ticket field: which field, how it compares, with what."""
+
+    field: forms.BoundField
+    operator: forms.BoundField
+    value: forms.BoundField
+
+    def __iter__(self) -> Iterator[forms.BoundField]:
+        return iter((self.field, self.operator, self.value))
 
 
 def _split(minutes: int) -> tuple[int, str]:
@@ -354,6 +371,7 @@ class PolicyForm(forms.ModelForm[SlaPolicy]):
         self.fields["schedule"].help_text = _("What “business hours” means for the targets below.")
         if self.instance.organisation_id is not None and not self.is_bound:
             self.initial["organisation"] = self.instance.organisation.name if self.instance.organisation else ""
+        self._field_rows_add()
         existing = {(target.metric, target.priority): target for target in targets}
         for priority, priority_label in PRIORITIES:
             for metric, metric_label in Metric.choices:
@@ -362,6 +380,80 @@ class PolicyForm(forms.ModelForm[SlaPolicy]):
                 clock = CALENDAR if target and not target.business_hours else BUSINESS
                 label = format_lazy("{} · {}", priority_label, metric_label)
                 self._target_fields(f"{metric}-{priority}", label, amount, unit, clock)
+
+    def _field_rows_add(self) -> None:
+        """The rows of conditions on ticket fields: those saved (or posted), and FIELD_ROWS_SPARE empty ones."""
+        self.ticket_fields = {field.key: field for field in TicketField.objects.order_by("key")}
+        saved = [data for data in self.instance.field_conditions or [] if isinstance(data, dict)]
+        if self.is_bound:
+            posted = [i for i in range(FIELD_ROWS_MOST) if self.data.get(f"fieldcond-{i}-field")]
+            count = max(posted, default=-1) + 1
+        else:
+            count = len(saved)
+        field_choices = [("", gettext("Choose…"))] + [
+            (f"{predicates.PREFIX}{key}", field.label + (gettext(" (archived)") if field.archived else ""))
+            for key, field in self.ticket_fields.items()
+        ]
+        operator_choices = [("", gettext("Choose…"))] + [
+            (str(op), predicates.operator_label(op)) for op in predicates.FieldOp
+        ]
+        self.field_row_count = min(count + FIELD_ROWS_SPARE, FIELD_ROWS_MOST)
+        for i in range(self.field_row_count):
+            data = saved[i] if not self.is_bound and i < len(saved) else {}
+            value = data.get("value")
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else "" if value is None else str(value)
+            self.fields[f"fieldcond-{i}-field"] = forms.ChoiceField(
+                label=format_lazy("{} {}", _("Ticket field"), i + 1),
+                choices=field_choices,
+                required=False,
+                initial=data.get("field", ""),
+            )
+            self.fields[f"fieldcond-{i}-operator"] = forms.ChoiceField(
+                label=format_lazy("{} {}", _("Comparison"), i + 1),
+                choices=operator_choices,
+                required=False,
+                initial=data.get("operator", ""),
+            )
+            self.fields[f"fieldcond-{i}-value"] = forms.CharField(
+                label=format_lazy("{} {}", _("Value"), i + 1), required=False, max_length=500, initial=shown
+            )
+
+    def field_rows(self) -> list[FieldConditionRow]:
+        return [
+            FieldConditionRow(
+                self[f"fieldcond-{i}-field"], self[f"fieldcond-{i}-operator"], self[f"fieldcond-{i}-value"]
+            )
+            for i in range(self.field_row_count)
+        ]
+
+    def _field_conditions_clean(self) -> None:
+        """The rows as the policy keeps them (``field_conditions``), each checked against its field."""
+        self.field_conditions: list[dict[str, Any]] = []
+        for i in range(self.field_row_count):
+            name, operator = (
+                self.cleaned_data.get(f"fieldcond-{i}-field"),
+                self.cleaned_data.get(f"fieldcond-{i}-operator"),
+            )
+            typed = str(self.cleaned_data.get(f"fieldcond-{i}-value") or "").strip()
+            if not name:
+                if operator or typed:
+                    self.add_error(f"fieldcond-{i}-field", gettext("Choose the ticket field, or clear the row."))
+                continue
+            field = self.ticket_fields.get(predicates.key_of(name) or "")
+            if field is None:
+                self.add_error(f"fieldcond-{i}-field", gettext("This ticket field no longer exists."))
+                continue
+            if not operator:
+                self.add_error(f"fieldcond-{i}-operator", gettext("Choose how the field compares."))
+                continue
+            value: Any = typed or None
+            if operator == predicates.FieldOp.IN:
+                value = [part.strip() for part in typed.split(",") if part.strip()]
+            problem, kept = predicates.condition_problem(field, operator, value)
+            if problem:
+                self.add_error(f"fieldcond-{i}-value", problem)
+                continue
+            self.field_conditions.append({"field": name, "operator": operator, "value": kept})
 
     def metric_labels(self) -> list[str]:
         return [str(label) for _metric, label in Metric.choices]
@@ -424,6 +516,7 @@ class PolicyForm(forms.ModelForm[SlaPolicy]):
         if "schedule" in cleaned:
             for problem in policy_problems(cleaned["schedule"], self.targets()):
                 self.add_error("schedule", problem)
+        self._field_conditions_clean()
         return cleaned
 
     def targets(self) -> dict[tuple[str, str], TargetTerms]:

@@ -5,6 +5,7 @@ Each page reads its form and calls one action of comptoir.sla.settings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -19,6 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from comptoir.sla import settings as service_levels
 from comptoir.sla.models import BusinessSchedule, Metric, OpeningRange, SlaPolicy, SlaTarget, TicketSla
+from comptoir.sla.policies import FieldCondition
+from comptoir.ticketforms import predicates, validation
+from comptoir.ticketforms.models import TicketField
 from comptoir.workspace.access import admin_required
 from comptoir.workspace.sla_settings_forms import PRIORITIES, PolicyForm, ScheduleForms, country_name
 
@@ -56,7 +60,8 @@ def week_shown(ranges: list[OpeningRange]) -> list[str]:
     return lines
 
 
-def conditions_shown(policy: SlaPolicy) -> list[str]:
+def conditions_shown(policy: SlaPolicy, fields: Mapping[str, TicketField] | None = None) -> list[str]:
+    """The policy's conditions in words; ``fields``: the ticket fields its conditions name, by key."""
     shown = [
         policy.get_priority_display() if policy.priority else "",
         policy.get_ticket_type_display() if policy.ticket_type else "",
@@ -64,8 +69,23 @@ def conditions_shown(policy: SlaPolicy) -> list[str]:
         str(policy.organisation) if policy.organisation_id else "",
         policy.get_channel_display() if policy.channel else "",
         f"#{policy.tag}" if policy.tag else "",
+        *[
+            _field_condition_shown(condition, (fields or {}).get(condition.key))
+            for condition in policy.conditions.fields
+        ],
     ]
     return [str(text) for text in shown if text]
+
+
+def _field_condition_shown(condition: FieldCondition, field: TicketField | None) -> str:
+    """ "“Plan” is Professional", "“Seats” is greater than 50", "“VIP” is checked"."""
+    label = field.label if field is not None else gettext("%(key)s (deleted)") % {"key": condition.key}
+    said = {"field": gettext("“%(text)s”") % {"text": label}, "operator": predicates.operator_label(condition.operator)}
+    if condition.operator in predicates.NO_VALUE:
+        return gettext("%(field)s %(operator)s") % said
+    values = condition.value if isinstance(condition.value, list) else [condition.value]
+    shown = ", ".join(validation.shown(field, value) if field is not None else str(value) for value in values)
+    return gettext("%(field)s %(operator)s %(value)s") % {**said, "value": shown}
 
 
 @dataclass
@@ -110,6 +130,9 @@ def sla_settings(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("targets", queryset=SlaTarget.objects.order_by("metric", "priority")))
         .order_by("position", "id")
     )
+    fields = predicates.fields_by_key(
+        {condition.key for policy in policies for condition in policy.conditions.fields}
+    )  # one query, none when no policy names a ticket field
     context = {
         "schedules": [
             {
@@ -120,7 +143,7 @@ def sla_settings(request: HttpRequest) -> HttpResponse:
             for schedule in schedules
         ],
         "policies": [
-            {"policy": policy, "conditions": conditions_shown(policy), "targets": targets_shown(policy)}
+            {"policy": policy, "conditions": conditions_shown(policy, fields), "targets": targets_shown(policy)}
             for policy in policies
         ],
     }
@@ -216,13 +239,14 @@ def _policy_page(request: HttpRequest, policy: SlaPolicy | None) -> HttpResponse
                 organisation=data["organisation"],
                 channel=data["channel"],
                 tag=data["tag"],
+                field_conditions=form.field_conditions,
                 pause_on_hold=data["pause_on_hold"],
                 schedule=data["schedule"],
                 warn_minutes=data["warn_minutes"],
                 targets=form.targets(),
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)  # a field deleted meanwhile says so too (field_conditions)
         else:
             messages.success(request, gettext("The policy “%(name)s” is saved.") % {"name": saved.name})
             return redirect("agent_sla_settings")

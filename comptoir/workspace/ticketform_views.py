@@ -7,23 +7,29 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comptoir.ticketforms import selectors as field_selectors
 from comptoir.ticketforms import services as field_services
 from comptoir.ticketforms import validation
 from comptoir.ticketforms.admin_forms import TicketFieldForm, TicketFormForm
-from comptoir.ticketforms.forms import FieldsForm, input_name
+from comptoir.ticketforms.forms import FieldsForm, controllers_first, input_name
 from comptoir.ticketforms.models import TicketField, TicketForm
+from comptoir.ticketforms.solving import missing_by_ticket, quoted
 from comptoir.tickets.models import Status, Ticket
 from comptoir.workspace import selectors
 from comptoir.workspace.access import admin_required, agent_required, current_agent
 
 
 def agent_fields_form(ticket: Ticket, data: object = None) -> FieldsForm | None:
-    """The ticket page's "Fields" card: every field, none required; None when no field is defined."""
-    fields = field_selectors.agent_fields(ticket)
+    """The ticket page's "Fields" card: every field, none required; None when no field is defined.
+
+    Conditions apply as on the customer's form: a field whose condition the ticket's values do not
+    meet is hidden, and its value not kept when the card is saved. Each field comes after the one
+    its condition reads, so that both the server and conditional-fields.js settle it in page order.
+    """
+    fields = controllers_first(field_selectors.agent_fields(ticket))
     if not fields:
         return None
     initial = {
@@ -37,19 +43,15 @@ def solve_refusal(ticket: Ticket) -> str | None:
     """Why an agent may not solve ``ticket`` yet (fields required to solve, without a value), or None."""
     if ticket.status == Status.SOLVED:
         return None
-    missing = field_selectors.missing_to_solve(ticket)
+    # The same reading as the guard every other path goes through (comptoir.ticketforms.solving), conditions included.
+    missing = missing_by_ticket([ticket]).get(ticket.pk)
     if not missing:
         return None
     return ngettext(
         "This ticket cannot be solved yet: fill in the field “%(fields)s” first (in the “Fields” card).",
         "This ticket cannot be solved yet: fill in the fields %(fields)s first (in the “Fields” card).",
         len(missing),
-    ) % {"fields": ", ".join(_quoted(field.label) for field in missing) if len(missing) > 1 else missing[0].label}
-
-
-def _quoted(name: str) -> str:
-    # The language's own quotation marks: “name” in English, « name » in French.
-    return pgettext("a name in quotation marks", "“%(name)s”") % {"name": name}
+    ) % {"fields": ", ".join(quoted(field.label) for field in missing) if len(missing) > 1 else missing[0].label}
 
 
 @require_POST

@@ -25,6 +25,7 @@ from comptoir.tickets.files import attachment_rules
 from comptoir.tickets.models import EventKind, Macro, Status, SupportGroup, Survey, Ticket, TicketCC
 from comptoir.tickets.presence import presence_others, presence_record
 from comptoir.tickets.search_query import parse_search
+from comptoir.tickets.solve_guards import SolveHeld
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.tickets.tags import tag_names
 from comptoir.workspace import selectors
@@ -179,6 +180,9 @@ def _update_form(ticket: Ticket, data: Any = None, files: Any = None) -> AgentUp
 
 
 def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, status: int = 200) -> HttpResponse:
+    # A card with nothing to show costs no query (selectors.panels_shown): its list is empty from the start.
+    shown = selectors.panels_shown(ticket)
+    answered = Survey.objects.filter(ticket=ticket, answered_at__isnull=False).order_by("-answered_at")
     context = {
         "ticket": ticket,
         "conversation": selectors.conversation(
@@ -194,19 +198,19 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
             by_rule=Subquery(RuleRun.objects.filter(produced_change=OuterRef("change")).values("rule__name")[:1]),
         ),
         "other_tickets": selectors.other_tickets(ticket),
-        "ccs": ticket.ccs.all(),
+        "ccs": ticket.ccs.all() if shown.ccs else [],
         "cc_form": CCForm(),
         "spam_form": SpamForm(auto_id="spam-%s"),
-        "delivery_problems": selectors.delivery_problems(ticket),
-        "surveys": Survey.objects.filter(ticket=ticket, answered_at__isnull=False).order_by("-answered_at"),
+        "delivery_problems": selectors.delivery_problems(ticket) if shown.delivery_problems else [],
+        "surveys": answered if shown.surveys else [],
         "form": form,
         "property_fields": form.property_fields(),
         "submit_statuses": AGENT_SUBMIT_STATUSES,
         "is_closed": ticket.status == Status.CLOSED,
         "tags": _tags(ticket) if ticket.status == Status.CLOSED else [],
         "rules": attachment_rules(),
-        "sla_targets": target_rows(ticket_targets(ticket.pk), timezone.now()),
-        "fields_form": agent_fields_form(ticket),
+        "sla_targets": target_rows(ticket_targets(ticket.pk), timezone.now()) if shown.clocks else [],
+        "fields_form": agent_fields_form(ticket) if shown.fields else None,
     }
     response = render(request, "workspace/ticket.html", context, status=status)
     response.headers["Cache-Control"] = "no-store"  # a ticket's conversation is never kept by a cache
@@ -216,7 +220,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
 @require_GET
 @agent_required
 def ticket_page(request: HttpRequest, reference: int) -> HttpResponse:
-    ticket = selectors.ticket_or_404(reference, counted=True, viewer=current_agent(request))
+    ticket = selectors.ticket_or_404(reference, counted=True, viewer=current_agent(request), panels=True)
     return _render_ticket(request, ticket, _update_form(ticket))
 
 
@@ -224,7 +228,7 @@ def ticket_page(request: HttpRequest, reference: int) -> HttpResponse:
 @agent_required
 def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
     # A refused update shows the page again.
-    ticket = selectors.ticket_or_404(reference, counted=True, viewer=current_agent(request))
+    ticket = selectors.ticket_or_404(reference, counted=True, viewer=current_agent(request), panels=True)
     form = _update_form(ticket, request.POST, request.FILES)
     if not form.is_valid():
         return _render_ticket(request, ticket, form, status=400)
@@ -259,6 +263,10 @@ def ticket_update(request: HttpRequest, reference: int) -> HttpResponse:
                 "This ticket is closed: only internal notes can be added. A reply from the requester opens a follow-up."
             ),
         )
+        return _render_ticket(request, ticket, form, status=400)
+    except SolveHeld as held:
+        # A field emptied since the check above (another agent, a rule): the service wrote nothing.
+        form.add_error(None, solve_refusal(ticket) or held.hold.reason)
         return _render_ticket(request, ticket, form, status=400)
     anchor = f"#message-{message.pk}" if message is not None else ""
     return redirect(reverse("agent_ticket", args=[ticket.reference]) + anchor)

@@ -22,6 +22,8 @@ from comptoir.api.models import Upload
 from comptoir.editor.models import ArticleRevision
 from comptoir.helpcenter.models import Article, Section, SectionTranslation
 from comptoir.helpcenter.services import article_translation_save
+from comptoir.ticketforms.models import FieldKind, TicketField
+from comptoir.ticketforms.services import ticket_values_record
 from comptoir.tickets.models import Macro, Message, SupportGroup, Survey, Ticket, TicketEvent
 from comptoir.tickets.services import ticket_update_by_agent
 from comptoir.workspace.models import SavedView
@@ -142,6 +144,12 @@ TOOLS: dict[str, tuple[int, ...]] = {
     "expired":     (ANON,   ANON,   ANON,   ANON,   ANON,   ANON,   ANON),
 }
 TOOL_ACTIONS = ("views", "run", "macros", "apply", "article", "create", "unpublish")
+# The ticket fields (GET /api/v1/ticket-fields/), and their values on the caller's own ticket: a field visible to
+# customers ("order") for everyone who sees the ticket, an agent-only one ("risk") for agents only.
+TICKET_FIELDS: dict[str, object] = {
+    "anonymous": ANON, "requester_a": ("order",), "requester_b": ("order",), "agent": ("order", "risk"),
+    "admin": ("order", "risk"), "read_only": ("order", "risk"), "revoked": ANON, "expired": ANON,
+}
 # fmt: on
 
 CELLS = [
@@ -157,6 +165,7 @@ def test_the_table_covers_every_caller_on_both_tickets():
     assert sorted(AGENTS) == sorted(TOKENS)
     assert sorted(HELP_CENTER) == sorted(TOKENS)
     assert sorted(TOOLS) == sorted(TOKENS)
+    assert sorted(TICKET_FIELDS) == sorted(TOKENS)
     assert sorted((caller, key) for caller, key, *_ in FILES) == sorted((c, k) for c in TOKENS for k in "AB")
 
 
@@ -389,6 +398,27 @@ def test_what_only_agents_reach(api, people, caller, action, key, expected):
         assert [(row["ticket"], row["rating"]) for row in body["results"]] == [(ticket.reference, 5)]
     else:
         assert body["results"] == []
+
+
+@pytest.mark.parametrize("caller", list(TOKENS))
+def test_the_ticket_fields_and_their_values(api, people, caller):
+    order = TicketField.objects.create(key="order", kind=FieldKind.TEXT, label_en="Order")
+    risk = TicketField.objects.create(key="risk", kind=FieldKind.TEXT, label_en="Risk", visible_to_customers=False)
+    for ticket in (people.ticket_a, people.ticket_b):
+        ticket_values_record(ticket=ticket, values={order: "CMD-1", risk: "high"})
+    token = TOKENS[caller](people)
+    expected = TICKET_FIELDS[caller]
+
+    listed = api("get", "/api/v1/ticket-fields/", token)
+
+    if expected == ANON:
+        assert_refusal(listed, ANON, caller)
+        return
+    assert listed.status_code == OK
+    assert tuple(row["key"] for row in listed.json()["results"]) == expected
+    own = people.ticket_b if caller == "requester_b" else people.ticket_a
+    detail = api("get", f"/api/v1/tickets/{own.reference}/", token).json()
+    assert tuple(detail["fields"]) == expected
 
 
 @pytest.mark.parametrize("caller", list(TOKENS))

@@ -113,7 +113,7 @@ def test_a_file_over_the_limit_is_refused_naming_the_limit(client, people: Peopl
         client, messages_path(people.ticket_a), token_for(people.requester_a), {"body": "Video", "files": big}
     )
 
-    assert errors_of(response) == {"files": ["“recording.mp4” is 1.0\u00a0MB; files can be at most 1.0\u00a0MB each."]}
+    assert errors_of(response) == {"files": ["“recording.mp4” is 1\u00a0MB; files can be at most 1\u00a0MB each."]}
     assert Message.objects.count() == messages
 
 
@@ -201,7 +201,7 @@ def test_an_upload_is_checked_as_the_web_checks_a_file(client, people: People, s
     settings.COMPTOIR_ATTACHMENT_MAX_BYTES = 1024 * 1024
     big = SimpleUploadedFile("recording.mp4", b"\x00" * (1024 * 1024 + 1), content_type="video/mp4")
     response = upload(client, token_for(people.agent), big)
-    assert errors_of(response) == {"file": ["“recording.mp4” is 1.0\u00a0MB; files can be at most 1.0\u00a0MB each."]}
+    assert errors_of(response) == {"file": ["“recording.mp4” is 1\u00a0MB; files can be at most 1\u00a0MB each."]}
     assert not Upload.objects.exists()
 
 

@@ -10,6 +10,8 @@ from django.db import connection
 from django.template import engines
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
 
 from comptoir.branding.context_processors import brand
 from comptoir.branding.selectors import brand_get
@@ -88,10 +90,28 @@ def test_a_help_center_page_reads_the_branding_once(client):
     assert sum("branding_branding" in q["sql"] for q in queries) == 1
 
 
-def test_the_workspace_keeps_comptoirs_look_and_reads_no_branding(client, admin):
+@pytest.mark.parametrize(("language", "name"), [("fr", "Assistance Exemple"), ("en", "Example Support")])
+def test_the_workspace_wears_the_branding_for_one_query(client, admin, language, name):
     brand_everything()
     client.force_login(admin)
     with CaptureQueriesContext(connection) as queries:
-        workspace = client.get(url("agent_settings")).content.decode()
-    assert not any("branding_branding" in q["sql"] for q in queries)
-    assert "--brand: #1d4ed8" not in workspace
+        with translation.override(language):
+            address = reverse("agent_settings")
+        workspace = client.get(address).content.decode()
+    # The title, the top bar and the style all read it: one query (issue 22).
+    assert sum("branding_branding" in q["sql"] for q in queries) == 1
+    topbar = workspace.split('<header class="ws-topbar">')[1].split("</a>")[0]
+    assert f'<img class="brand-logo" src="{brand_get().logo_path}"' in topbar
+    assert "brand-mark" not in topbar
+    assert f'{name} <span class="brand-sub">' in topbar
+    assert re.search(rf"<title>[^<]* · {name}</title>", workspace)
+    assert "--brand: #1d4ed8" in workspace
+
+
+def test_the_workspace_without_branding_shows_comptoir(client, admin):
+    client.force_login(admin)
+    workspace = client.get(url("agent_settings")).content.decode()
+    topbar = workspace.split('<header class="ws-topbar">')[1].split("</a>")[0]
+    assert '<span class="brand-mark" aria-hidden="true">C</span>' in topbar
+    assert f'{settings.COMPTOIR_SITE_NAME} <span class="brand-sub">' in topbar
+    assert "--brand:" not in workspace

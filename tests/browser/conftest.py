@@ -34,6 +34,16 @@ def screenshot_folder() -> Path:
     return folder
 
 
+def whole_page_screenshot(page, path: Path) -> None:
+    """A full-page picture of ``page`` with its sticky header drawn once, at the top.
+
+    Chromium draws a sticky header where the scrolled page last had it: after a form was
+    filled or a button pressed, across the middle of a tall picture. Static, it stays on top.
+    """
+    page.add_style_tag(content="header { position: static !important; }")
+    page.screenshot(path=str(path), full_page=True)
+
+
 @pytest.fixture(scope="session")
 def browser(playwright) -> Iterator[object]:
     if not AXE.exists():

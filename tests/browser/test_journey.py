@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -71,12 +72,15 @@ def test_it_walks_from_an_article_to_a_followed_ticket(site, new_page, language,
     assert_accessible(page)
     page.locator(".section-card .article-list a").first.click()
     assert "/articles/" in page.url
+    article_address = page.url
     assert page.locator("nav.toc a").count() >= 1
     assert page.locator(".back-to-top a[href='#top']").count() >= 1
     assert_accessible(page)
 
     page.get_by_role("link", name=words["new_ticket"]).first.click()
-    assert page.url.endswith(f"/{language}/tickets/new/")
+    # The form is told which article the customer came from (comptoir.ticketforms.context).
+    assert urlsplit(page.url).path == f"/{language}/tickets/new/"
+    assert parse_qs(urlsplit(page.url).query)["from"] == [urlsplit(article_address).path]
     assert_accessible(page)
     page.locator("input[name=email]").fill("claire@example.org")
     page.locator("input[name=name]").fill("Claire Dubois")

@@ -1,4 +1,5 @@
-"""`make screenshots`: every requester-facing page, in French and English, under docs/screenshots/."""
+"""`make screenshots`: every requester-facing page, in French and English, under docs/screenshots/; the Help
+Center home, an article, the ticket form and My tickets on a phone (390 px) too, as `<name>-phone.<language>.png`."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from comptoir.helpcenter.models import ArticleTranslation, SectionTranslation
 from comptoir.tickets.links import link_issue
 from comptoir.tickets.models import Status
 from comptoir.tickets.services import ticket_set_status
-from tests.browser.conftest import ROOT, assert_accessible
+from tests.browser.conftest import ROOT, assert_accessible, whole_page_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.screenshots]
 
 PASSWORD = "a-long-Passw0rd!"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -33,12 +36,23 @@ def test_screenshots(site, new_page, make_ticket, language, tmp_path):
         if url:
             page.goto(url)
         assert_accessible(page)
-        page.screenshot(path=str(folder / f"{name}.{language}.png"), full_page=True)
+        whole_page_screenshot(page, folder / f"{name}.{language}.png")
+
+    def shoot_phone(name: str, url: str) -> None:
+        """The page on a phone (390 px), as a customer holds it: `<name>-phone.<language>.png`."""
+        page.set_viewport_size(PHONE)
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing runs off the side
+        shoot(f"{name}-phone")
+        page.set_viewport_size(DESKTOP)
 
     shoot("home", f"{base}/")
+    shoot_phone("home", f"{base}/")
     shoot("section", f"{base}/sections/{section.section_id}-{section.slug}/")
     shoot("article", f"{base}/articles/{article.article_id}-{article.slug}/")
+    shoot_phone("article", f"{base}/articles/{article.article_id}-{article.slug}/")
     shoot("search", f"{base}/search/?q=ticket")
+    shoot_phone("ticket-form", f"{base}/tickets/new/")
     shoot("ticket-form", f"{base}/tickets/new/")
     page.locator("input[name=subject]").fill("…")
     image = Path(tmp_path / "bad.png")
@@ -70,6 +84,7 @@ def test_screenshots(site, new_page, make_ticket, language, tmp_path):
     with page.expect_navigation():
         page.locator("input[name=password]").press("Enter")
     shoot("my-tickets", f"{base}/my/tickets/?status=all")
+    shoot_phone("my-tickets", f"{base}/my/tickets/?status=all")
     shoot("refused-customer", f"{base}/agent/")
     shoot("account-password", f"{site.url}/accounts/password/change/")
     shoot("profile", f"{base}/my/profile/")

@@ -11,7 +11,7 @@ from comptoir.accounts.models import Role, User
 from comptoir.ticketforms.models import FieldKind, TicketField, TicketForm
 from comptoir.ticketforms.services import form_fields_set
 from comptoir.tickets.models import Ticket
-from tests.browser.conftest import assert_accessible, screenshot_folder
+from tests.browser.conftest import assert_accessible, screenshot_folder, whole_page_screenshot
 from tests.browser.test_conversation import log_in
 from tests.browser.test_journey import WORDS, solve_captcha
 
@@ -85,7 +85,7 @@ def test_it_picks_a_form_shows_a_conditional_field_and_keeps_a_mistyped_pattern(
     expect(page.get_by_role("heading", level=1)).to_have_text(words["new_ticket"])
     assert_accessible(page)
     if language == "fr":
-        page.screenshot(path=str(SCREENSHOTS / "ticket-form-pick.fr.png"), full_page=True)
+        whole_page_screenshot(page, SCREENSHOTS / "ticket-form-pick.fr.png")
     page.get_by_role("link", name=texts["form"]).click()
     page.wait_for_url(f"**/{language}/tickets/new/?form=bug")
     expect(page.get_by_role("heading", level=1)).to_have_text(texts["form"])
@@ -106,7 +106,7 @@ def test_it_picks_a_form_shows_a_conditional_field_and_keeps_a_mistyped_pattern(
     browser_field.fill("Firefox 133")
     page.locator("input[name=field_order_number]").fill("CMD-12")
     if language == "fr":
-        page.screenshot(path=str(SCREENSHOTS / "ticket-form-fields.fr.png"), full_page=True)
+        whole_page_screenshot(page, SCREENSHOTS / "ticket-form-fields.fr.png")
     solve_captcha(page, words)
     page.get_by_role("button", name=words["send"], exact=True).click()
 
@@ -160,7 +160,7 @@ def test_an_administrator_defines_a_field_and_an_agent_fills_it_on_a_ticket(site
     page.wait_for_url("**/agent/settings/ticket-forms/")
     expect(page.locator(".ticketform-settings")).to_contain_text("order_number")
     if language == "fr":
-        page.screenshot(path=str(SCREENSHOTS / "ticket-fields-settings.fr.png"), full_page=True)
+        whole_page_screenshot(page, SCREENSHOTS / "ticket-fields-settings.fr.png")
 
     page.goto(f"{site.url}/{language}/agent/tickets/{ticket.reference}/")
     label = "Numéro de commande" if language == "fr" else "Order number"

@@ -22,6 +22,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 
+from comptoir.gateway.inbound import ingest
 from comptoir.tickets.models import Attachment, Message, Ticket
 from comptoir.tickets.services import ticket_create
 from tests.conftest import ROOT, png_attachment
@@ -218,3 +219,32 @@ def test_it_restores_into_a_new_postgresql_database_whose_tickets_and_files_matc
     finally:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite backup API; PostgreSQL above")
+def test_raw_inbound_e_mails_are_files_of_the_backup_and_come_back_with_their_hash(help_desk, tmp_path):
+    raw = (
+        b"From: dana@example.org\r\nTo: support@comptoir.localhost\r\nSubject: Invoice\r\n"
+        b"Message-ID: <invoice@example.org>\r\n\r\nWhere is my invoice?\r\n"
+    )
+    row = ingest(raw, source="test")
+    backup = tmp_path / "backup"
+
+    call_command("backup", str(backup))
+
+    manifest = json.loads((backup / "manifest.json").read_text())
+    assert manifest["counts"]["inbound_emails"] == 1
+    listed = {f["name"]: f["sha256"] for f in manifest["files"]}
+    # The row's own hash, which names the file and which every read checks.
+    assert listed[row.raw_file.name] == row.sha256 == hashlib.sha256(raw).hexdigest()
+    assert (backup / "files" / row.raw_file.name).read_bytes() == raw
+    fresh = tmp_path / "fresh"
+
+    result = restore_in_child(backup, database_url=f"sqlite:///{fresh / 'restored.sqlite3'}", var_dir=fresh)
+
+    assert result.returncode == 0, result.stderr
+    assert (fresh / "media" / row.raw_file.name).read_bytes() == raw
+    with sqlite3.connect(fresh / "restored.sqlite3") as restored:
+        assert list(restored.execute("SELECT raw_file, sha256 FROM mail_inboundemail")) == [
+            (row.raw_file.name, row.sha256)
+        ]

@@ -31,7 +31,7 @@ from comptoir.core.typography import NBSP, NNBSP, colon, file_size, french_spaci
 from comptoir.devoutbox.models import CapturedEmail
 from comptoir.helpcenter.demo import load_demo_content
 from comptoir.helpcenter.models import Article, Category, Section
-from comptoir.mail.models import InboundEmail, OutboundEmail, OutboundKind, OutboundStatus
+from comptoir.mail.models import OutboundEmail, OutboundKind, OutboundStatus
 from comptoir.mail.outbound import email_deliver, email_queue
 from comptoir.rules.models import Rule
 from comptoir.sla.models import BusinessSchedule, SlaPolicy
@@ -44,7 +44,7 @@ from comptoir.tickets.services import ticket_add_ccs, ticket_create, ticket_repl
 from comptoir.webhooks.models import Webhook, WebhookDelivery
 from comptoir.webhooks.services import secret_new
 from comptoir.workspace.models import BulkJob, SavedView, Visibility
-from tests.conftest import account_mail_delivered, png_attachment, png_bytes
+from tests.conftest import account_mail_delivered, png_attachment, png_bytes, stored_inbound_email
 from tests.mail.test_ingest import with_attachments
 
 pytestmark = pytest.mark.django_db
@@ -226,7 +226,13 @@ def test_the_colon_after_a_label_and_a_language_inside_a_sentence():
         (16 * 1024, "16 Ko", "16 KB"),
         (1536 * 1024, "1,5 Mo", "1.5 MB"),
         (50 * 1024 * 1024, "50 Mo", "50 MB"),
-        (3 * 1024**3, "3,0 Go", "3.0 GB"),
+        (3 * 1024**3, "3 Go", "3 GB"),
+        # No trailing zero (issue 22): "5 MB", not "5.0 MB"; a half stays.
+        (5 * 1024 * 1024, "5 Mo", "5 MB"),
+        (1024 * 1024 + 1, "1 Mo", "1 MB"),
+        (int(9.5 * 1024), "9,5 Ko", "9.5 KB"),
+        (int(9.96 * 1024), "10 Ko", "10 KB"),
+        (int(10.6 * 1024), "11 Ko", "11 KB"),
     ],
 )
 def test_file_sizes_read_in_the_readers_language(size, french, english):
@@ -303,9 +309,7 @@ def desk(db) -> Desk:
         "article": article,
         "category": Category.objects.order_by("position").first(),
         "section": Section.objects.get(pk=article.section_id),
-        "inbound": InboundEmail.objects.create(
-            dedup_key="mid:x", sha256="0" * 64, raw=raw, size=len(raw), source="test"
-        ),
+        "inbound": stored_inbound_email(raw, dedup_key="mid:x", source="test"),
         "captured": CapturedEmail.objects.create(
             subject="Nouvelle réponse", from_address="support@example.com", to_addresses="alice@example.org", raw=raw
         ),

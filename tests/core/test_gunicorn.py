@@ -122,8 +122,15 @@ def test_it_serves_pages_and_hashed_static_files_with_two_workers(tmp_path):
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=40)
     written = log.read_text()
-    assert '"GET /fr/ HTTP/1.1" 200' in written
-    assert f'"GET /static/{hashed} HTTP/1.1" 200' in written
+    # With DEBUG off the logs are JSON (COMPTOIR_LOG_FORMAT's default), gunicorn's own included: one object a line.
+    lines = [json.loads(line) for line in written.splitlines() if line.strip()]
+    access = [line for line in lines if line["logger"] == "gunicorn.access"]
+    page = next(line for line in access if line.get("path") == "/fr/")
+    assert {"method": "GET", "protocol": "HTTP/1.1", "status": 200}.items() <= page.items()
+    assert isinstance(page["duration_ms"], int)
+    assert any(line["path"] == f"/static/{hashed}" and line["status"] == 200 for line in access)
+    # Each access line names the request it answered, by the id the response carried.
+    assert all(len(str(line["request_id"])) == 32 for line in access)
     assert "secret-query-value" not in written
     # A TERM lets the workers finish and the master says goodbye: a graceful stop.
-    assert "Shutting down: Master" in written
+    assert any(line["message"] == "Shutting down: Master" and line["logger"] == "gunicorn.error" for line in lines)

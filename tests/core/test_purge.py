@@ -31,6 +31,8 @@ def test_it_forgets_expired_counters_challenges_and_links_but_keeps_live_ones(ma
         "spent_challenges": 1,
         "ticket_links": 1,
         "orphan_attachment_files": 0,
+        # Raw e-mail files no row names (comptoir.mail.raw_store): none here.
+        "orphan_inbound_email_files": 0,
         # Files kept for a form sent back with an error (comptoir.portal.pending): none here.
         "portal_pending_files": 0,
         # The API's (comptoir.api): none was made here.

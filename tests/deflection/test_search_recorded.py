@@ -40,6 +40,5 @@ def test_it_costs_one_insert_on_a_search_without_a_result(client, django_assert_
     # In each language, 1 the search and 1 the words close to the typed ones (none close enough:
     # no corrected search); then the service's savepoint (the test runs in a transaction), the
     # INSERT, its release.
-    # + 1: the branding the page wears (comptoir.branding.selectors.brand_for_request, once per request).
-    with django_assert_num_queries(2 + 2 + 3 + 1):
+    with django_assert_num_queries(2 + 2 + 3):
         client.get(url("search"), {"q": "nothing matches"})

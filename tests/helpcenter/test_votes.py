@@ -77,6 +77,5 @@ def test_a_visitor_who_has_voted_costs_one_query_more(client, demo, django_asser
     client.post(vote_url(article), {"helpful": "yes"})
 
     # The four of the page, the session, and this visitor's vote.
-    # + 1: the branding the page wears (comptoir.branding.selectors.brand_for_request, once per request).
-    with django_assert_num_queries(6 + 1):
+    with django_assert_num_queries(6):
         assert client.get(article_url(article)).status_code == 200

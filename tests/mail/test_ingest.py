@@ -489,10 +489,11 @@ def test_it_stores_the_message_from_stdin_and_exits_0(tmp_path):
 
     assert result.returncode == 0, result.stderr.decode()
     with sqlite3.connect(database) as connection:
-        rows = connection.execute("SELECT raw, status, source, ticket_id FROM mail_inboundemail").fetchall()
+        rows = connection.execute("SELECT raw_file, status, source, ticket_id FROM mail_inboundemail").fetchall()
     assert len(rows) == 1
     stored, status, source, ticket_id = rows[0]
-    assert (bytes(stored), status, source) == (raw, "processed", "stdin")
+    # The bytes are a file under the media folder, named by the row (comptoir.mail.raw_store).
+    assert ((tmp_path / "media" / stored).read_bytes(), status, source) == (raw, "processed", "stdin")
     assert ticket_id is not None
 
 

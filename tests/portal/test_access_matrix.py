@@ -34,7 +34,7 @@ from comptoir.tickets.models import Attachment, Message, Status, Survey, Ticket,
 from comptoir.tickets.services import ticket_update_by_agent
 from comptoir.webhooks.models import Webhook, WebhookDelivery
 from comptoir.workspace.models import BulkJob, SavedView, Visibility
-from tests.conftest import account_mail_delivered, png_attachment, png_bytes
+from tests.conftest import account_mail_delivered, png_attachment, png_bytes, stored_inbound_email
 from tests.mail.test_ingest import with_attachments
 
 pytestmark = pytest.mark.django_db
@@ -468,7 +468,7 @@ def agent_objects(make_ticket) -> AgentObjects:
         ticket=ticket,
         cc=TicketCC.objects.create(ticket=ticket, email="dana@example.org"),
         article_pk=Article.objects.create(key="password", section=section).pk,
-        inbound=InboundEmail.objects.create(dedup_key="mid:x", sha256="0" * 64, raw=raw, size=len(raw), source="test"),
+        inbound=stored_inbound_email(raw, dedup_key="mid:x", source="test"),
         # Shared, so that an administrator may move or delete it.
         saved_view=SavedView.objects.create(
             name="Everyone's", owner=ticket.requester, visibility=Visibility.EVERYONE, params="view=all"

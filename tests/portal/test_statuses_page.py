@@ -17,8 +17,7 @@ def url(language: str = "en") -> str:
 
 def test_it_explains_every_status_to_anyone_with_an_anchor_each(client, django_assert_num_queries):
     # No query: a first visit has no session to read, and the texts live in the code.
-    # + 1: the branding the page wears (comptoir.branding.selectors.brand_for_request, once per request).
-    with django_assert_num_queries(0 + 1):
+    with django_assert_num_queries(0):
         response = client.get(url())
     page = response.content.decode()
     assert response.status_code == 200

@@ -181,7 +181,7 @@ def test_it_does_not_solve_a_closed_ticket(client, ticket):
 def test_it_keeps_the_ticket_page_queries_for_an_open_ticket(client, ticket, django_assert_num_queries):
     as_verified_owner(client, ticket)
     # 1 session, 2 user, 3 ticket with requester, 4 verified address, 5 messages with authors,
-    # 6 their attachments, 7 the ticket field values a customer may see (comptoir.ticketforms), 8 the
-    # branding the page wears (comptoir.branding). A survey is looked for only on a solved ticket.
-    with django_assert_num_queries(8):
+    # 6 their attachments, 7 the ticket field values a customer may see (comptoir.ticketforms). The
+    # branding comes from the cache (comptoir.branding.selectors). A survey is looked for only on a solved ticket.
+    with django_assert_num_queries(7):
         client.get(url("ticket_detail", ticket.reference))

@@ -144,7 +144,7 @@ def test_it_refuses_a_file_over_the_size_limit_and_names_the_limit(client, setti
     response = client.post(form_url(), valid_data(attachments=[big]))
     html = response.content.decode()
     assert Ticket.objects.count() == 0
-    assert "files can be at most 1.0\u00a0MB each" in html
+    assert "files can be at most 1\u00a0MB each" in html
     assert 'value="Export to CSV fails"' in html
 
 

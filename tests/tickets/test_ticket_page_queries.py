@@ -47,6 +47,5 @@ def test_it_pins_the_ticket_page_queries(client, make_ticket, django_assert_num_
         address = reverse("ticket_detail", args=[ticket.reference])
     # 1 session, 2 ticket with requester and assignee, 3 messages with authors,
     # 4 their attachments, 5 the ticket's field values a customer may see (comptoir.ticketforms).
-    # + 1: the branding the page wears (comptoir.branding.selectors.brand_for_request, once per request).
-    with django_assert_num_queries(5 + 1):
+    with django_assert_num_queries(5):
         client.get(address)

@@ -127,10 +127,9 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_administrators(
     client.force_login(agent)
     address = url("editor_articles")
     # 1 the session, 2 the agent with the editor answer, 3 the administrators named.
-    # + 1: the branding the page wears (comptoir.branding.selectors.brand_for_request, once per request).
-    with django_assert_num_queries(3 + 1):
+    with django_assert_num_queries(3):
         refused(client, address)
     for index in range(5):
         User.objects.create_user(f"admin{index}@example.com", role=Role.ADMIN)
-    with django_assert_num_queries(3 + 1):
+    with django_assert_num_queries(3):
         refused(client, address)

@@ -11,10 +11,15 @@ from django.urls import reverse
 from django.utils import translation
 
 from comptoir.accounts.models import Role, User
-from comptoir.tickets.models import Channel, SupportGroup, Ticket
-from comptoir.tickets.services import ticket_reply_by_requester, ticket_update_by_agent
+from comptoir.mail.models import OutboundEmail, OutboundKind, OutboundStatus
+from comptoir.sla.models import Metric
+from comptoir.ticketforms.models import FieldKind, FieldValue, TicketField
+from comptoir.tickets.models import Channel, Priority, SupportGroup, Survey, Ticket
+from comptoir.tickets.satisfaction import survey_answer
+from comptoir.tickets.services import ticket_add_ccs, ticket_reply_by_requester, ticket_update_by_agent
 from comptoir.workspace import selectors
 from tests.conftest import png_attachment
+from tests.sla.conftest import policy_make
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +66,7 @@ def busy_ticket(make_ticket, n: int, agents: list[User], groups: list[SupportGro
 # and group joined and the last public speaker as a subquery, 8 their tags (one prefetch; not
 # run when the page has no rows). No paginator COUNT: pages are keyset pages.
 # The security policy is read from the cache (tests/conftest.py), so it costs no query. The same
-# on SQLite and PostgreSQL.
+# on SQLite and PostgreSQL. The branding in the header comes from the cache too (comptoir.branding.selectors).
 LIST_QUERIES = 8
 
 
@@ -129,20 +134,20 @@ def test_it_counts_every_view_the_quarantine_and_the_list_in_one_query(agent, ma
 
 # The agent's ticket page, whatever the number of messages and attachments: 1 session, 2 the
 # signed-in agent with their permission (the header's "Articles" link), 3 the ticket with
-# requester and organisation, assignee, group and followed-up ticket joined, 4 the messages with
-# their authors, 5 their attachments (one prefetch), 6 the agents of the assignee field, 7 the
-# groups of the group field, 8 the CCs, 9 the delivery problems, 10 the requester's other
-# tickets, 11 the answered surveys, 12 the events with their actors, 13 the ticket's tags (one
-# prefetch, for the tags field). Not on the page: the
+# requester and organisation, assignee, group, followed-up and merged-into tickets joined, its
+# message count, whether the agent follows it and whether each optional card has anything to show
+# (selectors.panels_shown), 4 its tags (one prefetch), 5 the messages with their authors, 6 their
+# attachments (one prefetch), 7 the agents of the assignee field, 8 the groups of the group field,
+# 9 the requester's other tickets, 10 the events with their actors and rules. Not on the page: the
 # canned replies (fetched when the agent reaches for one) and the list of organisations (names
 # suggested as the agent types). Same count on PostgreSQL: there the fields' agents and groups
-# (6, 7) are read through a server-side cursor, still one DECLARE ... CURSOR each.
-# 14: the ticket's service-level clocks with their policies (comptoir.sla.selectors.ticket_targets,
-# one query, run even when the ticket has none), for the "Service level" card.
-# 15: the ticket fields with this ticket's values (comptoir.ticketforms.selectors.agent_fields), for the "Fields" card.
-TICKET_PAGE_QUERIES = 15
-# A ticket with clocks (tests/sla): one more, the clocks' pauses (one prefetch, skipped when there is no clock).
-TICKET_PAGE_WITH_CLOCKS_QUERIES = TICKET_PAGE_QUERIES + 1
+# (7, 8) are read through a server-side cursor, still one DECLARE ... CURSOR each.
+TICKET_PAGE_QUERIES = 10
+# A card with something to show costs one query more each, run only then: the CCs, the e-mails
+# not delivered, the answered surveys, the ticket fields with this ticket's values (when any field
+# is defined); the service-level clocks with their policies, and their pauses (one prefetch): two.
+TICKET_PAGE_WITH_CLOCKS_QUERIES = TICKET_PAGE_QUERIES + 2
+TICKET_PAGE_WITH_EVERY_CARD_QUERIES = TICKET_PAGE_QUERIES + 6
 
 
 def test_it_shows_a_ticket_with_one_message_and_with_50_with_the_same_queries(
@@ -186,3 +191,54 @@ def test_a_long_conversation_opens_on_its_first_and_latest_messages_with_the_sam
         everything = client.get(url("agent_ticket", ticket.reference) + "?all=1").content.decode()
     assert everything.count(message) == 60
     assert "earlier messages" not in everything
+
+
+def test_each_card_with_something_to_show_costs_one_query_and_shows_it(
+    client, agent, make_ticket, django_assert_num_queries
+):
+
+    client.force_login(agent)
+    policy_make("An hour", {(Metric.FIRST_REPLY, Priority.NORMAL): 60})
+    ticket = make_ticket()
+    ticket_add_ccs(ticket, [("Bob", "bob@example.org")], actor=agent)
+    OutboundEmail.objects.create(
+        kind=OutboundKind.AGENT_REPLY,
+        ticket=ticket,
+        to_address="gone@example.org",
+        language="en",
+        status=OutboundStatus.BOUNCED,
+        last_error="550 no such user",
+    )
+    ticket_update_by_agent(ticket, agent=agent, body="Fixed.", status="solved")
+    survey_answer(Survey.objects.get(ticket=ticket), rating=4, comment="Quick and kind")
+    # Archived, so listed only because this ticket holds a value of it (the flag's second half).
+    serial = TicketField.objects.create(key="serial", kind=FieldKind.TEXT, label_en="Serial number", archived=True)
+    FieldValue.objects.create(ticket=ticket, field=serial, value="SN-4471", text="sn-4471")
+
+    with django_assert_num_queries(TICKET_PAGE_WITH_EVERY_CARD_QUERIES):
+        page = client.get(url("agent_ticket", ticket.reference)).content.decode()
+
+    assert "bob@example.org" in page
+    assert "E-mails not delivered" in page and "gone@example.org" in page and "550 no such user" in page
+    satisfaction = page.split('id="satisfaction-title"')[1].split("</section>")[0]
+    assert "4/5" in satisfaction and "Quick and kind" in satisfaction
+    assert "Serial number" in page and "SN-4471" in page
+    assert "Service level" in page and "First reply" in page
+
+
+def test_a_ticket_with_nothing_in_its_cards_says_so_without_reading_them(
+    client, agent, make_ticket, django_assert_num_queries
+):
+
+    client.force_login(agent)
+    # Archived and held by no ticket: not listed, so the "Fields" card is not read.
+    TicketField.objects.create(key="old", kind=FieldKind.TEXT, label_en="Old field", archived=True)
+    ticket = make_ticket()
+
+    with django_assert_num_queries(TICKET_PAGE_QUERIES):
+        page = client.get(url("agent_ticket", ticket.reference)).content.decode()
+
+    requester = page.split('id="requester-title"')[1].split("</section>")[0]
+    assert "Nobody." in requester and "E-mails not delivered" not in requester
+    assert "No rating yet." in page
+    assert "Old field" not in page and 'id="fields-title"' not in page and "Service level" not in page
