@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 from comptoir.ticketforms import validation
-from comptoir.ticketforms.models import FieldKind, TicketField, TicketForm
+from comptoir.ticketforms.models import TicketField, TicketForm
 from comptoir.ticketforms.selectors import customer_fields
 from comptoir.ticketforms.validation import JsonValue
 
@@ -28,17 +28,6 @@ class FieldRow:
 
 def input_name(field: TicketField) -> str:
     return f"field_{field.key}"
-
-
-def _answers_of(field: TicketField, value: object) -> list[str]:
-    """A form's initial value (a ticket's value) as a condition compares it, as ``raw_answers`` reads the data."""
-    if field.kind == FieldKind.CHECKBOX:
-        return [validation.CHECKED if value else validation.UNCHECKED]
-    if value is None or value == "":
-        return []
-    if isinstance(value, list | tuple):
-        return [str(item) for item in value]
-    return [str(value)]
 
 
 def controllers_first(ticket_fields: Sequence[TicketField]) -> list[TicketField]:
@@ -95,7 +84,7 @@ class FieldsForm(forms.Form):
         return validation.raw_answers(controller, self.data, self.add_prefix(input_name(controller)))
 
     def _initial_answers(self, controller: TicketField) -> list[str]:
-        return _answers_of(controller, self.initial.get(input_name(controller)))
+        return validation.stored_answers(controller, self.initial.get(input_name(controller)))
 
     def _hidden_names(self, answers: Callable[[TicketField], list[str]]) -> set[str]:
         by_id = {field.pk: field for field in self.ticket_fields}

@@ -29,6 +29,7 @@ from django.utils.translation import gettext
 
 from comptoir.ticketforms import validation
 from comptoir.ticketforms.models import FieldKind, FieldValue, TicketField
+from comptoir.ticketforms.selectors import values_by_ticket
 from comptoir.ticketforms.validation import JsonValue
 
 PREFIX = "field:"
@@ -359,10 +360,10 @@ def facts_for(ticket_ids: Collection[int], keys: Collection[str]) -> dict[int, d
     if not fields or not ticket_ids:
         return facts
     keys_by_id = {field.pk: key for key, field in fields.items()}
-    rows = FieldValue.objects.filter(ticket_id__in=ticket_ids, field_id__in=keys_by_id)
-    for ticket_id, field_id, value in rows.values_list("ticket_id", "field_id", "value"):
-        key = keys_by_id[field_id]
-        facts[ticket_id][key] = FieldFact(fields[key].kind, value)
+    for ticket_id, held in values_by_ticket(ticket_ids, keys_by_id).items():
+        for field_id, value in held.items():
+            key = keys_by_id[field_id]
+            facts[ticket_id][key] = FieldFact(fields[key].kind, value)
     return facts
 
 

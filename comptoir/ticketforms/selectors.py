@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db.models import Exists, JSONField, OuterRef, Prefetch, Q, Subquery
@@ -44,6 +46,15 @@ class ShownValue:
     @property
     def text(self) -> str:
         return validation.shown(self.field, self.value)
+
+
+def values_by_ticket(ticket_ids: Collection[int], field_ids: Collection[int]) -> dict[int, dict[int, JsonValue]]:
+    """The tickets' values of the given fields, by ticket id then field id (a ticket without any: absent). One query."""
+    values: dict[int, dict[int, JsonValue]] = defaultdict(dict)
+    rows = FieldValue.objects.filter(ticket_id__in=ticket_ids, field_id__in=field_ids)
+    for ticket_id, field_id, value in rows.values_list("ticket_id", "field_id", "value"):
+        values[ticket_id][field_id] = value
+    return dict(values)
 
 
 def values_of(ticket: Ticket) -> dict[int, JsonValue]:

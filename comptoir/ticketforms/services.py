@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from comptoir.accounts.models import User
 from comptoir.ticketforms import context, validation
 from comptoir.ticketforms.models import FieldValue, FormField, TicketContext, TicketField, TicketForm
+from comptoir.ticketforms.selectors import values_of
 from comptoir.ticketforms.validation import JsonValue
 from comptoir.tickets.history import change_begin, change_continue
 from comptoir.tickets.models import EventKind, Ticket
@@ -44,7 +45,7 @@ def ticket_values_record(*, ticket: Ticket, values: Mapping[TicketField, JsonVal
 def ticket_values_update(*, ticket: Ticket, values: Mapping[TicketField, JsonValue | None], actor: User) -> int:
     """An agent's edit: each changed value written and recorded in the history. Returns how many changed."""
     Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket.pk).first()
-    before = dict(FieldValue.objects.filter(ticket=ticket).values_list("field_id", "value"))
+    before = values_of(ticket)
     recorder = None
     changed = 0
     for field, value in values.items():

@@ -10,30 +10,19 @@ required nor kept).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
 from django.utils.translation import ngettext, pgettext
 
 from comptoir.ticketforms import validation
-from comptoir.ticketforms.models import FieldKind, FieldValue, TicketField
+from comptoir.ticketforms.models import TicketField
+from comptoir.ticketforms.selectors import values_by_ticket
 from comptoir.ticketforms.validation import JsonValue
 from comptoir.tickets.models import Ticket
 from comptoir.tickets.solve_guards import SolveHold
 
 # A chain of conditions (C shown when B, B shown when A) is followed this far, no further.
 CONDITION_HOPS = 10
-
-
-def _answers(field: TicketField, value: JsonValue | None) -> list[str]:
-    """A stored value as a condition compares it (what ``validation.raw_answers`` reads from a form)."""
-    if field.kind == FieldKind.CHECKBOX:
-        return [validation.CHECKED if value else validation.UNCHECKED]
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    return [str(value)]
 
 
 def missing_by_ticket(tickets: Sequence[Ticket]) -> dict[int, list[TicketField]]:
@@ -54,10 +43,7 @@ def missing_by_ticket(tickets: Sequence[Ticket]) -> dict[int, list[TicketField]]
                 break
             read.add(current.pk)
             current = fields.get(current.shown_when_field_id) if current.shown_when_field_id else None
-    values: dict[int, dict[int, JsonValue]] = defaultdict(dict)
-    rows = FieldValue.objects.filter(ticket_id__in=[ticket.pk for ticket in tickets], field_id__in=read)
-    for ticket_id, field_id, value in rows.values_list("ticket_id", "field_id", "value"):
-        values[ticket_id][field_id] = value
+    values = values_by_ticket([ticket.pk for ticket in tickets], read)
 
     def shown(field: TicketField, held: dict[int, JsonValue], hops: int = 0) -> bool:
         if field.shown_when_field_id is None:
@@ -65,7 +51,9 @@ def missing_by_ticket(tickets: Sequence[Ticket]) -> dict[int, list[TicketField]]
         controller = fields.get(field.shown_when_field_id)
         if controller is None or hops >= CONDITION_HOPS or not shown(controller, held, hops + 1):
             return False
-        return validation.condition_met(field.shown_when_value, _answers(controller, held.get(controller.pk)))
+        return validation.condition_met(
+            field.shown_when_value, validation.stored_answers(controller, held.get(controller.pk))
+        )
 
     missing: dict[int, list[TicketField]] = {}
     for ticket in tickets:

@@ -204,6 +204,17 @@ def raw_answers(field: TicketField, data: Mapping[str, Any], name: str) -> list[
     return [str(item).strip() for item in raw if str(item).strip()]
 
 
+def stored_answers(field: TicketField, value: object) -> list[str]:
+    """A stored value (a ticket's, a form's initial one) as a condition compares it, as ``raw_answers`` reads data."""
+    if field.kind == FieldKind.CHECKBOX:
+        return [CHECKED if value else UNCHECKED]
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
 # What an administrator may have typed as a checkbox's condition before it was a choice.
 _CHECKED_WORDS = {CHECKED, "true", "1", "on", "checked", "ticked", "oui", "vrai", "coché", "cochée"}
 _UNCHECKED_WORDS = {UNCHECKED, "false", "0", "off", "unchecked", "not checked", "non", "faux", "non coché", "décoché"}

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 
 from comptoir.ticketforms import validation
 from comptoir.ticketforms.models import FieldKind, FieldValue, TicketField
+from comptoir.ticketforms.selectors import values_of
 from comptoir.ticketforms.solving import quoted
 from comptoir.ticketforms.validation import JsonValue
 from comptoir.tickets.models import Ticket
@@ -59,14 +60,6 @@ class Checked:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _answers(ticket_field: TicketField, value: JsonValue | None) -> list[str]:
-    if ticket_field.kind == FieldKind.CHECKBOX:
-        return [validation.CHECKED if value else validation.UNCHECKED]
-    if value is None:
-        return []
-    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
-
-
 def values_check(raw: Mapping[str, Any], *, customer: bool, ticket: Ticket | None = None) -> Checked:
     """Check ``raw`` ({key: value}) as the web's forms would, for a requester (``customer``) or an agent.
 
@@ -99,14 +92,14 @@ def values_check(raw: Mapping[str, Any], *, customer: bool, ticket: Ticket | Non
         checked.values[ticket_field] = validation.stored(ticket_field, cleaned)
     held: dict[int, JsonValue] = {}
     if ticket is not None and any(f.shown_when_field_id for f in checked.values):
-        held = dict(FieldValue.objects.filter(ticket=ticket).values_list("field_id", "value"))
+        held = values_of(ticket)
     sent = {f.pk: value for f, value in checked.values.items()}
     for ticket_field, value in list(checked.values.items()):
         controller = ticket_field.shown_when_field
         if controller is None or value is None:
             continue
         current = sent[controller.pk] if controller.pk in sent else held.get(controller.pk)
-        if not validation.condition_met(ticket_field.shown_when_value, _answers(controller, current)):
+        if not validation.condition_met(ticket_field.shown_when_value, validation.stored_answers(controller, current)):
             del checked.values[ticket_field]
             checked.errors[ticket_field.key] = [
                 gettext("This field takes a value only when %(field)s is %(value)s.")
