@@ -35,6 +35,10 @@ Last, for each view's page 1 and deep page, the plan of the rows' query:
 ``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL, ``EXPLAIN QUERY PLAN`` on SQLite,
 with a warning when it sorts (an index should give the order) or spills to
 disk. The peak memory of the process (``ru_maxrss``) ends the report.
+
+With ``--profile``, a cProfile of one request of the first case (the busy
+agent's own view) first: its function calls, which unlike milliseconds do not
+move with the machine's load, and the entries of most cumulative time.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--deep-page", type=int, default=1000)
     parser.add_argument("--reuse", action="store_true", help="measure the kept database as it is")
     parser.add_argument("--keep", action="store_true", help="keep the database for a later --reuse")
+    parser.add_argument("--profile", action="store_true", help="profile one request of the first case first")
     return parser.parse_args(argv)
 
 
@@ -166,6 +171,23 @@ def serve_bare_views(cases: Sequence[Case]) -> None:
     sys.modules[urls.__name__] = urls
     settings.ROOT_URLCONF = urls.__name__
     clear_url_caches()
+
+
+def profile(client: Any, case: Case, top: int = 30) -> None:
+    """One request of ``case`` under cProfile: its function calls, and where the time goes (cumulative)."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get(case.address, secure=True)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    print(f"\ncProfile of one request, {case.name}: {stats.total_calls:,} function calls")  # type: ignore[attr-defined]
+    print(out.getvalue().split("\n\n", 1)[-1].rstrip())
 
 
 def measure(client: Any, cases: Sequence[Case], repeat: int) -> None:
@@ -307,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         client.get(cases[0].address, secure=True)  # a first request fills what a running site keeps in its cache
         for case in cases:
             capture(client, case)
+        if arguments.profile:
+            profile(client, cases[0])
         measure(client, cases, arguments.repeat)
         print_table(cases)
         measure_counts(agent, arguments.repeat)

@@ -19,6 +19,7 @@ from comptoir.portal import views as portal_views
 from comptoir.workspace import availability_views as workspace_availability_views
 from comptoir.workspace import branding_settings_views as workspace_branding_views
 from comptoir.workspace import bulk_views as workspace_bulk_views
+from comptoir.workspace import export_views as workspace_export_views
 from comptoir.workspace import mail_views as workspace_mail_views
 from comptoir.workspace import merge_views as workspace_merge_views
 from comptoir.workspace import notice_views as workspace_notice_views
@@ -90,6 +91,7 @@ urlpatterns += i18n_patterns(
     path("statuses/", portal_views.statuses_help, name="statuses_help"),
     path("agent/", workspace_views.ticket_list, name="agent_tickets"),
     path("agent/sidebar/", workspace_views.sidebar, name="agent_sidebar"),
+    path("agent/tickets/export/", workspace_export_views.ticket_export, name="agent_tickets_export"),
     path("agent/articles/", include("comptoir.editor.urls")),
     path("agent/tickets/<int:reference>/", workspace_views.ticket_page, name="agent_ticket"),
     path("agent/tickets/<int:reference>/update/", workspace_views.ticket_update, name="agent_ticket_update"),

@@ -20,7 +20,8 @@ from comptoir.accounts.addresses import refuse_help_desk_address
 from comptoir.accounts.models import Role, User
 from comptoir.api.uploads import KEPT_FOR
 from comptoir.sla.models import Metric
-from comptoir.ticketforms.models import FieldKind, TicketField
+from comptoir.ticketforms.models import FieldKind, TicketField, TicketForm
+from comptoir.ticketforms.selectors import form_offered
 from comptoir.ticketforms.values import values_json
 from comptoir.tickets.files import NewAttachment, accept_file, max_files, too_many_files_message
 from comptoir.tickets.models import (
@@ -287,6 +288,15 @@ class TicketCreateSerializer(FilesSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(), required=False, allow_null=True, help_text=_("Agents only: an agent's id.")
     )
+    form = serializers.SlugField(
+        max_length=50,
+        required=False,
+        help_text=_(
+            "The ticket form it is sent on, by its address name (the Help Center's ?form=). For a requester it"
+            " decides which fields are asked and required, as on the web; without it, the first form offered"
+            " does. The ticket's type follows the form when the form files one and no type is sent."
+        ),
+    )
     AGENT_FIELDS = ("requester_email", "requester_name", "priority", "language", "written_by", "confirm", "assignee")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -296,6 +306,14 @@ class TicketCreateSerializer(FilesSerializer):
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         # "fields": a name the class body cannot declare (a serializer's own ``fields``).
         return {**super().get_fields(), "fields": FieldValuesField(required=False, help_text=FIELDS_HELP)}
+
+    def validate_form(self, slug: str) -> TicketForm:
+        chosen = form_offered(slug)
+        if chosen is None:
+            raise serializers.ValidationError(
+                _("No form is offered under the name “%(slug)s”.") % {"slug": slug}, code="does_not_exist"
+            )
+        return chosen
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)

@@ -47,10 +47,11 @@ from comptoir.api.serializers import (
 )
 from comptoir.api.uploads import uploads_take
 from comptoir.core.ratelimit import Window, hit_window
-from comptoir.ticketforms.models import TicketField
+from comptoir.ticketforms.models import TicketField, TicketForm
+from comptoir.ticketforms.selectors import default_form
 from comptoir.ticketforms.services import ticket_values_record, ticket_values_update
 from comptoir.ticketforms.validation import JsonValue
-from comptoir.ticketforms.values import values_check
+from comptoir.ticketforms.values import form_values_check, values_check
 from comptoir.tickets import access, services
 from comptoir.tickets.blocks import block_for
 from comptoir.tickets.files import NewAttachment
@@ -181,7 +182,15 @@ class TicketsView(ApiView):
         data = dict(
             _incoming(request, TicketCreateSerializer, TicketCreateFormSerializer, agent=user.is_agent).validated_data
         )
-        values = _fields_checked(data.get("fields"), customer=not user.is_agent)
+        form: TicketForm | None = data.get("form")
+        if user.is_agent:
+            # An agent writes on the customer's behalf: not held by what the customer's form requires.
+            values = _fields_checked(data.get("fields"), customer=False)
+        else:
+            form = form or default_form()
+            values = _fields_checked(data.get("fields"), customer=True, form=form)
+        if form is not None and form.ticket_type and "type" not in request.data:
+            data["type"] = form.ticket_type
         key = idempotency_key(request)
         replayed = False
         with transaction.atomic():
@@ -218,10 +227,17 @@ class TicketsView(ApiView):
 
 
 def _fields_checked(
-    raw: dict[str, Any] | None, *, customer: bool, ticket: Ticket | None = None
+    raw: dict[str, Any] | None, *, customer: bool, ticket: Ticket | None = None, form: TicketForm | None = None
 ) -> dict[TicketField, JsonValue | None]:
-    """The ``fields`` of a request, checked as the web's forms check them; a 400 problem naming each key refused."""
-    checked = values_check(raw or {}, customer=customer, ticket=ticket)
+    """The ``fields`` of a request, checked as the web's forms check them; a 400 problem naming each key refused.
+
+    ``form``: a requester's new ticket is sent on it, and checked as the customer's form is (the fields it
+    asks, those it requires, its conditions); without one (no form offered), each value on its own.
+    """
+    if form is not None:
+        checked = form_values_check(raw or {}, form=form)
+    else:
+        checked = values_check(raw or {}, customer=customer, ticket=ticket)
     if checked.errors:
         raise exceptions.ValidationError({"fields": checked.errors})
     return checked.values

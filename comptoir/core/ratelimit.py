@@ -7,10 +7,10 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 
+from comptoir.core.counters import increment
 from comptoir.core.models import RateLimitCounter
 
 
@@ -57,23 +57,12 @@ def hit_window(scope: str, identity: str, *, limit: int, window_seconds: int) ->
 
 
 def _count_one(key: str, start: datetime) -> int:
-    """Add one to the window's counter and read it back, in one statement.
-
-    An upsert (PostgreSQL, and SQLite since 3.35): two requests at once both
-    count, with no transaction around an UPDATE, an INSERT and a SELECT.
-    """
-    table, key_column, window_column, count_column = (
-        connection.ops.quote_name(name) for name in (RateLimitCounter._meta.db_table, "key", "window_start", "count")
+    """Add one to the window's counter and read it back, in one statement (comptoir.core.counters):
+    two requests at once both count, with no transaction around an UPDATE, an INSERT and a SELECT."""
+    ((count,),) = increment(
+        RateLimitCounter, key=("key", "window_start"), counts=("count",), rows=[(key, start, 1)], returning=("count",)
     )
-    sql = (  # our own table's and columns' names only; the values are parameters
-        f"INSERT INTO {table} ({key_column}, {window_column}, {count_column}) VALUES (%s, %s, 1) "  # noqa: S608
-        f"ON CONFLICT ({key_column}, {window_column}) DO UPDATE SET {count_column} = {table}.{count_column} + 1 "
-        f"RETURNING {count_column}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key, connection.ops.adapt_datetimefield_value(start)])
-        row = cursor.fetchone()
-    return int(row[0])
+    return int(count)
 
 
 def purge_expired(older_than: timedelta = timedelta(days=2)) -> int:

@@ -48,6 +48,9 @@ class Match:
     forged: bool = False
     # The signed reference that found the ticket was given to its CCs, not its requester.
     copied: bool = False
+    # The ticket was read by reference under SELECT ... FOR UPDATE, with its requester and
+    # assignee, in the caller's transaction: the reply written to it need not read it again.
+    locked: bool = False
 
     def proof_for(self, ticket: Ticket, sender: str) -> MatchedBy:
         """What the match proves for a message from ``sender``: a CC's reference proves nothing for the requester."""
@@ -57,9 +60,11 @@ class Match:
 
 
 def _ticket(reference: int | None) -> Ticket | None:
+    """The ticket, locked as the reply service would lock it (match_ticket runs in the writing transaction)."""
     if reference is None:
         return None
-    return Ticket.objects.select_related("requester").filter(pk=Ticket.pk_from_reference(reference)).first()
+    tickets = Ticket.objects.select_for_update(of=("self",)).select_related("requester", "assignee")
+    return tickets.filter(pk=Ticket.pk_from_reference(reference)).first()
 
 
 def _by_reply_address(parsed: ParsedEmail) -> tuple[Ticket | None, bool, bool]:
@@ -108,28 +113,33 @@ def _by_stored_references(referenced: list[str]) -> Ticket | None:
 
 
 def match_ticket(parsed: ParsedEmail) -> Match:
-    """The ticket the message answers; a merged ticket's mail goes where its conversation went."""
+    """The ticket the message answers; a merged ticket's mail goes where its conversation went.
+
+    Call it inside the transaction that acts on the message: a ticket found by its reference
+    is locked there (``Match.locked``).
+    """
     match = _match(parsed)
     if match.ticket is not None and match.ticket.merged_into_id is not None:
-        return replace(match, ticket=merge_destination(match.ticket))
+        return replace(match, ticket=merge_destination(match.ticket), locked=False)
     return match
 
 
 def _match(parsed: ParsedEmail) -> Match:
     ticket, forged_address, address_copied = _by_reply_address(parsed)
     if ticket is not None and not forged_address:
-        return Match(ticket, MatchedBy.REPLY_ADDRESS, copied=address_copied)
+        return Match(ticket, MatchedBy.REPLY_ADDRESS, copied=address_copied, locked=True)
     by_references, forged_reference, signed, id_copied = _by_references(parsed)
     forged = forged_address or forged_reference
     by = MatchedBy.REFERENCES if signed else MatchedBy.STORED_REFERENCE
     if ticket is not None or forged:
         return Match(ticket or by_references, MatchedBy.REPLY_ADDRESS if ticket else by, forged)
     if by_references is not None:
-        return Match(by_references, by, copied=id_copied)
+        # A signed id's ticket was read by _ticket (locked); a stored id's came with another row.
+        return Match(by_references, by, copied=id_copied, locked=signed)
     for reference in subject_tag_references(parsed.subject):
         tagged = _ticket(reference)
         if tagged is not None:
-            return Match(tagged, MatchedBy.SUBJECT_TAG)
+            return Match(tagged, MatchedBy.SUBJECT_TAG, locked=True)
     return Match(None, MatchedBy.NOTHING)
 
 

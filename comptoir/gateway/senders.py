@@ -114,7 +114,11 @@ def standing(
     *, ticket: Ticket, sender: str, matched_by: str, parsed: ParsedEmail, found: SenderAuthentication
 ) -> Standing:
     """How a participant's message about ``ticket`` may be written on it."""
-    copied = copied_from_headers(ticket, sender)
+    # The requester speaks as the requester (comptoir.gateway.inbound._author writes as them first):
+    # never their own ticket's CC (ticket_add_ccs skips them, a change of requester drops theirs),
+    # so the most common reply asks the database nothing here.
+    is_requester = ticket.requester.email.lower() == sender.lower()
+    copied = None if is_requester else copied_from_headers(ticket, sender)
     if copied is not None and not _has_spoken(ticket, copied):
         reason = (
             f"first message from {sender}, who was copied on ticket #{ticket.reference} from an e-mail's "

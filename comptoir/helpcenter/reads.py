@@ -8,18 +8,23 @@ reading is work, and they read a lot), robots (search engines, link previews:
 their User-Agent says so, or they send none), and HEAD requests (no one reads them).
 A reader who refuses cookies is counted at each visit: an over-count we accept
 rather than identify anyone.
+
+The daily counts are kept as long as the "Most read" window needs them, plus a margin:
+the periodic purge (comptoir.core.purge) forgets older days.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from comptoir.helpcenter.models import ArticleDailyViews
+from comptoir.helpcenter.search_page import POPULAR_DAYS
 from comptoir.helpcenter.services import article_view_count
 from comptoir.tickets import access
 
@@ -28,6 +33,9 @@ _SALT = "comptoir.helpcenter.reads"
 # The ids the cookie keeps: enough for anyone's day, small enough for a cookie (about 1 KB at most).
 MAX_REMEMBERED = 120
 _ROBOT = re.compile(r"bot|crawler|spider|preview", re.IGNORECASE)
+# Days of counts kept: the "Most read" window and a week more, so that a purge run late, a change of
+# the site's time zone (which moves "today") or a window made a few days longer still find their days.
+VIEWS_KEPT_DAYS = POPULAR_DAYS + 7
 
 
 def is_reader(request: HttpRequest) -> bool:
@@ -73,3 +81,14 @@ def article_read(request: HttpRequest, response: HttpResponse, article_pk: int) 
         httponly=True,
         samesite="Lax",
     )
+
+
+def daily_views_purge(*, today: date | None = None) -> int:
+    """Forget the days of reads older than VIEWS_KEPT_DAYS (today counted): no list reads them any more.
+
+    One DELETE: the table holds at most VIEWS_KEPT_DAYS days of the articles read, and each run
+    finds the day or so that left the window since the last one.
+    """
+    oldest_kept = (today or timezone.localdate()) - timedelta(days=VIEWS_KEPT_DAYS - 1)
+    deleted, _ = ArticleDailyViews.objects.filter(day__lt=oldest_kept).delete()
+    return deleted

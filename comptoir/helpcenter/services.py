@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import connection, models, transaction
+from django.db import transaction
 
+from comptoir.core.counters import increment
 from comptoir.helpcenter.models import Article, ArticleDailyViews, ArticleTranslation, ArticleVote, Category, Section
 from comptoir.helpcenter.rendering import render_markdown
 from comptoir.helpcenter.search_index import index_translation, plain_text
@@ -53,27 +54,15 @@ def article_vote(*, article: Article, voter: str, helpful: bool, language: str) 
 def article_view_count(*, article_pk: int, day: date) -> None:
     """Add one reader to the article's count for ``day``: one statement, whether the day's row exists or not.
 
-    An upsert rather than a read then a write: two readers at the same moment both
-    count, and the request never holds a row (nor, on SQLite, the write lock) for
-    longer than the statement. Both engines speak ``INSERT … ON CONFLICT`` (SQLite
-    from 3.24). The article's existence is checked in the same statement, so a read of
-    an article deleted a moment ago counts nothing instead of breaking the page.
+    An upsert rather than a read then a write (comptoir.core.counters): two readers at the same
+    moment both count, and the request never holds a row (nor, on SQLite, the write lock) for longer
+    than the statement. The article's existence is checked in the same statement, so a read of an
+    article deleted a moment ago counts nothing instead of breaking the page.
     """
-    quote = connection.ops.quote_name
-    table, articles = quote(ArticleDailyViews._meta.db_table), quote(Article._meta.db_table)
-    article, on_day, views = (quote(_column(ArticleDailyViews, name)) for name in ("article", "day", "views"))
-    # Only names quoted from the models are formatted in; every value is a parameter.
-    sql = (
-        f"INSERT INTO {table} ({article}, {on_day}, {views}) "  # noqa: S608
-        # SQLite needs the WHERE to tell the SELECT's end from the upsert's ON CONFLICT.
-        f"SELECT %s, %s, 1 WHERE EXISTS (SELECT 1 FROM {articles} WHERE {quote(_column(Article, 'id'))} = %s) "
-        f"ON CONFLICT ({article}, {on_day}) DO UPDATE SET {views} = {table}.{views} + 1"
+    increment(
+        ArticleDailyViews,
+        key=("article", "day"),
+        counts=("views",),
+        rows=[(article_pk, day, 1)],
+        if_exists=(Article, article_pk),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [article_pk, day, article_pk])
-
-
-def _column(model: type[models.Model], name: str) -> str:
-    field = model._meta.get_field(name)
-    assert isinstance(field, models.Field) and field.column is not None
-    return field.column

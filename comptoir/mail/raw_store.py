@@ -12,28 +12,39 @@ When the row's transaction rolls back the file stays with no row naming it,
 and ``raw_purge_orphans`` (the periodic purge) deletes it a day later, long
 after any transaction that could still name it has ended.
 
-Each save gets its own name (``inbound/ab/cd/<sha256>.eml``, or the storage's
-variant of it when taken): two rows never share a file, so deleting one row's
-file never takes another's bytes.
+Each save gets its own name (``inbound/YYYY/MM/DD/HH/<sha256>.eml``, the hour of
+the save in UTC, or the storage's variant of it when taken): two rows never share
+a file, so deleting one row's file never takes another's bytes. The hour lets the
+purge read only the few days of files that can be orphans old enough to go, not
+every e-mail ever kept. Files saved before (``inbound/ab/cd/<sha256>.eml``) keep
+their names; ``raw_purge_orphans(days=None)`` reads those folders too, once.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import transaction
+from django.utils import timezone
 
-from comptoir.core.orphans import orphans_purge
+from comptoir.core.orphans import hour_folder, hour_folders, hour_start, orphans_purge
 
 if TYPE_CHECKING:
     from comptoir.mail.models import InboundEmail
 
 ROOT = "inbound"
 ORPHAN_AGE = timedelta(days=1)
+# The days of files before the cutoff that each purge reads again: one that did not run for that
+# long (the workers or beat stopped) still finds its orphans. Run raw_purge_orphans(days=N) after
+# a longer outage.
+ORPHAN_DAYS = 2
+# How long after its file a row may be inserted: the rows received from the file's hour to this
+# much later are looked up by time (an index); the others by name.
+_ROW_AFTER_FILE = timedelta(hours=1)
 
 
 class RawEmailUnavailable(Exception):
@@ -46,15 +57,15 @@ def raw_storage() -> Storage:
     return InboundEmail._meta.get_field("raw_file").storage
 
 
-def raw_name(sha256: str) -> str:
-    """Where bytes with this hash are stored: two levels of folders keep each one small."""
-    return f"{ROOT}/{sha256[:2]}/{sha256[2:4]}/{sha256}.eml"
+def raw_name(sha256: str, when: datetime) -> str:
+    """Where bytes with this hash saved at ``when`` are stored: a folder per hour keeps each one small."""
+    return f"{hour_folder(ROOT, when)}/{sha256}.eml"
 
 
 def raw_save(raw: bytes) -> tuple[str, str]:
     """Write the bytes to storage; returns (the name they were saved under, their SHA-256)."""
     digest = hashlib.sha256(raw).hexdigest()
-    name = raw_storage().save(raw_name(digest), ContentFile(raw))
+    name = raw_storage().save(raw_name(digest, timezone.now()), ContentFile(raw))
     return name, digest
 
 
@@ -111,11 +122,37 @@ def raw_delete(row: InboundEmail) -> None:
 
 
 def _named(batch: list[str]) -> set[str]:
-    from comptoir.mail.models import InboundEmail
+    """The names of the batch (files of one folder) that rows name.
 
-    return set(InboundEmail.objects.filter(raw_file__in=batch).values_list("raw_file", flat=True))
+    Looked up first among the rows received from the folder's hour to a little after it, through the
+    (status, received_at) index, since a row is inserted right after its file; the names left over
+    (a file replaced for an old row by an erasure, a row inserted late, a file of the former layout)
+    then by name, a scan, paid only for those few: a file is never deleted because a row was missed.
+    """
+    from comptoir.mail.models import InboundEmail, InboundStatus
+
+    rows = InboundEmail.objects.order_by()
+    found: set[str] = set()
+    start = hour_start(batch[0].rsplit("/", 1)[0])
+    if start is not None:
+        received = (start - _ROW_AFTER_FILE, start + timedelta(hours=1) + _ROW_AFTER_FILE)
+        in_hour = rows.filter(status__in=InboundStatus.values, received_at__range=received, raw_file__in=batch)
+        found.update(in_hour.values_list("raw_file", flat=True))
+    rest = [name for name in batch if name not in found]
+    if rest:
+        found.update(rows.filter(raw_file__in=rest).values_list("raw_file", flat=True))
+    return found
 
 
-def raw_purge_orphans(older_than: timedelta = ORPHAN_AGE) -> int:
-    """Delete the files under inbound/ older than ``older_than`` that no row names; how many."""
-    return orphans_purge(raw_storage(), ROOT, _named, older_than)
+def raw_purge_orphans(older_than: timedelta = ORPHAN_AGE, *, days: int | None = ORPHAN_DAYS) -> int:
+    """Delete the files under inbound/ older than ``older_than`` that no row names; how many.
+
+    Only the hour folders of the ``days`` days before the cutoff and up to it are read, each file
+    looked up once per run. ``days=None`` reads every folder under inbound/, the former layout's
+    included: once after upgrading, or after the purge stopped for longer than ``days``.
+    """
+    if days is None:
+        return orphans_purge(raw_storage(), ROOT, _named, older_than)
+    cutoff = timezone.now() - older_than
+    folders = hour_folders(ROOT, since=cutoff - timedelta(days=days), until=cutoff)
+    return orphans_purge(raw_storage(), folders, _named, older_than)

@@ -18,6 +18,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from comptoir.accounts.models import User
+from comptoir.ticketforms import validation
+from comptoir.ticketforms.models import FieldValue, TicketContext
+from comptoir.ticketforms.values import PREFETCHED, values_prefetch
 from comptoir.tickets.models import Attachment, AuthorRole, Message, Survey, Ticket
 
 FILENAME_MAX = 100
@@ -38,7 +41,12 @@ def safe_filename(name: str, fallback: str = "file") -> str:
 
 
 def requester_export_tickets(user: User) -> QuerySet[Ticket]:
-    """The person's own tickets, their public messages, those messages' files and the survey answers: four queries."""
+    """The person's own tickets, their public messages, those messages' files, the survey answers and the
+    values of the ticket fields customers see: five queries.
+
+    With each ticket, in its own query, the technical details its form sent with the person's consent
+    (comptoir.ticketforms.models.TicketContext): theirs, so in their copy, though only agents see them.
+    """
     attachments = Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     public = (
         Message.objects.filter(is_public=True)
@@ -48,9 +56,11 @@ def requester_export_tickets(user: User) -> QuerySet[Ticket]:
     )
     return (
         Ticket.objects.filter(requester=user)
+        .select_related("browser_context")
         .order_by("created_at", "id")
         .prefetch_related(
             Prefetch("messages", queryset=public, to_attr="public_messages"),
+            values_prefetch(customers=True),
             Prefetch(
                 "surveys",
                 queryset=Survey.objects.filter(answered_at__isnull=False).order_by("answered_at", "id"),
@@ -80,6 +90,38 @@ def _attachment_path(reference: int, attachment: Attachment) -> str:
     return f"tickets/{reference}/attachments/{attachment.pk}-{safe_filename(attachment.filename)}"
 
 
+def _context_record(ticket: Ticket) -> dict[str, Any] | None:
+    """What the person's browser sent with the ticket, with their consent; None when nothing was sent."""
+    try:
+        context: TicketContext = ticket.browser_context
+    except TicketContext.DoesNotExist:
+        return None
+    return {
+        "browser": context.browser,
+        "operating_system": context.system,
+        "screen": context.screen,
+        "language": context.language,
+        "came_from": {"path": context.came_from, "title": context.came_from_title} if context.came_from else None,
+        "last_article_read": (
+            {"path": context.article_path, "title": context.article_title} if context.article_path else None
+        ),
+    }
+
+
+def _field_records(ticket: Ticket) -> list[dict[str, Any]]:
+    """The values the person sees on their ticket (fields visible to customers), with their labels as shown."""
+    values: list[FieldValue] = getattr(ticket, PREFETCHED)
+    return [
+        {
+            "key": row.field.key,
+            "label": str(row.field.label),
+            "value": row.value,
+            "shown": validation.shown(row.field, row.value),
+        }
+        for row in values
+    ]
+
+
 def _ticket_record(ticket: Ticket, user: User) -> dict[str, Any]:
     messages: list[Message] = ticket.public_messages  # type: ignore[attr-defined]
     return {
@@ -94,6 +136,9 @@ def _ticket_record(ticket: Ticket, user: User) -> dict[str, Any]:
         "updated_at": _when(ticket.updated_at),
         "solved_at": _when(ticket.solved_at),
         "closed_at": _when(ticket.closed_at),
+        "fields": _field_records(ticket),
+        # The technical details sent with the ticket (the form's "Send technical details"), or null.
+        "technical_details": _context_record(ticket),
         "survey_answers": [
             {"rating": survey.rating, "comment": survey.comment, "answered_at": _when(survey.answered_at)}
             for survey in ticket.answered_surveys  # type: ignore[attr-defined]
@@ -127,8 +172,14 @@ def _ticket_text(record: dict[str, Any]) -> str:
         f"#{record['reference']} {record['subject']}",
         f"{_('Status')}: {record['status_label']}",
         f"{_('Opened')}: {record['created_at']}",
-        "",
     ]
+    lines += [f"{field['label']}: {field['shown']}" for field in record["fields"]]
+    details = record["technical_details"]
+    if details is not None:
+        pages = [page["path"] for page in (details["came_from"], details["last_article_read"]) if page]
+        parts = [details["browser"], details["operating_system"], details["screen"], details["language"], *pages]
+        lines.append(f"{_('Technical details sent')}: {' · '.join(part for part in parts if part)}")
+    lines.append("")
     for message in record["messages"]:
         lines += [f"--- {message['author']} · {message['created_at']}", "", message["body"], ""]
         lines += [f"[{_('Attachment')}: {item['path']}]" for item in message["attachments"]]

@@ -91,7 +91,6 @@ def _files_to_keep(form: TicketForm) -> list[PendingFile]:
 
 @require_http_methods(["GET", "POST"])
 def ticket_new(request: HttpRequest) -> HttpResponse:
-    form = _ticket_form(request)
     # Several ticket forms (comptoir.ticketforms): the customer picks one first, or follows ?form=<slug>.
     chosen, offered = form_to_fill(request.GET.get("form", ""))
     # The Help Center page the "New support ticket" link was on: one of ours, else nothing. Sent only
@@ -99,11 +98,14 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     came_from = help_center_path(request.GET.get("from", ""))
     if offered and chosen is None:
         return render(request, "ticketforms/pick.html", {"forms": offered, "came_from": came_from})
-    fields_form = customer_fields_form(chosen)
-    if request.method == "POST":
+    if request.method != "POST":
+        form = _ticket_form(request)
+        fields_form = customer_fields_form(chosen)
+    else:
         # One write transaction for a ticket sent: the attempt counted, the captcha spent,
         # the address counted, the ticket and what it records. An attempt refused on the
         # way commits its count all the same (a returned response is no rollback).
+        # The forms are built once, bound: a POST never renders the empty ones.
         with transaction.atomic():
             if not _ip_within_limit(request, "ticket", settings.COMPTOIR_RATE_LIMIT_TICKETS_PER_IP):
                 return too_many_requests(request)
@@ -125,7 +127,9 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                     files=[*pending_take(data["pending_file"]), *data["attachments"]],
                     time_zone=data["time_zone"],
                 )
-                ticket_values_record(ticket=ticket, values=fields_form.values())
+                # Without ticket fields (the usual form) nothing is written, not even a savepoint.
+                if values := fields_form.values():
+                    ticket_values_record(ticket=ticket, values=values)
                 # The technical details the customer agreed to send (empty when the box was unticked).
                 ticket_context_record(ticket=ticket, payload=data["context"])
                 # Sent after opening a suggested article: that article did not answer.

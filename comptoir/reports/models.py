@@ -9,6 +9,9 @@ and rebuilt from them by ``manage.py reports_rebuild``; nothing else writes them
 - ``DailyRollup``: per day in the team's time zone and per combination of the
   filterable dimensions, the counts the volume and satisfaction figures add up.
   A quarter's page sums a few thousand of these rows, whatever the number of tickets.
+- ``BacklogTotal``: per combination of the dimensions, every day's "entered" less "left" added
+  up: the backlog now, from which the backlog at a range's start is the range's days (and
+  those after it) taken away, instead of all history's rollups added up.
 
 Tags: a ticket counts once in the rollup rows of tag 0 (every ticket) and once more in
 those of each tag it carries, so that a tag filter reads the same few rows as no filter;
@@ -86,8 +89,10 @@ class TicketFacts(models.Model):
         return f"facts of ticket {self.ticket_id}"
 
 
-class DailyRollup(models.Model):
-    day = models.DateField()
+class Dimensions(models.Model):
+    """What a count is counted by: the ticket's group, assignee, channel, type, priority, language,
+    organisation (0: none) and one of its tags, the same columns in the rollups and the backlog totals."""
+
     group = models.PositiveIntegerField(default=0)
     assignee = models.PositiveIntegerField(default=0)
     channel = models.CharField(max_length=10)
@@ -97,6 +102,13 @@ class DailyRollup(models.Model):
     organisation = models.PositiveIntegerField(default=0)
     # 0: every ticket; a tag's id: the tickets carrying it (each also counted under 0).
     tag = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(Dimensions):
+    day = models.DateField()
     # Tickets created; resolutions (a ticket solved twice counts twice); reopenings of a solved ticket.
     created = models.IntegerField(default=0)
     solved = models.IntegerField(default=0)
@@ -126,3 +138,24 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"rollup of {self.day}"
+
+
+class BacklogTotal(Dimensions):
+    """The sum over all days of DailyRollup's ``entered - left``, per combination of dimensions and tag.
+
+    Written with the rollups (comptoir.reports.services.rollups_apply, and the rebuild), from the same
+    differences, so it is their sum by construction: a deleted ticket's past stays in both alike.
+    """
+
+    backlog = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("group", "assignee", "channel", "type", "priority", "language", "organisation", "tag"),
+                name="backlog_one_row_per_dimensions_and_tag",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"backlog of tag {self.tag}"

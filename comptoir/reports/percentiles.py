@@ -22,6 +22,7 @@ from __future__ import annotations
 # ruff: noqa: S608
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -32,43 +33,149 @@ Key = Any
 Answer = dict[Key, tuple[float | None, ...]]
 
 
+@dataclass(frozen=True)
+class Series:
+    """Rows read once: the percentiles of the ``values`` columns (nulls left out), the rows' number, and
+    the ``sums`` columns (integers) added up; ``rows`` may carry annotations that these name."""
+
+    rows: QuerySet[Any]
+    values: Sequence[str]
+    sums: Sequence[str] = ()
+
+
+@dataclass
+class Figures:
+    """One group's figures of a Series: per value column its percentiles (None: no value), the rows, the sums."""
+
+    percentiles: dict[str, tuple[float | None, ...]]
+    count: int = 0
+    sums: dict[str, int] = field(default_factory=dict)
+
+
 def percentiles(
     rows: QuerySet[Any], value: str, *, group: str | None = None, wanted: Sequence[float] = (0.5, 0.9)
 ) -> Answer:
     """The ``wanted`` percentiles of ``value`` over ``rows`` (null values left out), per ``group`` if given.
 
     ``rows`` may carry annotations; ``group`` and ``value`` name fields or annotations of it.
-    Without ``group`` the answer's one key is None.
+    Without ``group`` the answer's one key is None. A group without a value is not in the answer.
     """
-    named = {"report_value": F(value)} if group is None else {"report_key": F(group), "report_value": F(value)}
-    inner = rows.filter(**{f"{value}__isnull": False}).values(**named).order_by()
-    sql, params = inner.query.sql_with_params()
-    key = "NULL" if group is None else "report_key"
-    if connection.vendor == "postgresql":
-        array = ", ".join(["%s"] * len(wanted))
-        query = (
-            f"SELECT {key}, percentile_cont(ARRAY[{array}]::float8[]) WITHIN GROUP (ORDER BY report_value) "
-            f"FROM ({sql}) AS facts GROUP BY 1"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(query, (*wanted, *params))
-            return {row[0]: tuple(row[1]) for row in cursor.fetchall()}
-    rank = "CAST(1 + %s * (n - 1) AS INTEGER)"
-    ranks = " OR ".join(f"rn = {rank} OR rn = {rank} + 1" for _ in wanted)
-    partition = "" if group is None else "PARTITION BY report_key"
-    query = (
-        f"SELECT k, v, rn, n FROM (SELECT {key} AS k, report_value AS v, "
-        f"ROW_NUMBER() OVER ({partition} ORDER BY report_value) AS rn, COUNT(*) OVER ({partition}) AS n "
-        f"FROM ({sql}) AS facts) AS ranked WHERE {ranks}"
-    )
-    picked: dict[Key, dict[int, float]] = {}
-    sizes: dict[Key, int] = {}
+    [answer] = figures([Series(rows.filter(**{f"{value}__isnull": False}), (value,))], group=group, wanted=wanted)
+    return {key: found.percentiles[value] for key, found in answer.items()}
+
+
+def figures(
+    series: Sequence[Series], *, group: str | None = None, wanted: Sequence[float] = (0.5, 0.9)
+) -> list[dict[Key, Figures]]:
+    """Each series' figures per ``group`` (a field or annotation its rows all have), in one query.
+
+    A group is in a series' answer when it has a row there.
+    """
+    width_values = max(len(one.values) for one in series)
+    width_sums = max((len(one.sums) for one in series), default=0)
+    parts: list[str] = []
+    params: list[Any] = []
+    postgresql = connection.vendor == "postgresql"
+    for number, one in enumerate(series):
+        named: dict[str, Any] = {"report_key": F(group)} if group is not None else {}
+        named.update({f"report_v{index}": F(name) for index, name in enumerate(one.values)})
+        named.update({f"report_s{index}": F(name) for index, name in enumerate(one.sums)})
+        sql, inner_params = one.rows.values(**named).order_by().query.sql_with_params()
+        key = "NULL" if group is None else "report_key"
+        # Every part gives the same columns: those of values and sums it has not are NULL.
+        shape = (len(one.values), len(one.sums), width_values, width_sums)
+        part, part_params = (_postgresql if postgresql else _sqlite)(number, key, sql, shape, wanted)
+        parts.append(part)
+        params.extend([*part_params[0], *inner_params, *part_params[1]])
+    answers: list[dict[Key, Figures]] = [{} for _series in series]
     with connection.cursor() as cursor:
-        cursor.execute(query, (*params, *[p for p in wanted for _twice in (0, 1)]))
-        for k, v, rn, n in cursor.fetchall():
-            picked.setdefault(k, {})[rn] = float(v)
-            sizes[k] = n
-    return {k: tuple(_interpolate(picked[k], sizes[k], p) for p in wanted) for k in picked}
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    if postgresql:
+        for number, key, count, *rest in rows:
+            one = series[number]
+            arrays, sums = rest[:width_values], rest[width_values : width_values + len(one.sums)]
+            answers[number][key] = Figures(
+                {
+                    name: tuple(arrays[index]) if arrays[index] is not None else (None,) * len(wanted)
+                    for index, name in enumerate(one.values)
+                },
+                count,
+                {name: sums[index] or 0 for index, name in enumerate(one.sums)},
+            )
+        return answers
+    picked: dict[tuple[int, Key, int], dict[int, float]] = {}
+    sizes: dict[tuple[int, Key, int], int] = {}
+    for number, key, count, *rest in rows:
+        one = series[number]
+        if key not in answers[number]:
+            sums = rest[3 * width_values : 3 * width_values + len(one.sums)]
+            answers[number][key] = Figures({}, count, {name: sums[index] or 0 for index, name in enumerate(one.sums)})
+        for index in range(len(one.values)):
+            value, rank, size = rest[3 * index : 3 * index + 3]
+            sizes[number, key, index] = size
+            if value is not None:
+                picked.setdefault((number, key, index), {})[rank] = float(value)
+    for number, one in enumerate(series):
+        for key, found in answers[number].items():
+            for index, name in enumerate(one.values):
+                size = sizes.get((number, key, index), 0)
+                values = picked.get((number, key, index), {})
+                found.percentiles[name] = tuple(_interpolate(values, size, p) if size else None for p in wanted)
+    return answers
+
+
+# The number of value and sum columns of a series, and of the widest series.
+Shape = tuple[int, int, int, int]
+
+
+def _postgresql(
+    number: int, key: str, sql: str, shape: Shape, wanted: Sequence[float]
+) -> tuple[str, tuple[list[Any], list[Any]]]:
+    values, sums, width_values, width_sums = shape
+    array = ", ".join(["%s"] * len(wanted))
+    columns = [
+        f"percentile_cont(ARRAY[{array}]::float8[]) WITHIN GROUP (ORDER BY report_v{index})" for index in range(values)
+    ]
+    columns += ["NULL::float8[]"] * (width_values - values)
+    columns += [f"SUM(report_s{index})" for index in range(sums)]
+    columns += ["NULL::bigint"] * (width_sums - sums)
+    # Without a group, one plain aggregate (no sort of the rows by a constant key), none when no row.
+    grouping = "HAVING COUNT(*) > 0" if key == "NULL" else "GROUP BY 2"
+    query = f"SELECT {number}, {key}, COUNT(*), {', '.join(columns)} FROM ({sql}) AS facts {grouping}"
+    return query, ([*wanted] * values, [])
+
+
+def _sqlite(
+    number: int, key: str, sql: str, shape: Shape, wanted: Sequence[float]
+) -> tuple[str, tuple[list[Any], list[Any]]]:
+    values, sums, width_values, width_sums = shape
+    # Per value column: its rank among the group's values (nulls after them) and how many there are; only the
+    # rows at or next to a wanted rank come back, and one row per group for its number of rows and sums.
+    partition = "" if key == "NULL" else "PARTITION BY report_key"
+    windows = [
+        f"ROW_NUMBER() OVER ({partition} ORDER BY report_v{index} IS NULL, report_v{index}) AS rn{index}, "
+        f"COUNT(report_v{index}) OVER ({partition}) AS n{index}"
+        for index in range(values)
+    ]
+    windows += [f"SUM(report_s{index}) OVER ({partition}) AS s{index}" for index in range(sums)]
+    rank = "CAST(1 + %s * (n{index} - 1) AS INTEGER)"
+    wanted_ranks = " OR ".join(
+        f"rn{index} = {rank.format(index=index)} OR rn{index} = {rank.format(index=index)} + 1"
+        for index in range(values)
+        for _p in wanted
+    )
+    columns = [f"v{index}, rn{index}, n{index}" for index in range(values)]
+    columns += ["NULL, NULL, NULL"] * (width_values - values)
+    columns += [f"s{index}" for index in range(sums)]
+    columns += ["NULL"] * (width_sums - sums)
+    query = (
+        f"SELECT {number}, k, c, {', '.join(columns)} FROM (SELECT {key} AS k, "
+        + ", ".join(f"report_v{index} AS v{index}" for index in range(values))
+        + f", {', '.join(windows)}, COUNT(*) OVER ({partition}) AS c, ROW_NUMBER() OVER ({partition}) AS lead_row "
+        f"FROM ({sql}) AS facts) AS ranked WHERE lead_row = 1 OR {wanted_ranks}"
+    )
+    return query, ([], [p for _index in range(values) for p in wanted for _twice in (0, 1)])
 
 
 def _interpolate(values: dict[int, float], n: int, p: float) -> float:

@@ -8,7 +8,8 @@ counts as they are; a new ticket's figures come from its creation change; any ot
 change replays the ticket's history (comptoir.reports.facts). Either way a change
 handed over twice finds nothing to add the second time. The increments (one INSERT
 ... ON CONFLICT DO UPDATE SET n = n + d) let the changes of many tickets land on the
-same day's row side by side.
+same day's row side by side; the backlog totals (BacklogTotal) take the same
+differences, so they stay the sum of every day's rollups.
 
 Rebuilt (``reports_rebuild``): the same replay for every ticket, by the batch, and
 the rollups summed in memory then written at once, in one transaction, so the page
@@ -42,7 +43,7 @@ from comptoir.reports.facts import (
     facts_compute,
     tags_of,
 )
-from comptoir.reports.models import COUNTS, DailyRollup, TicketFacts
+from comptoir.reports.models import COUNTS, BacklogTotal, DailyRollup, TicketFacts
 from comptoir.sla.business_time import Schedule
 from comptoir.sla.models import BusinessSchedule, SlaPolicy
 from comptoir.sla.policies import policy_for
@@ -187,33 +188,42 @@ def _rows(
 
 
 def rollups_apply(delta: Delta) -> None:
-    """Add each day's differences to its row, creating the rows of combinations not seen yet: one statement.
+    """Add each day's differences to its row, creating the rows of combinations not seen yet, and the
+    backlog's difference to the combination's total: one statement each (the second only when the backlog moves).
 
     INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike): rows added by another ticket's change
     in between are added to, not duplicated. The rows go in key order, so two changes lock them in one order.
     """
     rows = []
+    backlog: dict[RollupKey, int] = defaultdict(int)
     for key, counts in sorted(delta.items(), key=lambda item: tuple(str(part) for part in item[0])):
         if any(counts.values()):
             rows.append((*key, *(counts.get(name, 0) for name in COUNTS)))
+            backlog[key[1:]] += counts.get("entered", 0) - counts.get("left", 0)
+    _upsert(DailyRollup, ("day", *DIMENSIONS, "tag"), COUNTS, rows)
+    _upsert(BacklogTotal, (*DIMENSIONS, "tag"), ("backlog",), [(*key, n) for key, n in backlog.items() if n])
+
+
+def _upsert(model: type[models.Model], keys: Sequence[str], added: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Rows (keys then added values) inserted, or their values added to the row of the same keys."""
     if not rows:
         return
     # The rollups' columns are named as their fields (plain values, no foreign keys).
     quote = connection.ops.quote_name
-    keys = [quote(name) for name in ("day", *DIMENSIONS, "tag")]
-    added = [quote(name) for name in COUNTS]
-    table = quote(DailyRollup._meta.db_table)
+    key_columns = [quote(name) for name in keys]
+    added_columns = [quote(name) for name in added]
+    table = quote(model._meta.db_table)
     row = "(" + ", ".join(["%s"] * (len(keys) + len(added))) + ")"
     sql = (
-        f"INSERT INTO {table} ({', '.join(keys + added)}) VALUES {', '.join([row] * len(rows))} "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-        + ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in added)
+        f"INSERT INTO {table} ({', '.join(key_columns + added_columns)}) VALUES {', '.join([row] * len(rows))} "
+        f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
+        + ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in added_columns)
     )
     params: list[Any] = []
     for values in rows:
-        day: Any = values[0]
-        params.append(connection.ops.adapt_datefield_value(day))
-        params.extend(values[1:])
+        for name, value in zip(keys, values, strict=False):
+            params.append(connection.ops.adapt_datefield_value(value) if name == "day" else value)
+        params.extend(values[len(keys) :])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -249,6 +259,7 @@ def reports_rebuild(*, progress: Callable[[int, int], None] = lambda done, total
     with transaction.atomic():
         TicketFacts.objects.all().delete()
         DailyRollup.objects.all().delete()
+        BacklogTotal.objects.all().delete()
         for batch in _ticket_batches(REBUILD_BATCH, whole=schedules.needed()):
             ids = [ticket.pk for ticket in batch]
             events, comments, tags = events_of(ids), comments_of(ids), tags_of(ids)
@@ -270,7 +281,17 @@ def reports_rebuild(*, progress: Callable[[int, int], None] = lambda done, total
             done += len(batch)
             progress(done, total)
         _insert(DailyRollup, ({**_key_fields(key), **counts} for key, counts in rollups.items()))
+        _insert(BacklogTotal, backlog_totals(rollups))
     return done
+
+
+def backlog_totals(rollups: dict[RollupKey, dict[str, int]]) -> Iterator[dict[str, object]]:
+    """The BacklogTotal rows of these rollups: each combination's entered less left over all its days."""
+    totals: dict[RollupKey, int] = defaultdict(int)
+    for key, counts in rollups.items():
+        totals[key[1:]] += counts["entered"] - counts["left"]
+    for key, backlog in totals.items():
+        yield {**dict(zip((*DIMENSIONS, "tag"), key, strict=True)), "backlog": backlog}
 
 
 def _insert(model: type[models.Model], rows: Iterable[dict[str, object]]) -> None:

@@ -56,6 +56,34 @@ def controllers_first(ticket_fields: Sequence[TicketField]) -> list[TicketField]
     return placed
 
 
+def hidden_fields(
+    ticket_fields: Sequence[TicketField], answers: Callable[[TicketField], list[str]]
+) -> list[TicketField]:
+    """The fields of a form whose condition is not met, given what ``answers`` says each field holds.
+
+    Fields come in form order, so a condition on an earlier field is settled first;
+    a condition on a later field, on a hidden one or on a field not on this form is
+    settled as unmet. The web's forms (FieldsForm) and the API's new tickets
+    (comptoir.ticketforms.values.form_values_check) settle them here, the same way.
+    """
+    by_id = {field.pk: field for field in ticket_fields}
+    hidden: set[int] = set()
+    settled: set[int] = set()
+    for field in ticket_fields:
+        if field.shown_when_field_id is not None:
+            controller = by_id.get(field.shown_when_field_id)
+            met = (
+                controller is not None
+                and controller.pk in settled
+                and controller.pk not in hidden
+                and validation.condition_met(field.shown_when_value, answers(controller))
+            )
+            if not met:
+                hidden.add(field.pk)
+        settled.add(field.pk)
+    return [field for field in ticket_fields if field.pk in hidden]
+
+
 class FieldsForm(forms.Form):
     """The given fields, in order. On the customer's side, required ones are required.
 
@@ -87,24 +115,7 @@ class FieldsForm(forms.Form):
         return validation.stored_answers(controller, self.initial.get(input_name(controller)))
 
     def _hidden_names(self, answers: Callable[[TicketField], list[str]]) -> set[str]:
-        by_id = {field.pk: field for field in self.ticket_fields}
-        hidden: set[str] = set()
-        # Fields come in form order, so a condition on an earlier field is settled first;
-        # a condition on a later field or on a field not on this form is settled as unmet.
-        settled: set[int] = set()
-        for field in self.ticket_fields:
-            controller = by_id.get(field.shown_when_field_id) if field.shown_when_field_id else None
-            if field.shown_when_field_id is not None:
-                met = (
-                    controller is not None
-                    and controller.pk in settled
-                    and input_name(controller) not in hidden
-                    and validation.condition_met(field.shown_when_value, answers(controller))
-                )
-                if not met:
-                    hidden.add(input_name(field))
-            settled.add(field.pk)
-        return hidden
+        return {input_name(field) for field in hidden_fields(self.ticket_fields, answers)}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

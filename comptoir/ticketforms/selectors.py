@@ -27,6 +27,17 @@ def form_to_fill(slug: str) -> tuple[TicketForm | None, list[TicketForm]]:
     return chosen, offered
 
 
+def form_offered(slug: str) -> TicketForm | None:
+    """The form offered to customers under this address name; None for any other (unknown, or no longer offered)."""
+    return TicketForm.objects.filter(active=True, slug=slug).first() if slug else None
+
+
+def default_form() -> TicketForm | None:
+    """The form a new ticket is checked against when the API's caller names none: the first offered, as the
+    customer's choice lists them; None when none is offered (the usual form, which asks no field)."""
+    return TicketForm.objects.filter(active=True).first()
+
+
 def customer_fields(form: TicketForm) -> list[TicketField]:
     """The fields a customer fills in on ``form``, in its order."""
     memberships = FormField.objects.filter(

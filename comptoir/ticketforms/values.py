@@ -3,7 +3,9 @@
 Read: numbers as numbers, dates as ISO text, a multiple choice as a list, a
 checkbox as a boolean; only the fields that hold a value. Written: checked by
 the Django form field each kind has on the web (``validation.form_field``), so a
-value the web's forms refuse is refused here too, with the same message.
+value the web's forms refuse is refused here too, with the same message; and a
+requester's new ticket is checked against its form as the customer's form is
+(``form_values_check``): the fields it asks, those it requires, its conditions.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext
 
 from comptoir.ticketforms import validation
-from comptoir.ticketforms.models import FieldKind, FieldValue, TicketField
-from comptoir.ticketforms.selectors import values_of
+from comptoir.ticketforms.forms import hidden_fields
+from comptoir.ticketforms.models import FieldKind, FieldValue, TicketField, TicketForm
+from comptoir.ticketforms.selectors import customer_fields, values_of
 from comptoir.ticketforms.solving import quoted
 from comptoir.ticketforms.validation import JsonValue
 from comptoir.tickets.models import Ticket
@@ -101,8 +105,46 @@ def values_check(raw: Mapping[str, Any], *, customer: bool, ticket: Ticket | Non
         current = sent[controller.pk] if controller.pk in sent else held.get(controller.pk)
         if not validation.condition_met(ticket_field.shown_when_value, validation.stored_answers(controller, current)):
             del checked.values[ticket_field]
-            checked.errors[ticket_field.key] = [
-                gettext("This field takes a value only when %(field)s is %(value)s.")
-                % {"field": quoted(controller.label), "value": quoted(ticket_field.shown_when_value)}
-            ]
+            checked.errors[ticket_field.key] = [_only_when(ticket_field)]
     return checked
+
+
+def form_values_check(raw: Mapping[str, Any], *, form: TicketForm) -> Checked:
+    """A requester's values for a new ticket sent on ``form``, checked as the customer's form checks them.
+
+    Each value first as ``values_check`` checks a requester's; then as the form (FieldsForm): a field it
+    does not ask is refused, and each field it asks and requires that holds no value is refused as the
+    web refuses it ("This field is required."). Conditions are settled in the form's order on the values
+    sent (``forms.hidden_fields``): a field they hide is neither required nor kept (a value sent for it
+    is refused, as ``values_check`` refuses one).
+    """
+    checked = values_check(raw, customer=True)
+    asked = customer_fields(form)
+    on_form = {each.pk for each in asked}
+    for ticket_field in [each for each in checked.values if each.pk not in on_form]:
+        del checked.values[ticket_field]
+        checked.errors[ticket_field.key] = [
+            gettext("The form %(form)s does not ask this field.") % {"form": quoted(form.title)}
+        ]
+    # The fields as values_check read them, with the field each condition reads.
+    read = {each.pk: each for each in checked.values}
+    sent = {each.pk: value for each, value in checked.values.items()}
+    hidden = hidden_fields(asked, lambda each: validation.stored_answers(each, sent.get(each.pk)))
+    for ticket_field in hidden:
+        checked.values.pop(ticket_field, None)
+        if sent.get(ticket_field.pk) is not None and ticket_field.key not in checked.errors:
+            checked.errors[ticket_field.key] = [_only_when(read[ticket_field.pk])]
+    for ticket_field in asked:
+        missing = sent.get(ticket_field.pk) is None and ticket_field.key not in checked.errors
+        if ticket_field.required and missing and ticket_field not in hidden:
+            checked.errors[ticket_field.key] = [str(forms.Field.default_error_messages["required"])]
+    return checked
+
+
+def _only_when(ticket_field: TicketField) -> str:
+    """Why a value sent for a field its condition hides is refused (its condition's field read with it)."""
+    controller = ticket_field.shown_when_field
+    return gettext("This field takes a value only when %(field)s is %(value)s.") % {
+        "field": quoted(controller.label if controller is not None else ""),
+        "value": quoted(ticket_field.shown_when_value),
+    }

@@ -16,18 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import reduce
+from typing import Any
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Greatest
+from django.db.models.lookups import IContains, Lookup
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from comptoir.accounts.models import Organisation, User
 from comptoir.tickets.models import Message, Priority, Status, Ticket, TicketType
-from comptoir.tickets.search_index import tickets_like_words, tickets_with_words
+from comptoir.tickets.search_index import tickets_like_words, tickets_requested_by, tickets_with_words
 from comptoir.tickets.search_query import Filter, SearchQuery, Words
 from comptoir.tickets.statuses import ACTIVE_STATUSES
 from comptoir.tickets.tags import tag_name
@@ -96,18 +98,34 @@ def _words_or_names(words: Words) -> Q:
 
     A name is matched by all the words of one group ("Claire Martin", or "Dupont SA"), each anywhere in it,
     whatever the case; "claire export" finds the tickets holding both words, not Claire's tickets about an
-    export. The people and organisations are subqueries (served on PostgreSQL by the trigram index on names).
+    export. The people and the organisations' members are read first, on PostgreSQL through the trigram
+    index on names (search_index.tickets_requested_by says why).
     """
-    found = tickets_with_words(words.text, phrase=words.phrase)
+    found = tickets_with_words(words.text, phrase=words.phrase, left_out=words.negated)
     parts = [words.text] if words.phrase else words.text.split()
     if not parts or any(len(part) < NAME_WORD_MIN for part in parts):
         return found
     people = User.objects.all()
     organisations = Organisation.objects.all()
     for part in parts:
-        people = people.filter(name__icontains=part)
-        organisations = organisations.filter(name__icontains=part)
-    return found | Q(requester__in=people.values("pk")) | Q(requester__organisation__in=organisations.values("pk"))
+        people = people.filter(_NameHolds(F("name"), part))
+        organisations = organisations.filter(_NameHolds(F("name"), part))
+    members = User.objects.filter(organisation__in=organisations.values("pk"))
+    return found | tickets_requested_by(people.values("pk").union(members.values("pk"), all=True))
+
+
+class _NameHolds(IContains):
+    """The name holds the text, whatever the case: ``ILIKE`` on PostgreSQL, which a GIN trigram index serves.
+
+    Django's ``icontains`` writes ``UPPER(name) LIKE UPPER(...)`` there, which no index of ``name``
+    serves: each search read the 400,000 people of a large desk (0.05 to 0.4 s). Elsewhere, ``icontains``.
+    """
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        # Lookup's own process_lhs: BuiltinLookup's would wrap the column in UPPER().
+        lhs, lhs_params = Lookup.process_lhs(self, compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
 
 
 def sought_terms(query: SearchQuery) -> list[tuple[str, bool]]:
@@ -130,7 +148,7 @@ def lookalike_search(query: SearchQuery, agent: User) -> Search | None:
 
     def words_condition(words: Words) -> Q:
         if words.negated:
-            return tickets_with_words(words.text, phrase=words.phrase)
+            return tickets_with_words(words.text, phrase=words.phrase, left_out=True)
         return tickets_like_words(words.text)
 
     found = _search(query, agent, words_condition)

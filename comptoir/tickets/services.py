@@ -221,6 +221,7 @@ def ticket_reply_by_requester(
     inbound_email: InboundEmail | None = None,
     author: User | None = None,
     automatic: bool = False,
+    locked: bool = False,
 ) -> Message:
     """Add a reply from the requester (or from a CC, given as ``author``).
 
@@ -230,8 +231,13 @@ def ticket_reply_by_requester(
     tells nobody: it must not reopen a solved ticket or feed a loop; the caller
     keeps such replies away from closed tickets.
     Returns the message written, whose ticket is the follow-up when one was opened.
+    ``locked``: the caller read ``ticket`` as this does, under SELECT ... FOR UPDATE with its
+    requester and assignee, in the same transaction (e-mail threading does): not read again.
     """
-    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("requester", "assignee").get(pk=ticket.pk)
+    if not locked:
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",)).select_related("requester", "assignee").get(pk=ticket.pk)
+        )
     writer = author or ticket.requester
     if ticket.spam:
         # Kept on the spam ticket, changing nothing and telling nobody: no follow-up, no confirmation.

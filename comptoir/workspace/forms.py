@@ -6,8 +6,11 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.addresses import refuse_help_desk_address
@@ -26,6 +29,36 @@ NOBODY = "none"
 RELEVANCE = "relevance"
 
 
+class ListSelect(PlainSelect):
+    """PlainSelect's markup without Django's widget context: the list page renders eight selects a request.
+
+    ``get_context`` builds a dictionary per option (attributes, index, template name) that PlainSelect
+    then reads back; the options are written here from the choices directly. Same markup, same
+    selection rule (the first option holding the value), same escaping. Grouped choices go the
+    general way.
+    """
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        chosen = self.format_value(value)
+        options = []
+        found = False
+        for option_value, label in self.choices:
+            if isinstance(label, list | tuple):
+                return super().render(name, value, attrs, renderer)
+            option = "" if option_value is None else option_value
+            selected = not found and str(option) in chosen
+            found = found or selected
+            options.append(
+                f'<option value="{conditional_escape(option)}"{" selected" if selected else ""}>'
+                f"{conditional_escape(str(label))}</option>"
+            )
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        # Every value above is escaped; flatatt escapes the attributes.
+        return SafeString(
+            f'<select name="{conditional_escape(name)}"{flatatt(final_attrs)}>{"".join(options)}</select>'
+        )
+
+
 def _with_blank(choices: list[tuple[str, Any]], blank: Any) -> list[tuple[str, Any]]:
     return [("", blank), *choices]
 
@@ -34,20 +67,20 @@ class TicketFilterForm(forms.Form):
     """The list's filters (GET). Invalid values are ignored rather than shown as errors."""
 
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=_with_blank(Status.choices, _("Any")), widget=PlainSelect
+        label=_("Status"), required=False, choices=_with_blank(Status.choices, _("Any")), widget=ListSelect
     )
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=PlainSelect)
-    group = forms.ChoiceField(label=_("Group"), required=False, widget=PlainSelect)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=ListSelect)
+    group = forms.ChoiceField(label=_("Group"), required=False, widget=ListSelect)
     type = forms.ChoiceField(
-        label=_("Type"), required=False, choices=_with_blank(TicketType.choices, _("Any")), widget=PlainSelect
+        label=_("Type"), required=False, choices=_with_blank(TicketType.choices, _("Any")), widget=ListSelect
     )
     priority = forms.ChoiceField(
-        label=_("Priority"), required=False, choices=_with_blank(Priority.choices, _("Any")), widget=PlainSelect
+        label=_("Priority"), required=False, choices=_with_blank(Priority.choices, _("Any")), widget=ListSelect
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
-        widget=PlainSelect,
+        widget=ListSelect,
         choices=[
             ("-updated", _("Last update, newest first")),
             ("updated", _("Last update, oldest first")),
@@ -450,12 +483,12 @@ class SavedViewForm(forms.Form):
 
     name = forms.CharField(label=_("Name of the view"), max_length=80, required=False)
     visibility = forms.ChoiceField(
-        label=_("Shown to"), choices=Visibility.choices, initial=Visibility.PERSONAL, widget=PlainSelect, required=False
+        label=_("Shown to"), choices=Visibility.choices, initial=Visibility.PERSONAL, widget=ListSelect, required=False
     )
-    group = forms.ChoiceField(label=_("Group"), required=False, widget=PlainSelect)
+    group = forms.ChoiceField(label=_("Group"), required=False, widget=ListSelect)
     params = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
     # Editing a view is saving the list over it: its filters, search and sort become the list's.
-    replace = forms.ChoiceField(label=_("Save as"), required=False, widget=PlainSelect)
+    replace = forms.ChoiceField(label=_("Save as"), required=False, widget=ListSelect)
 
     def __init__(
         self, *args: Any, groups: list[SupportGroup], replaceable: Sequence[SavedView] = (), **kwargs: Any

@@ -9,12 +9,15 @@ once, and the template only writes the values (escaping them as ever).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
+from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
 from comptoir.accounts.models import User
@@ -110,6 +113,9 @@ def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None)
     now = timezone.now()
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
+    # Read once a page, not once a row: the date format of the language, the ticket page's address.
+    short_datetime = formats.get_format("SHORT_DATETIME_FORMAT")
+    url_start, url_end = _ticket_url_parts()
     rows = []
     for ticket in tickets:
         updated_at = timezone.localtime(ticket.updated_at)
@@ -124,10 +130,11 @@ def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None)
                 paused=getattr(ticket, "clock_paused_since", None) is not None,
                 now=now,
             )
+        reference = ticket.reference
         rows.append(
             ListRow(
-                reference=ticket.reference,
-                url=reverse("agent_ticket", args=[ticket.reference]),
+                reference=reference,
+                url=f"{url_start}{reference}{url_end}",
                 subject=ticket.subject,
                 group=ticket.group.name if ticket.group else "",
                 requester=ticket.requester.get_full_name(),
@@ -138,7 +145,7 @@ def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None)
                 assignee=assignee.get_short_name() if assignee is not None else "",
                 updated_at=updated_at,
                 updated_ago=time_ago(updated_at, now),
-                updated_label=formats.date_format(updated_at, "SHORT_DATETIME_FORMAT"),
+                updated_label=dateformat.format(updated_at, short_datetime),
                 rating=ticket.satisfaction_rating,
                 requester_spoke_last=getattr(ticket, "last_public_role", None) == AuthorRole.REQUESTER,
                 tags=tuple(tag.name for tag in ticket.tags.all()),
@@ -146,9 +153,75 @@ def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None)
                 sla_state=badge.state if badge else "",
                 sla_text=badge.text if badge else "",
                 sla_due_at=due_at,
-                sla_due_label=formats.date_format(timezone.localtime(due_at), "SHORT_DATETIME_FORMAT")
-                if due_at
-                else "",
+                sla_due_label=dateformat.format(timezone.localtime(due_at), short_datetime) if due_at else "",
             )
         )
     return rows
+
+
+def _ticket_url_parts() -> tuple[str, str]:
+    """The ticket page's address around its number (``/en/agent/tickets/``, ``/``): reversed once, not per row."""
+    probe = 7
+    start, _number, end = reverse("agent_ticket", args=[probe]).rpartition(str(probe))
+    return start, end
+
+
+def _tag_link(tag: str) -> str:
+    """A tag, linked to a search of it (URL-encoded as the template's ``urlencode`` filter wrote it)."""
+    return f'<a class="tag tag-label" href="?view=all&amp;q=tag:{escape(quote(tag, safe="/"))}">{escape(tag)}</a>'
+
+
+def rows_html(rows: Sequence[ListRow]) -> SafeString:
+    """The list's table rows (``<tr>``), written in one pass with every value escaped.
+
+    The same markup the template wrote, at a fraction of its cost: a template
+    resolves, escapes and renders some forty nodes a row, a thousand a page.
+    Each value here goes through ``escape`` (as ``{{ }}`` would) but the
+    excerpt, already safe HTML (comptoir.workspace.search.search_excerpts).
+    """
+    spoke_last = escape(gettext("Requester spoke last"))
+    nobody = escape(gettext("Nobody"))
+    select = gettext("Select #%(reference)s")
+    due = gettext("Due %(due)s")
+    out_of_five = gettext("%(rating)s/5")
+    written = []
+    for row in rows:
+        reference = row.reference
+        subject_extras = []
+        if row.requester_spoke_last:
+            subject_extras.append(f' <span class="tag tag-waiting">{spoke_last}</span>')
+        if row.group:
+            subject_extras.append(f' <span class="muted small">{escape(row.group)}</span>')
+        if row.tags:
+            subject_extras.append(" " + "".join(_tag_link(tag) for tag in row.tags))
+        if row.excerpt:
+            subject_extras.append(f' <p class="excerpt small">{row.excerpt}</p>')
+        clock = ""
+        if row.sla_state and row.sla_due_at is not None:
+            clock = (
+                f' <time class="sla sla-{escape(row.sla_state)}" datetime="{escape(row.sla_due_at.isoformat())}"'
+                f' title="{escape(due % {"due": row.sla_due_label})}">{escape(row.sla_text)}</time>'
+            )
+        assignee = escape(row.assignee) if row.assignee else f'<span class="muted">{nobody}</span>'
+        rating = (
+            f'<span class="rating">{escape(out_of_five % {"rating": row.rating})}</span>'
+            if row.rating
+            else '<span class="muted">—</span>'
+        )
+        written.append(
+            "<tr>"
+            f'<td class="select-cell"><input type="checkbox" name="tickets" value="{reference}" form="bulk-form"'
+            f' data-bulk-row aria-label="{escape(select % {"reference": reference})}"></td>'
+            f'<td class="subject-cell"><a href="{escape(row.url)}"><span class="ref">#{reference}</span>'
+            f" {escape(row.subject)}</a>{''.join(subject_extras)}</td>"
+            f"<td>{escape(row.requester)}</td>"
+            f'<td><span class="badge badge-{escape(row.status)}">{escape(row.status_label)}</span>{clock}</td>'
+            f'<td><span class="priority priority-{escape(row.priority)}">{escape(row.priority_label)}</span></td>'
+            f"<td>{assignee}</td>"
+            f'<td><time datetime="{escape(row.updated_at.isoformat())}" title="{escape(row.updated_label)}">'
+            f"{escape(row.updated_ago)}</time></td>"
+            f"<td>{rating}</td>"
+            "</tr>\n"
+        )
+    # Every value above is escaped, or safe HTML already (the excerpt).
+    return SafeString("".join(written))

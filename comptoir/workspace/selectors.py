@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -111,20 +112,30 @@ class Counts:
     saved: list[Tally]
 
 
-def _capped_count(rows: QuerySet[Any]) -> tuple[str, list[Any]]:
+# A count as SQL: a scalar subquery and its parameters (capped_count).
+CountSql = tuple[str, tuple[Any, ...]]
+
+
+def capped_count(rows: QuerySet[Any]) -> CountSql:
     """SQL counting at most COUNT_CAP + 1 of the rows: an index serves it without reading the rest."""
     limited = rows.order_by().values("pk")[: COUNT_CAP + 1]
     sql, params = limited.query.get_compiler(using=limited.db).as_sql()
     # Django compiled ``sql`` and keeps the values apart, in ``params``: nothing typed is pasted in.
-    return f"(SELECT COUNT(*) FROM ({sql}) capped)", list(params)  # noqa: S608
+    return f"(SELECT COUNT(*) FROM ({sql}) capped)", tuple(params)  # noqa: S608
 
 
-def workspace_counts(listed: QuerySet[Ticket] | None = None, saved: Sequence[QuerySet[Ticket]] = ()) -> Counts:
-    """The quarantine's count, the list's own (if any) and every saved view's, in one query."""
+def workspace_counts(
+    listed: QuerySet[Ticket] | None = None, saved: Sequence[QuerySet[Ticket] | CountSql] = ()
+) -> Counts:
+    """The quarantine's count, the list's own (if any) and every saved view's, in one query.
+
+    A saved view may come as its count's SQL already compiled (``capped_count``; the list page keeps them,
+    comptoir.workspace.listing.matches_count): compiling a view costs more Python than counting it costs SQL.
+    """
     quarantined = InboundEmail.objects.filter(status=InboundStatus.QUARANTINED)
     # Without a list, the quarantine stands in its place: the same SQL shape, and its tally is not shown.
-    counted: list[QuerySet[Any]] = [quarantined, listed if listed is not None else quarantined, *saved]
-    pieces = [_capped_count(rows) for rows in counted]
+    counted: list[QuerySet[Any] | CountSql] = [quarantined, listed if listed is not None else quarantined, *saved]
+    pieces = [rows if isinstance(rows, tuple) else capped_count(rows) for rows in counted]
     with connections[quarantined.db].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(sql for sql, _ in pieces), [p for _, params in pieces for p in params])
         row = cursor.fetchone()
@@ -152,17 +163,23 @@ def ticket_rows(view_key: str, agent: User, filters: dict[str, object], searched
     "Who spoke last" is a subquery in the select list: read in index order with
     a LIMIT, the database computes it for the rows of the page only.
     """
+    return (
+        ticket_matches(view_key, agent, filters, searched)
+        .select_related("requester", "assignee", "group")
+        .prefetch_related("tags")
+        .annotate(**_row_columns())
+    )
+
+
+@functools.cache
+def _row_columns() -> dict[str, Subquery]:
+    """The rows' computed columns, built once: each list page only resolves them (annotate copies what it resolves)."""
     last_public_role = (
         Message.objects.filter(ticket=OuterRef("pk"), is_public=True)
         .order_by("-created_at", "-id")
         .values("author_role")
     )
-    return (
-        ticket_matches(view_key, agent, filters, searched)
-        .select_related("requester", "assignee", "group")
-        .prefetch_related("tags")
-        .annotate(last_public_role=Subquery(last_public_role[:1]), **next_due_clock())
-    )
+    return {"last_public_role": Subquery(last_public_role[:1]), **next_due_clock()}
 
 
 def ticket_matches(

@@ -9,8 +9,10 @@ from django.contrib import messages
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,10 +42,10 @@ from comptoir.workspace.forms import (
     SavedViewForm,
     SpamForm,
 )
-from comptoir.workspace.listing import listing, listing_matches, listing_page, saved_params
+from comptoir.workspace.listing import listing, listing_page, matches_count, saved_params
 from comptoir.workspace.macros import macro_entries
 from comptoir.workspace.models import SavedView, Visibility, views_for
-from comptoir.workspace.rows import list_rows
+from comptoir.workspace.rows import list_rows, rows_html
 from comptoir.workspace.search import search_excerpts
 from comptoir.workspace.sla_card import target_rows
 from comptoir.workspace.ticketform_views import agent_fields_form, solve_refusal
@@ -58,7 +60,9 @@ def after_login(request: HttpRequest) -> HttpResponse:
 @agent_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
     agent = current_agent(request)
-    saved = _saved_view(request, agent)
+    # The side bar lists the agent's views: the one the address names is among them (one query for both).
+    saved_views = _views_seen(agent) if request.GET.get("saved") else None
+    saved = _saved_view(request, saved_views or [])
     params: QueryDict = request.GET
     if saved is not None:
         # The saved view's filters, search and sort; the page comes from the address.
@@ -71,13 +75,15 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     alone = len(query.references) == 1 and not (query.words or query.filters)
     if alone and Ticket.objects.filter(pk=Ticket.pk_from_reference(query.references[0])).exists():
         return redirect("agent_ticket", query.references[0])
+    if saved_views is None:
+        saved_views = _views_seen(agent)
     agents = list(selectors.agents())
     groups = list(SupportGroup.objects.all())
     listed = listing(params, agent, agents=agents, groups=groups)
     address = request.GET.copy()
     for name in ("after", "before", "page"):
         address.pop(name, None)
-    sidebar, counts = _sidebar(agent, agents, groups, listed.rows, shown=saved)
+    sidebar, counts = _sidebar(agent, agents, groups, saved_views, listed.rows, shown=saved)
     # After the counts: when the list's count says no ticket holds the words, the page lists look-alikes.
     shown = listing_page(
         listed, agent, found=counts.listed.value, after=params.get("after", ""), before=params.get("before", "")
@@ -91,6 +97,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         saved = next(plain, None)
     # Look-alikes do not hold the words: no passage of theirs to show.
     excerpts = {} if shown.lookalikes else search_excerpts(listed.query, [ticket.pk for ticket in page.rows])
+    rows = list_rows(page.rows, excerpts)
     context = {
         **sidebar,
         "saved": saved,
@@ -99,18 +106,21 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "view_key": listed.view_key,
         "filters": listed.filters,
         "page": page,
-        "rows": list_rows(page.rows, excerpts),
+        "rows": rows,
+        "rows_html": rows_html(rows),
         "query": address.urlencode(),
         "searched": listed.typed,
         "search_help": True,
         "search_notices": shown.notices,
         "lookalikes": shown.lookalikes,
         "filtered": filtered,
-        "bulk_form": BulkUpdateForm(agents=agents, groups=groups, auto_id="bulk-%s"),
-        "macro_form": BulkMacroForm(auto_id="bulk-%s"),
-        "merge_form": BulkMergeForm(auto_id="bulk-%s"),
+        # The same for every list page of the language and team: written once (bulk_panel).
+        "bulk_panel": bulk_panel(agents, groups),
         "save_form": SavedViewForm(
-            groups=groups, replaceable=[view for view, _tally in tallied if view.editable_by(agent)], auto_id="save-%s"
+            groups=groups,
+            # As the side bar lists them: the team's, then the agent's own.
+            replaceable=[view for view, _tally in tallied if view.editable_by(agent)],
+            auto_id="save-%s",
         ),
         "saved_params": saved_params(params),
     }
@@ -121,9 +131,10 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @agent_required
 def sidebar(request: HttpRequest) -> HttpResponse:
     """The left bar's views with their counts, fetched by the pages that are not the list (shortcuts.js)."""
+    agent = current_agent(request)
     agents = list(selectors.agents())
     groups = list(SupportGroup.objects.all())
-    context, _counts = _sidebar(current_agent(request), agents, groups)
+    context, _counts = _sidebar(agent, agents, groups, _views_seen(agent))
     return render(request, "workspace/_sidebar_views.html", context)
 
 
@@ -131,14 +142,14 @@ def _sidebar(
     agent: User,
     agents: list[User],
     groups: list[SupportGroup],
+    saved_views: list[SavedView],
     listed: QuerySet[Ticket] | None = None,
     shown: SavedView | None = None,
 ) -> tuple[dict[str, Any], selectors.Counts]:
     """The side bar's views (the team's, then the agent's own) and the quarantine with their counts, and the
     list's own count: one query. The saved view ``shown`` is the list: counted once, as the list."""
-    saved_views = list(views_for(agent).select_related("owner"))
     others = [view for view in saved_views if shown is None or view.pk != shown.pk]
-    counted = [listing_matches(QueryDict(view.params), agent, agents=agents, groups=groups) for view in others]
+    counted = [matches_count(view.params, agent, agents=agents, groups=groups) for view in others]
     counts = selectors.workspace_counts(listed, counted)
     tallies = dict(zip([view.pk for view in others], counts.saved, strict=True))
     tallied = [(view, tallies.get(view.pk, counts.listed)) for view in saved_views]
@@ -150,17 +161,50 @@ def _sidebar(
     return context, counts
 
 
-def _saved_view(request: HttpRequest, agent: User) -> SavedView | None:
-    """The saved view the address names (?saved=12), if this agent may see it; 404 otherwise."""
+def _views_seen(agent: User) -> list[SavedView]:
+    return list(views_for(agent).select_related("owner"))
+
+
+def _saved_view(request: HttpRequest, saved_views: list[SavedView]) -> SavedView | None:
+    """The saved view the address names (?saved=12), if it is one of the agent's ``saved_views``; 404 otherwise."""
     key = request.GET.get("saved", "")
     if not key:
         return None
-    # A number an id column can hold: a longer one names nothing (and must not overflow the query).
+    # A number an id column can hold: a longer one names nothing.
     well_formed = key.isascii() and key.isdigit() and len(key) <= 18
-    saved = views_for(agent).filter(pk=int(key)).first() if well_formed else None
+    saved = next((view for view in saved_views if well_formed and view.pk == int(key)), None)
     if saved is None:
         raise Http404
     return saved
+
+
+_BULK_PANELS: dict[tuple[Any, ...], str] = {}
+_BULK_PANELS_KEPT = 64
+
+
+def bulk_panel(agents: list[User], groups: list[SupportGroup]) -> SafeString:
+    """The list's "Change the selected tickets" panel: its fields and labels, unbound, the same on every page.
+
+    Two dozen widgets and their labels, written once per language and team (the agents and groups its
+    selects offer) and kept by the process: the key says everything the panel shows.
+    """
+    key = (
+        translation.get_language(),
+        tuple((each.pk, each.get_full_name()) for each in agents),
+        tuple((group.pk, group.name) for group in groups),
+    )
+    html = _BULK_PANELS.get(key)
+    if html is None:
+        context = {
+            "bulk_form": BulkUpdateForm(agents=agents, groups=groups, auto_id="bulk-%s"),
+            "macro_form": BulkMacroForm(auto_id="bulk-%s"),
+            "merge_form": BulkMergeForm(auto_id="bulk-%s"),
+        }
+        html = render_to_string("workspace/_bulk_panel.html", context)
+        if len(_BULK_PANELS) >= _BULK_PANELS_KEPT:
+            _BULK_PANELS.clear()
+        _BULK_PANELS[key] = html
+    return mark_safe(html)  # rendered by the template above, which escaped every value
 
 
 def _tags(ticket: Ticket) -> list[str]:

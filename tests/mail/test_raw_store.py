@@ -9,6 +9,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from comptoir.core.orphans import hour_start
 from comptoir.gateway.inbound import TemporaryFailure, ingest, quarantine_delete
 from comptoir.mail.models import InboundEmail, InboundStatus, QuarantineKind
 from comptoir.mail.raw_store import RawEmailUnavailable, raw_name, raw_purge_orphans, raw_read, raw_storage
@@ -41,7 +42,12 @@ def test_it_stores_the_bytes_in_a_file_named_by_their_hash_not_in_the_row(settin
     row = InboundEmail.objects.get(pk=ingest(raw, source="test").pk)
 
     assert row.sha256 == digest
-    assert row.raw_file.name == f"inbound/{digest[:2]}/{digest[2:4]}/{digest}.eml" == raw_name(digest)
+    # In the folder of the hour it was saved (UTC), just before the row was inserted.
+    folder, file_name = row.raw_file.name.rsplit("/", 1)
+    assert file_name == f"{digest}.eml"
+    saved_at = hour_start(folder)
+    assert saved_at is not None and timedelta(0) <= row.received_at - saved_at < timedelta(hours=1, minutes=1)
+    assert row.raw_file.name == raw_name(digest, saved_at)
     assert row.legacy_raw is None
     with open(f"{settings.MEDIA_ROOT}/{row.raw_file.name}", "rb") as stored:
         assert stored.read() == raw

@@ -255,8 +255,9 @@ def test_the_export_costs_the_same_queries_for_one_ticket_or_many(verified, make
     for number in range(3):
         more = make_ticket(subject=f"Other {number}", files=[png_attachment()])
         ticket_update_by_agent(more, agent=agent, body="Hello again")
-    # The tickets, their public messages with authors, those messages' attachments, their survey answers.
-    assert one == count() == 4
+    # The tickets, their public messages with authors, those messages' attachments, the values of the fields
+    # customers see, their survey answers.
+    assert one == count() == 5
 
 
 def test_an_unverified_address_gets_no_export(client, requester, make_ticket):

@@ -19,6 +19,7 @@ from comptoir.tickets.services import ticket_reply_by_requester, ticket_update_b
 from tests.sla import conftest as sla_fixtures
 from tests.sla.clock import paris
 from tests.sla.conftest import OFFICE_TARGETS, FakeNow, policy_make
+from tests.ticketforms.fixtures import product, vip  # noqa: F401 (fixtures for the tests here)
 
 # The SLA tests' clock and office hours, shared.
 fake_now = sla_fixtures.fake_now

@@ -9,33 +9,16 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 from django.urls import reverse
 from django.utils import translation
 
 from comptoir.reports.selectors import Filters, agents, satisfaction_by_group, speed, volume
-from comptoir.ticketforms.models import FieldKind, TicketField
+from comptoir.ticketforms.models import TicketField
 from comptoir.ticketforms.services import ticket_values_record
 from tests.reports.conftest import WEEK, Week
 
 # Monday 8 to Sunday 14 June, as conftest.py builds it (T1 to T4).
 WEEK_ADDRESS = {"period": "custom", "from": "2026-06-08", "to": "2026-06-14"}
-
-
-@pytest.fixture
-def product(db) -> TicketField:
-    return TicketField.objects.create(
-        key="product",
-        kind=FieldKind.DROPDOWN,
-        label_fr="Produit",
-        label_en="Product",
-        choices=[["Printer", "Imprimante", "Printer"], ["scanner", "Scanner", "Scanner"]],
-    )
-
-
-@pytest.fixture
-def vip(db) -> TicketField:
-    return TicketField.objects.create(key="vip", kind=FieldKind.CHECKBOX, label_fr="VIP", label_en="VIP")
 
 
 def test_a_filter_every_ticket_passes_counts_as_the_rollups_do(week: Week, vip: TicketField):

@@ -8,6 +8,7 @@ import pytest
 
 from comptoir.rules.models import Rule
 from comptoir.tickets.models import SupportGroup
+from tests.ticketforms.fixtures import plan, plan_choices, seats  # noqa: F401 (fixtures for the tests here)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from comptoir.accounts.models import Role, User
 from comptoir.rules.models import Rule
-from comptoir.ticketforms.models import FieldKind, FieldValue, TicketField
+from comptoir.ticketforms.models import FieldValue
 from comptoir.ticketforms.services import ticket_values_record
 from tests.workspace.test_bulk_views import url
 from tests.workspace.test_rules_settings import rule_data
@@ -24,22 +24,6 @@ def _without_the_default_rules(db) -> None:
 def as_admin(client, db):
     client.force_login(User.objects.create_user("ada@example.com", name="Ada", role=Role.ADMIN))
     return client
-
-
-@pytest.fixture
-def plan(db) -> TicketField:
-    return TicketField.objects.create(
-        key="plan",
-        kind=FieldKind.DROPDOWN,
-        label_fr="Formule",
-        label_en="Plan",
-        choices=[["pro", "Professionnelle", "Professional"], ["free", "Gratuite", "Free"]],
-    )
-
-
-@pytest.fixture
-def seats(db) -> TicketField:
-    return TicketField.objects.create(key="seats", kind=FieldKind.NUMBER, label_fr="Postes", label_en="Seats")
 
 
 def test_the_pickers_offer_the_fields_by_their_label_in_the_reader_s_language(as_admin, plan, seats):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from comptoir.sla.models import BusinessSchedule, Metric, OpeningRange, SlaPolicy, SlaTarget, TicketSla
 from comptoir.tickets.models import Priority, Ticket
 from tests.sla.clock import MONDAY_TO_FRIDAY, paris
+from tests.ticketforms.fixtures import plan, plan_choices, seats  # noqa: F401 (fixtures for the tests here)
 
 
 @dataclass

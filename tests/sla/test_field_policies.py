@@ -13,30 +13,21 @@ from django.utils import translation
 from comptoir.sla.models import Metric, SlaPolicy
 from comptoir.sla.policies import Conditions, FieldCondition, TicketFacts
 from comptoir.sla.services import ticket_sla_refresh
-from comptoir.ticketforms.models import FieldKind, TicketField
+from comptoir.ticketforms.models import FieldKind
 from comptoir.ticketforms.predicates import FieldFact
 from comptoir.ticketforms.services import ticket_values_record, ticket_values_update
 from comptoir.tickets.models import Priority, Ticket
 from tests.sla.clock import paris
 from tests.sla.conftest import clock_of, policy_make
+from tests.ticketforms.fixtures import Choices
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def plan(db) -> TicketField:
-    return TicketField.objects.create(
-        key="plan",
-        kind=FieldKind.DROPDOWN,
-        label_fr="Formule",
-        label_en="Plan",
-        choices=[["pro", "Pro", "Pro"], ["free", "Gratuite", "Free"]],
-    )
-
-
-@pytest.fixture
-def seats(db) -> TicketField:
-    return TicketField.objects.create(key="seats", kind=FieldKind.NUMBER, label_fr="Postes", label_en="Seats")
+def plan_choices() -> Choices:
+    """The shared "Plan" field (tests.ticketforms.fixtures), its pro choice labelled "Pro" in both languages."""
+    return [["pro", "Pro", "Pro"], ["free", "Gratuite", "Free"]]
 
 
 def pro_policy(**extra: Any) -> SlaPolicy:

@@ -21,6 +21,11 @@ from tests.tickets.test_ticket_form import form_url, valid_data
 # Savepoints are not counted. No session: the confirmation page reads a signed
 # cookie (comptoir/portal/receipt.py). The confirmation e-mail is the worker's.
 FORM_STATEMENTS = 14
+# Savepoints, each a SAVEPOINT and a RELEASE: the view's transaction (a savepoint here only
+# because the test runs in one), the captcha's challenge spent (a replay is an IntegrityError
+# the transaction survives), ticket_create, person_save_new and the address's get_or_create.
+# None for the ticket fields when the form asks none (the usual form).
+FORM_SAVEPOINTS = 5
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -36,6 +41,8 @@ def test_an_accepted_ticket_costs_a_fixed_number_of_statements(client, monkeypat
     assert Ticket.objects.count() == 1
     written = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
     assert len(written) == FORM_STATEMENTS, "\n".join(written)
+    savepoints = [q["sql"] for q in captured.captured_queries if q["sql"].upper().startswith("SAVEPOINT")]
+    assert len(savepoints) == FORM_SAVEPOINTS, "\n".join(q["sql"] for q in captured.captured_queries)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -211,8 +211,10 @@ def test_search_runs_the_list_s_queries(signed_in, desk, django_assert_num_queri
     with translation.override("en"):
         address = reverse("agent_tickets")
     # Filters and words are in the rows' and the counts' queries; the excerpts of the rows
-    # shown are one more, whatever their number.
-    with django_assert_num_queries(LIST_QUERIES + 1):
+    # shown are one more, whatever their number; on PostgreSQL, a phrase's share is measured
+    # first, one more (search_index.phrase_is_common).
+    phrase_probe = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(LIST_QUERIES + 1 + phrase_probe):
         response = signed_in.get(
             address, {"view": "all", "q": 'export -CSV status:unsolved assignee:none "export button"'}
         )

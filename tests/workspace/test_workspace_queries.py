@@ -60,7 +60,8 @@ def busy_ticket(make_ticket, n: int, agents: list[User], groups: list[SupportGro
 # The list, whatever the number of rows or the page: 1 session, 2 the signed-in agent with their
 # permission (the header's "Articles" link, editor.edit_articles, given to them or to a group:
 # comptoir/editor/backends.py), 3 the agents of the assignee filter, 4 the groups of the group
-# filter, 5 the saved views the agent sees, 6 every count (the views', the quarantine's, the
+# filter, 5 the saved views the agent sees (on a saved view's page, first: the view shown is read
+# among them, no query of its own), 6 every count (the views', the quarantine's, the
 # list's, each saved view's: one statement of capped subqueries, whatever their number), 7 the
 # page's rows (one more than shown, to know whether a next page exists) with requester, assignee
 # and group joined and the last public speaker as a subquery, 8 their tags (one prefetch; not

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from comptoir.reports.services import reports_rebuild
 
@@ -34,4 +35,9 @@ class Command(BaseCommand):
         count = reports_rebuild(progress=progress)
         if on_terminal:
             self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"Rebuilt the reports from the events of {count} tickets."))
+        done = ngettext(
+            "Rebuilt the reports from the events of %(count)d ticket.",
+            "Rebuilt the reports from the events of %(count)d tickets.",
+            count,
+        ) % {"count": count}
+        self.stdout.write(self.style.SUCCESS(done))

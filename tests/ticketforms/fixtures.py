@@ -1,0 +1,51 @@
+"""Ticket fields the tests of several areas (rules, service levels, reports) set up alike.
+
+Import the fixtures into a folder's conftest.py (``from tests.ticketforms.fixtures import plan, seats  # noqa: F401``):
+each test there then asks for them by name. A test module that needs other labels overrides ``plan_choices``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from comptoir.ticketforms.models import FieldKind, TicketField
+
+# [key, French label, English label] of each choice, as TicketField.choices keeps them.
+Choices = list[list[str]]
+
+
+@pytest.fixture
+def plan_choices() -> Choices:
+    return [["pro", "Professionnelle", "Professional"], ["free", "Gratuite", "Free"]]
+
+
+@pytest.fixture
+def plan(db, plan_choices: Choices) -> TicketField:
+    """A drop-down, "Plan" ("Formule"): pro or free."""
+    return TicketField.objects.create(
+        key="plan", kind=FieldKind.DROPDOWN, label_fr="Formule", label_en="Plan", choices=plan_choices
+    )
+
+
+@pytest.fixture
+def seats(db) -> TicketField:
+    """A number, "Seats" ("Postes")."""
+    return TicketField.objects.create(key="seats", kind=FieldKind.NUMBER, label_fr="Postes", label_en="Seats")
+
+
+@pytest.fixture
+def product(db) -> TicketField:
+    """A drop-down, "Product" ("Produit"), one of whose keys is not in lower case: printer or scanner."""
+    return TicketField.objects.create(
+        key="product",
+        kind=FieldKind.DROPDOWN,
+        label_fr="Produit",
+        label_en="Product",
+        choices=[["Printer", "Imprimante", "Printer"], ["scanner", "Scanner", "Scanner"]],
+    )
+
+
+@pytest.fixture
+def vip(db) -> TicketField:
+    """A checkbox, "VIP"."""
+    return TicketField.objects.create(key="vip", kind=FieldKind.CHECKBOX, label_fr="VIP", label_en="VIP")
