@@ -149,6 +149,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Celery worker thread, which an in-memory database cannot do safely.
     # The process id keeps concurrent test runs on one machine apart.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("COMPTOIR_DATABASE_NO_JIT", True):
+    # PostgreSQL's JIT compiles a plan's expressions when its estimated cost is high: the reports'
+    # aggregates over a quarter at a million tickets spend 80 to 170 ms of 460 to 750 compiling
+    # (bench/README.md, reports), and the workspace's short queries never gain from it. Sent at
+    # connection; behind PgBouncer, add "options" to its ignore_startup_parameters or set
+    # COMPTOIR_DATABASE_NO_JIT=0 and "jit = off" on the server.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

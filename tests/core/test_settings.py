@@ -6,6 +6,7 @@ import sys
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from comptoir import env
 from comptoir.env import env_bool, env_email, env_int, env_list, env_prefixed, env_str, env_url, read_env_file
@@ -147,3 +148,12 @@ def test_importing_settings_creates_no_folder_the_database_creates_its_own(tmp_p
 
     assert migrated.returncode == 0, migrated.stderr
     assert (var_dir / "comptoir.sqlite3").is_file()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT setting: the PostgreSQL leg only")
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit(settings):
+    assert settings.DATABASES["default"]["OPTIONS"]["options"] == "-c jit=off"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
