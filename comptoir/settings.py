@@ -155,7 +155,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_b
     # (bench/README.md, reports), and the workspace's short queries never gain from it. Sent at
     # connection; behind PgBouncer, add "options" to its ignore_startup_parameters or set
     # COMPTOIR_DATABASE_NO_JIT=0 and "jit = off" on the server.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Added to the startup options DATABASE_URL may carry (?options=-c search_path=...), never replacing them.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

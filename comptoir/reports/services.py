@@ -32,6 +32,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from comptoir.core.counters import increment
 from comptoir.reports.facts import (
     DIMENSIONS,
     FACT_KINDS,
@@ -200,32 +201,9 @@ def rollups_apply(delta: Delta) -> None:
         if any(counts.values()):
             rows.append((*key, *(counts.get(name, 0) for name in COUNTS)))
             backlog[key[1:]] += counts.get("entered", 0) - counts.get("left", 0)
-    _upsert(DailyRollup, ("day", *DIMENSIONS, "tag"), COUNTS, rows)
-    _upsert(BacklogTotal, (*DIMENSIONS, "tag"), ("backlog",), [(*key, n) for key, n in backlog.items() if n])
-
-
-def _upsert(model: type[models.Model], keys: Sequence[str], added: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Rows (keys then added values) inserted, or their values added to the row of the same keys."""
-    if not rows:
-        return
-    # The rollups' columns are named as their fields (plain values, no foreign keys).
-    quote = connection.ops.quote_name
-    key_columns = [quote(name) for name in keys]
-    added_columns = [quote(name) for name in added]
-    table = quote(model._meta.db_table)
-    row = "(" + ", ".join(["%s"] * (len(keys) + len(added))) + ")"
-    sql = (
-        f"INSERT INTO {table} ({', '.join(key_columns + added_columns)}) VALUES {', '.join([row] * len(rows))} "
-        f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
-        + ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in added_columns)
-    )
-    params: list[Any] = []
-    for values in rows:
-        for name, value in zip(keys, values, strict=False):
-            params.append(connection.ops.adapt_datefield_value(value) if name == "day" else value)
-        params.extend(values[len(keys) :])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    increment(DailyRollup, key=("day", *DIMENSIONS, "tag"), counts=COUNTS, rows=rows)
+    totals = sorted(((*key, n) for key, n in backlog.items() if n), key=lambda row: tuple(str(part) for part in row))
+    increment(BacklogTotal, key=(*DIMENSIONS, "tag"), counts=("backlog",), rows=totals)
 
 
 def _key_fields(key: RollupKey) -> dict[str, object]:

@@ -32,7 +32,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -50,8 +50,8 @@ from comptoir.tickets.models import REFERENCE_OFFSET, Priority, Status, SupportG
 from comptoir.tickets.search import lookalike_search, sought_terms
 from comptoir.workspace import selectors
 from comptoir.workspace.access import agent_required, current_agent
-from comptoir.workspace.listing import Listing, listing, listing_order
-from comptoir.workspace.models import SavedView, views_for
+from comptoir.workspace.listing import Listing, listing, listing_order, saved_view_named
+from comptoir.workspace.models import views_for
 from comptoir.workspace.paging import RowBeyond
 
 # Tickets read per query while the file is written.
@@ -106,14 +106,7 @@ def ticket_export(request: HttpRequest) -> HttpResponse:
 def _list_params(request: HttpRequest, agent: User) -> QueryDict:
     """The list's parameters: a saved view's (?saved=12, one this agent sees, else a 404), else the address's."""
     key = request.GET.get("saved", "")
-    if not key:
-        return request.GET
-    # A number an id column can hold: a longer one names nothing (and must not overflow the query).
-    well_formed = key.isascii() and key.isdigit() and len(key) <= 18
-    saved: SavedView | None = views_for(agent).filter(pk=int(key)).first() if well_formed else None
-    if saved is None:
-        raise Http404
-    return QueryDict(saved.params)
+    return QueryDict(saved_view_named(key, views_for(agent)).params) if key else request.GET
 
 
 def _back_to_the_list(request: HttpRequest) -> HttpResponse:

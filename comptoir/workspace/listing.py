@@ -8,13 +8,13 @@ holding its words.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import router
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils import timezone
 
 from comptoir.accounts.models import User
@@ -24,6 +24,7 @@ from comptoir.tickets.search import Search, likeness, lookalike_search, search_c
 from comptoir.tickets.search_query import SearchQuery, parse_search
 from comptoir.workspace import selectors
 from comptoir.workspace.forms import RELEVANCE, TicketFilterForm
+from comptoir.workspace.models import SavedView
 from comptoir.workspace.paging import KeysetPage, keyset_page, offset_page
 
 # The parameters a saved view keeps: the rest (the page) is not part of what a view is.
@@ -55,6 +56,16 @@ def listing_matches(
     return selectors.ticket_matches(view_key, agent, filters.queryset_filters(), search.condition)
 
 
+def saved_view_named(key: str, saved_views: Iterable[SavedView]) -> SavedView:
+    """The view ``?saved=<key>`` names among the agent's ``saved_views`` (the list's, the export's); 404 otherwise."""
+    # A number an id column can hold: a longer one names nothing (and must not overflow a query).
+    well_formed = key.isascii() and key.isdigit() and len(key) <= 18
+    saved = next((view for view in saved_views if well_formed and view.pk == int(key)), None)
+    if saved is None:
+        raise Http404
+    return saved
+
+
 # What a saved view's count compiles to, by everything that decides it (matches_count). A process's own
 # memo, not a shared cache: what it keeps is worked out from its key alone, so no process can read a
 # stale one, and a process that never saw a view compiles it once. Bounded: emptied when full.
@@ -68,8 +79,12 @@ def matches_count(params: str, agent: User, *, agents: list[User], groups: list[
     Each of an agent's saved views is a filter form validated, a search parsed and a query compiled: on
     every list page, for every view of the side bar, several times the SQL's own time. The SQL depends on
     nothing but the view's parameters, the agent (``mine``, ``assignee:me``), which agents and groups the
-    filters accept, the time zone dates are read in (``created>2026-11-01``) and the database; the search
-    builds its conditions without reading the database (comptoir.tickets.search).
+    filters accept, the time zone dates are read in (``created>2026-11-01``) and the database. One
+    exception reads the data: on PostgreSQL a quoted phrase is probed once when its condition is built
+    (comptoir.tickets.search_index.phrase_is_common) to choose between two plans that select the same
+    tickets, so the count is right whichever was kept, but the plan chosen at the first compile stays
+    for the life of the process (a phrase that becomes common later keeps the index's plan until a
+    restart). Filters must not otherwise read the database: what they read would be kept here too.
     """
     key = (
         router.db_for_read(Ticket),

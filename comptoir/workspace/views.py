@@ -42,7 +42,7 @@ from comptoir.workspace.forms import (
     SavedViewForm,
     SpamForm,
 )
-from comptoir.workspace.listing import listing, listing_page, matches_count, saved_params
+from comptoir.workspace.listing import listing, listing_page, matches_count, saved_params, saved_view_named
 from comptoir.workspace.macros import macro_entries
 from comptoir.workspace.models import SavedView, Visibility, views_for
 from comptoir.workspace.rows import list_rows, rows_html
@@ -168,14 +168,7 @@ def _views_seen(agent: User) -> list[SavedView]:
 def _saved_view(request: HttpRequest, saved_views: list[SavedView]) -> SavedView | None:
     """The saved view the address names (?saved=12), if it is one of the agent's ``saved_views``; 404 otherwise."""
     key = request.GET.get("saved", "")
-    if not key:
-        return None
-    # A number an id column can hold: a longer one names nothing.
-    well_formed = key.isascii() and key.isdigit() and len(key) <= 18
-    saved = next((view for view in saved_views if well_formed and view.pk == int(key)), None)
-    if saved is None:
-        raise Http404
-    return saved
+    return saved_view_named(key, saved_views) if key else None
 
 
 _BULK_PANELS: dict[tuple[Any, ...], str] = {}

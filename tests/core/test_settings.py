@@ -157,3 +157,36 @@ def test_postgresql_connections_run_without_jit(settings):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("postgres://comptoir@127.0.0.1/comptoir", "-c jit=off"),
+        # Options the address carries are kept, the JIT's added after them.
+        ("postgres://comptoir@127.0.0.1/comptoir?options=-c%20search_path%3Dhelp", "-c search_path=help -c jit=off"),
+    ],
+)
+def test_postgresql_connections_are_opened_without_jit_keeping_the_address_s_options(url, options):
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['options'])",
+        DEBUG="1",
+        DATABASE_URL=url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == options
+
+
+def test_the_jit_is_left_to_the_server_when_asked():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}).get('options'))",
+        DEBUG="1",
+        DATABASE_URL="postgres://comptoir@127.0.0.1/comptoir",
+        COMPTOIR_DATABASE_NO_JIT="0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "None"
