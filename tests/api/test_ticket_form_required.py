@@ -13,6 +13,7 @@ from comptoir.ticketforms.models import FieldKind, FieldValue, TicketField, Tick
 from comptoir.ticketforms.services import form_fields_set
 from comptoir.tickets.models import Ticket, TicketType
 from tests.api.conftest import People, token_for
+from tests.ticketforms.fixtures import product_and_browser
 
 pytestmark = pytest.mark.django_db
 
@@ -22,21 +23,7 @@ TICKETS = "/api/v1/tickets/"
 @pytest.fixture
 def bug_form(db) -> TicketForm:
     """ "Bug report" (incidents): the product, required; the browser, required when the product is the web app."""
-    product = TicketField.objects.create(
-        key="product",
-        kind=FieldKind.DROPDOWN,
-        label_en="Product",
-        choices=[["web", "Application web", "Web app"], ["mobile", "Application mobile", "Mobile app"]],
-        required=True,
-    )
-    browser = TicketField.objects.create(
-        key="browser",
-        kind=FieldKind.TEXT,
-        label_en="Browser",
-        required=True,
-        shown_when_field=product,
-        shown_when_value="web",
-    )
+    product, browser = product_and_browser()
     steps = TicketField.objects.create(key="steps", kind=FieldKind.LONG_TEXT, label_en="Steps")
     form = TicketForm.objects.create(
         slug="bug", title_en="Bug report", ticket_type=TicketType.INCIDENT, position=0, active=True

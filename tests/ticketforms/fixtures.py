@@ -49,3 +49,26 @@ def product(db) -> TicketField:
 def vip(db) -> TicketField:
     """A checkbox, "VIP"."""
     return TicketField.objects.create(key="vip", kind=FieldKind.CHECKBOX, label_fr="VIP", label_en="VIP")
+
+
+def product_and_browser() -> tuple[TicketField, TicketField]:
+    """A bug report's two fields: "Product" (web or mobile app, required) and "Browser", asked and required
+    only when the product is the web app."""
+    product = TicketField.objects.create(
+        key="product",
+        kind=FieldKind.DROPDOWN,
+        label_en="Product",
+        label_fr="Produit",
+        choices=[["web", "Application web", "Web app"], ["mobile", "Application mobile", "Mobile app"]],
+        required=True,
+    )
+    browser = TicketField.objects.create(
+        key="browser",
+        kind=FieldKind.TEXT,
+        label_en="Browser",
+        label_fr="Navigateur",
+        required=True,
+        shown_when_field=product,
+        shown_when_value="web",
+    )
+    return product, browser

@@ -12,6 +12,7 @@ from comptoir.ticketforms.models import FieldKind, FieldValue, FormField, Ticket
 from comptoir.ticketforms.services import form_fields_set
 from comptoir.tickets.models import EventKind, Ticket, TicketEvent
 from tests.conftest import solved_captcha
+from tests.ticketforms.fixtures import product_and_browser
 
 pytestmark = pytest.mark.django_db
 
@@ -23,23 +24,7 @@ def new_url(query: str = "") -> str:
 
 @pytest.fixture
 def bug_form() -> TicketForm:
-    product = TicketField.objects.create(
-        key="product",
-        kind=FieldKind.DROPDOWN,
-        label_en="Product",
-        label_fr="Produit",
-        choices=[["web", "Application web", "Web app"], ["mobile", "Application mobile", "Mobile app"]],
-        required=True,
-    )
-    browser = TicketField.objects.create(
-        key="browser",
-        kind=FieldKind.TEXT,
-        label_en="Browser",
-        label_fr="Navigateur",
-        required=True,
-        shown_when_field=product,
-        shown_when_value="web",
-    )
+    product, browser = product_and_browser()
     order = TicketField.objects.create(
         key="order_number", kind=FieldKind.PATTERN, label_en="Order number", pattern=r"CMD-\d{6}"
     )
