@@ -3,16 +3,16 @@
     .venv/bin/python bench/compare_helpdesk.py [--size 50000|S|L|<tickets>] [--repeat 30] [--deep-page 1000]
         [--database-url sqlite:////path/comptoir_bench_compare.sqlite3
                         | postgres://postgres@127.0.0.1:5432/comptoir_bench_compare]
-        [--helpdesk-mail locmem|smtp] [--keep]
+        [--helpdesk-mail smtp|locmem] [--broker redis://127.0.0.1:6379/0] [--only SCENARIO ...] [--keep]
 
 django-helpdesk (PyPI ``django-helpdesk==2.6.1``) is installed into its own
 virtualenv, ``var/helpdesk-venv`` (reused when it already holds the pinned
 versions: the same Django and psycopg as Comptoir's), and runs in a minimal
 project this script writes under ``var/helpdesk-project`` (not committed):
 its installation guide's apps (sites, humanize, rest_framework, helpdesk), its
-URLs under ``/helpdesk/``, DEBUG off, hashed static files collected, the
-locmem e-mail backend (each e-mail is built and "sent", only no SMTP server
-answers) and, on SQLite, the same connection options as Comptoir's settings.
+URLs under ``/helpdesk/``, DEBUG off, hashed static files collected, Django's
+SMTP e-mail backend (or locmem with ``--helpdesk-mail locmem``) and, on
+SQLite, the same connection options as Comptoir's settings.
 Teams mode is off (``HELPDESK_TEAMS_MODE_ENABLED = False``: it needs
 pinax-teams, and only changes the knowledge base). Everything else is
 django-helpdesk's default.
@@ -70,12 +70,19 @@ as the agent with the most active tickets, who is staff on both sides):
   cookie) each time. Comptoir: ``POST /en/tickets/new/`` with a captcha solved
   before the clock starts (the check is in the request, as in production) and
   the rate limits raised; helpdesk: ``POST /helpdesk/`` (its home page form).
+- ``captcha challenge``: Comptoir only, ``GET /altcha/challenge/``, what the
+  form's widget fetches once per ticket sent; it derives the key the POST then
+  checks by HMAC (comptoir/core/captcha.py), so its cost is shown, not hidden.
 
-django-helpdesk sends its e-mails inside the request: to the locmem backend
-(built, then kept in memory), or with ``--helpdesk-mail smtp`` by Django's SMTP
-backend to a sink this process runs on 127.0.0.1 (a connection per e-mail, a
-local MTA at its fastest; a remote one costs more). Comptoir queues them for
-its worker, in the filesystem broker a default install uses. The public form's
+django-helpdesk sends its e-mails inside the request, as production does: by
+default by Django's SMTP backend to a real SMTP server (aiosmtpd) this process
+runs on 127.0.0.1 (a connection per e-mail, a local MTA at its fastest; a
+remote one costs more), or with ``--helpdesk-mail locmem`` to the locmem
+backend (built, kept in memory, never sent). Comptoir queues them for its
+worker in the broker ``--broker`` names: Redis by default, as production
+(``filesystem://`` is a default install's); no worker reads it, and what the
+rounds queued is purged at the end (give the bench a Redis database of its
+own). The public form's
 target is Comptoir at least 3x helpdesk's submit rate (submissions per second
 over the timed runs) in the same run: the line after the table says whether it
 is met, and how many e-mails helpdesk sent in each request.
@@ -85,7 +92,11 @@ After a warm-up round and a round that counts queries
 timed rounds. The table gives, per scenario and side, the median and p95
 (nearest rank) milliseconds and the queries, then the ratio helpdesk/Comptoir
 of the medians and of the p95s (above 1: Comptoir is faster). Last: the commit,
-the databases, the versions and each worker's peak memory (``ru_maxrss``).
+the databases, the versions and each worker's peak memory (``ru_maxrss``), with
+Comptoir's resident memory after the rounds, its peak once set up and the
+scenarios that raised it. Static files are collected by ``manage.py
+collectstatic`` in a process of its own, as a deployment does, so that the
+worker's peak is a web process's. ``--only`` runs some scenarios only.
 
 The databases: by default two SQLite files under ``var/compare-helpdesk/``;
 with a PostgreSQL ``--database-url`` (its name must contain ``bench``) that
@@ -126,6 +137,7 @@ REPLY_POOL = 60
 SEARCH_WORD = "invoice"
 PAGE_SIZE = 25  # both sides' default rows per page
 MAIL_SOURCE = "bench-compare"
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
 FORM_TARGET = 3.0  # Comptoir's submit rate as a multiple of helpdesk's
 
 # Scenario keys, in the order of the table.
@@ -139,6 +151,7 @@ SCENARIOS = (
     "mail new",
     "mail reply",
     "form",
+    "challenge",
 )
 
 # Comptoir's values as django-helpdesk holds them.
@@ -217,6 +230,39 @@ def peak_mebibytes() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+def resident_mebibytes() -> float | None:
+    """The resident set now (Linux: /proc/self/status), beside the peak: what the process keeps."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+class MemoryWatch:
+    """Which scenario raised the worker's peak memory, and by how much, over every run."""
+
+    def __init__(self) -> None:
+        self.at_setup = 0.0
+        self.raised: dict[str, float] = defaultdict(float)
+
+    def ran(self, scenario: str, before: float) -> None:
+        if (after := peak_mebibytes()) > before:
+            self.raised[scenario] += after - before
+
+    def stats(self) -> dict[str, Any]:
+        top = sorted(self.raised.items(), key=lambda item: -item[1])[:3]
+        return {
+            "peak_mib": peak_mebibytes(),
+            "now_mib": resident_mebibytes(),
+            "setup_peak_mib": self.at_setup,
+            "raised_by": [f"{name} +{mib:.0f}" for name, mib in top if mib >= 0.5],
+        }
+
+
 def serve(side: Any) -> int:
     """The worker's loop: one JSON request per line on stdin, one JSON answer per line on stdout.
 
@@ -283,13 +329,15 @@ class ComptoirSide:
         self.var_dir = Path(tempfile.mkdtemp(prefix="comptoir-bench-compare-"))
         self.scenarios: dict[str, Callable[[], Timed]] = {}
         self.numbers = iter(range(1, 10**9))
+        self.memory = MemoryWatch()
 
     def configure(self, database_url: str) -> None:
         from benchdb import configure_environment
 
         configure_environment(self.var_dir, database_url)
-        # Queued as a default install queues: the filesystem broker under COMPTOIR_VAR_DIR, no worker reading it.
-        os.environ["CELERY_BROKER_URL"] = "filesystem://"
+        # Queued for a worker (none reads it here): Redis as in production, or another broker named by
+        # --broker (filesystem:// is a default install's, under COMPTOIR_VAR_DIR).
+        os.environ["CELERY_BROKER_URL"] = os.environ.get("COMPARE_BROKER_URL", "filesystem://")
         # A new ticket every run from one address: the limits would refuse them after 5 and 20.
         os.environ["COMPTOIR_RATE_LIMIT_TICKETS_PER_IP"] = str(10**9)
         os.environ["COMPTOIR_RATE_LIMIT_TICKETS_PER_EMAIL"] = str(10**9)
@@ -420,7 +468,6 @@ class ComptoirSide:
         import altcha
         from agent_list import deep_cursor
         from django.conf import settings
-        from django.core.management import call_command
         from django.test import Client
         from django.urls import reverse
         from django.utils import translation
@@ -437,8 +484,13 @@ class ComptoirSide:
         # kombu warns that the broker's URL names no host, once, in the middle of the rounds.
         logging.getLogger("kombu.connection").setLevel(logging.ERROR)
         settings.ALLOWED_HOSTS = ["*"]
-        # As in production: DEBUG off serves the collected, hashed static files' names.
-        call_command("collectstatic", interactive=False, verbosity=0)
+        # As in production: DEBUG off serves the collected, hashed static files' names. Collected by a
+        # command of its own, as a deployment does, not in this process: its peak memory is a web worker's.
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "--verbosity=0"],
+            cwd=ROOT,
+            check=True,
+        )
         agent = User.objects.get(pk=agent_id)
         client = Client()
         client.force_login(agent)
@@ -448,6 +500,7 @@ class ComptoirSide:
             ticket_urls = {
                 key: reverse("agent_ticket", args=[Ticket.objects.get(pk=pk).reference]) for key, pk in long.items()
             }
+        challenge_url = reverse("altcha_challenge")
         visitor = Client()
         support = settings.COMPTOIR_SUPPORT_EMAIL
         pool = iter(reply_pool * 1000)
@@ -491,6 +544,7 @@ class ComptoirSide:
 
         def form() -> Timed:
             number = next(self.numbers)
+            # The challenge's GET is timed on its own ("challenge"): it derives the key the POST checks.
             challenge = altcha.Challenge.from_dict(captcha.new_challenge())
             solution = altcha.solve_challenge(challenge)  # the visitor's browser's work, before the clock
             if solution is None:
@@ -510,6 +564,10 @@ class ComptoirSide:
                 lambda: visitor.post(form_url, data, secure=True), lambda response: expect_status(302, response)
             )
 
+        def challenge() -> Timed:
+            # What the form's widget fetches before the visitor can send it: once per ticket sent.
+            return Timed(lambda: visitor.get(challenge_url, secure=True), lambda response: expect_status(200, response))
+
         self.scenarios = {
             "list p1": page_of("/en/agent/"),
             "list deep": page_of(f"/en/agent/?view=all&after={cursor}"),
@@ -521,8 +579,16 @@ class ComptoirSide:
             "mail new": mail_new,
             "mail reply": mail_reply,
             "form": form,
+            "challenge": challenge,
         }
+        broker = app.connection_for_write()
+        try:
+            broker.ensure_connection(max_retries=1)
+        finally:
+            broker.release()
+        self.memory.at_setup = peak_mebibytes()
         return {
+            "broker": app.conf.broker_url.split("://")[0],
             "deep_page": page,
             "unsupported": {},
             "django": django.get_version(),
@@ -530,15 +596,22 @@ class ComptoirSide:
         }
 
     def run(self, name: str, capture: bool) -> dict[str, Any]:
-        return run_once(self.scenarios[name](), capture)
+        before = peak_mebibytes()
+        result = run_once(self.scenarios[name](), capture)
+        self.memory.ran(name, before)
+        return result
 
     def stats(self) -> dict[str, Any]:
-        return {"peak_mib": peak_mebibytes()}
+        return self.memory.stats()
 
     def close(self) -> None:
-        if "django" in sys.modules:
+        if "django.apps" in sys.modules and sys.modules["django.apps"].apps.ready and self.scenarios:
             from django.db import connections
 
+            from comptoir.celery import app
+
+            # What the rounds queued for a worker that never came: the broker is left as it was found.
+            app.control.purge()
             connections.close_all()
         shutil.rmtree(self.var_dir, ignore_errors=True)
 
@@ -1035,45 +1108,35 @@ class SetupError(Exception):
 
 
 class SmtpSink:
-    """An SMTP server on 127.0.0.1 that accepts every message and counts them: a local MTA at its fastest.
+    """A real SMTP server on 127.0.0.1 (aiosmtpd, as tests/mail/test_smtp_delivery.py runs) that counts what arrives.
 
-    It runs in this (the parent) process, idle while a worker measures.
+    It speaks the whole protocol (EHLO, MAIL, RCPT, DATA with dot-unstuffing, QUIT)
+    in its own thread of this (the parent) process, idle while a worker measures:
+    a local MTA at its fastest. A remote one costs helpdesk more.
     """
 
     def __init__(self) -> None:
-        import socketserver
-        import threading
+        import socket
+
+        from aiosmtpd.controller import Controller
 
         sink = self
         self.received = 0
 
-        class Session(socketserver.StreamRequestHandler):
-            def handle(self) -> None:
-                self.wfile.write(b"220 bench-sink ESMTP\r\n")
-                while line := self.rfile.readline():
-                    verb = line[:4].upper()
-                    if verb in (b"EHLO", b"HELO"):
-                        self.wfile.write(b"250-bench-sink\r\n250 8BITMIME\r\n")
-                    elif verb == b"DATA":
-                        self.wfile.write(b"354 go ahead\r\n")
-                        while (data := self.rfile.readline()) and data not in (b".\r\n", b".\n"):
-                            pass
-                        sink.received += 1
-                        self.wfile.write(b"250 queued\r\n")
-                    elif verb == b"QUIT":
-                        self.wfile.write(b"221 bye\r\n")
-                        return
-                    else:
-                        self.wfile.write(b"250 ok\r\n")
+        class Counter:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                sink.received += 1
+                return "250 Message accepted for delivery"
 
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Session)
-        self.server.daemon_threads = True
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # The controller connects to its own port to know it is up: a free port, not port 0.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.controller = Controller(Counter(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.controller.stop()
 
 
 def pinned_requirements() -> dict[str, str]:
@@ -1262,7 +1325,11 @@ class Figures:
 
 
 def measure(
-    sides: dict[str, Worker], unsupported: dict[str, dict[str, str]], repeat: int, sink: SmtpSink | None
+    sides: dict[str, Worker],
+    unsupported: dict[str, dict[str, str]],
+    repeat: int,
+    sink: SmtpSink | None,
+    scenarios: Sequence[str] = SCENARIOS,
 ) -> dict[str, dict[str, Figures]]:
     """A warm-up round, a round counting queries, then ``repeat`` timed rounds; who goes first alternates."""
     results: dict[str, dict[str, Figures]] = {name: defaultdict(Figures) for name in sides}
@@ -1271,7 +1338,7 @@ def measure(
     started = time.perf_counter()
     for number in range(rounds):
         order = names if number % 2 == 0 else names[::-1]
-        for scenario in SCENARIOS:
+        for scenario in scenarios:
             for name in order:
                 if scenario in unsupported[name]:
                     continue
@@ -1302,6 +1369,7 @@ def labels(deep_page: int) -> dict[str, str]:
         "mail new": "mail: new ticket",
         "mail reply": "mail: reply",
         "form": "public form",
+        "challenge": "captcha challenge (GET)",
     }
 
 
@@ -1324,6 +1392,8 @@ def print_table(results: dict[str, dict[str, Figures]], deep_page: int) -> None:
         f"{'median ms':>10}{'p95 ms':>10}{'queries':>9}   {'median':>8}{'p95':>9}"
     )
     for scenario, label in labels(deep_page).items():
+        if scenario not in results["comptoir"] and scenario not in results["helpdesk"]:
+            continue
         c_median, c_p95, c_queries, c_m, c_p = cells(results["comptoir"].get(scenario))
         h_median, h_p95, h_queries, h_m, h_p = cells(results["helpdesk"].get(scenario))
         print(
@@ -1333,6 +1403,8 @@ def print_table(results: dict[str, dict[str, Figures]], deep_page: int) -> None:
 
 
 def print_form_verdict(results: dict[str, dict[str, Figures]], how: str) -> None:
+    if "form" not in results["comptoir"]:
+        return
     comptoir, helpdesk = results["comptoir"]["form"].seconds, results["helpdesk"]["form"].seconds
     comptoir_rate, helpdesk_rate = len(comptoir) / sum(comptoir), len(helpdesk) / sum(helpdesk)
     multiple = comptoir_rate / helpdesk_rate
@@ -1345,12 +1417,23 @@ def print_form_verdict(results: dict[str, dict[str, Figures]], how: str) -> None
     sent = {
         scenario: statistics.median(results["helpdesk"][scenario].emails)
         for scenario in ("mail new", "mail reply", "form")
+        if results["helpdesk"][scenario].emails
     }
     print(
         f"e-mails django-helpdesk {how} inside each request (median): "
         + ", ".join(f"{labels(0)[scenario]} {count:g}" for scenario, count in sent.items())
         + "; Comptoir queued its own for its worker"
     )
+
+
+def redacted(url: str) -> str:
+    """A broker's address without its password, to be printed."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
 def commit() -> str:
@@ -1380,10 +1463,23 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--deep-page", type=int, default=1000, help="the deep page of the lists (default 1000)")
     parser.add_argument(
         "--helpdesk-mail",
-        choices=("locmem", "smtp"),
-        default="locmem",
-        help="django-helpdesk's e-mail backend: locmem (built, kept in memory; the default) or smtp "
-        "(sent to a sink on 127.0.0.1, a connection per e-mail)",
+        choices=("smtp", "locmem"),
+        default="smtp",
+        help="django-helpdesk's e-mail backend: smtp (sent in the request to an SMTP server this script runs "
+        "on 127.0.0.1, as production sends it; the default) or locmem (built, kept in memory, never sent)",
+    )
+    parser.add_argument(
+        "--broker",
+        default=DEFAULT_BROKER_URL,
+        help=f"Comptoir's Celery broker, where it queues its e-mails (default {DEFAULT_BROKER_URL}, as production; "
+        "filesystem:// is a default install's); what the rounds queued is purged at the end",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SCENARIOS,
+        metavar="SCENARIO",
+        help=f"run these scenarios only (of: {', '.join(SCENARIOS)})",
     )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--keep", action="store_true", help="keep both databases at the end")
@@ -1416,7 +1512,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sink = SmtpSink() if arguments.helpdesk_mail == "smtp" else None
     how = "built and handed to the locmem backend"
     if sink is not None:
-        how = f"sent by SMTP to a sink on 127.0.0.1:{sink.port}"
+        how = f"sent by SMTP to an aiosmtpd server on 127.0.0.1:{sink.port}"
+    os.environ["COMPARE_BROKER_URL"] = arguments.broker
     try:
         for database in (comptoir_db, helpdesk_db):
             if database.is_sqlite:
@@ -1460,15 +1557,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{seeded['messages']:,} messages and {seeded['events']:,} events (built in {seeded['seconds']:.0f} s), "
             f"helpdesk {copied['followups']:,} follow-ups and {copied['changes']:,} ticket changes (copied in "
             f"{copied['seconds']:.0f} s); agent {seeded['agent_email']} (id {seeded['agent_id']}); "
-            f"{arguments.repeat} timed rounds; django-helpdesk's e-mails {how}"
+            f"{arguments.repeat} timed rounds; django-helpdesk's e-mails {how}; Comptoir's queued in its "
+            f"{comptoir['broker']} broker ({redacted(arguments.broker)}), no worker reading it"
         )
-        unsupported = {"comptoir": comptoir["unsupported"], "helpdesk": {}}
-        results = measure(workers, unsupported, arguments.repeat, sink)
+        unsupported = {"comptoir": comptoir["unsupported"], "helpdesk": {"challenge": "it has no captcha"}}
+        results = measure(workers, unsupported, arguments.repeat, sink, arguments.only or SCENARIOS)
         print_table(results, comptoir["deep_page"])
-        for scenario, reason in unsupported["comptoir"].items():
-            print(f"  Comptoir n/a for {labels(comptoir['deep_page'])[scenario]}: {reason}")
+        for side, reasons in unsupported.items():
+            for scenario, reason in reasons.items():
+                if scenario in (arguments.only or SCENARIOS):
+                    print(f"  {side} n/a for {labels(comptoir['deep_page'])[scenario]}: {reason}")
         print_form_verdict(results, how)
-        peaks = {name: worker.call("stats")["peak_mib"] for name, worker in workers.items()}
+        memory = {name: worker.call("stats") for name, worker in workers.items()}
+        peaks = {name: figures["peak_mib"] for name, figures in memory.items()}
         now = commit()
         moved = "" if now == measured else f" at the start, {now} at the end"
         print(f"\ncommit {measured}{moved}; Python {sys.version.split()[0]} on both sides")
@@ -1477,6 +1578,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"peak memory (ru_maxrss) of the workers: Comptoir {peaks['comptoir']:.0f} MiB, "
             f"django-helpdesk {peaks['helpdesk']:.0f} MiB; total run time {time.perf_counter() - began:.0f} s"
+        )
+        ours = memory["comptoir"]
+        now = f"{ours['now_mib']:.0f} MiB resident after the rounds, " if ours.get("now_mib") else ""
+        print(
+            f"Comptoir's worker: {now}{ours['setup_peak_mib']:.0f} MiB at its peak once set up (Django, "
+            f"URLs, the test clients); the rounds raised the peak in: {', '.join(ours['raised_by']) or 'none'} (MiB)"
         )
         return 0
     except WorkerError as error:

@@ -11,7 +11,8 @@ dataset writes rows straight into the tables, so no subscriber saw them).
 ``--reuse`` measures a database a former run kept (``--keep``) as it is;
 with ``--prepare``, a copy of a ``bench/dataset.py`` help desk is first given
 what this run would have added (the service level clocks, unless it has some,
-and the report tables by ``reports_rebuild``, timed), then analysed.
+and the report tables and the daily service level attainment by ``reports_rebuild``,
+timed), then analysed.
 
 Each case is a real request through Django's test client, signed in as an
 administrator, DEBUG off, the template rendered: the reports page for the last
@@ -159,11 +160,12 @@ def analyse_reports() -> None:
     from django.db import connection
 
     from comptoir.reports.models import BacklogTotal, DailyRollup, TicketFacts
+    from comptoir.sla.models import AttainmentCounted, DailyAttainment
 
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for model in (TicketFacts, DailyRollup, BacklogTotal):
+        for model in (TicketFacts, DailyRollup, BacklogTotal, DailyAttainment, AttainmentCounted):
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 

@@ -10,34 +10,21 @@ Django's storage API and nothing else.
 
 from __future__ import annotations
 
+import sys
 from typing import IO, Any, cast
 
 from django.db.models.fields.files import FieldFile
-from storages.backends.s3 import S3Storage
 
-# A file read whole (exports, backups, e-mail attachments) spills to a temporary
-# file past this size instead of growing in memory (django-storages keeps it all
-# in memory by default).
-_SPOOL_BYTES = 2 * 1024 * 1024
+_S3_MODULE = "comptoir.core.storage_s3"
 
 
-class PrivateS3Storage(S3Storage):  # type: ignore[misc]  # django-storages ships no types
-    """django-storages' S3 backend with the choices a help desk's files need, whatever the options say."""
+def __getattr__(name: str) -> Any:
+    """``comptoir.core.storage.PrivateS3Storage`` (the name settings give) imports boto3 only when asked for."""
+    if name == "PrivateS3Storage":
+        from comptoir.core.storage_s3 import PrivateS3Storage
 
-    def get_default_settings(self) -> dict[str, Any]:
-        defaults: dict[str, Any] = super().get_default_settings()
-        defaults.update(
-            # No ACL sent: the object inherits the bucket's, which must stay private.
-            default_acl=None,
-            # A name already taken gets another one: a file is never replaced in place.
-            file_overwrite=False,
-            # Were a URL ever asked for, it would be signed and short-lived, never public.
-            querystring_auth=True,
-            querystring_expire=300,
-            custom_domain=None,
-            max_memory_size=_SPOOL_BYTES,
-        )
-        return defaults
+        return PrivateS3Storage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_for_download(file: FieldFile) -> IO[bytes]:
@@ -47,7 +34,9 @@ def open_for_download(file: FieldFile) -> IO[bytes]:
     own file would first copy it whole); elsewhere it is the storage's file.
     """
     storage = file.storage
-    if isinstance(storage, PrivateS3Storage):
+    # Not imported, no S3 storage built: the module is loaded once settings name the class.
+    s3 = sys.modules.get(_S3_MODULE)
+    if s3 is not None and isinstance(storage, s3.PrivateS3Storage):
         body = storage.bucket.Object(storage._normalize_name(file.name)).get()["Body"]
         return cast(IO[bytes], body)
     return cast(IO[bytes], file.open("rb"))

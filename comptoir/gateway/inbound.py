@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -104,23 +105,30 @@ def _set_aside(row: InboundEmail, kept: bytes, kind: QuarantineKind, reason: str
     row.subject = headline.subject[:998]
 
 
-def _store(raw: bytes, source: str, size: int) -> tuple[InboundEmail, bool]:
-    """Save the raw message once; returns (row, created).
+@dataclass
+class _Filed:
+    """A message written to storage, and its row, not inserted yet."""
 
-    A message over COMPTOIR_INBOUND_MAX_BYTES keeps only its header block; one
-    that reuses the Message-ID of an earlier message with other content is kept
-    whole. Both are stored already quarantined, in the one write, so that no
-    retry (ingest_stuck) ever reads them as ordinary mail.
+    row: InboundEmail
+    kept: bytes
+    key: str
+    message_id: str | None
+    content: str
+    too_large: bool
+
+
+def _file(raw: bytes, source: str, size: int) -> _Filed:
+    """Write the bytes to storage (what is kept of them) and build their row; TemporaryFailure if storage fails.
+
+    The file first, the row after: should the row's transaction roll back, the file is an
+    orphan the purge deletes (comptoir.mail.raw_store), never a row without its message.
     """
     limit = settings.COMPTOIR_INBOUND_MAX_BYTES
     too_large = size > limit
     kept = header_block(raw) if too_large else raw
-    digest = hashlib.sha256(kept).hexdigest()
     message_id = quick_message_id(kept)
-    content = content_digest(kept) if message_id else digest
+    content = content_digest(kept) if message_id else hashlib.sha256(kept).hexdigest()
     key = _dedup_key(message_id, content)
-    # The file first, the row after: should the row's transaction roll back, the file is an
-    # orphan the purge deletes (comptoir.mail.raw_store), never a row without its message.
     try:
         name, digest = raw_save(kept)
     except Exception as error:
@@ -134,40 +142,72 @@ def _store(raw: bytes, source: str, size: int) -> tuple[InboundEmail, bool]:
             "only its header block was kept, and it was not read further"
         )
         _set_aside(row, kept, QuarantineKind.TOO_LARGE, reason)
+    return _Filed(row, kept, key, message_id, content, too_large)
+
+
+def _insert(filed: _Filed) -> InboundEmail | None:
+    """Insert the row in the caller's transaction; or return the earlier copy it is (and insert nothing).
+
+    A message that reuses the Message-ID of an earlier message with other content is
+    inserted already quarantined, so that no retry (ingest_stuck) ever reads it as
+    ordinary mail. The same message delivered again raises IntegrityError (dedup_key).
+    """
+    row, message_id = filed.row, filed.message_id
+    # Two columns, not the whole row: nearly always there is no earlier message, and
+    # building the query of every column cost more than running it.
+    earlier = (
+        InboundEmail.objects.filter(message_id=message_id)
+        .exclude(dedup_key=filed.key)
+        .order_by("pk")
+        .values_list("pk", "dedup_key")
+        .first()
+        if message_id
+        else None
+    )
+    if earlier is not None and message_id and earlier[1] == _legacy_key(message_id):
+        legacy = InboundEmail.objects.defer("legacy_raw").get(pk=earlier[0])
+        if _legacy_copy(legacy, message_id, filed.content):
+            raw_discard(row.raw_file.name)
+            return legacy
+    if earlier is not None and not filed.too_large:
+        # A second, different message under an id already seen: a broken
+        # mailer, or someone hoping to have it dropped or taken for the first.
+        reason = (
+            f"Message-ID <{message_id}> was first used by inbound e-mail {earlier[0]}, "
+            "whose content differs: kept here, not acted on"
+        )
+        _set_aside(row, filed.kept, QuarantineKind.REUSED_MESSAGE_ID, reason)
+    row.save(force_insert=True)
+    return None
+
+
+def _delivered_before(filed: _Filed) -> InboundEmail:
+    """The row of the same message delivered before (the same Message-ID and content, or the same bytes).
+
+    The file just written goes, unless that row names it: a commit that failed half way may have kept
+    this very delivery's row (a connection lost during COMMIT), and its file is then the only copy.
+    """
+    earlier = InboundEmail.objects.defer("legacy_raw").get(dedup_key=filed.key)
+    if earlier.raw_file.name != filed.row.raw_file.name:
+        raw_discard(filed.row.raw_file.name)
+    return earlier
+
+
+def _store(raw: bytes, source: str, size: int) -> tuple[InboundEmail, bool]:
+    """Save the raw message once, in a transaction of its own; returns (row, created).
+
+    A message over COMPTOIR_INBOUND_MAX_BYTES keeps only its header block, stored
+    quarantined in the one write.
+    """
+    filed = _file(raw, source, size)
     try:
         with transaction.atomic():
-            # Two columns, not the whole row: nearly always there is no earlier message, and
-            # building the query of every column cost more than running it.
-            earlier = (
-                InboundEmail.objects.filter(message_id=message_id)
-                .exclude(dedup_key=key)
-                .order_by("pk")
-                .values_list("pk", "dedup_key")
-                .first()
-                if message_id
-                else None
-            )
-            if earlier is not None and message_id and earlier[1] == _legacy_key(message_id):
-                legacy = InboundEmail.objects.defer("legacy_raw").get(pk=earlier[0])
-                if _legacy_copy(legacy, message_id, content):
-                    raw_discard(name)
-                    return legacy, False
-            if earlier is not None and not too_large:
-                # A second, different message under an id already seen: a broken
-                # mailer, or someone hoping to have it dropped or taken for the first.
-                reason = (
-                    f"Message-ID <{message_id}> was first used by inbound e-mail {earlier[0]}, "
-                    "whose content differs: kept here, not acted on"
-                )
-                _set_aside(row, kept, QuarantineKind.REUSED_MESSAGE_ID, reason)
-            row.save(force_insert=True)
+            earlier = _insert(filed)
     except IntegrityError:
-        # Delivered before: the same Message-ID and the same content, or the same bytes.
-        raw_discard(name)
-        return InboundEmail.objects.defer("legacy_raw").get(dedup_key=key), False
+        return _delivered_before(filed), False
     # Any other failure leaves the file to the purge of orphans: whether a commit that failed
     # half way kept the row is not known here, and deleting a file a row names would lose the e-mail.
-    return row, True
+    return (earlier, False) if earlier is not None else (filed.row, True)
 
 
 def _attachments(parsed: ParsedEmail) -> tuple[list[NewAttachment], list[str]]:
@@ -255,16 +295,20 @@ def _author(ticket: Ticket, sender: str) -> User | None:
     return person_get_or_create(email=cc.email, name=cc.name) if cc is not None else None
 
 
-@transaction.atomic
-def _act(row: InboundEmail, parsed: ParsedEmail, found: SenderAuthentication) -> InboundEmail:
-    # The row lock makes two workers that received the same message act once:
-    # the second finds it processed when the lock is released. Only the status is read
-    # under the lock (the rest of the row is the caller's, and nobody else writes it
-    # while it is "received"): a narrow SELECT is a fraction of a whole row's cost to build.
-    status = InboundEmail.objects.select_for_update().values_list("status", flat=True).get(pk=row.pk)
-    if status != InboundStatus.RECEIVED:
-        return InboundEmail.objects.defer("legacy_raw").get(pk=row.pk)
-    row.status = status
+# No savepoint inside _store_and_act's transaction (two round trips): a failure rolls the whole of it back.
+@transaction.atomic(savepoint=False)
+def _act(row: InboundEmail, parsed: ParsedEmail, found: SenderAuthentication, *, fresh: bool = False) -> InboundEmail:
+    """Thread the message and act on it; ``fresh``: the row was inserted in this very transaction."""
+    if not fresh:
+        # The row lock makes two workers that retry the same stored message act once:
+        # the second finds it processed when the lock is released. Only the status is read
+        # under the lock (the rest of the row is the caller's, and nobody else writes it
+        # while it is "received"): a narrow SELECT is a fraction of a whole row's cost to build.
+        # A fresh row needs none: no other transaction sees it before this one commits.
+        status = InboundEmail.objects.select_for_update().values_list("status", flat=True).get(pk=row.pk)
+        if status != InboundStatus.RECEIVED:
+            return InboundEmail.objects.defer("legacy_raw").get(pk=row.pk)
+        row.status = status
     authentication_remember(row, found)
     sender = parsed.from_address
     if not sender:
@@ -499,17 +543,110 @@ def ingest(raw: bytes, *, source: str, size: int | None = None) -> InboundEmail:
     ``size`` is the whole message's size when the channel read only its start:
     channels stop reading at COMPTOIR_INBOUND_MAX_BYTES + 1 bytes. A message
     over that limit is never parsed whole: its header block is kept, quarantined.
+
+    A message is written to storage, parsed and its sender checked, then its row is
+    inserted and acted on in one transaction (one commit, no lock: no other worker
+    sees the row before it commits). Nothing is acknowledged before that commit: when
+    it fails, the row is written again on its own, "received" for a retry or
+    quarantined, and the file stays with it.
     """
+    whole = max(len(raw), size or 0)
+    if whole > settings.COMPTOIR_INBOUND_MAX_BYTES:
+        try:
+            row, _ = _store(raw, source, whole)
+        except DatabaseError as error:
+            raise TemporaryFailure(str(error)) from error
+        return row if row.status != InboundStatus.RECEIVED else _process(row)
+    filed = _file(raw, source, whole)
+    parsed = _parse(raw)
+    found = _authenticate(filed.row, raw, parsed) if parsed is not None else unverified("not checked: not read")
+    authentication_remember(filed.row, found)
+    return _store_and_act(filed, parsed, found)
+
+
+def _parse(raw: bytes) -> ParsedEmail | None:
+    """The parsed message, or None when reading it took longer than COMPTOIR_INBOUND_PARSE_SECONDS."""
     try:
-        row, created = _store(raw, source, max(len(raw), size or 0))
+        with time_limit(settings.COMPTOIR_INBOUND_PARSE_SECONDS):
+            return parse_email(raw)
+    except TimeLimitExceeded:
+        return None
+
+
+def _too_slow() -> str:
+    return f"reading the message took longer than {settings.COMPTOIR_INBOUND_PARSE_SECONDS} s"
+
+
+def _store_and_act(filed: _Filed, parsed: ParsedEmail | None, found: SenderAuthentication) -> InboundEmail:
+    """Insert the row of a message just filed and act on it, in one transaction."""
+    row = filed.row
+    inserted = False
+    try:
+        with transaction.atomic():
+            earlier = _insert(filed)
+            if earlier is None:
+                inserted = True
+                if row.status != InboundStatus.RECEIVED:
+                    return row
+                if parsed is None:
+                    return _quarantine(row, None, QuarantineKind.TOO_SLOW, _too_slow())
+                return _act(row, parsed, found, fresh=True)
+    except IntegrityError as error:
+        if inserted:
+            return _kept_after_failure(filed, parsed, error)
+        earlier = _delivered_before(filed)
     except DatabaseError as error:
+        if not inserted:
+            # Whether a commit that failed half way kept the row is not known here: the file
+            # is left to the purge of orphans, and the server retries.
+            raise TemporaryFailure(str(error)) from error
+        return _kept_after_failure(filed, parsed, error)
+    except Exception as error:
+        if not inserted:
+            raise
+        logger.exception("Inbound e-mail %s could not be processed", row.dedup_key)
+        return _kept_after_failure(filed, parsed, error)
+    # Delivered before: what that delivery left "received" (our side failed on it) is processed now.
+    return earlier if earlier.status != InboundStatus.RECEIVED else _process(earlier)
+
+
+def _kept_after_failure(filed: _Filed, parsed: ParsedEmail | None, error: Exception) -> InboundEmail:
+    """Insert the row again after acting on it failed and rolled it back, as _process keeps a stored row.
+
+    A value the database refuses, or a bug: quarantined for an agent. Any other database
+    error: "received", retried by ingest_stuck or the next delivery, and TemporaryFailure.
+    """
+    row = filed.row
+    row.pk = None
+    row._state.adding = True
+    # What the rolled-back attempt put on it goes with it.
+    row.ticket = row.candidate_ticket = row.processed_at = None
+    row.matched_by = row.quarantine_kind = row.quarantine_reason = ""
+    row.status = InboundStatus.RECEIVED
+    temporary = isinstance(error, DatabaseError) and not isinstance(error, DataError)
+    if not temporary:
+        if isinstance(error, DataError):
+            reason = f"the database refused a value: {error}"
+        else:
+            reason = f"processing failed: {type(error).__name__}: {error}"
+        row.status = InboundStatus.QUARANTINED
+        row.quarantine_kind = QuarantineKind.FAILED
+        row.quarantine_reason = reason
+        row.processed_at = timezone.now()
+        if parsed is not None:
+            row.from_address = (parsed.from_address or "")[:320]
+            row.subject = parsed.subject[:998]
+    try:
+        with transaction.atomic():
+            earlier = _insert(filed)
+    except IntegrityError:
+        # The same message, stored meanwhile by another delivery: that one is answered for.
+        earlier = _delivered_before(filed)
+    except DatabaseError as again:
+        raise TemporaryFailure(str(again)) from error
+    if temporary:
         raise TemporaryFailure(str(error)) from error
-    if row.status != InboundStatus.RECEIVED:
-        # Already handled, or set aside as it was stored. A row still "received"
-        # is one our side failed on (the server was told to retry): process it now.
-        return row
-    # Just stored, the bytes are these (not read back from storage); an earlier row's are read.
-    return _process(row, raw if created else None)
+    return earlier if earlier is not None else row
 
 
 def was_too_large(row: InboundEmail) -> bool:
@@ -517,11 +654,11 @@ def was_too_large(row: InboundEmail) -> bool:
     return row.quarantine_kind == QuarantineKind.TOO_LARGE
 
 
-def _process(row: InboundEmail, stored: bytes | None = None) -> InboundEmail:
-    """Parse, thread and act on a stored row; ``stored`` its bytes when the caller has just stored them."""
+def _process(row: InboundEmail) -> InboundEmail:
+    """Parse, thread and act on a row stored earlier and left "received" (our side failed on it)."""
     try:
         # The stored bytes, always: a second delivery of the same Message-ID may differ.
-        raw = stored if stored is not None else raw_read(row)
+        raw = raw_read(row)
     except RawEmailUnavailable as error:
         # Missing, or not the bytes the hash names: no retry brings them back; an administrator looks.
         logger.error("%s", error)
@@ -529,12 +666,9 @@ def _process(row: InboundEmail, stored: bytes | None = None) -> InboundEmail:
     except Exception as error:
         # The storage is unreachable (a network share, the bucket): the row stays "received" for a retry.
         raise TemporaryFailure(f"the message could not be read from storage: {type(error).__name__}") from error
-    try:
-        with time_limit(settings.COMPTOIR_INBOUND_PARSE_SECONDS):
-            parsed = parse_email(raw)
-    except TimeLimitExceeded:
-        seconds = settings.COMPTOIR_INBOUND_PARSE_SECONDS
-        return _quarantine(row, None, QuarantineKind.TOO_SLOW, f"reading the message took longer than {seconds} s")
+    parsed = _parse(raw)
+    if parsed is None:
+        return _quarantine(row, None, QuarantineKind.TOO_SLOW, _too_slow())
     found = _authenticate(row, raw, parsed)
     authentication_remember(row, found)
     try:

@@ -28,15 +28,17 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from email import policy as email_policy
 from email.parser import BytesHeaderParser
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
-import dkim  # type: ignore[import-untyped]
-import dns.exception
-import dns.resolver
 from django.conf import settings
 from django.utils.module_loading import import_string
-from dkim.util import InvalidTagValueList, parse_tag_value  # type: ignore[import-untyped]
 from publicsuffixlist import PublicSuffixList
+
+# dkimpy and dnspython (megabytes) are imported where mail is checked, not by every web
+# process that loads the inbound gateway's URLs (bench/README.md, compare_helpdesk's memory).
+if TYPE_CHECKING:
+    import dkim  # type: ignore[import-untyped]
+    import dns.resolver
 
 # The name Comptoir writes as "checked by" when it verified the signatures itself.
 SELF_CHECKED = "comptoir"
@@ -76,6 +78,8 @@ class SystemResolver:
         self._resolver: dns.resolver.Resolver | None = None
 
     def _dns(self) -> dns.resolver.Resolver:
+        import dns.resolver
+
         if self._resolver is None:
             resolver = dns.resolver.Resolver(configure=not self._nameservers)
             if self._nameservers:
@@ -88,6 +92,9 @@ class SystemResolver:
         return self._resolver
 
     def txt(self, name: str) -> list[bytes]:
+        import dns.exception
+        import dns.resolver
+
         try:
             answer = self._dns().resolve(name, "TXT", search=False)
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
@@ -335,6 +342,8 @@ class DkimCheck:
 
 def verify_dkim(raw: bytes, resolver: Resolver) -> list[DkimCheck]:
     """Each DKIM signature of the message (the first MAX_SIGNATURES), verified."""
+    import dkim
+
     try:
         signer = dkim.DKIM(raw, logger=_DKIMPY_LOG, minkey=1024)
     except Exception:
@@ -344,6 +353,9 @@ def verify_dkim(raw: bytes, resolver: Resolver) -> list[DkimCheck]:
 
 
 def _verify_one(signer: dkim.DKIM, index: int, value: bytes, resolver: Resolver) -> DkimCheck:
+    import dkim
+    from dkim.util import InvalidTagValueList, parse_tag_value  # type: ignore[import-untyped]
+
     try:
         tags = parse_tag_value(value)
     except InvalidTagValueList:
@@ -419,6 +431,8 @@ def dmarc_policy(from_domain: str, resolver: Resolver) -> DmarcPolicy | None:
 
 
 def _parse_dmarc(domain: str, record: bytes, *, inherited: bool) -> DmarcPolicy | None:
+    from dkim.util import InvalidTagValueList, parse_tag_value
+
     try:
         tags = {key.lower(): value.lower() for key, value in parse_tag_value(record).items()}
     except InvalidTagValueList:

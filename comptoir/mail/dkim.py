@@ -12,12 +12,10 @@ import base64
 import functools
 from dataclasses import dataclass
 
-import dkim  # type: ignore[import-untyped]
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText
-from dkim.crypto import parse_pem_private_key  # type: ignore[import-untyped]
 
 # What a reader sees and a relay has no business changing. Listing a header the
 # message does not have (Cc, In-Reply-To...) is deliberate: nobody can add it
@@ -79,6 +77,9 @@ def load_key(path: str) -> DkimKey:
         raise ImproperlyConfigured(
             f"COMPTOIR_DKIM_PRIVATE_KEY_FILE={path}: cannot read the DKIM key ({error.strerror})"
         ) from error
+    # Imported where used: dkimpy brings dnspython, megabytes a web process without a key never needs.
+    from dkim.crypto import parse_pem_private_key  # type: ignore[import-untyped]
+
     try:
         parsed = parse_pem_private_key(pem)
     except Exception as error:  # dkimpy's ASN.1 parser fails on junk in several ways
@@ -98,6 +99,8 @@ def load_key(path: str) -> DkimKey:
 
 def dkim_signature(message: bytes, *, key: DkimKey, selector: str, domain: str) -> str:
     """The DKIM-Signature header value for these exact bytes, on one line."""
+    import dkim  # type: ignore[import-untyped]  # where used, as in load_key
+
     header: bytes = dkim.sign(
         message,
         selector.encode("ascii"),

@@ -7,7 +7,10 @@ Every reader, here and in the workspace, the erasure and the backup, gets the
 bytes from ``raw_read``, which refuses to return bytes whose hash is not the
 row's: a file damaged, replaced or mixed up raises RawEmailUnavailable.
 
-Never lose an e-mail: ``raw_save`` writes the file before the row is inserted.
+Never lose an e-mail: ``raw_save`` writes the file before the row is inserted,
+and on local disk flushes it and its folders to the disk (fsync), so that a power
+cut after the row commits (and the sender is told we have it) cannot take bytes
+the operating system still held in memory. S3 answers an upload once it is stored.
 When the row's transaction rolls back the file stays with no row naming it,
 and ``raw_purge_orphans`` (the periodic purge) deletes it a day later, long
 after any transaction that could still name it has ended.
@@ -23,6 +26,7 @@ their names; ``raw_purge_orphans(days=None)`` reads those folders too, once.
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -65,8 +69,32 @@ def raw_name(sha256: str, when: datetime) -> str:
 def raw_save(raw: bytes) -> tuple[str, str]:
     """Write the bytes to storage; returns (the name they were saved under, their SHA-256)."""
     digest = hashlib.sha256(raw).hexdigest()
-    name = raw_storage().save(raw_name(digest, timezone.now()), ContentFile(raw))
+    storage = raw_storage()
+    name = storage.save(raw_name(digest, timezone.now()), ContentFile(raw))
+    _flush_to_disk(storage, name)
     return name, digest
+
+
+def _flush_to_disk(storage: Storage, name: str) -> None:
+    """The file's bytes, and each folder's entry from ROOT down to it, on the disk itself (local storage only).
+
+    Every folder: the hour's folder is new each hour, its parents each day, month and year, and an entry
+    not yet on disk loses the file as surely as its bytes would. A folder with nothing new costs next to
+    nothing to flush.
+    """
+    try:
+        path = storage.path(name)
+    except NotImplementedError:
+        # A remote storage (S3) has the object once the upload returned.
+        return
+    folders = name.count("/")
+    for _ in range(folders + 1):
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        path = os.path.dirname(path)
 
 
 def raw_discard(name: str) -> None:

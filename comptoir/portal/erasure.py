@@ -4,7 +4,8 @@ The account row cannot be deleted (tickets point to it), so it is anonymised:
 no name, an address that can never receive mail, no way to sign in. Every copy
 of the person's address elsewhere (CC rows, e-mail records, history) is swapped
 for that placeholder, so an agent reading an old ticket sees one consistent
-"Erased requester". What they wrote stays: it is part of the tickets.
+"Erased requester". What they wrote stays: it is part of the tickets; what their browser
+sent with a ticket (comptoir.ticketforms.models.TicketContext) goes.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 
 from comptoir.accounts.models import ERASED_DOMAIN, Role, User
 from comptoir.mail.models import InboundEmail, OutboundEmail, OutboundStatus
 from comptoir.mail.raw_store import raw_read, raw_replace
 from comptoir.mail.suppressions import address_suppress, address_unsuppress
+from comptoir.ticketforms.models import TicketContext
 from comptoir.tickets.history import events_record_on_each, events_replace_value
 from comptoir.tickets.models import (
     DeletedTicket,
@@ -91,6 +94,9 @@ def account_erase(*, user: User) -> str:
     DeletedTicket.objects.filter(requester_email__iexact=old).update(requester_email=placeholder)
     # Secret links already mailed to the person stop opening their tickets.
     TicketAccessToken.objects.filter(ticket_id__in=ticket_ids).delete()
+    # What their browser said (browser, system, screen, language, pages read) is about them, not what they
+    # wrote: it goes from every ticket they sent, whoever's it is now (comptoir.portal.export's rule).
+    TicketContext.objects.filter(ticket_id__in=_sent_by(user)).delete()
     events_record_on_each(ticket_ids, actor=None, kind=EventKind.REQUESTER_ERASED)
 
     EmailAddress.objects.filter(Q(user=user) | Q(email__iexact=old)).delete()
@@ -108,6 +114,19 @@ def account_erase(*, user: User) -> str:
     user.save(update_fields=["email", "name", "language", "notify_by_email", "organisation", "is_active", "password"])
     logger.info("user %s erased their personal data (%d tickets kept, anonymised)", user.pk, len(ticket_ids))
     return placeholder
+
+
+def _sent_by(user: User) -> QuerySet[Ticket, dict[str, Any]]:
+    """The tickets whose first public message is the person's: the ones they sent, with their browser's details."""
+    first_author = (
+        Message.objects.filter(ticket=OuterRef("pk"), is_public=True).order_by("created_at", "id").values("author_id")
+    )
+    return (
+        Ticket.objects.filter(messages__author=user)
+        .annotate(sender=Subquery(first_author[:1]))
+        .filter(sender=user.pk)
+        .values("pk")
+    )
 
 
 def _replace_in_text(model: type[Model], field: str, old: str, placeholder: str) -> None:

@@ -45,7 +45,8 @@ def requester_export_tickets(user: User) -> QuerySet[Ticket]:
     values of the ticket fields customers see: five queries.
 
     With each ticket, in its own query, the technical details its form sent with the person's consent
-    (comptoir.ticketforms.models.TicketContext): theirs, so in their copy, though only agents see them.
+    (comptoir.ticketforms.models.TicketContext): theirs, so in their copy, though only agents see them
+    (when they sent the form: see _context_record).
     """
     attachments = Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     public = (
@@ -90,8 +91,15 @@ def _attachment_path(reference: int, attachment: Attachment) -> str:
     return f"tickets/{reference}/attachments/{attachment.pk}-{safe_filename(attachment.filename)}"
 
 
-def _context_record(ticket: Ticket) -> dict[str, Any] | None:
-    """What the person's browser sent with the ticket, with their consent; None when nothing was sent."""
+def _context_record(ticket: Ticket, user: User) -> dict[str, Any] | None:
+    """What the person's browser sent with the ticket, with their consent; None when nothing was sent.
+
+    Only when they sent it (the ticket's first message is theirs): a ticket an agent gave them later came
+    with its former requester's browser, which is not theirs to read.
+    """
+    messages: list[Message] = ticket.public_messages  # type: ignore[attr-defined]
+    if not messages or messages[0].author_id != user.pk:
+        return None
     try:
         context: TicketContext = ticket.browser_context
     except TicketContext.DoesNotExist:
@@ -138,7 +146,7 @@ def _ticket_record(ticket: Ticket, user: User) -> dict[str, Any]:
         "closed_at": _when(ticket.closed_at),
         "fields": _field_records(ticket),
         # The technical details sent with the ticket (the form's "Send technical details"), or null.
-        "technical_details": _context_record(ticket),
+        "technical_details": _context_record(ticket, user),
         "survey_answers": [
             {"rating": survey.rating, "comment": survey.comment, "answered_at": _when(survey.answered_at)}
             for survey in ticket.answered_surveys  # type: ignore[attr-defined]

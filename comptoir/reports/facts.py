@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from comptoir.sla.business_time import Schedule, business_time_between
+from comptoir.tickets.dimensions import DIMENSIONS, dimensions_of
 from comptoir.tickets.models import ACTIVE, EventKind, Status, Survey, Ticket, TicketEvent
 from comptoir.tickets.models import written_by_the_team as by_the_team
 
@@ -49,7 +50,6 @@ FACT_KINDS = (
 )
 _MERGES = (EventKind.MERGED_INTO, EventKind.MERGED_FROM)
 GOOD_RATINGS = (4, 5)
-DIMENSIONS = ("group", "assignee", "channel", "type", "priority", "language", "organisation")
 
 # (kind, old, new, at, change, automatic, message author role, message author id)
 EventRow = tuple[str, str, str, datetime, UUID | None, bool, str | None, int | None]
@@ -129,19 +129,6 @@ def comments_of(ticket_ids: Sequence[int]) -> dict[int, str]:
         .values_list("ticket_id", "comment")
     )
     return dict(rows)  # the last of each ticket wins
-
-
-def tags_of(ticket_ids: Sequence[int]) -> dict[int, list[int]]:
-    """The ids of each ticket's tags, in order: one query."""
-    rows = (
-        Ticket.tags.through.objects.filter(ticket_id__in=ticket_ids)
-        .order_by("ticket_id", "tag_id")
-        .values_list("ticket_id", "tag_id")
-    )
-    tags: dict[int, list[int]] = defaultdict(list)
-    for ticket_id, tag_id in rows:
-        tags[ticket_id].append(tag_id)
-    return tags
 
 
 def facts_compute(
@@ -253,19 +240,6 @@ def _spam_fields(ticket: Ticket) -> dict[str, object]:
         "rated_at": None,
         "comment": "",
         "tags": [],
-    }
-
-
-def dimensions_of(ticket: Ticket) -> dict[str, object]:
-    """The dimensions the ticket's figures are counted under, as they are now."""
-    return {
-        "group": ticket.group_id or 0,
-        "assignee": ticket.assignee_id or 0,
-        "channel": ticket.channel,
-        "type": ticket.type,
-        "priority": ticket.priority,
-        "language": ticket.language,
-        "organisation": ticket.requester.organisation_id or 0,
     }
 
 

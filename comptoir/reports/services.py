@@ -19,36 +19,23 @@ a change handled while it runs may be counted on the old tables only.
 
 from __future__ import annotations
 
-import json
-
-# rollups_apply and _insert format in only the models' own quoted table and column names; every value
-# is a parameter.
-# ruff: noqa: S608
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from comptoir.core.bulk_rows import rows_insert
 from comptoir.core.counters import increment
-from comptoir.reports.facts import (
-    DIMENSIONS,
-    FACT_KINDS,
-    Computed,
-    EventRow,
-    comments_of,
-    dimensions_of,
-    events_of,
-    facts_compute,
-    tags_of,
-)
+from comptoir.reports.facts import FACT_KINDS, Computed, EventRow, comments_of, events_of, facts_compute
 from comptoir.reports.models import COUNTS, BacklogTotal, DailyRollup, TicketFacts
+from comptoir.sla.attainment import attainment_rebuild
 from comptoir.sla.business_time import Schedule
 from comptoir.sla.models import BusinessSchedule, SlaPolicy
 from comptoir.sla.policies import policy_for
 from comptoir.sla.services import active_policies, ticket_facts
+from comptoir.tickets.dimensions import DIMENSIONS, dimensions_of, tags_of
 from comptoir.tickets.models import EventKind, Ticket
 
 RollupKey = tuple[object, ...]  # (day, *DIMENSIONS, tag)
@@ -229,7 +216,12 @@ def _ticket_batches(size: int, *, whole: bool) -> Iterator[list[Ticket]]:
 
 
 def reports_rebuild(*, progress: Callable[[int, int], None] = lambda done, total: None) -> int:
-    """Every ticket's facts and all the rollups, replayed from the events; returns the number of tickets."""
+    """Every ticket's facts and all the rollups, replayed from the events, and the service level attainment
+    counted again from the clocks (comptoir.sla.attainment); returns the number of tickets.
+
+    ``progress`` is told (done, total) tickets after each batch, in two passes: the events, then the clocks;
+    (0, total) starts each pass.
+    """
     total = Ticket.objects.count()
     schedules = Schedules()
     rollups: dict[RollupKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
@@ -238,6 +230,7 @@ def reports_rebuild(*, progress: Callable[[int, int], None] = lambda done, total
         TicketFacts.objects.all().delete()
         DailyRollup.objects.all().delete()
         BacklogTotal.objects.all().delete()
+        progress(0, total)
         for batch in _ticket_batches(REBUILD_BATCH, whole=schedules.needed()):
             ids = [ticket.pk for ticket in batch]
             events, comments, tags = events_of(ids), comments_of(ids), tags_of(ids)
@@ -255,11 +248,21 @@ def reports_rebuild(*, progress: Callable[[int, int], None] = lambda done, total
                     row = rollups[key]
                     for name, count in counts.items():
                         row[name] += count
-            _insert(TicketFacts, rows)
+            rows_insert(TicketFacts, rows)
             done += len(batch)
             progress(done, total)
-        _insert(DailyRollup, ({**_key_fields(key), **counts} for key, counts in rollups.items()))
-        _insert(BacklogTotal, backlog_totals(rollups))
+        rows_insert(DailyRollup, ({**_key_fields(key), **counts} for key, counts in rollups.items()))
+        rows_insert(BacklogTotal, backlog_totals(rollups))
+        clocked = 0
+        progress(0, total)
+
+        def clocks_done(count: int) -> None:
+            nonlocal clocked
+            clocked += count
+            progress(clocked, total)
+
+        # In the same transaction: the page never reads half-built tables.
+        attainment_rebuild(progress=clocks_done)
     return done
 
 
@@ -270,46 +273,3 @@ def backlog_totals(rollups: dict[RollupKey, dict[str, int]]) -> Iterator[dict[st
         totals[key[1:]] += counts["entered"] - counts["left"]
     for key, backlog in totals.items():
         yield {**dict(zip((*DIMENSIONS, "tag"), key, strict=True)), "backlog": backlog}
-
-
-def _insert(model: type[models.Model], rows: Iterable[dict[str, object]]) -> None:
-    """Rows written by COPY (PostgreSQL) or one prepared INSERT run many times (SQLite).
-
-    bulk_create prepares every value of every row through its field (model instances, then
-    get_db_prep_save), and a multi-row INSERT's thousands of placeholders cost the driver more to
-    parse than the rows to send: at a million tickets these were most of the rebuild's time. The
-    values here are plain: numbers, text, dates and times, and the two JSON columns.
-    """
-    # The database numbers the rows of a model with an automatic id.
-    fields = [field for field in model._meta.concrete_fields if not isinstance(field, models.AutoField)]
-    names = [field.name for field in fields]
-    jsons = {field.name for field in fields if isinstance(field, models.JSONField)}
-    quote = connection.ops.quote_name
-    table, columns = quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
-
-    def values(row: dict[str, object]) -> tuple[Any, ...]:
-        return tuple(json.dumps(row[name]) if name in jsons else row[name] for name in names)
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(values(row))
-            return
-        adapters: dict[str, Callable[[Any], Any]] = {}
-        for field in fields:
-            if isinstance(field, models.DateTimeField):
-                adapters[field.name] = connection.ops.adapt_datetimefield_value
-            elif isinstance(field, models.DateField):
-                adapters[field.name] = connection.ops.adapt_datefield_value
-        placeholders = ", ".join(["%s"] * len(fields))
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
-            [
-                tuple(
-                    adapters[name](value) if name in adapters else value
-                    for name, value in zip(names, values(row), strict=True)
-                )
-                for row in rows
-            ],
-        )

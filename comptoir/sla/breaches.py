@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from comptoir.sla.attainment import attainment_recount
 from comptoir.sla.models import RUNNING, TicketSla
 from comptoir.tickets.history import ChangeBatch
 from comptoir.tickets.models import EventKind
@@ -73,4 +74,7 @@ def _claim(condition: Q, *, order: str, column: str, kind: str, now: datetime, b
             for _, ticket_id, metric, due_at in claimed:
                 history.record(ticket_id, kind, old=metric, new=due_at.isoformat())
             history.write()
+            if column == "breached_at":
+                # A breach is an outcome: the reports' daily attainment counts it, in the claim's transaction.
+                attainment_recount({ticket_id for _, ticket_id, _, _ in claimed})
         return ids

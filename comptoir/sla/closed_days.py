@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-import holidays
-
 
 def closed_days_for(
     country: str,
@@ -26,6 +24,10 @@ def closed_days_for(
     "57" (Moselle) for Good Friday and 26 December in Alsace-Moselle. An unknown
     country or subdivision is a ValueError.
     """
+    # Imported on first use: the package's tables are megabytes a web process without a
+    # country's closed days never needs (bench/README.md, compare_helpdesk's peak memory).
+    import holidays
+
     try:
         public = holidays.country_holidays(country, subdiv=subdivision, years=sorted(set(years)))
     except NotImplementedError as error:  # how the package says "no such country or subdivision"

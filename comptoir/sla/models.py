@@ -26,6 +26,7 @@ from comptoir.sla.business_time import Schedule
 from comptoir.sla.closed_days import closed_days_for
 from comptoir.sla.policies import Conditions, FieldCondition
 from comptoir.ticketforms.predicates import conditions_problems, key_of
+from comptoir.tickets.dimensions import DIMENSIONS, TicketDimensions
 from comptoir.tickets.models import Channel, Priority, SupportGroup, Ticket, TicketType
 from comptoir.tickets.tags import TAG_MAX_LENGTH, tag_name
 
@@ -347,3 +348,64 @@ class SlaPause(models.Model):
 
     def __str__(self) -> str:
         return f"pause of {self.target_id} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class DailyAttainment(TicketDimensions):
+    """Per day in the team's time zone, dimensions, tag, policy and metric: the targets met and breached.
+
+    The reports' service level attainment adds these up (comptoir.reports.sla) instead of reading a
+    range's clocks. A clock counts on the day its outcome fell (met: when achieved; breached: when it
+    was due), under its ticket's dimensions as they are now, once under tag 0 and once under each of its
+    tags, as the reports' other rollups. Written by the clocks' own writer (comptoir.sla.attainment),
+    in the transaction that moves a clock or its ticket.
+    """
+
+    day = models.DateField()
+    tag = models.PositiveIntegerField(default=0)
+    # No database constraint: a policy is deleted only once no clock names it, its rows all at 0 by then.
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    met = models.IntegerField(default=0)
+    breached = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=(
+                    "day",
+                    *DIMENSIONS,
+                    "tag",
+                    "policy",
+                    "metric",
+                ),
+                name="attainment_one_row_per_day_dimensions_tag_target",
+            )
+        ]
+        indexes = [
+            # A range of one tag's days, the counts and every filterable column carried in the index
+            # (PostgreSQL's INCLUDE): filtered or not, a quarter is an index-only scan.
+            models.Index(
+                fields=("tag", "day"),
+                include=("met", "breached", "policy", "metric", *DIMENSIONS),
+                name="attainment_by_tag_and_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"attainment of {self.day}"
+
+
+class AttainmentCounted(TicketDimensions):
+    """What a ticket's clocks add to DailyAttainment, and the dimensions and tags they are counted under.
+
+    The difference between this and what the clocks and the ticket say now is what a change adds to the
+    rollups; deleting the ticket takes it away (comptoir.sla.attainment.attainment_forget).
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    tags = models.JSONField(default=list)
+    # {"<day> <policy id> <metric>": [met, breached]}
+    counts = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"attainment counted of ticket {self.ticket_id}"

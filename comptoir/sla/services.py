@@ -9,7 +9,8 @@ change of priority, group, type or tags, the clocks still waiting get the new
 policy's targets from their start, with their pauses measured on the new clock.
 A clock already met keeps the policy and due time it was measured against.
 Each clock's pauses (SlaPause rows, for the ticket page) are written with it:
-those of a clock that differ from the replay's are replaced.
+those of a clock that differ from the replay's are replaced, and so is what the
+clocks add to the reports' daily attainment (comptoir.sla.attainment).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TypeAlias
 from django.db import transaction
 from django.utils import timezone
 
+from comptoir.sla.attainment import attainment_recount
 from comptoir.sla.business_time import always_open
 from comptoir.sla.clock import Clock, Happening, Moment, Target, Terms, replay
 from comptoir.sla.models import BusinessSchedule, SlaPause, SlaPolicy, SlaTarget, TicketSla
@@ -226,6 +228,8 @@ def _write(
         # The list's "Breaching soon" order (Ticket.sla_due_at); not a change of the ticket: updated_at stays.
         Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due)
         ticket.sla_due_at = due
+    # The daily attainment the reports read, in this transaction: outcomes and the ticket's dimensions as they are now.
+    attainment_recount([ticket.pk], tickets={ticket.pk: ticket})
 
 
 def _pauses_write(

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
-import holidays
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -155,6 +154,8 @@ def policy_problems(schedule: BusinessSchedule | None, targets: Mapping[tuple[st
 
 def holiday_countries() -> list[str]:
     """The country codes (ISO 3166-1 alpha-2) whose public holidays are known, for the schedules' choice."""
+    import holidays  # on first use, as in comptoir.sla.closed_days: megabytes few requests need
+
     return sorted(code for code in holidays.list_supported_countries() if len(code) == 2)
 
 

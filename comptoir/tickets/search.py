@@ -11,6 +11,7 @@ looks like them (PostgreSQL only).
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -29,8 +30,14 @@ from django.utils.translation import gettext
 
 from comptoir.accounts.models import Organisation, User
 from comptoir.tickets.models import Message, Priority, Status, Ticket, TicketType
-from comptoir.tickets.search_index import tickets_like_words, tickets_requested_by, tickets_with_words
-from comptoir.tickets.search_query import Filter, SearchQuery, Words
+from comptoir.tickets.search_index import (
+    is_measured,
+    tickets_like_words,
+    tickets_requested_by,
+    tickets_with_words,
+    walks,
+)
+from comptoir.tickets.search_query import Filter, SearchQuery, Words, parse_search
 from comptoir.tickets.statuses import ACTIVE_STATUSES
 from comptoir.tickets.tags import tag_name
 
@@ -85,7 +92,28 @@ class Search:
 
 
 def search_condition(query: SearchQuery, agent: User) -> Search:
-    return _search(query, agent, _words_or_names)
+    together = bare_words(query)
+    return _search(query, agent, lambda words: _words_or_names(words, together))
+
+
+def bare_words(query: SearchQuery) -> str:
+    """The words sought one by one (not a phrase, not after a minus), joined: the share PostgreSQL measures of them.
+
+    Each is a condition of its own (any may name a requester instead), but
+    PostgreSQL's guess of how many tickets hold them all multiplies their shares;
+    words typed together seldom are independent ("card payment"), so their share
+    together is what chooses the plan (search_index.WordsSought).
+    """
+    return " ".join(words.text for words in query.words if not words.phrase and not words.negated)
+
+
+def measured_terms(query: SearchQuery) -> list[tuple[str, bool]]:
+    """The terms whose share the search's conditions measure (search_index.is_measured), as (text, is a phrase)."""
+    terms = [(words.text, True) for words in query.words if words.phrase and not words.negated]
+    together = bare_words(query)
+    if together:
+        terms.append((together, False))
+    return [(text, phrase) for text, phrase in terms if is_measured(text, phrase=phrase)]
 
 
 # The shortest word read in names: shorter ones name too many people (and PostgreSQL's trigram index,
@@ -93,7 +121,7 @@ def search_condition(query: SearchQuery, agent: User) -> Search:
 NAME_WORD_MIN = 3
 
 
-def _words_or_names(words: Words) -> Q:
+def _words_or_names(words: Words, together: str = "") -> Q:
     """The tickets holding the words (or the phrase), or whose requester or requester's organisation they name.
 
     A name is matched by all the words of one group ("Claire Martin", or "Dupont SA"), each anywhere in it,
@@ -101,7 +129,9 @@ def _words_or_names(words: Words) -> Q:
     export. The people and the organisations' members are read first, on PostgreSQL through the trigram
     index on names (search_index.tickets_requested_by says why).
     """
-    found = tickets_with_words(words.text, phrase=words.phrase, left_out=words.negated)
+    found = tickets_with_words(
+        words.text, phrase=words.phrase, left_out=words.negated, measured_as="" if words.phrase else together
+    )
     parts = [words.text] if words.phrase else words.text.split()
     if not parts or any(len(part) < NAME_WORD_MIN for part in parts):
         return found
@@ -131,6 +161,21 @@ class _NameHolds(IContains):
 def sought_terms(query: SearchQuery) -> list[tuple[str, bool]]:
     """The words a ticket must hold, as (text, is a phrase): the query's words but those after a minus."""
     return [(words.text, words.phrase) for words in query.words if not words.negated]
+
+
+def search_plans(typed: str, rows: int) -> tuple[bool, ...]:
+    """What a statement reading ``rows`` matches of the search ``typed`` compiles to besides the text: its plans.
+
+    For a process that keeps compiled statements (comptoir.workspace.listing's counts and pages): keyed
+    by this as well, a statement's plan follows the data (search_index.walks). No query for a search of
+    one word; otherwise one per phrase or group of words at most every search_index.SHARE_KEPT_SECONDS.
+    """
+    return walks(_measured_terms_of(typed), rows) if typed else ()
+
+
+@functools.lru_cache(maxsize=2_000)
+def _measured_terms_of(typed: str) -> tuple[tuple[str, bool], ...]:
+    return tuple(measured_terms(parse_search(typed)))
 
 
 def lookalike_search(query: SearchQuery, agent: User) -> Search | None:

@@ -163,7 +163,9 @@ def _surveys_follow(moved: Collection[tuple[int, str]], status: str, now: dateti
             Survey.objects.filter(ticket_id__in=reopened, withdrawn_at__isnull=True).update(withdrawn_at=now)
 
 
-@transaction.atomic
+# No savepoint when called inside a transaction (a reply by e-mail, a merge, an agent's update): two round
+# trips each, and nothing calls it to survive its failure; a failure fails the caller's transaction.
+@transaction.atomic(savepoint=False)
 def ticket_set_status(
     ticket: Ticket,
     status: str,
@@ -211,7 +213,8 @@ def merge_destination(ticket: Ticket) -> Ticket:
     return current
 
 
-@transaction.atomic
+# No savepoint inside a caller's transaction (e-mail ingest): as ticket_set_status.
+@transaction.atomic(savepoint=False)
 def ticket_reply_by_requester(
     *,
     ticket: Ticket,

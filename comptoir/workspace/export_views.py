@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
@@ -37,10 +38,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET
 
 from comptoir.accounts.models import User
+from comptoir.core.ratelimit import hit_window
 from comptoir.ticketforms import validation
 from comptoir.ticketforms.models import FieldKind, TicketField
 from comptoir.ticketforms.selectors import values_by_ticket
@@ -73,6 +75,25 @@ def ticket_export(request: HttpRequest) -> HttpResponse:
     """GET (a read): the list of the same address (?view=, ?saved=, ?q=, filters, sort) as a CSV file."""
     agent = current_agent(request)
     params = _list_params(request, agent)
+    # Counted once the address is known good (a saved view the agent sees): a 404 uses up nothing.
+    window = hit_window(
+        "agent-export",
+        str(agent.pk),
+        limit=settings.COMPTOIR_RATE_LIMIT_EXPORTS_PER_AGENT,
+        window_seconds=settings.COMPTOIR_RATE_LIMIT_WINDOW_SECONDS,
+    )
+    if not window.allowed:
+        minutes = -(-window.seconds_left() // 60)
+        messages.error(
+            request,
+            ngettext(
+                "You have exported many lists in a short time: try again in %(minutes)s minute.",
+                "You have exported many lists in a short time: try again in %(minutes)s minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        return _back_to_the_list(request)
     agents = list(selectors.agents())
     groups = list(SupportGroup.objects.all())
     listed = listing(params, agent, agents=agents, groups=groups)

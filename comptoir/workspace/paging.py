@@ -20,12 +20,30 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, DateTimeField, F, Func, Model, QuerySet, Value
+from django.db.models import BooleanField, DateTimeField, Expression, F, Field, Func, Model, QuerySet, Value
 from django.db.models.sql.compiler import SQLCompiler
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A cursor longer than this is not one of ours.
 _MAX_CURSOR_CHARS = 100
+
+
+class Slot(Expression):
+    """A value left out of a compiled statement: compiled as a placeholder whose parameter is this slot itself.
+
+    A statement compiled once (comptoir.workspace.compiled) is run again with each slot's parameter replaced by
+    the value it stands for, prepared for the database as ``Value`` would prepare it (``prepared``).
+    """
+
+    def __init__(self, index: int, output_field: Field[Any, Any]) -> None:
+        super().__init__(output_field=output_field)
+        self.index = index
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        return "%s", [self]
+
+    def prepared(self, value: Any, connection: BaseDatabaseWrapper) -> Any:
+        return self.output_field.get_db_prep_value(value, connection=connection)
 
 
 class RowBeyond(Func):
@@ -40,7 +58,10 @@ class RowBeyond(Func):
     def __init__(self, fields: Sequence[str], values: Sequence[Any], *, greater: bool) -> None:
         if len(fields) != len(values) or not fields:
             raise ValueError("one value per field, at least one field")
-        super().__init__(*(F(name) for name in fields), *(Value(value) for value in values))
+        # A Slot stands for a value given when a statement compiled once runs (comptoir.workspace.compiled).
+        super().__init__(
+            *(F(name) for name in fields), *(value if isinstance(value, Slot) else Value(value) for value in values)
+        )
         self.width = len(fields)
         self.operator = ">" if greater else "<"
 
@@ -69,7 +90,7 @@ def _reversed(order: Sequence[str]) -> list[str]:
     return [name[1:] if name.startswith("-") else f"-{name}" for name in order]
 
 
-def cursor_of(row: Model, order: Sequence[str]) -> str:
+def cursor_of(row: Any, order: Sequence[str]) -> str:
     values = []
     for name in _fields(order)[0]:
         value = getattr(row, name)
@@ -108,6 +129,11 @@ class KeysetPage:
     is_first: bool
 
 
+# Reads a keyset page's rows: (the boundary's sort key or None, whether rows lie above it, the order to read
+# them in, how many at most) -> the rows, each with the order's fields as attributes.
+KeysetRead = Callable[[list[Any] | None, bool, list[str], int], list[Any]]
+
+
 def keyset_page(
     rows: QuerySet[Any], order: Sequence[str], *, after: str = "", before: str = "", size: int
 ) -> KeysetPage:
@@ -115,13 +141,24 @@ def keyset_page(
 
     One query: it reads one row more than the page to know whether another follows.
     """
-    names, descending = _fields(order)
-    model = rows.model
+    names = _fields(order)[0]
+
+    def read(boundary: list[Any] | None, greater: bool, reading: list[str], limit: int) -> list[Any]:
+        bounded = rows if boundary is None else rows.filter(RowBeyond(names, boundary, greater=greater))
+        return list(bounded.order_by(*reading)[:limit])
+
+    return keyset_read(read, rows.model, order, after=after, before=before, size=size)
+
+
+def keyset_read(
+    read: KeysetRead, model: type[Model], order: Sequence[str], *, after: str = "", before: str = "", size: int
+) -> KeysetPage:
+    """keyset_page, its rows read by ``read`` (a statement compiled once, comptoir.workspace.compiled)."""
+    descending = _fields(order)[1]
     boundary = _decode(before, model, order) if before else None
     if boundary is not None:
         # Backwards: read the rows before the boundary in reverse order, then turn them round.
-        beyond = RowBeyond(names, boundary, greater=descending)
-        found = list(rows.filter(beyond).order_by(*_reversed(order))[: size + 1])
+        found = read(boundary, descending, _reversed(order), size + 1)
         page = found[:size][::-1]
         more_before = len(found) > size
         return KeysetPage(
@@ -131,9 +168,7 @@ def keyset_page(
             is_first=not more_before,
         )
     boundary = _decode(after, model, order) if after else None
-    if boundary is not None:
-        rows = rows.filter(RowBeyond(names, boundary, greater=not descending))
-    found = list(rows.order_by(*order)[: size + 1])
+    found = read(boundary, not descending, list(order), size + 1)
     page = found[:size]
     return KeysetPage(
         rows=page,

@@ -20,9 +20,9 @@ from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
-from comptoir.accounts.models import User
 from comptoir.sla.states import running_state
-from comptoir.tickets.models import AuthorRole, Priority, Status, Ticket
+from comptoir.tickets.models import AuthorRole, Priority, Status
+from comptoir.workspace.selectors import TicketRow
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,8 @@ def time_ago(moment: datetime, now: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
 
 
-def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None) -> list[ListRow]:
-    """A row per ticket of ``selectors.ticket_rows`` (requester, assignee, group, tags and last speaker known).
+def list_rows(tickets: Iterable[TicketRow], excerpts: dict[int, str] | None = None) -> list[ListRow]:
+    """A row per ticket of ``comptoir.workspace.listing.listing_page`` (a ``selectors.TicketRow``).
 
     ``excerpts``: safe HTML by ticket id, from ``comptoir.workspace.search.search_excerpts``.
     """
@@ -119,15 +119,15 @@ def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None)
     rows = []
     for ticket in tickets:
         updated_at = timezone.localtime(ticket.updated_at)
-        assignee: User | None = ticket.assignee
-        due_at: datetime | None = getattr(ticket, "clock_due_at", None)
+        assignee = ticket.assignee
+        due_at = ticket.clock_due_at
         badge = None
         if due_at is not None:
             badge = sla_badge(
                 due_at=due_at,
-                warn_at=getattr(ticket, "clock_warn_at", None),
-                breached_at=getattr(ticket, "clock_breached_at", None),
-                paused=getattr(ticket, "clock_paused_since", None) is not None,
+                warn_at=ticket.clock_warn_at,
+                breached_at=ticket.clock_breached_at,
+                paused=ticket.clock_paused_since is not None,
                 now=now,
             )
         reference = ticket.reference
@@ -136,7 +136,7 @@ def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None)
                 reference=reference,
                 url=f"{url_start}{reference}{url_end}",
                 subject=ticket.subject,
-                group=ticket.group.name if ticket.group else "",
+                group=ticket.group_name,
                 requester=ticket.requester.get_full_name(),
                 status=ticket.status,
                 status_label=statuses.get(ticket.status, ticket.status),
@@ -147,8 +147,8 @@ def list_rows(tickets: Iterable[Ticket], excerpts: dict[int, str] | None = None)
                 updated_ago=time_ago(updated_at, now),
                 updated_label=dateformat.format(updated_at, short_datetime),
                 rating=ticket.satisfaction_rating,
-                requester_spoke_last=getattr(ticket, "last_public_role", None) == AuthorRole.REQUESTER,
-                tags=tuple(tag.name for tag in ticket.tags.all()),
+                requester_spoke_last=ticket.last_public_role == AuthorRole.REQUESTER,
+                tags=ticket.tags,
                 excerpt=excerpts.get(ticket.pk, ""),
                 sla_state=badge.state if badge else "",
                 sla_text=badge.text if badge else "",

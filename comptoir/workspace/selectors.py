@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connections
@@ -20,6 +22,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
@@ -32,7 +35,7 @@ from comptoir.accounts.models import Organisation, Role, User
 from comptoir.mail.models import InboundEmail, InboundStatus, OutboundEmail, OutboundStatus
 from comptoir.sla.models import OPEN, TicketSla
 from comptoir.ticketforms.models import FieldValue, TicketField
-from comptoir.tickets.models import Attachment, Message, Status, Tag, Ticket, TicketCC
+from comptoir.tickets.models import REFERENCE_OFFSET, Attachment, Message, Status, Tag, Ticket, TicketCC
 from comptoir.tickets.statuses import ACTIVE_STATUSES
 
 # The e-mails about a ticket the ticket page lists as not delivered.
@@ -125,11 +128,11 @@ def capped_count(rows: QuerySet[Any]) -> CountSql:
 
 
 def workspace_counts(
-    listed: QuerySet[Ticket] | None = None, saved: Sequence[QuerySet[Ticket] | CountSql] = ()
+    listed: QuerySet[Ticket] | CountSql | None = None, saved: Sequence[QuerySet[Ticket] | CountSql] = ()
 ) -> Counts:
     """The quarantine's count, the list's own (if any) and every saved view's, in one query.
 
-    A saved view may come as its count's SQL already compiled (``capped_count``; the list page keeps them,
+    The list and a saved view may come as its count's SQL already compiled (``capped_count``; the list page keeps them,
     comptoir.workspace.listing.matches_count): compiling a view costs more Python than counting it costs SQL.
     """
     quarantined = InboundEmail.objects.filter(status=InboundStatus.QUARANTINED)
@@ -180,6 +183,172 @@ def _row_columns() -> dict[str, Subquery]:
         .values("author_role")
     )
     return {"last_public_role": Subquery(last_public_role[:1]), **next_due_clock()}
+
+
+# The columns of a list row (TicketRow), as a values_list names them.
+ROW_COLUMNS = (
+    "id",
+    "subject",
+    "status",
+    "priority",
+    "updated_at",
+    "created_at",
+    "priority_rank",
+    "sla_due_at",
+    "satisfaction_rating",
+    "requester__name",
+    "requester__email",
+    "requester__is_active",
+    "assignee_id",
+    "assignee__name",
+    "assignee__email",
+    "assignee__is_active",
+    "group__name",
+    "last_public_role",
+    "clock_due_at",
+    "clock_warn_at",
+    "clock_breached_at",
+    "clock_paused_since",
+    "tag_names",
+)
+
+
+class Person:
+    """A requester or an assignee as a list row reads them: three columns, named by User's own rules."""
+
+    __slots__ = ("email", "is_active", "name")
+
+    def __init__(self, name: str, email: str, is_active: bool) -> None:
+        self.name = name
+        self.email = email
+        self.is_active = is_active
+
+    # User's own methods, which read nothing but these three (is_erased reads email and is_active): the same
+    # name as on every other page, "Erased requester" included.
+    is_erased = User.is_erased
+
+    def get_full_name(self) -> str:
+        return User.get_full_name(self)  # type: ignore[arg-type]
+
+    def get_short_name(self) -> str:
+        return User.get_short_name(self)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+    """A ticket as the list shows it: its columns, with the attributes a keyset cursor reads (paging.cursor_of)."""
+
+    id: int
+    subject: str
+    status: str
+    priority: str
+    updated_at: datetime
+    created_at: datetime
+    priority_rank: int
+    sla_due_at: datetime | None
+    satisfaction_rating: int | None
+    requester: Person
+    assignee: Person | None
+    group_name: str
+    last_public_role: str | None
+    clock_due_at: datetime | None
+    clock_warn_at: datetime | None
+    clock_breached_at: datetime | None
+    clock_paused_since: datetime | None
+    # In name order.
+    tags: tuple[str, ...]
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def reference(self) -> int:
+        return self.id + REFERENCE_OFFSET
+
+
+class TagNames(Subquery):
+    """The ticket's tag names in one column, in name order: an array on PostgreSQL, a JSON array elsewhere.
+
+    What a prefetch of the tags read in a query of its own (and a model instance per tag).
+    """
+
+    def __init__(self) -> None:
+        names = Tag.objects.filter(tickets=OuterRef("pk")).order_by("name").values("name")
+        super().__init__(names, output_field=TextField())
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = super().as_sql(compiler, connection)
+        # Django compiled ``sql`` and keeps the values apart, in ``params``: nothing typed is pasted in.
+        return f"(SELECT json_group_array(name) FROM {sql})", list(params)  # noqa: S608
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = super().as_sql(compiler, connection)
+        return f"ARRAY{sql}", list(params)
+
+
+def _tag_names(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        # SQLite's JSON array: in the order the rows came, which SQLite does not promise; BINARY order, which
+        # its ORDER BY name is, is code point order.
+        return tuple(sorted(json.loads(value)))
+    return tuple(value)
+
+
+def row_values(tickets: QuerySet[Ticket]) -> QuerySet[Any]:
+    """``tickets`` as the list's rows read them (TicketRow's columns; ``ticket_row`` makes each a TicketRow)."""
+    return tickets.annotate(**_row_columns(), tag_names=TagNames()).values_list(*ROW_COLUMNS)
+
+
+def ticket_row(values: Sequence[Any]) -> TicketRow:
+    """A row of ``row_values`` (its columns in ROW_COLUMNS's order) as a TicketRow."""
+    (
+        pk,
+        subject,
+        status,
+        priority,
+        updated_at,
+        created_at,
+        priority_rank,
+        sla_due_at,
+        rating,
+        requester_name,
+        requester_email,
+        requester_active,
+        assignee_id,
+        assignee_name,
+        assignee_email,
+        assignee_active,
+        group_name,
+        last_public_role,
+        clock_due_at,
+        clock_warn_at,
+        clock_breached_at,
+        clock_paused_since,
+        tag_names,
+    ) = values
+    return TicketRow(
+        id=pk,
+        subject=subject,
+        status=status,
+        priority=priority,
+        updated_at=updated_at,
+        created_at=created_at,
+        priority_rank=priority_rank,
+        sla_due_at=sla_due_at,
+        satisfaction_rating=rating,
+        requester=Person(requester_name, requester_email, requester_active),
+        assignee=Person(assignee_name, assignee_email, assignee_active) if assignee_id is not None else None,
+        group_name=group_name or "",
+        last_public_role=last_public_role,
+        clock_due_at=clock_due_at,
+        clock_warn_at=clock_warn_at,
+        clock_breached_at=clock_breached_at,
+        clock_paused_since=clock_paused_since,
+        tags=_tag_names(tag_names),
+    )
 
 
 def ticket_matches(

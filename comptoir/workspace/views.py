@@ -6,7 +6,8 @@ import contextlib
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import router
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from comptoir.accounts.models import Organisation, User
+from comptoir.accounts.models import Organisation, Role, User
 from comptoir.accounts.services import requester_set_organisation
 from comptoir.notifications.models import AgentNotice
 from comptoir.rules.models import RuleRun
@@ -32,6 +33,7 @@ from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.tickets.tags import tag_names
 from comptoir.workspace import selectors
 from comptoir.workspace.access import agent_required, current_agent
+from comptoir.workspace.compiled import kept_models
 from comptoir.workspace.forms import (
     AgentUpdateForm,
     BulkMacroForm,
@@ -39,14 +41,22 @@ from comptoir.workspace.forms import (
     BulkUpdateForm,
     CCForm,
     PresenceForm,
-    SavedViewForm,
     SpamForm,
 )
-from comptoir.workspace.listing import listing, listing_page, matches_count, saved_params, saved_view_named
+from comptoir.workspace.list_forms import Team, filter_fields_html, save_fields_html, team_of
+from comptoir.workspace.listing import (
+    listing,
+    listing_page,
+    listing_params,
+    matches_count,
+    saved_params,
+    saved_view_named,
+)
 from comptoir.workspace.macros import macro_entries
 from comptoir.workspace.models import SavedView, Visibility, views_for
 from comptoir.workspace.rows import list_rows, rows_html
 from comptoir.workspace.search import search_excerpts
+from comptoir.workspace.shell import kept_html
 from comptoir.workspace.sla_card import target_rows
 from comptoir.workspace.ticketform_views import agent_fields_form, solve_refusal
 
@@ -77,13 +87,15 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         return redirect("agent_ticket", query.references[0])
     if saved_views is None:
         saved_views = _views_seen(agent)
-    agents = list(selectors.agents())
-    groups = list(SupportGroup.objects.all())
+    agents, groups = _team()
     listed = listing(params, agent, agents=agents, groups=groups)
+    team = team_of(agents, groups)
     address = request.GET.copy()
     for name in ("after", "before", "page"):
         address.pop(name, None)
-    sidebar, counts = _sidebar(agent, agents, groups, saved_views, listed.rows, shown=saved)
+    # The list's own count, compiled once per process as a saved view's is (listing.matches_count).
+    count = matches_count(listing_params(params), agent, agents=agents, groups=groups)
+    sidebar, counts = _sidebar(agent, agents, groups, saved_views, count, shown=saved)
     # After the counts: when the list's count says no ticket holds the words, the page lists look-alikes.
     shown = listing_page(
         listed, agent, found=counts.listed.value, after=params.get("after", ""), before=params.get("before", "")
@@ -114,13 +126,15 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "search_notices": shown.notices,
         "lookalikes": shown.lookalikes,
         "filtered": filtered,
-        # The same for every list page of the language and team: written once (bulk_panel).
-        "bulk_panel": bulk_panel(agents, groups),
-        "save_form": SavedViewForm(
-            groups=groups,
+        # The same for every list page of the language and team: written once (bulk_panel, list_forms).
+        "bulk_panel": bulk_panel(agents, groups, team),
+        "filter_fields": filter_fields_html(listed.filters, params, team),
+        "save_fields": save_fields_html(
             # As the side bar lists them: the team's, then the agent's own.
             replaceable=[view for view, _tally in tallied if view.editable_by(agent)],
-            auto_id="save-%s",
+            groups=groups,
+            is_admin=agent.role == Role.ADMIN,
+            team=team,
         ),
         "saved_params": saved_params(params),
     }
@@ -132,8 +146,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 def sidebar(request: HttpRequest) -> HttpResponse:
     """The left bar's views with their counts, fetched by the pages that are not the list (shortcuts.js)."""
     agent = current_agent(request)
-    agents = list(selectors.agents())
-    groups = list(SupportGroup.objects.all())
+    agents, groups = _team()
     context, _counts = _sidebar(agent, agents, groups, _views_seen(agent))
     return render(request, "workspace/_sidebar_views.html", context)
 
@@ -143,7 +156,7 @@ def _sidebar(
     agents: list[User],
     groups: list[SupportGroup],
     saved_views: list[SavedView],
-    listed: QuerySet[Ticket] | None = None,
+    listed: selectors.CountSql | None = None,
     shown: SavedView | None = None,
 ) -> tuple[dict[str, Any], selectors.Counts]:
     """The side bar's views (the team's, then the agent's own) and the quarantine with their counts, and the
@@ -162,7 +175,16 @@ def _sidebar(
 
 
 def _views_seen(agent: User) -> list[SavedView]:
-    return list(views_for(agent).select_related("owner"))
+    # Their owners are not read (editable_by compares owner_id): no join, no User per view.
+    key = ("views seen", router.db_for_read(SavedView), agent.pk)
+    return kept_models(key, SavedView, lambda: views_for(agent))
+
+
+def _team() -> tuple[list[User], list[SupportGroup]]:
+    """The agents and the groups the list's filters and panels offer, by statements compiled once per process."""
+    agents = kept_models(("agents", router.db_for_read(User)), User, selectors.agents)
+    groups = kept_models(("groups", router.db_for_read(SupportGroup)), SupportGroup, SupportGroup.objects.all)
+    return agents, groups
 
 
 def _saved_view(request: HttpRequest, saved_views: list[SavedView]) -> SavedView | None:
@@ -171,32 +193,22 @@ def _saved_view(request: HttpRequest, saved_views: list[SavedView]) -> SavedView
     return saved_view_named(key, saved_views) if key else None
 
 
-_BULK_PANELS: dict[tuple[Any, ...], str] = {}
-_BULK_PANELS_KEPT = 64
-
-
-def bulk_panel(agents: list[User], groups: list[SupportGroup]) -> SafeString:
+def bulk_panel(agents: list[User], groups: list[SupportGroup], team: Team) -> SafeString:
     """The list's "Change the selected tickets" panel: its fields and labels, unbound, the same on every page.
 
-    Two dozen widgets and their labels, written once per language and team (the agents and groups its
-    selects offer) and kept by the process: the key says everything the panel shows.
+    Two dozen widgets and their labels, written once per language and ``team`` (the agents and groups its
+    selects offer, list_forms.team_of) and kept by the process: the key says everything the panel shows.
     """
-    key = (
-        translation.get_language(),
-        tuple((each.pk, each.get_full_name()) for each in agents),
-        tuple((group.pk, group.name) for group in groups),
-    )
-    html = _BULK_PANELS.get(key)
-    if html is None:
+
+    def render() -> str:
         context = {
             "bulk_form": BulkUpdateForm(agents=agents, groups=groups, auto_id="bulk-%s"),
             "macro_form": BulkMacroForm(auto_id="bulk-%s"),
             "merge_form": BulkMergeForm(auto_id="bulk-%s"),
         }
-        html = render_to_string("workspace/_bulk_panel.html", context)
-        if len(_BULK_PANELS) >= _BULK_PANELS_KEPT:
-            _BULK_PANELS.clear()
-        _BULK_PANELS[key] = html
+        return render_to_string("workspace/_bulk_panel.html", context)
+
+    html = kept_html(("bulk panel", translation.get_language(), team), render)
     return mark_safe(html)  # rendered by the template above, which escaped every value
 
 

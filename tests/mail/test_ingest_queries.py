@@ -38,18 +38,19 @@ def handed_on(monkeypatch) -> list[int]:
     return owed
 
 
-# A reply by our signed reply address: 1 the earlier copy looked for (dedup key), 2 the raw
-# message stored, 3 its row locked (its status only), 4 the ticket its reply address names,
-# locked with its requester and assignee (the reply service does not read it again), 5 the
-# message, 6 its event, 7 the backbone's delivery, 8 the ticket's update time, 9 the row marked
-# processed. Its requester is nobody's CC: whether the sender was copied from an e-mail's
-# headers is asked only of someone else (comptoir.gateway.senders.standing).
-REPLY_STATEMENTS = 9
-# A new ticket: 1 dedup, 2 stored, 3 locked, 4 whether its sender is blocked (comptoir.tickets.blocks),
-# 5 the person looked for, 6 created, 7 and 8 their e-mail address looked for and recorded (as
-# sign-up would), 9 the ticket, 10 its message, 11 its event, 12 the backbone's delivery, 13 the
-# row marked processed.
-NEW_TICKET_STATEMENTS = 13
+# A reply by our signed reply address, in one transaction (the row is inserted and acted on together,
+# so no other worker can see it, and it is not locked): 1 the earlier copy looked for (dedup key),
+# 2 the raw message's row inserted, 3 the ticket its reply address names, locked with its requester
+# and assignee (the reply service does not read it again), 4 the message, 5 its event, 6 the
+# backbone's delivery, 7 the ticket's update time, 8 the row marked processed. Its requester is
+# nobody's CC: whether the sender was copied from an e-mail's headers is asked only of someone else
+# (comptoir.gateway.senders.standing). Was 9 with the row committed first, then locked by its status.
+REPLY_STATEMENTS = 8
+# A new ticket: 1 dedup, 2 stored, 3 whether its sender is blocked (comptoir.tickets.blocks),
+# 4 the person looked for, 5 created, 6 and 7 their e-mail address looked for and recorded (as
+# sign-up would), 8 the ticket, 9 its message, 10 its event, 11 the backbone's delivery, 12 the
+# row marked processed. Was 13, with the row's lock.
+NEW_TICKET_STATEMENTS = 12
 # The worker, for the new ticket, each subscriber in turn (its delivery claimed first, marked done
 # last, then the next one looked for: three statements each). The e-mails: 1 the subscribers owed,
 # 2 claimed, 3 the change's events, 4 the requester's e-mail preferences, 5 the suppression list, 6 and

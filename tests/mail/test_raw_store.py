@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from comptoir.core.orphans import hour_start
 from comptoir.gateway.inbound import TemporaryFailure, ingest, quarantine_delete
@@ -52,6 +53,30 @@ def test_it_stores_the_bytes_in_a_file_named_by_their_hash_not_in_the_row(settin
     with open(f"{settings.MEDIA_ROOT}/{row.raw_file.name}", "rb") as stored:
         assert stored.read() == raw
     assert raw_read(row) == raw
+
+
+def test_the_file_and_every_folder_down_to_it_are_flushed_to_the_disk_before_the_row(settings, monkeypatch):
+    flushed: list[str] = []
+    rows_when_flushed: list[int] = []
+    fsync = os.fsync
+
+    def recorded(descriptor: int) -> None:
+        flushed.append(os.readlink(f"/proc/self/fd/{descriptor}"))
+        rows_when_flushed.append(InboundEmail.objects.count())
+        fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", recorded)
+
+    row = InboundEmail.objects.get(pk=ingest(raw_message(message_id="<flushed@example.net>"), source="test").pk)
+
+    root = os.path.realpath(settings.MEDIA_ROOT)
+    path = os.path.realpath(f"{root}/{row.raw_file.name}")
+    folders = [os.path.dirname(path)]
+    while folders[-1] != os.path.join(root, "inbound"):
+        folders.append(os.path.dirname(folders[-1]))
+    # The file, its hour, day, month and year folders, and inbound/: each entry a power cut could lose.
+    assert flushed == [path, *folders] and len(folders) == 5
+    assert rows_when_flushed == [0] * 6
 
 
 def test_a_file_that_no_longer_matches_its_hash_is_refused_never_returned():
@@ -101,10 +126,17 @@ def test_a_row_stored_in_the_database_by_the_previous_release_is_still_read_and_
 
 def test_a_stored_message_whose_file_is_gone_is_quarantined_as_failed_not_retried_for_ever(monkeypatch):
     raw = raw_message(message_id="<gone@example.net>")
-    # Stored, then our side failed before acting on it: the periodic job reads it again from storage.
-    monkeypatch.setattr("comptoir.gateway.inbound._process", lambda row, stored=None: row)
-    row = ingest(raw, source="test")
+
+    # Stored, then our side failed acting on it: the periodic job reads it again from storage.
+    def database_down(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("comptoir.gateway.inbound._act", database_down)
+    with pytest.raises(TemporaryFailure):
+        ingest(raw, source="test")
     monkeypatch.undo()
+    row = InboundEmail.objects.get(message_id="gone@example.net")
+    assert row.status == InboundStatus.RECEIVED
     raw_storage().delete(row.raw_file.name)
     from comptoir.gateway.inbound import _process
 

@@ -17,8 +17,10 @@ from django.utils import translation
 
 from comptoir.accounts.models import User
 from comptoir.accounts.services import email_address_record
+from comptoir.portal.erasure import account_erase
 from comptoir.portal.export import requester_data_export
 from comptoir.ticketforms.models import CameFrom, TicketContext
+from comptoir.tickets.services import ticket_change_requester
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +107,35 @@ def test_the_context_costs_no_query_more(verified, make_ticket):
     # The tickets (their contexts joined), their public messages with authors, the files, the field values,
     # the survey answers.
     assert len(queries) == 5
+
+
+def test_a_ticket_given_to_one_keeps_its_former_requester_s_browser_out_of_one_s_export(verified, make_ticket, agent):
+    given = make_ticket(email="bob@example.net", subject="Bob's, then Alice's")
+    TicketContext.objects.create(ticket=given, browser="Bob's browser", system="Bob's system")
+    ticket_change_requester(given, email=verified.email, name=verified.name, actor=agent)
+
+    archive = _archive(verified)
+
+    # The ticket is theirs now, its conversation in their copy; what Bob's browser sent is not.
+    record = json.loads(archive.read(f"tickets/{given.reference}/ticket.json"))
+    assert record["subject"] == "Bob's, then Alice's"
+    assert record["technical_details"] is None
+    assert b"Bob's browser" not in b"".join(archive.read(name) for name in archive.namelist())
+
+
+def test_erasing_the_account_erases_what_its_browser_sent_whoever_s_ticket_it_is_now(verified, make_ticket, agent):
+    own = make_ticket(subject="Mine")
+    TicketContext.objects.create(ticket=own, browser="Firefox 133", language="fr-FR")
+    sent_then_given = make_ticket(subject="Mine, then Bob's")
+    TicketContext.objects.create(ticket=sent_then_given, browser="Firefox 133")
+    ticket_change_requester(sent_then_given, email="bob@example.net", name="Bob", actor=agent)
+    others = make_ticket(email="bob@example.net", subject="Bob's")
+    TicketContext.objects.create(ticket=others, browser="Bob's browser")
+    given_to_me = make_ticket(email="carol@example.net", subject="Carol's, then mine")
+    TicketContext.objects.create(ticket=given_to_me, browser="Carol's browser")
+    ticket_change_requester(given_to_me, email=verified.email, name=verified.name, actor=agent)
+
+    account_erase(user=verified)
+
+    # Theirs go, even from the ticket now Bob's; Bob's and Carol's stay, even on a ticket that was theirs.
+    assert sorted(TicketContext.objects.values_list("ticket_id", flat=True)) == sorted([others.pk, given_to_me.pk])

@@ -129,7 +129,8 @@ def test_the_query_count_does_not_grow_with_tickets(
     # session, user; the filters' groups, agents, organisations, ticket fields (the drop-downs and checkboxes
     # a lead may narrow to: the one query the field filter added); volume 2 (the range's days and those
     # after it, the backlog now); speed 1 (first replies and resolutions, each read once); agents 4;
-    # service levels 2 (per policy, breaches); satisfaction per group 1; comments 1.
+    # service levels 2 (met and breached per policy and metric: the daily attainment, since it replaced
+    # the range's clocks, still 1; the latest breaches); satisfaction per group 1; comments 1.
     with django_assert_num_queries(17):
         assert client.get(url(), WEEK_ADDRESS).status_code == 200
     # More tickets in the week, another agent, more comments: more rows, not more queries.

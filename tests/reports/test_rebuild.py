@@ -75,5 +75,6 @@ def test_the_rebuild_draws_a_progress_bar_on_a_terminal_only(week: Week):
     terminal, log = Terminal(), StringIO()
     call_command("reports_rebuild", stdout=terminal)
     call_command("reports_rebuild", stdout=log)
-    assert f"\r[{'#' * 30}] 4/4" in terminal.getvalue()
+    # One bar for the events, then one for the service level clocks, each on its own line.
+    assert terminal.getvalue().count(f"\r[{'#' * 30}] 4/4\n") == 2
     assert "\r" not in log.getvalue()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from comptoir.reports.facts import DIMENSIONS
 from comptoir.reports.models import TicketFacts
 from comptoir.reports.services import rollups_apply, ticket_facts_refresh
 from comptoir.reports.subscriber import reports_follow
+from comptoir.tickets.dimensions import DIMENSIONS
 from comptoir.tickets.models import EventKind, TicketEvent
 from comptoir.tickets.services import ticket_update_by_agent
 from tests.reports.conftest import Week

@@ -113,12 +113,13 @@ def test_refreshing_reads_field_values_only_when_a_policy_names_a_field(
     ticket_sla_refresh(ticket)
 
     # A savepoint, 1 the active policies, 2 the ticket's history, 3 its policy's targets, 4 the schedule, its
-    # ranges and closed days (5, 6), 7 the clocks, 8 their pauses, and the release: nothing changed, nothing written.
-    with django_assert_num_queries(10):
+    # ranges and closed days (5, 6), 7 the clocks, 8 their pauses, 9 the counted attainment (locked) and 10 the
+    # clocks' outcomes (none: nothing to count), and the release: nothing changed, nothing written.
+    with django_assert_num_queries(12):
         ticket_sla_refresh(ticket)
     pro_policy()
     # The same, and the fields the policies name and the ticket's values of them.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         ticket_sla_refresh(ticket)
 
 

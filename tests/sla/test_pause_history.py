@@ -115,8 +115,9 @@ def test_refreshing_again_writes_no_pause_twice_at_a_fixed_number_of_queries(
     ticket = Ticket.objects.select_related("requester").get(pk=ticket.pk)
 
     # 1 savepoint, 2 the policies, 3 the history, 4 the policy's targets, 5 the ticket's clocks,
-    # 6 their pauses, 7 savepoint released: nothing written.
-    with django_assert_num_queries(7):
+    # 6 their pauses, 7 the ticket's counted attainment (locked) and 8 its clocks' outcomes (none yet:
+    # nothing to count, comptoir.sla.attainment), 9 savepoint released: nothing written.
+    with django_assert_num_queries(9):
         ticket_sla_refresh(ticket)
 
     assert list(SlaPause.objects.order_by("id").values_list("id", "target_id", "started_at", "ended_at")) == before
@@ -137,8 +138,9 @@ def test_a_resume_rewrites_the_pauses_of_the_clocks_it_changed_at_a_fixed_number
 
     # 1 savepoint, 2 the policies, 3 the history, 4 the policy's targets, 5 the ticket's clocks,
     # 6 their pauses, 7 the clocks updated, 8 the ticket's next due time, 9 the open pauses
-    # deleted, 10 the pauses written, 11 savepoint released.
-    with django_assert_num_queries(11):
+    # deleted, 10 the pauses written, 11 the ticket's counted attainment (locked) and 12 its clocks'
+    # outcomes (none yet: nothing to count), 13 savepoint released.
+    with django_assert_num_queries(13):
         ticket_sla_refresh(ticket)
 
     assert pauses(ticket) == [(paris(2026, 6, 8, 9, 20), paris(2026, 6, 8, 10))]

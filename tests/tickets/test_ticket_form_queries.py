@@ -14,7 +14,8 @@ from comptoir.tickets.models import Ticket
 from tests.tickets.test_ticket_form import form_url, valid_data
 
 # 1 the sender's IP counted (one upsert), 2 whether the address is one of our mailboxes,
-# 3 whether it is blocked (comptoir.tickets.blocks), 4 the captcha's challenge spent, 5 the
+# 3 whether it is blocked (comptoir.tickets.blocks), 4 the captcha's challenge spent (one
+# INSERT ... ON CONFLICT DO NOTHING: a replay inserts nothing, no savepoint needed), 5 the
 # address counted (one upsert), 6-9 the person looked for, created, and their e-mail address
 # looked for and recorded, 10 the ticket, 11 its message, 12 its event, 13 the backbone's
 # delivery, 14 the ticket forms offered (comptoir.ticketforms: none here, so the usual form).
@@ -22,10 +23,9 @@ from tests.tickets.test_ticket_form import form_url, valid_data
 # cookie (comptoir/portal/receipt.py). The confirmation e-mail is the worker's.
 FORM_STATEMENTS = 14
 # Savepoints, each a SAVEPOINT and a RELEASE: the view's transaction (a savepoint here only
-# because the test runs in one), the captcha's challenge spent (a replay is an IntegrityError
-# the transaction survives), ticket_create, person_save_new and the address's get_or_create.
+# because the test runs in one), ticket_create, person_save_new and the address's get_or_create.
 # None for the ticket fields when the form asks none (the usual form).
-FORM_SAVEPOINTS = 5
+FORM_SAVEPOINTS = 4
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 

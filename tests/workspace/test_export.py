@@ -224,10 +224,11 @@ def test_every_page_is_exported_in_batches_at_three_queries_each(signed_in, make
 
     assert references(rows) == [str(ticket.reference) for ticket in made]
     assert {row[16] for row in rows[1:]} == {"Mobile app"}
-    # 1 session, 2 the signed-in agent, 3 the agents and 4 the groups the filters accept, 5 the capped count,
-    # 6 the fields; then per batch of 2 (the third holds the last 2; a keyset read says no more follow):
-    # the tickets with requester, organisation, assignee and group, their tags, their fields' values.
-    assert len(queries) == 6 + 3 * 3, [query["sql"] for query in queries.captured_queries]
+    # 1 session, 2 the signed-in agent, 3 the agent's exports counted, 4 the agents and 5 the groups the filters
+    # accept, 6 the capped count, 7 the fields; then per batch of 2 (the third holds the last 2; a keyset read
+    # says no more follow): the tickets with requester, organisation, assignee and group, their tags, their
+    # fields' values.
+    assert len(queries) == 7 + 3 * 3, [query["sql"] for query in queries.captured_queries]
 
 
 def test_a_batch_costs_the_same_queries_at_any_size(signed_in, make_ticket, monkeypatch):
@@ -283,6 +284,25 @@ def test_a_list_too_long_for_one_file_is_refused_with_the_reason(signed_in, make
     ]
     monkeypatch.setattr(export_views, "EXPORT_MAX", 3)
     assert len(exported(signed_in, view="all", q="export")) == 4
+
+
+def test_an_agent_exporting_too_often_is_told_when_to_try_again(signed_in, agent, make_ticket, settings):
+    settings.COMPTOIR_RATE_LIMIT_EXPORTS_PER_AGENT = 2
+    make_ticket(email="p@example.org")
+    for _ in range(2):
+        assert len(exported(signed_in, view="all")) == 2
+
+    with translation.override("en"):
+        response = signed_in.get(url(), {"view": "all"})
+
+    assert response.status_code == 302
+    assert response["Location"] == url("agent_tickets") + "?view=all"
+    [message] = [str(message) for message in get_messages(response.wsgi_request)]
+    assert message.startswith("You have exported many lists in a short time: try again in ")
+    # Another agent's exports are their own.
+    colleague = User.objects.create_user(email="colleague@example.org", name="Colleague", role=Role.AGENT)
+    signed_in.force_login(colleague)
+    assert len(exported(signed_in, view="all")) == 2
 
 
 def test_only_agents_export_and_only_by_get(client, requester, signed_in):

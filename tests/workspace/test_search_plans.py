@@ -1,11 +1,13 @@
-"""A phrase, and a name, find the same tickets whichever way the database is asked (issue 15, at a million tickets).
+"""A phrase, words, and a name find the same tickets whichever way the database is asked (issue 15, at 1M tickets).
 
-On PostgreSQL a phrase whose tickets are common is read by walking the list's
-order rather than from the GIN index (comptoir.tickets.search_index.phrase_is_common
-measures that before the list is read): each test here takes both ways on a
-small desk and expects the same tickets, in the same order. On SQLite (FTS5)
-there is one way, taken twice. Names are read through an ``ILIKE`` the trigram
-index serves: what is typed is still text, never a pattern.
+On PostgreSQL, a phrase or several words whose tickets are common enough are
+read by walking the list's order (or the table, for a count) rather than from
+the GIN index, and the newest matches to rank are looked for among recent
+tickets first (comptoir.tickets.search_index.WordsSought, words_share measures
+the share): each test here takes every way on a small desk and expects the
+same tickets, in the same order. On SQLite (FTS5) there is one way, taken as
+many times. Names are read through an ``ILIKE`` the trigram index serves: what
+is typed is still text, never a pattern.
 """
 
 from __future__ import annotations
@@ -48,10 +50,36 @@ def aged(ticket: Ticket, days: float) -> None:
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now() - timedelta(days=days))
 
 
-@pytest.fixture(params=["index", "walk"])
+@pytest.fixture(autouse=True)
+def _no_share_kept():
+    """Each test measures its words' shares afresh (the process keeps them a few minutes)."""
+    search_index.forget_shares()
+    yield
+    search_index.forget_shares()
+
+
+def measured_as(newest: float, sampled: float, tickets: float):
+    """A words_share that answers these shares, with the histogram of the desk's update times as it is then."""
+
+    def share(text: str, *, phrase: bool) -> search_index.Share:
+        bounds = tuple(Ticket.objects.order_by("updated_at").values_list("updated_at", flat=True))
+        return search_index.Share(newest=newest, sampled=sampled, tickets=tickets, updated_bounds=bounds)
+
+    return share
+
+
+@pytest.fixture(params=["index", "walk", "window"])
 def plan(request, monkeypatch) -> str:
-    """The phrase read from the GIN index, then by walking the list (PostgreSQL; SQLite has one way)."""
-    monkeypatch.setattr(search_index, "phrase_is_common", lambda text: request.param == "walk")
+    """Words read from the GIN index, then by walking the list, then ranked from a window of recent tickets.
+
+    PostgreSQL; SQLite has one way. As if at a million tickets: every statement walks (a share of one in
+    two), none does (one in a million), or the rows of a page are read from the index and the two newest
+    matches ranked (RANKED_AMONG) are looked for among the newest tickets (one in a thousand).
+    """
+    shares = {"index": (1e-6, 1e-6), "walk": (0.5, 0.5), "window": (0.001, 0.001)}[request.param]
+    monkeypatch.setattr(search_index, "words_share", measured_as(*shares, tickets=1e6))
+    if request.param == "window":
+        monkeypatch.setattr(search_index, "RANKED_AMONG", 2)
     return str(request.param)
 
 
@@ -96,28 +124,53 @@ def test_a_phrase_past_a_ticket_s_positions_is_confirmed_on_its_message_either_w
 
 
 @ONLY_POSTGRESQL
-def test_a_phrase_is_walked_for_only_when_common_among_the_newest_and_the_whole_desk(make_ticket, monkeypatch):
+def test_words_are_walked_for_only_when_common_among_the_newest_and_the_whole_desk(make_ticket, monkeypatch):
     # Sample every page: the table's file also holds the pages of earlier tests' rolled-back rows, and a
     # sample of some pages could miss these six tickets (the probe's sample is sized for a large desk).
-    monkeypatch.setattr(search_index, "PHRASE_PROBE_PAGES", 1_000_000)
+    monkeypatch.setattr(search_index, "PROBE_PAGES", 1_000_000)
     common = [
         make_ticket(email=f"c{n}@example.org", subject="Question", description="Could you send us a screenshot?")
         for n in range(4)
     ]
     for n in range(2):
         make_ticket(email=f"n{n}@example.org", subject="Thanks", description="It works, send the bill.")
+    share = search_index.words_share("send us a screenshot", phrase=True)
+    assert (share.newest, share.sampled, share.tickets) == (4 / 6, 4 / 6, 6)
     # A small desk is read from the index whatever its words: walking would not read fewer rows.
-    assert search_index.phrase_is_common("send us a screenshot") is False
+    assert share.walk_pays(2) is False
 
-    # As if it were large (the threshold falls): four of six tickets hold the phrase, one holds "the bill".
-    monkeypatch.setattr(search_index, "RANKED_AMONG", 2)
-    assert search_index.phrase_is_common("send us a screenshot") is True
-    assert search_index.phrase_is_common("send the bill") is False
-    # Common on the desk but not among the newest tickets (a canned reply since retired): the index.
+    # As if it were large (the threshold falls, √(1.5 / 6)): four of six tickets hold the phrase, one "the bill".
+    monkeypatch.setattr(search_index, "RANKED_AMONG", 1)
+    assert share.walk_pays(1) is True
+    assert search_index.words_share("send the bill", phrase=True).walk_pays(1) is False
+    # Words typed one by one are measured together, in any order: "screenshot send" as four tickets hold it.
+    assert search_index.words_share("screenshot send", phrase=False).walk_pays(1) is True
+    assert search_index.words_share("bill screenshot", phrase=False).sampled == 0
+    # Common on the desk but not among the newest tickets (a canned reply since retired): the index,
+    # once the share kept is forgotten (a process keeps it SHARE_KEPT_SECONDS).
     for ticket in common:
         aged(ticket, 400)
-    monkeypatch.setattr(search_index, "PHRASE_PROBE_NEWEST", 2)
-    assert search_index.phrase_is_common("send us a screenshot") is False
+    monkeypatch.setattr(search_index, "PROBE_NEWEST", 2)
+    assert search_index.words_share("send us a screenshot", phrase=True).walk_pays(1) is True
+    search_index.forget_shares()
+    assert search_index.words_share("send us a screenshot", phrase=True).walk_pays(1) is False
+
+
+@ONLY_POSTGRESQL
+def test_a_kept_statement_follows_its_words_share(signed_in, phrase_desk, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    def statements_on_tickets(typed: str) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            listed(signed_in, typed)
+        return [query["sql"] for query in captured.captured_queries if "tickets_ticket.search_vector" in query["sql"]]
+
+    # The count and the rows are compiled once per process and kept: the plan the share chose is part of their key.
+    monkeypatch.setattr(search_index, "words_share", measured_as(1e-6, 1e-6, tickets=1e6))
+    assert [sql for sql in statements_on_tickets(PHRASE) if "COALESCE(" in sql] == []
+    monkeypatch.setattr(search_index, "words_share", measured_as(0.5, 0.5, tickets=1e6))
+    walked = [sql for sql in statements_on_tickets(PHRASE) if "COALESCE(" in sql]
+    assert len(walked) == 2, walked  # the side bar's count of the list, and its rows
 
 
 @ONLY_POSTGRESQL
@@ -128,11 +181,32 @@ def test_a_phrase_costs_one_query_more_to_choose_its_plan_and_a_left_out_one_non
 
     with translation.override("en"):
         address = reverse("agent_tickets")
-    # The list's queries, the rows' excerpts, and the phrase's measure (search_index._PHRASE_PROBE).
+    # The list's queries, the rows' excerpts, and the phrase's share (search_index.words_share)...
     with django_assert_num_queries(LIST_QUERIES + 2):
+        signed_in.get(address, {"view": "all", "q": PHRASE})
+    # ...which the process keeps a few minutes: the next page, or the same again, does not measure it.
+    with django_assert_num_queries(LIST_QUERIES + 1):
         signed_in.get(address, {"view": "all", "q": PHRASE})
     with django_assert_num_queries(LIST_QUERIES + 1):
         signed_in.get(address, {"view": "all", "q": f"screenshot -{PHRASE}"})
+    # Words sought one by one are measured together, once; a word alone is not measured.
+    with django_assert_num_queries(LIST_QUERIES + 2):
+        signed_in.get(address, {"view": "all", "q": "screenshot send"})
+    with django_assert_num_queries(LIST_QUERIES + 1):
+        signed_in.get(address, {"view": "all", "q": "screenshot"})
+
+
+def test_words_sought_one_by_one_find_the_same_tickets_either_way(signed_in, phrase_desk, plan):
+    desk = phrase_desk
+    newest_first = [desk[key].reference for key in ("titled", "replied", "apart", "reversed")]
+    assert listed(signed_in, "screenshot send") == newest_first
+    assert listed(signed_in, "screenshot send -logs") == [
+        desk[key].reference for key in ("titled", "replied", "reversed")
+    ]
+    ranked = listed(signed_in, "send screenshot", sort="relevance")
+    # The subject holding both words first; then the newest (or, from a window, the newest two only).
+    assert ranked[0] == desk["titled"].reference
+    assert sorted(ranked) == sorted(newest_first[: len(ranked)])
 
 
 def test_a_name_typed_with_a_pattern_s_characters_is_text(signed_in, make_ticket):

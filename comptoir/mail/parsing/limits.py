@@ -20,7 +20,6 @@ _MAX_STRUCTURED_ADDRESS_CHARS = 256  # policy.default's parser is quadratic
 _MAX_DATE_CHARS = 256
 _MAX_PARTS = 1_000
 _MAX_DEPTH = 40
-_MAX_DEFAULT_POLICY_PARTS = 500  # policy.default parses ~10x slower per part
 _MAX_HTML_FOR_TEXT_CHARS = 2_000_000
 _MAX_MIME_HEADER_CHARS = 8_192  # both MIME parameter parsers are quadratic
 _MAX_CHARSET_NAME_CHARS = 64

@@ -8,11 +8,13 @@ from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from comptoir.workspace.models import SavedView, Visibility
 from comptoir.workspace.selectors import VIEWS, Tally, TicketView
+from comptoir.workspace.shell import kept_fragment, kept_include, topbar_html
 
 register = template.Library()
 
@@ -57,3 +59,30 @@ def view_links(context: template.Context, tallied: Sequence[tuple[SavedView, Tal
         )
     # Every value above is escaped.
     return SafeString("".join(links))
+
+
+@register.simple_tag(takes_context=True)
+def workspace_topbar(context: template.Context) -> SafeString:
+    """The top bar of every agent page, written once per language, agent and branding (comptoir.workspace.shell)."""
+    search = {name: context.get(name) for name in ("searched", "view_key", "search_help")}
+    return topbar_html(context["request"], context["user"], context["brand"], context.get("csrf_token"), search)
+
+
+@register.simple_tag
+def shell_include(template_name: str) -> SafeString:
+    """``{% include %}`` of a template that reads no variable, written once per language (shell.kept_include)."""
+    return kept_include(template_name)
+
+
+@register.simple_tag(takes_context=True)
+def sidebar_tail(context: template.Context, can_edit_articles: bool) -> SafeString:
+    """The side bar's e-mail and Help Center sections: written once per language, quarantine count and
+    ``can_edit_articles`` (the editor's right, which the template reads: ``user|can_edit_articles``)."""
+    quarantined = context.get("quarantined")
+    shown = None if quarantined is None else str(quarantined)
+    can_edit = bool(can_edit_articles)
+    return kept_fragment(
+        ("sidebar tail", translation.get_language(), shown, can_edit),
+        "workspace/_sidebar_tail.html",
+        {"quarantined": shown, "can_edit_articles": can_edit},
+    )
