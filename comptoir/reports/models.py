@@ -36,17 +36,11 @@ COUNTS = ("created", "solved", "reopened", "entered", "left", "offered", "answer
 FACT_DIMENSIONS = DIMENSIONS
 
 
-class TicketFacts(models.Model):
+class TicketFacts(TicketDimensions):
+    """A ticket's figures, and the dimensions they were counted under (its current ones; the requester's
+    organisation as it was when the ticket last changed)."""
+
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    # The dimensions the ticket's figures were counted under (its current ones).
-    group = models.PositiveIntegerField(default=0)
-    assignee = models.PositiveIntegerField(default=0)
-    channel = models.CharField(max_length=10)
-    type = models.CharField(max_length=20)
-    priority = models.CharField(max_length=10)
-    language = models.CharField(max_length=8)
-    # The requester's organisation (0: none), as it was when the ticket last changed.
-    organisation = models.PositiveIntegerField(default=0)
     # The ids of the tags the ticket's contributions were also counted under.
     tags = models.JSONField(default=list)
     created_at = models.DateTimeField()
