@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
-from PIL import Image, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # Twice the header's 48 px, for sharp rendering on high-density screens.
@@ -47,6 +50,9 @@ def logo_prepare(data: bytes) -> Logo:
     """The image to store for an uploaded logo, or ValidationError saying why it cannot be one."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError(gettext("The logo must weigh 2 MB at most."), code="logo_size")
+    # Pillow on first use: every web process imports this module (the e-mails' branding), few upload a logo.
+    from PIL import Image, UnidentifiedImageError
+
     try:
         image = Image.open(io.BytesIO(data))
         kind = image.format or ""

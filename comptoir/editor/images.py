@@ -15,14 +15,17 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import filetype
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from comptoir.core.typography import file_size
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # Room for a full-screen screenshot before it is shrunk.
 MAX_BYTES = 10 * 1024 * 1024
@@ -76,6 +79,9 @@ def image_prepare(data: bytes) -> PreparedImage:
         raise _refuse_type()
     content_type = kind.mime
     pillow_format, extension = TYPES[content_type]
+    # Pillow on first use: every web process mounts the editor's URLs, few requests upload an image.
+    from PIL import Image, UnidentifiedImageError
+
     try:
         image = Image.open(io.BytesIO(data), formats=[pillow_format])
         if image.width * image.height > MAX_PIXELS:
@@ -104,6 +110,8 @@ def image_prepare(data: bytes) -> PreparedImage:
 
 def _encode_again(image: Image.Image, pillow_format: str) -> tuple[bytes, int, int]:
     """The pixels alone, upright (as the camera's orientation tag says), at most MAX_WIDTH wide."""
+    from PIL import Image, ImageOps
+
     upright = ImageOps.exif_transpose(image) or image
     if upright.width > MAX_WIDTH:
         height = max(1, round(upright.height * MAX_WIDTH / upright.width))

@@ -8,7 +8,8 @@ bytes from ``raw_read``, which refuses to return bytes whose hash is not the
 row's: a file damaged, replaced or mixed up raises RawEmailUnavailable.
 
 Never lose an e-mail: ``raw_save`` writes the file before the row is inserted,
-and on local disk flushes it and its folders to the disk (fsync), so that a power
+and on local disk flushes it and its folders to the disk (fsync: the file's folder
+each time, the ones above it once per process, see ``_flush_to_disk``), so that a power
 cut after the row commits (and the sender is told we have it) cannot take bytes
 the operating system still held in memory. S3 answers an upload once it is stored.
 When the row's transaction rolls back the file stays with no row naming it,
@@ -70,31 +71,67 @@ def raw_save(raw: bytes) -> tuple[str, str]:
     """Write the bytes to storage; returns (the name they were saved under, their SHA-256)."""
     digest = hashlib.sha256(raw).hexdigest()
     storage = raw_storage()
-    name = storage.save(raw_name(digest, timezone.now()), ContentFile(raw))
-    _flush_to_disk(storage, name)
+    wanted = raw_name(digest, timezone.now())
+    # Asked before the save, which creates the folder when it is missing.
+    folder_existed = _local_folder_exists(storage, wanted)
+    name = storage.save(wanted, ContentFile(raw))
+    _flush_to_disk(storage, name, folder_existed=folder_existed)
     return name, digest
 
 
-def _flush_to_disk(storage: Storage, name: str) -> None:
-    """The file's bytes, and each folder's entry from ROOT down to it, on the disk itself (local storage only).
+# The folders (absolute paths) whose own entry in their parent this process has flushed to the disk:
+# their parents need no flush for them again. Process memory is enough: it only spares a process
+# work it did itself, and a new process (or a folder created anew) flushes the whole chain once.
+_durable_folders: set[str] = set()
+# One entry per hour folder and its day, month and year: the bound only keeps a process that
+# runs for years from growing it without end.
+_DURABLE_FOLDERS_KEPT = 1000
 
-    Every folder: the hour's folder is new each hour, its parents each day, month and year, and an entry
-    not yet on disk loses the file as surely as its bytes would. A folder with nothing new costs next to
-    nothing to flush.
+
+def _local_folder_exists(storage: Storage, name: str) -> bool:
+    try:
+        return os.path.isdir(os.path.dirname(storage.path(name)))
+    except NotImplementedError:
+        return False
+
+
+def _fsync(path: str) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _flush_to_disk(storage: Storage, name: str, *, folder_existed: bool) -> None:
+    """The file's bytes, its entry in its folder, and each new folder's entry up to ROOT, on the disk itself.
+
+    Local storage only. An entry not yet on disk loses the file as surely as its bytes would: the file's
+    folder is flushed every time (the file is new in it), each folder above it until one whose entry this
+    process already flushed (the hour's folder is new each hour, its parents each day, month and year):
+    two flushes a message instead of six. "It existed" is not enough to skip a folder: another process
+    may have created it and not flushed its parent yet. When the file's folder did not exist before the
+    save, it and its parents are new to this process whatever it remembers (removed meanwhile): all are
+    flushed.
     """
     try:
         path = storage.path(name)
     except NotImplementedError:
         # A remote storage (S3) has the object once the upload returned.
         return
-    folders = name.count("/")
-    for _ in range(folders + 1):
-        descriptor = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        path = os.path.dirname(path)
+    _fsync(path)
+    if not folder_existed or len(_durable_folders) > _DURABLE_FOLDERS_KEPT:
+        _durable_folders.clear()
+    folder = os.path.dirname(path)
+    _fsync(folder)
+    # The folders between the file's and ROOT: inbound/YYYY/MM/DD/HH/<file> has four above HH.
+    for _ in range(name.count("/") - 1):
+        if folder in _durable_folders:
+            break
+        parent = os.path.dirname(folder)
+        _fsync(parent)
+        _durable_folders.add(folder)
+        folder = parent
 
 
 def raw_discard(name: str) -> None:

@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Case, Count, DateField, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, DateField, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Cast, TruncDate
 
 from comptoir.accounts.models import User
 from comptoir.reports.facts import GOOD_RATINGS, team_zone
-from comptoir.reports.models import COUNTS, BacklogTotal, DailyRollup, TicketFacts
+from comptoir.reports.models import COUNTS, BacklogTotal, DailyRollup, TeamRollup, TicketFacts
 from comptoir.reports.percentiles import Series, figures, percentiles
 from comptoir.reports.periods import Period
 from comptoir.ticketforms.models import FieldValue
 from comptoir.ticketforms.validation import CHECKED, UNCHECKED
+from comptoir.tickets.dimensions import TEAM_DIMENSIONS
 from comptoir.tickets.models import ACTIVE, REFERENCE_OFFSET, EventKind, Status, TicketEvent
 
 LATEST_COMMENTS = 10
@@ -79,8 +80,19 @@ class Filters:
         return condition
 
     def rollup_condition(self) -> Q:
-        """On DailyRollup: the tag's rows, or every ticket's (tag 0)."""
+        """On DailyRollup (and TeamRollup, BacklogTotal): the tag's rows, or every ticket's (tag 0)."""
         return Q(**self._columns(), tag=self.tag or 0)
+
+    @property
+    def on_team_rows(self) -> bool:
+        """Whether the team rollups (per day, group, agent and tag) hold these filters' figures."""
+        return set(self._columns()) <= set(TEAM_DIMENSIONS)
+
+    def rollups(self) -> QuerySet[Any]:
+        """The daily rows these filters add up: the team rollups when they name no more than a group, an
+        agent and a tag (fifty rows a day, not a thousand), else the rollups of every dimension."""
+        model: type[DailyRollup | TeamRollup] = TeamRollup if self.on_team_rows else DailyRollup
+        return model.objects.filter(self.rollup_condition())
 
     def ticket_condition(self, prefix: str) -> Q:
         """On the Ticket that ``prefix`` leads to ("ticket__"), by its current fields as the facts count them."""
@@ -131,7 +143,8 @@ def volume(period: Period, filters: Filters) -> Volume:
         # the backlog at the range's start is the backlog now less what every day from the start did.
         after = Q(day__gt=period.last)
         rows = (
-            DailyRollup.objects.filter(filters.rollup_condition(), day__gte=before.first)
+            filters.rollups()
+            .filter(day__gte=before.first)
             .annotate(report_day=Case(When(after, then=Value(None)), default=F("day"), output_field=DateField()))
             .values("report_day")
             .annotate(**{name: Sum(name) for name in COUNTS})
@@ -362,9 +375,8 @@ def agents(period: Period, filters: Filters) -> list[AgentLine]:
         )
     else:
         counted = (
-            DailyRollup.objects.filter(
-                filters.rollup_condition(), assignee__gt=0, day__gte=period.first, day__lte=period.last
-            )
+            filters.rollups()
+            .filter(assignee__gt=0, day__gte=period.first, day__lte=period.last)
             .values("assignee")
             .annotate(solved=Sum("solved"), rated=Sum("rated"), good=Sum("good"))
             .order_by()
@@ -434,7 +446,8 @@ def satisfaction_by_group(period: Period, filters: Filters) -> list[GroupSatisfa
         )
     else:
         rows = (
-            DailyRollup.objects.filter(filters.rollup_condition(), day__gte=period.first, day__lte=period.last)
+            filters.rollups()
+            .filter(day__gte=period.first, day__lte=period.last)
             .values("group")
             .annotate(offered=Sum("offered"), answered=Sum("answered"), rated=Sum("rated"), good=Sum("good"))
             .filter(Q(offered__gt=0) | Q(rated__gt=0))

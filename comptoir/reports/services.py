@@ -8,8 +8,8 @@ counts as they are; a new ticket's figures come from its creation change; any ot
 change replays the ticket's history (comptoir.reports.facts). Either way a change
 handed over twice finds nothing to add the second time. The increments (one INSERT
 ... ON CONFLICT DO UPDATE SET n = n + d) let the changes of many tickets land on the
-same day's row side by side; the backlog totals (BacklogTotal) take the same
-differences, so they stay the sum of every day's rollups.
+same day's row side by side; the team rollups (TeamRollup) and the backlog totals
+(BacklogTotal) take the same differences, so they stay the sums of the rollups.
 
 Rebuilt (``reports_rebuild``): the same replay for every ticket, by the batch, and
 the rollups summed in memory then written at once, in one transaction, so the page
@@ -29,13 +29,13 @@ from django.utils import timezone
 from comptoir.core.bulk_rows import rows_insert
 from comptoir.core.counters import increment
 from comptoir.reports.facts import FACT_KINDS, Computed, EventRow, comments_of, events_of, facts_compute
-from comptoir.reports.models import COUNTS, BacklogTotal, DailyRollup, TicketFacts
+from comptoir.reports.models import COUNTS, BacklogTotal, DailyRollup, TeamRollup, TicketFacts
 from comptoir.sla.attainment import attainment_rebuild
 from comptoir.sla.business_time import Schedule
 from comptoir.sla.models import BusinessSchedule, SlaPolicy
 from comptoir.sla.policies import policy_for
 from comptoir.sla.services import active_policies, ticket_facts
-from comptoir.tickets.dimensions import DIMENSIONS, dimensions_of, tags_of
+from comptoir.tickets.dimensions import DIMENSIONS, TEAM_DIMENSIONS, dimensions_of, tags_of
 from comptoir.tickets.models import EventKind, Ticket
 
 RollupKey = tuple[object, ...]  # (day, *DIMENSIONS, tag)
@@ -176,21 +176,56 @@ def _rows(
 
 
 def rollups_apply(delta: Delta) -> None:
-    """Add each day's differences to its row, creating the rows of combinations not seen yet, and the
-    backlog's difference to the combination's total: one statement each (the second only when the backlog moves).
+    """Add each day's differences to its row, creating the rows of combinations not seen yet, the same
+    differences to the team rollups' rows, and the backlog's difference to the combination's total: one
+    statement each (none for a table whose rows do not move).
 
     INSERT ... ON CONFLICT DO UPDATE (PostgreSQL and SQLite alike): rows added by another ticket's change
-    in between are added to, not duplicated. The rows go in key order, so two changes lock them in one order.
+    in between are added to, not duplicated. The rows go in key order, so two changes lock them in one order;
+    the team rows, shared by the most tickets, are written last, held the shortest before the commit.
     """
     rows = []
+    team: Delta = defaultdict(lambda: defaultdict(int))
     backlog: dict[RollupKey, int] = defaultdict(int)
-    for key, counts in sorted(delta.items(), key=lambda item: tuple(str(part) for part in item[0])):
+    for key, counts in sorted(delta.items(), key=lambda item: _ordered(item[0])):
         if any(counts.values()):
             rows.append((*key, *(counts.get(name, 0) for name in COUNTS)))
+            team_counts = team[_team_key(key)]
+            for name, count in counts.items():
+                team_counts[name] += count
             backlog[key[1:]] += counts.get("entered", 0) - counts.get("left", 0)
     increment(DailyRollup, key=("day", *DIMENSIONS, "tag"), counts=COUNTS, rows=rows)
-    totals = sorted(((*key, n) for key, n in backlog.items() if n), key=lambda row: tuple(str(part) for part in row))
+    totals = sorted(((*key, n) for key, n in backlog.items() if n), key=_ordered)
     increment(BacklogTotal, key=(*DIMENSIONS, "tag"), counts=("backlog",), rows=totals)
+    team_rows = sorted(
+        ((*key, *(counts.get(name, 0) for name in COUNTS)) for key, counts in team.items() if any(counts.values())),
+        key=_ordered,
+    )
+    increment(TeamRollup, key=_TEAM_KEY, counts=COUNTS, rows=team_rows)
+
+
+def _ordered(key: Sequence[object]) -> tuple[str, ...]:
+    return tuple(str(part) for part in key)
+
+
+# A rollup key's positions of what TeamRollup keeps, and TeamRollup's key in that order.
+_TEAM_KEY = ("tag", "day", *TEAM_DIMENSIONS)
+_TEAM_POSITIONS = tuple(("day", *DIMENSIONS, "tag").index(name) for name in _TEAM_KEY)
+
+
+def _team_key(key: RollupKey) -> RollupKey:
+    return tuple(key[position] for position in _TEAM_POSITIONS)
+
+
+def team_rollups(rollups: dict[RollupKey, dict[str, int]]) -> Iterator[dict[str, object]]:
+    """The TeamRollup rows of these rollups: their counts added up per day, group, agent and tag."""
+    team: dict[RollupKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    for key, counts in rollups.items():
+        row = team[_team_key(key)]
+        for name in COUNTS:
+            row[name] += counts[name]
+    for key, counts in team.items():
+        yield {**dict(zip(_TEAM_KEY, key, strict=True)), **counts}
 
 
 def _key_fields(key: RollupKey) -> dict[str, object]:
@@ -229,6 +264,7 @@ def reports_rebuild(*, progress: Callable[[int, int], None] = lambda done, total
     with transaction.atomic():
         TicketFacts.objects.all().delete()
         DailyRollup.objects.all().delete()
+        TeamRollup.objects.all().delete()
         BacklogTotal.objects.all().delete()
         progress(0, total)
         for batch in _ticket_batches(REBUILD_BATCH, whole=schedules.needed()):
@@ -252,6 +288,7 @@ def reports_rebuild(*, progress: Callable[[int, int], None] = lambda done, total
             done += len(batch)
             progress(done, total)
         rows_insert(DailyRollup, ({**_key_fields(key), **counts} for key, counts in rollups.items()))
+        rows_insert(TeamRollup, team_rollups(rollups))
         rows_insert(BacklogTotal, backlog_totals(rollups))
         clocked = 0
         progress(0, total)

@@ -350,15 +350,8 @@ class SlaPause(models.Model):
         return f"pause of {self.target_id} from {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class DailyAttainment(TicketDimensions):
-    """Per day in the team's time zone, dimensions, tag, policy and metric: the targets met and breached.
-
-    The reports' service level attainment adds these up (comptoir.reports.sla) instead of reading a
-    range's clocks. A clock counts on the day its outcome fell (met: when achieved; breached: when it
-    was due), under its ticket's dimensions as they are now, once under tag 0 and once under each of its
-    tags, as the reports' other rollups. Written by the clocks' own writer (comptoir.sla.attainment),
-    in the transaction that moves a clock or its ticket.
-    """
+class TargetCounts(models.Model):
+    """A day's targets met and breached, of one policy and metric, under one tag (0: every ticket)."""
 
     day = models.DateField()
     tag = models.PositiveIntegerField(default=0)
@@ -367,6 +360,20 @@ class DailyAttainment(TicketDimensions):
     metric = models.CharField(max_length=20, choices=Metric.choices)
     met = models.IntegerField(default=0)
     breached = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyAttainment(TicketDimensions, TargetCounts):
+    """Per day in the team's time zone, dimensions, tag, policy and metric: the targets met and breached.
+
+    The reports' service level attainment adds these up (comptoir.reports.sla) instead of reading a
+    range's clocks. A clock counts on the day its outcome fell (met: when achieved; breached: when it
+    was due), under its ticket's dimensions as they are now, once under tag 0 and once under each of its
+    tags, as the reports' other rollups. Written by the clocks' own writer (comptoir.sla.attainment),
+    in the transaction that moves a clock or its ticket.
+    """
 
     class Meta:
         constraints = [
@@ -393,6 +400,28 @@ class DailyAttainment(TicketDimensions):
 
     def __str__(self) -> str:
         return f"attainment of {self.day}"
+
+
+class TeamAttainment(TargetCounts):
+    """DailyAttainment added up over channel, type, priority, language and organisation: per day, group,
+    agent, tag, policy and metric. Written with it from the same differences (comptoir.sla.attainment),
+    so each row is the sum of its DailyAttainment rows; the reports read it when they are filtered by
+    no more than a group, an agent and a tag (a quarter: thousands of rows, not a hundred and fifty thousand).
+    """
+
+    group = models.PositiveIntegerField(default=0)
+    assignee = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Tag and day first: the key's own index serves a range of days of one tag (0: every ticket).
+            models.UniqueConstraint(
+                fields=("tag", "day", "group", "assignee", "policy", "metric"), name="team_attainment_one_row_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"team attainment of {self.day}"
 
 
 class AttainmentCounted(TicketDimensions):

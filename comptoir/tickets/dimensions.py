@@ -14,6 +14,10 @@ from django.db import models
 from comptoir.tickets.models import Ticket
 
 DIMENSIONS = ("group", "assignee", "channel", "type", "priority", "language", "organisation")
+# The dimensions the team rollups keep (reports' TeamRollup, the service levels' TeamAttainment): a day
+# holds a few dozen rows of them where it holds a thousand of every dimension; a filter on another reads
+# the full rollups.
+TEAM_DIMENSIONS = ("group", "assignee")
 
 
 class TicketDimensions(models.Model):

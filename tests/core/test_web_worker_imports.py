@@ -16,7 +16,18 @@ ROOT = Path(__file__).resolve().parents[2]
 # boto3 and botocore: only with COMPTOIR_STORAGE=s3 (comptoir.core.storage_s3), or provider webhooks.
 # dkim and dns (dnspython): DKIM signing with a key, and inbound mail's checks.
 # holidays: a schedule's closed days and the SLA settings page.
-ON_FIRST_USE = ("boto3", "botocore", "storages.backends.s3", "dkim", "dns", "holidays")
+# PIL (Pillow): a logo or an article image uploaded (comptoir.branding.logos, comptoir.editor.images).
+# django.test is not among them: drf-spectacular's extend_schema, on the API views, imports its AutoSchema,
+# whose plumbing imports rest_framework.test and so django.test (about 3.5 MiB; bench/README.md, web_memory.py).
+ON_FIRST_USE = (
+    "boto3",
+    "botocore",
+    "storages.backends.s3",
+    "dkim",
+    "dns",
+    "holidays",
+    "PIL",
+)
 
 
 def test_a_web_process_on_local_files_loads_none_of_the_packages_kept_for_first_use():

@@ -22,7 +22,7 @@ from comptoir.reports.selectors import Filters
 from comptoir.reports.sla import attainment_from_clocks, sla_attainment
 from comptoir.sla.attainment import attainment_recount
 from comptoir.sla.breaches import breaches_raise
-from comptoir.sla.models import AttainmentCounted, DailyAttainment, Metric, SlaTarget, TicketSla
+from comptoir.sla.models import AttainmentCounted, DailyAttainment, Metric, SlaTarget, TeamAttainment, TicketSla
 from comptoir.sla.tasks import sla_clocks_rebuild
 from comptoir.tickets.dimensions import DIMENSIONS, dimensions_of
 from comptoir.tickets.merging import tickets_merge
@@ -32,6 +32,7 @@ from tests.reports.conftest import NEXT_WEEK, WEEK, Week
 from tests.sla.clock import paris
 
 KEY = ("day", *DIMENSIONS, "tag", "policy_id", "metric")
+TEAM_KEY = ("tag", "day", "group", "assignee", "policy_id", "metric")
 JUNE = Period(date(2026, 6, 1), date(2026, 6, 30))
 
 
@@ -59,6 +60,21 @@ def _rollups() -> dict[tuple[object, ...], tuple[int, int]]:
     return {row[: len(KEY)]: (row[-2], row[-1]) for row in rows if row[-2] or row[-1]}
 
 
+def _team_rows() -> dict[tuple[object, ...], tuple[int, int]]:
+    rows = TeamAttainment.objects.values_list(*TEAM_KEY, "met", "breached")
+    return {row[: len(TEAM_KEY)]: (row[-2], row[-1]) for row in rows if row[-2] or row[-1]}
+
+
+def _rollups_added_up() -> dict[tuple[object, ...], tuple[int, int]]:
+    """The daily attainment per day, group, agent, tag, policy and metric: what TeamAttainment must hold."""
+    sums: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for row in DailyAttainment.objects.values_list(*TEAM_KEY, "met", "breached"):
+        added = sums[row[: len(TEAM_KEY)]]
+        added[0] += row[-2]
+        added[1] += row[-1]
+    return {key: (met, breached) for key, (met, breached) in sums.items() if met or breached}
+
+
 def _table(lines) -> list[tuple[int, str, int, int]]:
     return [(line.policy_id, line.metric, line.met, line.breached) for line in lines]
 
@@ -66,6 +82,8 @@ def _table(lines) -> list[tuple[int, str, int, int]]:
 def _assert_equal(week: Week, *extra: Filters) -> dict[tuple[object, ...], tuple[int, int]]:
     expected = _from_clocks()
     assert _rollups() == expected
+    # The team rows (read when the filters name no more than a group, an agent and a tag) are their sums.
+    assert _team_rows() == _rollups_added_up()
     filters = [
         Filters(),
         Filters(group=week.billing.pk),
@@ -145,6 +163,7 @@ def test_the_rollups_follow_every_move_of_the_clocks_and_the_tickets(week: Week,
     attainment_recount(list(Ticket.objects.values_list("pk", flat=True)))
     assert _rollups() == live
     DailyAttainment.objects.update(met=99)
+    TeamAttainment.objects.update(breached=99)
     call_command("reports_rebuild", stdout=StringIO())
     assert _assert_equal(week) == live
     assert list(AttainmentCounted.objects.order_by("pk").values_list()) == counted_rows

@@ -53,9 +53,9 @@ def test_a_new_ticket_is_counted_from_its_creation_change(week: Week, make_ticke
     assert sum(row[len(KEY)] for row in _rollups()) == 4  # the week's four, without it
 
     # 1 the change's events, 2 the ticket, 3 its facts (none yet), 4 the rollups, 5 the backlog's total
-    # (it entered the backlog), 6 its facts written: no replay of events, surveys or tags that a ticket
-    # just created cannot have; the savepoint and its release.
-    with django_assert_num_queries(8):
+    # (it entered the backlog), 6 the team rollups, 7 its facts written: no replay of events, surveys or
+    # tags that a ticket just created cannot have; the savepoint and its release.
+    with django_assert_num_queries(9):
         reports_follow(creation)
     assert (_rollups(), _facts()) == (expected_rollups, expected_facts)
 
