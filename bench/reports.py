@@ -159,13 +159,21 @@ def analyse_reports() -> None:
     """
     from django.db import connection
 
-    from comptoir.reports.models import BacklogTotal, DailyRollup, TicketFacts
-    from comptoir.sla.models import AttainmentCounted, DailyAttainment
+    from comptoir.reports.models import BacklogTotal, DailyRollup, TeamRollup, TicketFacts
+    from comptoir.sla.models import AttainmentCounted, DailyAttainment, TeamAttainment
 
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for model in (TicketFacts, DailyRollup, BacklogTotal, DailyAttainment, AttainmentCounted):
+        for model in (
+            TicketFacts,
+            DailyRollup,
+            TeamRollup,
+            BacklogTotal,
+            DailyAttainment,
+            TeamAttainment,
+            AttainmentCounted,
+        ):
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 

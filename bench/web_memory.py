@@ -76,7 +76,7 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -569,6 +569,12 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     arguments = parser.parse_args(argv)
     if arguments.repeat < 1 or arguments.deep_page < 2:
         parser.error("--repeat must be at least 1 and --deep-page at least 2")
+    # The run ends by purging the broker's queues: never those of a site (Redis db 0, the default one).
+    broker = urlsplit(arguments.broker)
+    if broker.scheme.startswith("redis") and broker.path.strip("/") in ("", "0"):
+        parser.error(
+            f"--broker must name a Redis database of its own, not 0 (it is purged at the end): {arguments.broker}"
+        )
     return arguments
 
 

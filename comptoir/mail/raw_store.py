@@ -9,7 +9,7 @@ row's: a file damaged, replaced or mixed up raises RawEmailUnavailable.
 
 Never lose an e-mail: ``raw_save`` writes the file before the row is inserted,
 and on local disk flushes it and its folders to the disk (fsync: the file's folder
-each time, the ones above it once per process, see ``_flush_to_disk``), so that a power
+each time, those above it when they changed, see ``_flush_to_disk``), so that a power
 cut after the row commits (and the sender is told we have it) cannot take bytes
 the operating system still held in memory. S3 answers an upload once it is stored.
 When the row's transaction rolls back the file stays with no row naming it,
@@ -71,28 +71,27 @@ def raw_save(raw: bytes) -> tuple[str, str]:
     """Write the bytes to storage; returns (the name they were saved under, their SHA-256)."""
     digest = hashlib.sha256(raw).hexdigest()
     storage = raw_storage()
-    wanted = raw_name(digest, timezone.now())
-    # Asked before the save, which creates the folder when it is missing.
-    folder_existed = _local_folder_exists(storage, wanted)
-    name = storage.save(wanted, ContentFile(raw))
-    _flush_to_disk(storage, name, folder_existed=folder_existed)
+    name = storage.save(raw_name(digest, timezone.now()), ContentFile(raw))
+    _flush_to_disk(storage, name)
     return name, digest
 
 
-# The folders (absolute paths) whose own entry in their parent this process has flushed to the disk:
-# their parents need no flush for them again. Process memory is enough: it only spares a process
-# work it did itself, and a new process (or a folder created anew) flushes the whole chain once.
-_durable_folders: set[str] = set()
-# One entry per hour folder and its day, month and year: the bound only keeps a process that
-# runs for years from growing it without end.
-_DURABLE_FOLDERS_KEPT = 1000
+# The folders (absolute paths) this process flushed to the disk, each with its inode and modification
+# time as they were just before the flush: while a folder still shows them, no entry in it was added,
+# removed or replaced since, so each entry it held is on the disk, and the folder itself was not made
+# again (its own entry above is the one flushed then). The time moves by the kernel's clock tick (a few
+# milliseconds): a change in the very tick of the flush would not show, but the entries these folders
+# get are an hour's, a day's, a month's folders, made that far apart. Process memory is enough: it only
+# spares a process flushes it did itself, and a new process flushes the whole chain once.
+_flushed_folders: dict[str, tuple[int, int]] = {}
+# The hour folders' parents each day, month and year: the bound only keeps a process that runs for
+# years from growing it without end.
+_FLUSHED_FOLDERS_KEPT = 1000
 
 
-def _local_folder_exists(storage: Storage, name: str) -> bool:
-    try:
-        return os.path.isdir(os.path.dirname(storage.path(name)))
-    except NotImplementedError:
-        return False
+def _state(path: str) -> tuple[int, int]:
+    found = os.stat(path)
+    return found.st_ino, found.st_mtime_ns
 
 
 def _fsync(path: str) -> None:
@@ -103,16 +102,17 @@ def _fsync(path: str) -> None:
         os.close(descriptor)
 
 
-def _flush_to_disk(storage: Storage, name: str, *, folder_existed: bool) -> None:
-    """The file's bytes, its entry in its folder, and each new folder's entry up to ROOT, on the disk itself.
+def _flush_to_disk(storage: Storage, name: str) -> None:
+    """The file's bytes, and each folder's entry from the storage's root down to it, on the disk itself
+    (local storage only), before the row naming the file commits.
 
-    Local storage only. An entry not yet on disk loses the file as surely as its bytes would: the file's
-    folder is flushed every time (the file is new in it), each folder above it until one whose entry this
-    process already flushed (the hour's folder is new each hour, its parents each day, month and year):
-    two flushes a message instead of six. "It existed" is not enough to skip a folder: another process
-    may have created it and not flushed its parent yet. When the file's folder did not exist before the
-    save, it and its parents are new to this process whatever it remembers (removed meanwhile): all are
-    flushed.
+    An entry not yet on disk loses the file as surely as its bytes would. The file and its folder are
+    flushed every time (the file is new in it); above, each folder is flushed unless it is unchanged
+    since this process flushed it (its inode and modification time as they were then: another process
+    adding an hour's folder, or a folder removed and made again, changes them). The hour's folder is new
+    each hour, its parents each day, month and year: two flushes a message instead of seven, and a stat
+    of the day's folder. A folder is remembered only once every folder above it is flushed too, so that
+    another thread saving meanwhile flushes the chain again rather than trusting a half-done one.
     """
     try:
         path = storage.path(name)
@@ -120,18 +120,21 @@ def _flush_to_disk(storage: Storage, name: str, *, folder_existed: bool) -> None
         # A remote storage (S3) has the object once the upload returned.
         return
     _fsync(path)
-    if not folder_existed or len(_durable_folders) > _DURABLE_FOLDERS_KEPT:
-        _durable_folders.clear()
     folder = os.path.dirname(path)
     _fsync(folder)
-    # The folders between the file's and ROOT: inbound/YYYY/MM/DD/HH/<file> has four above HH.
-    for _ in range(name.count("/") - 1):
-        if folder in _durable_folders:
-            break
+    flushed: dict[str, tuple[int, int]] = {}
+    # inbound/YYYY/MM/DD/HH/<file>: each of the five folders is an entry in the one above (ROOT's in the root).
+    for _ in range(name.count("/")):
         parent = os.path.dirname(folder)
+        state = _state(parent)
+        if _flushed_folders.get(parent) == state:
+            break
         _fsync(parent)
-        _durable_folders.add(folder)
+        flushed[parent] = state
         folder = parent
+    if len(_flushed_folders) > _FLUSHED_FOLDERS_KEPT:
+        _flushed_folders.clear()
+    _flushed_folders.update(flushed)
 
 
 def raw_discard(name: str) -> None:

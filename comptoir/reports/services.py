@@ -23,14 +23,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
-from comptoir.core.bulk_rows import rows_insert
+from comptoir.core.bulk_rows import rows_delete_all, rows_insert
 from comptoir.core.counters import increment
 from comptoir.reports.facts import FACT_KINDS, Computed, EventRow, comments_of, events_of, facts_compute
 from comptoir.reports.models import COUNTS, BacklogTotal, DailyRollup, TeamRollup, TicketFacts
-from comptoir.sla.attainment import attainment_rebuild
+from comptoir.sla.attainment import attainment_rebuild, team_attainment_refill
 from comptoir.sla.business_time import Schedule
 from comptoir.sla.models import BusinessSchedule, SlaPolicy
 from comptoir.sla.policies import policy_for
@@ -263,9 +264,10 @@ def reports_rebuild(*, progress: Callable[[int, int], None] = lambda done, total
     done = 0
     with transaction.atomic():
         TicketFacts.objects.all().delete()
+        # In the order the live writer (rollups_apply) locks them: the two never wait on each other in a cycle.
         DailyRollup.objects.all().delete()
-        TeamRollup.objects.all().delete()
         BacklogTotal.objects.all().delete()
+        TeamRollup.objects.all().delete()
         progress(0, total)
         for batch in _ticket_batches(REBUILD_BATCH, whole=schedules.needed()):
             ids = [ticket.pk for ticket in batch]
@@ -310,3 +312,26 @@ def backlog_totals(rollups: dict[RollupKey, dict[str, int]]) -> Iterator[dict[st
         totals[key[1:]] += counts["entered"] - counts["left"]
     for key, backlog in totals.items():
         yield {**dict(zip((*DIMENSIONS, "tag"), key, strict=True)), "backlog": backlog}
+
+
+@transaction.atomic
+def team_rollups_refill() -> tuple[int, int]:
+    """TeamRollup and TeamAttainment made again from the full rollups (DailyRollup, DailyAttainment), in one
+    transaction; returns the number of rows of each.
+
+    For an upgrade without downtime: code that knew nothing of the team rows may have moved the full
+    rollups between the migration that made them and its restart. Seconds at a million tickets; on
+    PostgreSQL the writers of the full rollups wait for it (SHARE locks), so none moves them meanwhile.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(DailyRollup._meta.db_table)} IN SHARE MODE")
+    rows_delete_all(TeamRollup)
+    sums = DailyRollup.objects.values(*_TEAM_KEY).annotate(**{f"{name}_sum": Sum(name) for name in COUNTS}).order_by()
+    team = [
+        {**{name: row[name] for name in _TEAM_KEY}, **{name: row[f"{name}_sum"] or 0 for name in COUNTS}}
+        for row in sums
+        if any(row[f"{name}_sum"] for name in COUNTS)
+    ]
+    rows_insert(TeamRollup, team)
+    return len(team), team_attainment_refill()

@@ -1,4 +1,4 @@
-"""Daily service level attainment (DailyAttainment), kept by the clocks' own writers.
+"""Daily service level attainment (DailyAttainment and its team rows, TeamAttainment), kept by the clocks' writers.
 
 The reports add these rows up instead of reading a range's clocks. They cannot be kept by the
 reports' subscriber: clocks move in the SLA subscriber's transactions, in the breach job's, and
@@ -34,7 +34,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Sum
 
 from comptoir.core.bulk_rows import rows_delete_all, rows_insert
 from comptoir.core.counters import increment
@@ -152,8 +153,8 @@ def attainment_recount(ticket_ids: Collection[int], *, tickets: Mapping[int, Tic
     Inside the caller's transaction (the clocks' writer's). ``tickets``: those at hand, with their
     requester, so that their dimensions are not read again. 2 queries while no clock of theirs has an
     outcome (the counted rows, locked; the clocks); then 1 more for their tags (and their dimensions
-    unless given), and when something moved, 1 for the rollups and 1 for the counted rows; 3 more the
-    first time a ticket counts.
+    unless given), and when something moved, 2 for the rollups (daily and team rows) and 1 for the
+    counted rows; 3 more the first time a ticket counts.
     """
     ids = sorted(set(ticket_ids))
     if not ids:
@@ -221,9 +222,10 @@ def attainment_rebuild(*, progress: Callable[[int], None] = lambda done: None) -
     Run inside the caller's transaction (reports_rebuild), so that the page never reads a half-built table.
     ``progress`` is told how many tickets each batch covered.
     """
+    # In the order a recount locks them (its counted row first): the two never wait on each other in a cycle.
+    rows_delete_all(AttainmentCounted)
     rows_delete_all(DailyAttainment)
     rows_delete_all(TeamAttainment)
-    rows_delete_all(AttainmentCounted)
     totals: Delta = {}
     counted = 0
     for ids, dimensions in _ticket_batches(REBUILD_BATCH):
@@ -256,6 +258,27 @@ def attainment_rebuild(*, progress: Callable[[int], None] = lambda done: None) -
             ),
         )
     return counted
+
+
+def team_attainment_refill() -> int:
+    """TeamAttainment made again from DailyAttainment, in the caller's transaction; returns its number of rows.
+
+    On PostgreSQL the clocks' writers wait for it (a SHARE lock on DailyAttainment): none moves the daily
+    rows between their reading and the team rows' writing.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(DailyAttainment._meta.db_table)} IN SHARE MODE")
+    rows_delete_all(TeamAttainment)
+    names = ("tag", "day", *TEAM_DIMENSIONS, "policy_id", "metric")
+    sums = DailyAttainment.objects.values(*names).annotate(met_sum=Sum("met"), breached_sum=Sum("breached")).order_by()
+    team = [
+        {**{name: row[name] for name in names}, "met": row["met_sum"], "breached": row["breached_sum"]}
+        for row in sums
+        if row["met_sum"] or row["breached_sum"]
+    ]
+    rows_insert(TeamAttainment, team)
+    return len(team)
 
 
 def _ticket_batches(size: int) -> Iterator[tuple[list[int], dict[int, tuple[object, ...]]]]:

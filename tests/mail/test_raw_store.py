@@ -12,6 +12,7 @@ from django.db import OperationalError, transaction
 
 from comptoir.core.orphans import hour_start
 from comptoir.gateway.inbound import TemporaryFailure, ingest, quarantine_delete
+from comptoir.mail import raw_store
 from comptoir.mail.models import InboundEmail, InboundStatus, QuarantineKind
 from comptoir.mail.raw_store import RawEmailUnavailable, raw_name, raw_purge_orphans, raw_read, raw_storage
 from tests.mail.test_ingest import raw_message
@@ -66,17 +67,18 @@ def test_the_file_and_every_folder_down_to_it_are_flushed_to_the_disk_before_the
         fsync(descriptor)
 
     monkeypatch.setattr(os, "fsync", recorded)
+    monkeypatch.setattr(raw_store, "_flushed_folders", {})  # this process has flushed none of these folders yet
 
     row = InboundEmail.objects.get(pk=ingest(raw_message(message_id="<flushed@example.net>"), source="test").pk)
 
     root = os.path.realpath(settings.MEDIA_ROOT)
     path = os.path.realpath(f"{root}/{row.raw_file.name}")
     folders = [os.path.dirname(path)]
-    while folders[-1] != os.path.join(root, "inbound"):
+    while folders[-1] != root:
         folders.append(os.path.dirname(folders[-1]))
-    # The file, its hour, day, month and year folders, and inbound/: each entry a power cut could lose.
-    assert flushed == [path, *folders] and len(folders) == 5
-    assert rows_when_flushed == [0] * 6
+    # The file, its hour, day, month and year folders, inbound/ and the root: each entry a power cut could lose.
+    assert flushed == [path, *folders] and len(folders) == 6
+    assert rows_when_flushed == [0] * 7
 
 
 def test_a_file_that_no_longer_matches_its_hash_is_refused_never_returned():

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from comptoir.accounts.models import Organisation, Role, User
 from comptoir.reports import selectors
@@ -129,3 +130,34 @@ def test_the_team_rollups_give_the_figures_the_rollups_gave(week: Week, make_tic
     assert from_team == from_rollups
     # The figures are not all empty: the busy week's tickets were counted.
     assert any(counted.totals["created"] for counted, _lines, _groups in from_team)
+
+
+def test_the_team_rows_are_filled_again_from_the_full_rollups_by_the_command(week: Week, make_ticket, fake_now):
+    from comptoir.sla.models import DailyAttainment, TeamAttainment
+
+    _a_busy_week(week, make_ticket, fake_now)
+    live = _team_rows()
+
+    def attainment_rows() -> set[tuple[object, ...]]:
+        # Rows whose counts all went back to zero mean nothing (the refill writes none).
+        rows = TeamAttainment.objects.values_list(
+            "tag", "day", "group", "assignee", "policy", "metric", "met", "breached"
+        )
+        return {row for row in rows if row[-1] or row[-2]}
+
+    attainment_live = attainment_rows()
+    assert live and attainment_live and DailyAttainment.objects.exists()
+    # What a worker still running the former code leaves: the full rollups moved, the team rows not.
+    TeamRollup.objects.all().update(created=99)
+    TeamAttainment.objects.all().delete()
+
+    output = StringIO()
+    with translation.override("en"):
+        call_command("reports_rebuild", "--team", stdout=output)
+
+    assert _team_rows() == live == _rollups_added_up()
+    assert attainment_rows() == attainment_live
+    assert f"{len(live)} rows of counts" in output.getvalue()
+    with translation.override("fr"):
+        call_command("reports_rebuild", "--team", stdout=output)
+    assert f"{len(live)} lignes de comptes" in output.getvalue()

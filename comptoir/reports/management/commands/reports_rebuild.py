@@ -5,6 +5,9 @@ For a first install on an existing help desk, after a change of the counting rul
 or of the team's time zone, or to mend tables a lost change left behind. The
 subscriber keeps them current afterwards. Stop the workers while it runs (or run
 it again after): a change handled meanwhile may land on the tables it replaces.
+
+``--team``: only the team rollups (per day, group, agent and tag), filled again from
+the full rollups in seconds, workers running (docs/deploy.md, upgrading across reports 0006).
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
-from comptoir.reports.services import reports_rebuild
+from comptoir.reports.services import reports_rebuild, team_rollups_refill
 
 BAR_WIDTH = 30
 
@@ -25,7 +28,22 @@ class Command(BaseCommand):
         "and the daily service level attainment from the clocks."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--team",
+            action="store_true",
+            help="only fill the team rollups again from the full rollups (seconds; the workers may run)",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["team"]:
+            rollups, attainment = team_rollups_refill()
+            done = gettext(
+                "Filled the team rollups again from the full rollups: %(rollups)d rows of counts, "
+                "%(attainment)d rows of service level attainment."
+            ) % {"rollups": rollups, "attainment": attainment}
+            self.stdout.write(self.style.SUCCESS(done))
+            return
         on_terminal = self.stdout.isatty()
         drawn = False
 
