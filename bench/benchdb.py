@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,3 +90,15 @@ def percentile(times: Sequence[float], fraction: float) -> float:
     """Nearest rank: the smallest time at least ``fraction`` of the runs did not exceed."""
     ordered = sorted(times)
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def commit() -> str:
+    """The commit measured, and whether comptoir/ or bench/ had uncommitted changes to tracked files."""
+
+    def git(*arguments: str) -> str:
+        done = subprocess.run(["git", "-C", str(ROOT), *arguments], capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", "comptoir", "bench")
+    return head + (" (with uncommitted changes to tracked files in comptoir/ or bench/)" if changed else "")

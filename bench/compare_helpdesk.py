@@ -1436,16 +1436,6 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
-def commit() -> str:
-    def git(*arguments: str) -> str:
-        done = subprocess.run(["git", "-C", str(ROOT), *arguments], capture_output=True, text=True, check=False)
-        return done.stdout.strip()
-
-    head = git("rev-parse", "--short", "HEAD") or "?"
-    changed = git("status", "--porcelain", "--untracked-files=no", "--", "comptoir", "bench")
-    return head + (" (with uncommitted changes to tracked files in comptoir/ or bench/)" if changed else "")
-
-
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     from dataset import Size, size_from_text
 
@@ -1490,7 +1480,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from benchdb import RefusedDatabase
+    from benchdb import RefusedDatabase, commit
     from dataset import bench_database
 
     arguments = parse_arguments(argv)

@@ -533,19 +533,6 @@ def load_average() -> str:
         return "?"
 
 
-def commit() -> str:
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "comptoir", "bench"], cwd=ROOT, capture_output=True, text=True
-        )
-        return sha + (" (with uncommitted changes in comptoir/ or bench/)" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-
-
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     from dataset import Size, size_from_text
 
@@ -579,7 +566,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from benchdb import RefusedDatabase, configure_environment
+    from benchdb import RefusedDatabase, commit, configure_environment
     from dataset import bench_database
 
     arguments = parse_arguments(argv)

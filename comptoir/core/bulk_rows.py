@@ -61,3 +61,14 @@ def rows_delete_all(model: type[models.Model]) -> None:
     """Every row of a derived table gone in one statement: no rows loaded, no signals, no cascades followed."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def writes_held(model: type[models.Model]) -> None:
+    """Until the caller's transaction ends, no other transaction writes to the model's table.
+
+    PostgreSQL: a SHARE lock (readers go on, writers wait). SQLite: nothing to do, a write transaction
+    already holds the database's one write lock (IMMEDIATE transactions, comptoir.settings).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN SHARE MODE")

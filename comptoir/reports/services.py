@@ -23,11 +23,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from comptoir.core.bulk_rows import rows_delete_all, rows_insert
+from comptoir.core.bulk_rows import rows_delete_all, rows_insert, writes_held
 from comptoir.core.counters import increment
 from comptoir.reports.facts import FACT_KINDS, Computed, EventRow, comments_of, events_of, facts_compute
 from comptoir.reports.models import COUNTS, BacklogTotal, DailyRollup, TeamRollup, TicketFacts
@@ -218,17 +218,6 @@ def _team_key(key: RollupKey) -> RollupKey:
     return tuple(key[position] for position in _TEAM_POSITIONS)
 
 
-def team_rollups(rollups: dict[RollupKey, dict[str, int]]) -> Iterator[dict[str, object]]:
-    """The TeamRollup rows of these rollups: their counts added up per day, group, agent and tag."""
-    team: dict[RollupKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
-    for key, counts in rollups.items():
-        row = team[_team_key(key)]
-        for name in COUNTS:
-            row[name] += counts[name]
-    for key, counts in team.items():
-        yield {**dict(zip(_TEAM_KEY, key, strict=True)), **counts}
-
-
 def _key_fields(key: RollupKey) -> dict[str, object]:
     return dict(zip(("day", *DIMENSIONS, "tag"), key, strict=True))
 
@@ -290,7 +279,7 @@ def reports_rebuild(*, progress: Callable[[int, int], None] = lambda done, total
             done += len(batch)
             progress(done, total)
         rows_insert(DailyRollup, ({**_key_fields(key), **counts} for key, counts in rollups.items()))
-        rows_insert(TeamRollup, team_rollups(rollups))
+        _team_rollups_from_full()
         rows_insert(BacklogTotal, backlog_totals(rollups))
         clocked = 0
         progress(0, total)
@@ -320,12 +309,15 @@ def team_rollups_refill() -> tuple[int, int]:
     transaction; returns the number of rows of each.
 
     For an upgrade without downtime: code that knew nothing of the team rows may have moved the full
-    rollups between the migration that made them and its restart. Seconds at a million tickets; on
-    PostgreSQL the writers of the full rollups wait for it (SHARE locks), so none moves them meanwhile.
+    rollups between the migration that made them and its restart. Seconds at a million tickets; the
+    writers of the full rollups wait for it, so none moves them meanwhile.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(DailyRollup._meta.db_table)} IN SHARE MODE")
+    writes_held(DailyRollup)
+    return _team_rollups_from_full(), team_attainment_refill()
+
+
+def _team_rollups_from_full() -> int:
+    """TeamRollup written again as DailyRollup added up per day, group, agent and tag; returns its rows."""
     rows_delete_all(TeamRollup)
     sums = DailyRollup.objects.values(*_TEAM_KEY).annotate(**{f"{name}_sum": Sum(name) for name in COUNTS}).order_by()
     team = [
@@ -334,4 +326,4 @@ def team_rollups_refill() -> tuple[int, int]:
         if any(row[f"{name}_sum"] for name in COUNTS)
     ]
     rows_insert(TeamRollup, team)
-    return len(team), team_attainment_refill()
+    return len(team)

@@ -34,10 +34,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 
-from comptoir.core.bulk_rows import rows_delete_all, rows_insert
+from comptoir.core.bulk_rows import rows_delete_all, rows_insert, writes_held
 from comptoir.core.counters import increment
 from comptoir.sla.models import AttainmentCounted, DailyAttainment, TeamAttainment, TicketSla
 from comptoir.tickets.dimensions import DIMENSIONS, TEAM_DIMENSIONS, tags_of
@@ -248,27 +248,29 @@ def attainment_rebuild(*, progress: Callable[[int], None] = lambda done: None) -
         rows_insert(AttainmentCounted, records)
         counted += len(records)
         progress(len(ids))
-    for model, names, rows in ((DailyAttainment, _KEY, totals), (TeamAttainment, _TEAM_KEY, _team(totals))):
-        rows_insert(
-            model,
-            (
-                {**dict(zip(names, key, strict=True)), "met": met, "breached": breached}
-                for key, (met, breached) in rows.items()
-                if met or breached
-            ),
-        )
+    rows_insert(
+        DailyAttainment,
+        (
+            {**dict(zip(_KEY, key, strict=True)), "met": met, "breached": breached}
+            for key, (met, breached) in totals.items()
+            if met or breached
+        ),
+    )
+    _team_from_daily()
     return counted
 
 
 def team_attainment_refill() -> int:
     """TeamAttainment made again from DailyAttainment, in the caller's transaction; returns its number of rows.
 
-    On PostgreSQL the clocks' writers wait for it (a SHARE lock on DailyAttainment): none moves the daily
-    rows between their reading and the team rows' writing.
+    The clocks' writers wait for it: none moves the daily rows between their reading and the team rows' writing.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(DailyAttainment._meta.db_table)} IN SHARE MODE")
+    writes_held(DailyAttainment)
+    return _team_from_daily()
+
+
+def _team_from_daily() -> int:
+    """TeamAttainment written again as DailyAttainment added up per day, group, agent and tag; returns its rows."""
     rows_delete_all(TeamAttainment)
     names = ("tag", "day", *TEAM_DIMENSIONS, "policy_id", "metric")
     sums = DailyAttainment.objects.values(*names).annotate(met_sum=Sum("met"), breached_sum=Sum("breached")).order_by()
