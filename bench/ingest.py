@@ -565,8 +565,11 @@ def _parallel_share(raws: Sequence[bytes], parse_only: bool, source: str) -> Non
         for raw in raws:
             email.message_from_bytes(raw, policy=email.policy.default)
         return
+    from comptoir.core.heap import settle
     from comptoir.gateway.inbound import ingest
 
+    # As each process of a Celery worker's pool does once forked (comptoir.celery): startup's objects frozen.
+    settle(load_urls=False)
     for raw in raws:
         ingest(raw, source=source)
 

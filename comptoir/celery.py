@@ -114,6 +114,15 @@ def _worker_starting(**kwargs: Any) -> None:
     make_broker_folders()
 
 
+@signals.worker_process_init.connect
+def _pool_process_started(**kwargs: Any) -> None:
+    """A prefork pool's process, forked once the tasks are imported: its startup objects leave the collector's
+    full collections, which would otherwise walk them inside a task now and then (comptoir.core.heap)."""
+    from comptoir.core.heap import settle
+
+    settle(load_urls=False)
+
+
 class PersistentScheduler(beat.PersistentScheduler):
     """Celery's scheduler (settings.CELERY_BEAT_SCHEDULER), creating the folder of its schedule file."""
 

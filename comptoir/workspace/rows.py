@@ -16,12 +16,13 @@ from html import escape
 from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
 from comptoir.sla.states import running_state
 from comptoir.tickets.models import AuthorRole, Priority, Status
+from comptoir.workspace import date_labels
 from comptoir.workspace.selectors import TicketRow
 
 
@@ -101,7 +102,7 @@ def time_ago(moment: datetime, now: datetime) -> str:
     days = hours // 24
     if days < 7:
         return ngettext("%(count)s d ago", "%(count)s d ago", days) % {"count": days}
-    return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+    return date_labels.writer("SHORT_DATE_FORMAT")(timezone.localtime(moment))
 
 
 def list_rows(tickets: Iterable[TicketRow], excerpts: dict[int, str] | None = None) -> list[ListRow]:
@@ -113,8 +114,8 @@ def list_rows(tickets: Iterable[TicketRow], excerpts: dict[int, str] | None = No
     now = timezone.now()
     statuses = {value: str(label) for value, label in Status.choices}
     priorities = {value: str(label) for value, label in Priority.choices}
-    # Read once a page, not once a row: the date format of the language, the ticket page's address.
-    short_datetime = formats.get_format("SHORT_DATETIME_FORMAT")
+    # Read once a page, not once a row: the date writer of the language, the ticket page's address.
+    short_datetime = date_labels.writer("SHORT_DATETIME_FORMAT")
     url_start, url_end = _ticket_url_parts()
     rows = []
     for ticket in tickets:
@@ -145,7 +146,7 @@ def list_rows(tickets: Iterable[TicketRow], excerpts: dict[int, str] | None = No
                 assignee=assignee.get_short_name() if assignee is not None else "",
                 updated_at=updated_at,
                 updated_ago=time_ago(updated_at, now),
-                updated_label=dateformat.format(updated_at, short_datetime),
+                updated_label=short_datetime(updated_at),
                 rating=ticket.satisfaction_rating,
                 requester_spoke_last=ticket.last_public_role == AuthorRole.REQUESTER,
                 tags=ticket.tags,
@@ -153,7 +154,7 @@ def list_rows(tickets: Iterable[TicketRow], excerpts: dict[int, str] | None = No
                 sla_state=badge.state if badge else "",
                 sla_text=badge.text if badge else "",
                 sla_due_at=due_at,
-                sla_due_label=dateformat.format(timezone.localtime(due_at), short_datetime) if due_at else "",
+                sla_due_label=short_datetime(timezone.localtime(due_at)) if due_at else "",
             )
         )
     return rows
