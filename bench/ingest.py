@@ -565,11 +565,8 @@ def _parallel_share(raws: Sequence[bytes], parse_only: bool, source: str) -> Non
         for raw in raws:
             email.message_from_bytes(raw, policy=email.policy.default)
         return
-    from comptoir.core.heap import settle
     from comptoir.gateway.inbound import ingest
 
-    # As each process of a Celery worker's pool does once forked (comptoir.celery): startup's objects frozen.
-    settle(load_urls=False)
     for raw in raws:
         ingest(raw, source=source)
 
@@ -580,7 +577,12 @@ def run_parallel(workers: int, raws: Sequence[bytes], *, parse_only: bool, sourc
 
     from django.db import connections
 
+    from comptoir.core.heap import settle
+    from comptoir.gateway.inbound import ingest  # noqa: F401 - imported before the fork, as a worker's tasks are
+
     connections.close_all()  # each process opens its own
+    # As a Celery worker does before its pool forks (comptoir.celery): the children inherit startup's objects frozen.
+    settle(load_urls=False)
     context = multiprocessing.get_context("fork")
     processes = [
         context.Process(target=_parallel_share, args=(raws[index::workers], parse_only, source))

@@ -114,13 +114,19 @@ def _worker_starting(**kwargs: Any) -> None:
     make_broker_folders()
 
 
-@signals.worker_process_init.connect
-def _pool_process_started(**kwargs: Any) -> None:
-    """A prefork pool's process, forked once the tasks are imported: its startup objects leave the collector's
-    full collections, which would otherwise walk them inside a task now and then (comptoir.core.heap)."""
-    from comptoir.core.heap import settle
+@signals.worker_init.connect
+def _worker_initialised(sender: Any = None, **kwargs: Any) -> None:
+    """A worker whose pool forks its processes (prefork, the default): its startup objects, the tasks imported,
+    are frozen in the parent before the pool forks, as Python's documentation of gc.freeze advises. Every pool
+    process, forked then or later, inherits them frozen (comptoir.core.heap) and collects nothing to copy them.
+    Other pools run tasks in this process, which may be a test's: nothing is frozen there."""
+    pool = getattr(sender, "pool_cls", "")
+    # The alias ("prefork") from the settings, or the class the command line resolved.
+    name = pool if isinstance(pool, str) else getattr(pool, "__module__", "")
+    if "prefork" in name:
+        from comptoir.core.heap import settle
 
-    settle(load_urls=False)
+        settle(load_urls=False)
 
 
 class PersistentScheduler(beat.PersistentScheduler):

@@ -1,14 +1,15 @@
 """What a long-running process made while starting is moved out of the garbage collector's sight.
 
-A started Comptoir process holds about 175,000 objects that the cyclic garbage
-collector tracks (modules, URL patterns, models' options, translations). Every
-full collection walks all of them: about 90 ms on two cores, once every few
-hundred requests, all of it inside one request (a list page of 13 ms then takes
-100). They live as long as the process and hold no garbage, so ``gc.freeze()``
-moves them to the collector's permanent generation; full collections then walk
-only what requests and tasks have left. Forked children share the frozen
-objects' pages with their parent for longer, too: a collection no longer writes
-to every object's header.
+A started Comptoir process tracks about 175,000 objects (modules, URL patterns,
+models' options, translations). Every full collection walks all of them: about
+90 ms on the benchmarks' machine, once every few hundred requests, all of it
+inside one request (a list page of 13 ms then takes 100). They live as long as
+the process and hold no garbage, so ``gc.freeze()`` moves them to the
+collector's permanent generation; full collections then walk only what requests
+and tasks have made since. A cycle of frozen objects that becomes garbage later
+is never freed: startup's objects do not, and workers are replaced now and then
+(gunicorn's max_requests). Called by each web worker as it starts
+(comptoir/wsgi.py) and by a Celery worker before its pool forks (comptoir.celery).
 """
 
 from __future__ import annotations

@@ -35,11 +35,21 @@ def test_a_web_worker_loads_its_views_then_freezes_what_it_holds():
     assert int(tracked) < int(frozen) // 10
 
 
-def test_a_celery_pool_process_freezes_once_forked():
-    before, after = run(
-        "import gc, django; django.setup(); from celery import signals; import comptoir.celery; "
-        "before = gc.get_freeze_count(); signals.worker_process_init.send(sender=None); "
-        "print(before, gc.get_freeze_count())"
-    )
-    assert int(before) == 0
-    assert int(after) > 50_000
+CELERY_WORKER_STARTS = (
+    "import gc, django; django.setup(); from celery import signals; import comptoir.celery; "
+    "signals.worker_init.send(sender=type('Worker', (), {{'pool_cls': {pool}}})()); print(gc.get_freeze_count())"
+)
+
+
+def test_a_celery_worker_whose_pool_forks_freezes_before_forking():
+    # The settings' alias, and the class Celery's command line hands over.
+    by_alias = run(CELERY_WORKER_STARTS.format(pool="'prefork'"))
+    by_class = run("from celery.concurrency.prefork import TaskPool; " + CELERY_WORKER_STARTS.format(pool="TaskPool"))
+    assert int(by_alias[0]) > 50_000
+    assert int(by_class[0]) > 50_000
+
+
+def test_a_worker_running_tasks_in_its_own_process_freezes_nothing():
+    # A solo or threads pool runs tasks in the worker's process, which may be a test's (tests/conftest.py).
+    for pool in ("'solo'", "'threads'"):
+        assert run(CELERY_WORKER_STARTS.format(pool=pool)) == ["0"]
