@@ -12,10 +12,11 @@ from __future__ import annotations
 # Only the models' own quoted table and column names are formatted in; every value is a parameter.
 # ruff: noqa: S608
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models import Sum
 
 
 def rows_insert(model: type[models.Model], rows: Iterable[dict[str, object]]) -> None:
@@ -61,6 +62,25 @@ def rows_delete_all(model: type[models.Model]) -> None:
     """Every row of a derived table gone in one statement: no rows loaded, no signals, no cascades followed."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def rows_summed(
+    source: type[models.Model], target: type[models.Model], key: Sequence[str], counts: Sequence[str]
+) -> int:
+    """``target``'s rows written again as ``source``'s ``counts`` added up per ``key``; returns how many.
+
+    For rollups kept at two grains (a team's rows summing the full ones): one GROUP BY, in the caller's
+    transaction. A key whose sums are all zero gets no row, as the live writers leave none.
+    """
+    rows_delete_all(target)
+    sums = source._default_manager.values(*key).annotate(**{f"{name}_sum": Sum(name) for name in counts}).order_by()
+    rows = [
+        {**{name: row[name] for name in key}, **{name: row[f"{name}_sum"] or 0 for name in counts}}
+        for row in sums
+        if any(row[f"{name}_sum"] for name in counts)
+    ]
+    rows_insert(target, rows)
+    return len(rows)
 
 
 def writes_held(model: type[models.Model]) -> None:

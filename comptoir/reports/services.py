@@ -24,10 +24,9 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
-from comptoir.core.bulk_rows import rows_delete_all, rows_insert, writes_held
+from comptoir.core.bulk_rows import rows_insert, rows_summed, writes_held
 from comptoir.core.counters import increment
 from comptoir.reports.facts import FACT_KINDS, Computed, EventRow, comments_of, events_of, facts_compute
 from comptoir.reports.models import COUNTS, BacklogTotal, DailyRollup, TeamRollup, TicketFacts
@@ -318,12 +317,4 @@ def team_rollups_refill() -> tuple[int, int]:
 
 def _team_rollups_from_full() -> int:
     """TeamRollup written again as DailyRollup added up per day, group, agent and tag; returns its rows."""
-    rows_delete_all(TeamRollup)
-    sums = DailyRollup.objects.values(*_TEAM_KEY).annotate(**{f"{name}_sum": Sum(name) for name in COUNTS}).order_by()
-    team = [
-        {**{name: row[name] for name in _TEAM_KEY}, **{name: row[f"{name}_sum"] or 0 for name in COUNTS}}
-        for row in sums
-        if any(row[f"{name}_sum"] for name in COUNTS)
-    ]
-    rows_insert(TeamRollup, team)
-    return len(team)
+    return rows_summed(DailyRollup, TeamRollup, _TEAM_KEY, COUNTS)

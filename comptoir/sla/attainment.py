@@ -35,9 +35,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 
-from comptoir.core.bulk_rows import rows_delete_all, rows_insert, writes_held
+from comptoir.core.bulk_rows import rows_delete_all, rows_insert, rows_summed, writes_held
 from comptoir.core.counters import increment
 from comptoir.sla.models import AttainmentCounted, DailyAttainment, TeamAttainment, TicketSla
 from comptoir.tickets.dimensions import DIMENSIONS, TEAM_DIMENSIONS, tags_of
@@ -271,16 +270,7 @@ def team_attainment_refill() -> int:
 
 def _team_from_daily() -> int:
     """TeamAttainment written again as DailyAttainment added up per day, group, agent and tag; returns its rows."""
-    rows_delete_all(TeamAttainment)
-    names = ("tag", "day", *TEAM_DIMENSIONS, "policy_id", "metric")
-    sums = DailyAttainment.objects.values(*names).annotate(met_sum=Sum("met"), breached_sum=Sum("breached")).order_by()
-    team = [
-        {**{name: row[name] for name in names}, "met": row["met_sum"], "breached": row["breached_sum"]}
-        for row in sums
-        if row["met_sum"] or row["breached_sum"]
-    ]
-    rows_insert(TeamAttainment, team)
-    return len(team)
+    return rows_summed(DailyAttainment, TeamAttainment, _TEAM_KEY, ("met", "breached"))
 
 
 def _ticket_batches(size: int) -> Iterator[tuple[list[int], dict[int, tuple[object, ...]]]]:
