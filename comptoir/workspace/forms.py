@@ -1,16 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.db.models import QuerySet
-from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.accounts.addresses import refuse_help_desk_address
@@ -22,41 +18,12 @@ from comptoir.tickets.models import Channel, Macro, Priority, Status, SupportGro
 from comptoir.tickets.services import UNCHANGED, PropertyChanges
 from comptoir.tickets.statuses import AGENT_SUBMIT_STATUSES
 from comptoir.tickets.tags import tag_names
+from comptoir.workspace import selectors
 from comptoir.workspace.models import SavedView, Visibility
 
 NOBODY = "none"
 # The search's sort by how well tickets match its words (comptoir.workspace.listing); newest first without words.
 RELEVANCE = "relevance"
-
-
-class ListSelect(PlainSelect):
-    """PlainSelect's markup without Django's widget context: the list page renders eight selects a request.
-
-    ``get_context`` builds a dictionary per option (attributes, index, template name) that PlainSelect
-    then reads back; the options are written here from the choices directly. Same markup, same
-    selection rule (the first option holding the value), same escaping. Grouped choices go the
-    general way.
-    """
-
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
-        chosen = self.format_value(value)
-        options = []
-        found = False
-        for option_value, label in self.choices:
-            if isinstance(label, list | tuple):
-                return super().render(name, value, attrs, renderer)
-            option = "" if option_value is None else option_value
-            selected = not found and str(option) in chosen
-            found = found or selected
-            options.append(
-                f'<option value="{conditional_escape(option)}"{" selected" if selected else ""}>'
-                f"{conditional_escape(str(label))}</option>"
-            )
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        # Every value above is escaped; flatatt escapes the attributes.
-        return SafeString(
-            f'<select name="{conditional_escape(name)}"{flatatt(final_attrs)}>{"".join(options)}</select>'
-        )
 
 
 def _with_blank(choices: list[tuple[str, Any]], blank: Any) -> list[tuple[str, Any]]:
@@ -67,20 +34,20 @@ class TicketFilterForm(forms.Form):
     """The list's filters (GET). Invalid values are ignored rather than shown as errors."""
 
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=_with_blank(Status.choices, _("Any")), widget=ListSelect
+        label=_("Status"), required=False, choices=_with_blank(Status.choices, _("Any")), widget=PlainSelect
     )
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=ListSelect)
-    group = forms.ChoiceField(label=_("Group"), required=False, widget=ListSelect)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=PlainSelect)
+    group = forms.ChoiceField(label=_("Group"), required=False, widget=PlainSelect)
     type = forms.ChoiceField(
-        label=_("Type"), required=False, choices=_with_blank(TicketType.choices, _("Any")), widget=ListSelect
+        label=_("Type"), required=False, choices=_with_blank(TicketType.choices, _("Any")), widget=PlainSelect
     )
     priority = forms.ChoiceField(
-        label=_("Priority"), required=False, choices=_with_blank(Priority.choices, _("Any")), widget=ListSelect
+        label=_("Priority"), required=False, choices=_with_blank(Priority.choices, _("Any")), widget=PlainSelect
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
-        widget=ListSelect,
+        widget=PlainSelect,
         choices=[
             ("-updated", _("Last update, newest first")),
             ("updated", _("Last update, oldest first")),
@@ -143,13 +110,21 @@ class AgentUpdateForm(forms.Form):
         required=False, choices=[("", "-"), *[(s.value, s.label) for s in AGENT_SUBMIT_STATUSES]]
     )
     # Not required: a closed ticket's page does not send them (only notes are allowed).
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, required=False)
-    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices, required=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, required=False, widget=PlainSelect)
+    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices, required=False, widget=PlainSelect)
     assignee = AgentChoiceField(
-        label=_("Assignee"), queryset=User.objects.none(), required=False, empty_label=_("Nobody")
+        label=_("Assignee"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+        widget=PlainSelect,
     )
     group = forms.ModelChoiceField(
-        label=_("Group"), queryset=SupportGroup.objects.none(), required=False, empty_label=_("No group")
+        label=_("Group"),
+        queryset=SupportGroup.objects.none(),
+        required=False,
+        empty_label=_("No group"),
+        widget=PlainSelect,
     )
 
     # The tags as the page showed them (tag_changes).
@@ -161,10 +136,20 @@ class AgentUpdateForm(forms.Form):
         help_text=_("Separated by spaces or commas; “late delivery” is two tags, “late-delivery” one."),
     )
 
-    def __init__(self, *args: Any, agents: QuerySet[User], groups: QuerySet[SupportGroup], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, agents: Sequence[User], groups: Sequence[SupportGroup], **kwargs: Any) -> None:
+        """``agents`` and ``groups``: what the selects offer, as the page read them (views._team).
+
+        A choice sent back is checked in the database (the same rows, read again by the fields' querysets);
+        offering the rows already read spares each select its own query and its model instances.
+        """
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = agents  # type: ignore[attr-defined]
-        self.fields["group"].queryset = groups  # type: ignore[attr-defined]
+        assignee = cast(AgentChoiceField, self.fields["assignee"])
+        assignee.queryset = selectors.agents()
+        offered = [(one.pk, assignee.label_from_instance(one)) for one in agents]
+        assignee.choices = [("", assignee.empty_label), *offered]
+        group = cast(forms.ModelChoiceField, self.fields["group"])  # type: ignore[type-arg]
+        group.queryset = SupportGroup.objects.all()
+        group.choices = [("", group.empty_label), *((one.pk, group.label_from_instance(one)) for one in groups)]
         for name in (*PROPERTY_FIELDS, "tags", "tags_shown"):
             # Shown in the sidebar, outside the <form> element, yet sent with it.
             self.fields[name].widget.attrs["form"] = FORM_ID
@@ -483,12 +468,12 @@ class SavedViewForm(forms.Form):
 
     name = forms.CharField(label=_("Name of the view"), max_length=80, required=False)
     visibility = forms.ChoiceField(
-        label=_("Shown to"), choices=Visibility.choices, initial=Visibility.PERSONAL, widget=ListSelect, required=False
+        label=_("Shown to"), choices=Visibility.choices, initial=Visibility.PERSONAL, widget=PlainSelect, required=False
     )
-    group = forms.ChoiceField(label=_("Group"), required=False, widget=ListSelect)
+    group = forms.ChoiceField(label=_("Group"), required=False, widget=PlainSelect)
     params = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
     # Editing a view is saving the list over it: its filters, search and sort become the list's.
-    replace = forms.ChoiceField(label=_("Save as"), required=False, widget=ListSelect)
+    replace = forms.ChoiceField(label=_("Save as"), required=False, widget=PlainSelect)
 
     def __init__(
         self, *args: Any, groups: list[SupportGroup], replaceable: Sequence[SavedView] = (), **kwargs: Any

@@ -225,7 +225,8 @@ def _update_form(ticket: Ticket, data: Any = None, files: Any = None) -> AgentUp
         "tags": " ".join(_tags(ticket)),
         "tags_shown": " ".join(_tags(ticket)),
     }
-    return AgentUpdateForm(data, files, initial=initial, agents=selectors.agents(), groups=SupportGroup.objects.all())
+    agents, groups = _team()
+    return AgentUpdateForm(data, files, initial=initial, agents=agents, groups=groups)
 
 
 def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, status: int = 200) -> HttpResponse:
@@ -234,6 +235,9 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
     answered = Survey.objects.filter(ticket=ticket, answered_at__isnull=False).order_by("-answered_at")
     context = {
         "ticket": ticket,
+        # The tickets it follows up and was merged into, linked by number: their ids are on its row.
+        "follow_up_of": _reference_of(ticket.follow_up_of_id),
+        "merged_into": _reference_of(ticket.merged_into_id),
         "conversation": selectors.conversation(
             ticket,
             total=ticket.message_count,  # type: ignore[attr-defined]  # annotated: selectors.ticket_or_404(counted=True)
@@ -264,6 +268,11 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
     response = render(request, "workspace/ticket.html", context, status=status)
     response.headers["Cache-Control"] = "no-store"  # a ticket's conversation is never kept by a cache
     return response
+
+
+def _reference_of(pk: int | None) -> int | None:
+    """A linked ticket's number, from its id alone (the page links to it; reading it would cost a join)."""
+    return None if pk is None else Ticket(pk=pk).reference
 
 
 @require_GET

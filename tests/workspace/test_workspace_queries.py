@@ -244,3 +244,24 @@ def test_a_ticket_with_nothing_in_its_cards_says_so_without_reading_them(
     assert "Nobody." in requester and "E-mails not delivered" not in requester
     assert "No rating yet." in page
     assert "Old field" not in page and 'id="fields-title"' not in page and "Service level" not in page
+
+
+def test_a_follow_up_merged_into_another_links_both_by_number_with_the_same_queries(
+    client, agent, make_ticket, django_assert_num_queries
+):
+    client.force_login(agent)
+    # Other requesters': the "Other tickets" card would list the same requester's tickets by subject.
+    closed = make_ticket(email="first@example.org", subject="The first one")
+    kept = make_ticket(email="kept@example.org", subject="Where it went")
+    ticket = make_ticket(subject="The follow-up")
+    # The two links as a closed ticket's answer and a merge leave them; only the page is under test here.
+    Ticket.objects.filter(pk=ticket.pk).update(follow_up_of=closed, merged_into=kept)
+
+    with django_assert_num_queries(TICKET_PAGE_QUERIES):
+        page = client.get(url("agent_ticket", ticket.reference)).content.decode()
+
+    assert f'<a href="{url("agent_ticket", closed.reference)}">follow-up of #{closed.reference}</a>' in page
+    assert f"Merged into #{kept.reference}." in page
+    assert f'<a href="{url("agent_ticket", kept.reference)}">Open it</a>' in page
+    # By number only: neither linked ticket's subject is read for the page.
+    assert "The first one" not in page and "Where it went" not in page
