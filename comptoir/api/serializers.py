@@ -102,10 +102,6 @@ class FieldValuesField(serializers.DictField):
         super().__init__(child=serializers.JSONField(allow_null=True), **kwargs)
 
 
-def _reference(pk: int | None) -> int | None:
-    return None if pk is None else pk + REFERENCE_OFFSET
-
-
 class TicketSerializer(serializers.Serializer[Ticket]):
     """A ticket; the AGENT_ONLY_TICKET_FIELDS are left out of what a requester reads."""
 
@@ -167,10 +163,10 @@ class TicketSerializer(serializers.Serializer[Ticket]):
         return request.build_absolute_uri(path) if request is not None else path
 
     def get_follow_up_of(self, ticket: Ticket) -> int | None:
-        return _reference(ticket.follow_up_of_id)
+        return Ticket.reference_of(ticket.follow_up_of_id)
 
     def get_merged_into(self, ticket: Ticket) -> int | None:
-        return _reference(ticket.merged_into_id)
+        return Ticket.reference_of(ticket.merged_into_id)
 
     def get_tags(self, ticket: Ticket) -> list[str]:
         # Read from the prefetched rows: no query per ticket.

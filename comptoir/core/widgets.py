@@ -40,6 +40,8 @@ class PlainSelect(forms.Select):
                 f"{conditional_escape(str(label))}</option>"
             )
         final_attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final_attrs["multiple"] = True  # as Select.get_context adds it
         # Every value above is escaped; flatatt escapes the attributes.
         return SafeString(
             f'<select name="{conditional_escape(name)}"{flatatt(final_attrs)}>{"".join(options)}</select>'

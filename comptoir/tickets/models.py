@@ -219,6 +219,12 @@ class Ticket(models.Model):
     def pk_from_reference(reference: int) -> int:
         return reference - REFERENCE_OFFSET
 
+    @staticmethod
+    def reference_of(pk: int | None) -> int | None:
+        """The number of the ticket with this id (None for none), without reading it: a linked ticket's,
+        from the foreign key that names it (``follow_up_of_id``, ``merged_into_id``)."""
+        return None if pk is None else pk + REFERENCE_OFFSET
+
 
 class AuthorRole(models.TextChoices):
     REQUESTER = "requester", _("Requester")

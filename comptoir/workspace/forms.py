@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from django import forms
@@ -89,6 +90,11 @@ class AgentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return str(obj.get_full_name())
 
 
+def _offered(field: forms.ModelChoiceField[Any], rows: Sequence[Any]) -> list[tuple[int, str]]:
+    """The options of a model's select, from rows already read, labelled as the field labels them."""
+    return [(row.pk, field.label_from_instance(row)) for row in rows]
+
+
 FORM_ID = "agent-update"
 PROPERTY_FIELDS = ("priority", "type", "assignee", "group")
 
@@ -136,20 +142,25 @@ class AgentUpdateForm(forms.Form):
         help_text=_("Separated by spaces or commas; “late delivery” is two tags, “late-delivery” one."),
     )
 
-    def __init__(self, *args: Any, agents: Sequence[User], groups: Sequence[SupportGroup], **kwargs: Any) -> None:
-        """``agents`` and ``groups``: what the selects offer, as the page read them (views._team).
-
-        A choice sent back is checked in the database (the same rows, read again by the fields' querysets);
-        offering the rows already read spares each select its own query and its model instances.
+    def __init__(
+        self,
+        *args: Any,
+        agents: Callable[[], Sequence[User]],
+        groups: Callable[[], Sequence[SupportGroup]],
+        **kwargs: Any,
+    ) -> None:
+        """``agents`` and ``groups`` read what the selects offer (views._agents and views._groups: statements
+        compiled once), and only when the selects are drawn: a closed ticket's page and an accepted update
+        never draw them. A choice sent back is checked by the fields' querysets, in the database.
         """
         super().__init__(*args, **kwargs)
-        assignee = cast(AgentChoiceField, self.fields["assignee"])
+        assignee = cast("forms.ModelChoiceField[User]", self.fields["assignee"])
         assignee.queryset = selectors.agents()
-        offered = [(one.pk, assignee.label_from_instance(one)) for one in agents]
-        assignee.choices = [("", assignee.empty_label), *offered]
-        group = cast(forms.ModelChoiceField, self.fields["group"])  # type: ignore[type-arg]
+        # Read once however often Django iterates them (drawing a select reads its first option, then all).
+        assignee.choices = functools.cache(lambda: [("", assignee.empty_label), *_offered(assignee, agents())])
+        group = cast("forms.ModelChoiceField[SupportGroup]", self.fields["group"])
         group.queryset = SupportGroup.objects.all()
-        group.choices = [("", group.empty_label), *((one.pk, group.label_from_instance(one)) for one in groups)]
+        group.choices = functools.cache(lambda: [("", group.empty_label), *_offered(group, groups())])
         for name in (*PROPERTY_FIELDS, "tags", "tags_shown"):
             # Shown in the sidebar, outside the <form> element, yet sent with it.
             self.fields[name].widget.attrs["form"] = FORM_ID

@@ -357,7 +357,7 @@ class _Row(forms.Form):
         attrs = {"id": bound.auto_id}
         if bound.errors:
             attrs["aria-invalid"] = "true"
-            attrs["aria-describedby"] = f"{bound.auto_id}_errors"
+            attrs["aria-describedby"] = f"{bound.auto_id}_error"
         typed = self.typed_values()
         choices = self.choices()
         chosen_values = _as_choices(typed, choices, several=self.several()) if choices is not None else None
@@ -753,7 +753,7 @@ class ActionForm(_Row):
             bound = self[name]
             attrs: dict[str, str | bool] = {}
             if bound.errors:
-                attrs |= {"aria-invalid": "true", "aria-describedby": f"{bound.auto_id}_errors"}
+                attrs |= {"aria-invalid": "true", "aria-describedby": f"{bound.auto_id}_error"}
             if name.startswith(("subject_", "text_")):
                 attrs["lang"] = name.split("_", 1)[1]  # what is typed there is in that language
             html = self._to_html(bound, attrs) if name == "to" else bound.as_widget(attrs=attrs)

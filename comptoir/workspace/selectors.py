@@ -383,8 +383,8 @@ def ticket_or_404(reference: int, *, counted: bool = False, viewer: User | None 
     ``viewer``: with ``followed``, whether that agent follows it; ``panels``: with whether each of the ticket
     page's optional cards has anything to show (``panels_shown``). All in the same query."""
     # Not the ticket it follows up, nor the one it was merged into: the page links to them by number, from the ids
-    # on the ticket's row. Two more joins of the tickets table made PostgreSQL plan this statement for 4 ms at
-    # every page (its execution: 0.15 ms); without them, 1 ms.
+    # on the ticket's row. Those two more joins of the tickets table made PostgreSQL plan this statement for 4.4 ms
+    # at every page (its execution: 0.15 ms); without them 1.4 ms, and 1 ms read by get() (bench/README.md).
     tickets = Ticket.objects.select_related("requester__organisation", "assignee", "group")
     if counted:
         tickets = tickets.annotate(message_count=message_count()).prefetch_related("tags")

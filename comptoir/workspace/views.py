@@ -181,10 +181,19 @@ def _views_seen(agent: User) -> list[SavedView]:
 
 
 def _team() -> tuple[list[User], list[SupportGroup]]:
-    """The agents and the groups the list's filters and panels offer, by statements compiled once per process."""
-    agents = kept_models(("agents", router.db_for_read(User)), User, selectors.agents)
-    groups = kept_models(("groups", router.db_for_read(SupportGroup)), SupportGroup, SupportGroup.objects.all)
-    return agents, groups
+    """The agents and the groups the list's filters and panels offer."""
+    return _agents(), _groups()
+
+
+def _agents() -> list[User]:
+    """The agents a select offers (the list's filters and panels, the ticket page's assignee): by a statement
+    compiled once per process."""
+    return kept_models(("agents", router.db_for_read(User)), User, selectors.agents)
+
+
+def _groups() -> list[SupportGroup]:
+    """The groups a select offers, likewise."""
+    return kept_models(("groups", router.db_for_read(SupportGroup)), SupportGroup, SupportGroup.objects.all)
 
 
 def _saved_view(request: HttpRequest, saved_views: list[SavedView]) -> SavedView | None:
@@ -225,8 +234,7 @@ def _update_form(ticket: Ticket, data: Any = None, files: Any = None) -> AgentUp
         "tags": " ".join(_tags(ticket)),
         "tags_shown": " ".join(_tags(ticket)),
     }
-    agents, groups = _team()
-    return AgentUpdateForm(data, files, initial=initial, agents=agents, groups=groups)
+    return AgentUpdateForm(data, files, initial=initial, agents=_agents, groups=_groups)
 
 
 def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, status: int = 200) -> HttpResponse:
@@ -236,8 +244,8 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
     context = {
         "ticket": ticket,
         # The tickets it follows up and was merged into, linked by number: their ids are on its row.
-        "follow_up_of": _reference_of(ticket.follow_up_of_id),
-        "merged_into": _reference_of(ticket.merged_into_id),
+        "follow_up_of": Ticket.reference_of(ticket.follow_up_of_id),
+        "merged_into": Ticket.reference_of(ticket.merged_into_id),
         "conversation": selectors.conversation(
             ticket,
             total=ticket.message_count,  # type: ignore[attr-defined]  # annotated: selectors.ticket_or_404(counted=True)
@@ -268,11 +276,6 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, form: AgentUpdateForm, 
     response = render(request, "workspace/ticket.html", context, status=status)
     response.headers["Cache-Control"] = "no-store"  # a ticket's conversation is never kept by a cache
     return response
-
-
-def _reference_of(pk: int | None) -> int | None:
-    """A linked ticket's number, from its id alone (the page links to it; reading it would cost a join)."""
-    return None if pk is None else Ticket(pk=pk).reference
 
 
 @require_GET

@@ -7,6 +7,7 @@ from django import forms
 from django.test.html import parse_html
 
 from comptoir.core.widgets import PlainSelect
+from comptoir.tickets.models import SupportGroup
 
 CHOICES = [
     ("", "Any"),
@@ -21,7 +22,7 @@ CHOICES = [
 def test_it_writes_what_the_django_template_writes(value, multiple):
     attrs = {"id": "id_assignee", "class": "compact", "data-x": "<b>"}
     if multiple:
-        ours, theirs = PlainSelect(attrs={**attrs, "multiple": True}), forms.SelectMultiple(attrs=attrs)
+        ours, theirs = PlainSelect(attrs=attrs), forms.SelectMultiple(attrs=attrs)
         ours.allow_multiple_selected = True
     else:
         ours, theirs = PlainSelect(attrs=attrs), forms.Select(attrs=attrs)
@@ -44,7 +45,7 @@ def test_flat_choices_are_written_as_the_django_template_writes_them(value, mult
     or every one when several may be; None is the empty value."""
     attrs = {"id": "id_assignee", "form": "agent-update", "required": True, "disabled": False}
     if multiple:
-        ours, theirs = PlainSelect(attrs={**attrs, "multiple": True}), forms.SelectMultiple(attrs=attrs)
+        ours, theirs = PlainSelect(attrs=attrs), forms.SelectMultiple(attrs=attrs)
         ours.allow_multiple_selected = True
     else:
         ours, theirs = PlainSelect(attrs=attrs), forms.Select(attrs=attrs)
@@ -57,8 +58,6 @@ def test_flat_choices_are_written_as_the_django_template_writes_them(value, mult
 
 
 def test_a_model_choice_field_s_select_shows_the_chosen_instance(db):
-    from comptoir.tickets.models import SupportGroup
-
     billing, sales = SupportGroup.objects.create(name="Billing"), SupportGroup.objects.create(name="Sales & co")
     field = forms.ModelChoiceField(queryset=SupportGroup.objects.order_by("name"), empty_label="No group")
     ours, theirs = PlainSelect(), forms.Select()

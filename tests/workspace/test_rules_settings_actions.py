@@ -73,7 +73,7 @@ def test_an_empty_reply_is_refused_next_to_its_text(as_admin):
     assert response.status_code == 400
     html = response.content.decode()
     error = "Write the reply in at least one language."
-    assert f'<ul class="errors" id="id_actions-0-text_fr_errors"><li>{error}</li></ul>' in html
+    assert f'<ul class="errors" id="id_actions-0-text_fr_error"><li>{error}</li></ul>' in html
     assert f'<a href="#id_actions-0-text_fr">Action 1, text in French: {error}</a>' in html
     assert not Rule.objects.exists()
 
@@ -120,7 +120,7 @@ def test_an_e_mail_missing_a_part_is_refused_next_to_it_with_what_was_typed_kept
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert f'<ul class="errors" id="id_actions-0-{field}_errors"><li>{error}</li></ul>' in html
+    assert f'<ul class="errors" id="id_actions-0-{field}_error"><li>{error}</li></ul>' in html
     assert f'href="#id_actions-0-{field}"' in html  # in the summary at the top
     if changes.get("subject_fr") is None:
         assert f'value="{SUBJECT["fr"]}"' in html
@@ -166,7 +166,7 @@ def test_a_notice_without_whom_to_tell_is_refused(as_admin, details, field, erro
 
     assert response.status_code == 400
     shown = error.replace("'", "&#x27;")  # escaped in the page
-    assert f'<ul class="errors" id="id_actions-0-{field}_errors"><li>{shown}</li></ul>' in response.content.decode()
+    assert f'<ul class="errors" id="id_actions-0-{field}_error"><li>{shown}</li></ul>' in response.content.decode()
 
 
 def test_inputs_under_a_row_without_an_action_ask_for_the_action(as_admin):

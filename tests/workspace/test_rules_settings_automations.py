@@ -246,7 +246,7 @@ def test_hours_that_cannot_be_read_are_refused_next_to_the_value(as_admin, typed
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert f'<ul class="errors" id="id_conditions-1-value_errors"><li>{error}' in html
+    assert f'<ul class="errors" id="id_conditions-1-value_error"><li>{error}' in html
     assert f'<a href="#id_conditions-1-value">Condition 2, value: {error}' in html
     assert 'aria-invalid="true"' in html and 'value="Remind the pending"' in html
     assert not Rule.objects.exists()

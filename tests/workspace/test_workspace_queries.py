@@ -14,9 +14,14 @@ from comptoir.accounts.models import Role, User
 from comptoir.mail.models import OutboundEmail, OutboundKind, OutboundStatus
 from comptoir.sla.models import Metric
 from comptoir.ticketforms.models import FieldKind, FieldValue, TicketField
-from comptoir.tickets.models import Channel, Priority, SupportGroup, Survey, Ticket
+from comptoir.tickets.models import Channel, Priority, Status, SupportGroup, Survey, Ticket
 from comptoir.tickets.satisfaction import survey_answer
-from comptoir.tickets.services import ticket_add_ccs, ticket_reply_by_requester, ticket_update_by_agent
+from comptoir.tickets.services import (
+    ticket_add_ccs,
+    ticket_reply_by_requester,
+    ticket_set_status,
+    ticket_update_by_agent,
+)
 from comptoir.workspace import selectors
 from tests.conftest import png_attachment
 from tests.sla.conftest import policy_make
@@ -136,20 +141,24 @@ def test_it_counts_every_view_the_quarantine_and_the_list_in_one_query(agent, ma
 
 # The agent's ticket page, whatever the number of messages and attachments: 1 session, 2 the
 # signed-in agent with their permission (the header's "Articles" link), 3 the ticket with
-# requester and organisation, assignee, group, followed-up and merged-into tickets joined, its
-# message count, whether the agent follows it and whether each optional card has anything to show
-# (selectors.panels_shown), 4 its tags (one prefetch), 5 the messages with their authors, 6 their
-# attachments (one prefetch), 7 the agents of the assignee field, 8 the groups of the group field,
-# 9 the requester's other tickets, 10 the events with their actors and rules. Not on the page: the
-# canned replies (fetched when the agent reaches for one) and the list of organisations (names
-# suggested as the agent types). Same count on PostgreSQL: there the fields' agents and groups
-# (7, 8) are read through a server-side cursor, still one DECLARE ... CURSOR each.
+# requester and organisation, assignee and group joined (the tickets it follows up and was merged
+# into are linked by number, from its own row: no join), its message count, whether the agent
+# follows it and whether each optional card has anything to show (selectors.panels_shown), 4 its
+# tags (one prefetch), 5 the messages with their authors, 6 their attachments (one prefetch),
+# 7 the agents the assignee's select offers, 8 the groups of the group's (each a statement compiled
+# once, views._agents and views._groups, read as the selects are drawn), 9 the requester's other
+# tickets, 10 the events with their actors and rules. Not on the page: the canned replies (fetched
+# when the agent reaches for one) and the list of organisations (names suggested as the agent
+# types). Same count on PostgreSQL.
 TICKET_PAGE_QUERIES = 10
 # A card with something to show costs one query more each, run only then: the CCs, the e-mails
 # not delivered, the answered surveys, the ticket fields with this ticket's values (when any field
 # is defined); the service-level clocks with their policies, and their pauses (one prefetch): two.
 TICKET_PAGE_WITH_CLOCKS_QUERIES = TICKET_PAGE_QUERIES + 2
 TICKET_PAGE_WITH_EVERY_CARD_QUERIES = TICKET_PAGE_QUERIES + 6
+# A closed ticket's page shows its fields as text (only notes can be added): no select, so neither
+# the agents nor the groups are read.
+CLOSED_TICKET_PAGE_QUERIES = TICKET_PAGE_QUERIES - 2
 
 
 def test_it_shows_a_ticket_with_one_message_and_with_50_with_the_same_queries(
@@ -265,3 +274,17 @@ def test_a_follow_up_merged_into_another_links_both_by_number_with_the_same_quer
     assert f'<a href="{url("agent_ticket", kept.reference)}">Open it</a>' in page
     # By number only: neither linked ticket's subject is read for the page.
     assert "The first one" not in page and "Where it went" not in page
+
+
+def test_a_closed_ticket_s_page_reads_no_agent_nor_group_to_offer(
+    client, agent, make_ticket, django_assert_num_queries
+):
+    client.force_login(agent)
+    ticket = make_ticket()
+    ticket_set_status(ticket, Status.CLOSED, actor=None)
+
+    with django_assert_num_queries(CLOSED_TICKET_PAGE_QUERIES):
+        page = client.get(url("agent_ticket", ticket.reference)).content.decode()
+
+    assert 'name="assignee"' not in page and 'name="group"' not in page
+    assert '<dl class="properties">' in page

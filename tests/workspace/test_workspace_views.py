@@ -245,6 +245,39 @@ def test_it_saves_field_changes_and_shows_them_in_the_history(agent_client, make
     assert "Group changed: Billing team" in history
 
 
+def test_the_selects_show_the_ticket_s_assignee_and_group_among_the_team_s(agent_client, make_ticket, colleague):
+    ticket = make_ticket()
+    group = SupportGroup.objects.create(name="Billing <team>")
+    SupportGroup.objects.create(name="Sales")
+    submit(agent_client, ticket, assignee=colleague.pk, group=group.pk)
+
+    page = agent_client.get(ticket_url("agent_ticket", ticket)).content.decode()
+
+    assignee = page.split('<select name="assignee"')[1].split("</select>")[0]
+    assert f'<option value="{colleague.pk}" selected>Dominique</option>' in assignee
+    assert '<option value="">Nobody</option>' in assignee
+    groups = page.split('<select name="group"')[1].split("</select>")[0]
+    assert f'<option value="{group.pk}" selected>Billing &lt;team&gt;</option>' in groups
+    assert groups.count("<option") == 3  # "No group", Billing, Sales
+
+
+def test_it_refuses_an_assignee_who_is_no_longer_an_agent(agent_client, make_ticket, colleague):
+    ticket = make_ticket()
+    User.objects.filter(pk=colleague.pk).update(is_active=False)
+
+    response = submit(agent_client, ticket, assignee=colleague.pk)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    select = page.split('<select name="assignee"')[1].split(">")[0]
+    # Django links the select to its error by "<id>_error": the list of errors carries that id.
+    assert 'aria-invalid="true"' in select and 'aria-describedby="id_assignee_error"' in select
+    errors = page.split('id="id_assignee_error"')[1].split("</ul>")[0]
+    assert "Select a valid choice" in errors
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
 # --- Closed tickets ----------------------------------------------------------------------
 
 
