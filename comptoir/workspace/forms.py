@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -90,9 +91,15 @@ class AgentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return str(obj.get_full_name())
 
 
-def _offered(field: forms.ModelChoiceField[Any], rows: Sequence[Any]) -> list[tuple[int, str]]:
-    """The options of a model's select, from rows already read, labelled as the field labels them."""
-    return [(row.pk, field.label_from_instance(row)) for row in rows]
+def _offer(field: forms.Field, queryset: QuerySet[Any], rows: Callable[[], Sequence[Any]]) -> None:
+    """A model's select offering ``rows()`` (read only when it is drawn, and once: Django iterates a select's
+    choices twice, its first option for the required attribute, then all), labelled as the field labels them;
+    a choice sent back is checked by ``queryset``, in the database."""
+    model_field = cast("forms.ModelChoiceField[Any]", field)
+    model_field.queryset = queryset
+    model_field.choices = functools.cache(
+        lambda: [("", model_field.empty_label), *((row.pk, model_field.label_from_instance(row)) for row in rows())]
+    )
 
 
 FORM_ID = "agent-update"
@@ -150,17 +157,11 @@ class AgentUpdateForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         """``agents`` and ``groups`` read what the selects offer (views._agents and views._groups: statements
-        compiled once), and only when the selects are drawn: a closed ticket's page and an accepted update
-        never draw them. A choice sent back is checked by the fields' querysets, in the database.
-        """
+        compiled once), only when the selects are drawn (_offer): a closed ticket's page and an accepted
+        update never draw them."""
         super().__init__(*args, **kwargs)
-        assignee = cast("forms.ModelChoiceField[User]", self.fields["assignee"])
-        assignee.queryset = selectors.agents()
-        # Read once however often Django iterates them (drawing a select reads its first option, then all).
-        assignee.choices = functools.cache(lambda: [("", assignee.empty_label), *_offered(assignee, agents())])
-        group = cast("forms.ModelChoiceField[SupportGroup]", self.fields["group"])
-        group.queryset = SupportGroup.objects.all()
-        group.choices = functools.cache(lambda: [("", group.empty_label), *_offered(group, groups())])
+        _offer(self.fields["assignee"], selectors.agents(), agents)
+        _offer(self.fields["group"], SupportGroup.objects.all(), groups)
         for name in (*PROPERTY_FIELDS, "tags", "tags_shown"):
             # Shown in the sidebar, outside the <form> element, yet sent with it.
             self.fields[name].widget.attrs["form"] = FORM_ID

@@ -17,16 +17,19 @@ CHOICES = [
 ]
 
 
+def ours_and_django_s(attrs: dict[str, object], multiple: bool, choices: list) -> tuple[PlainSelect, forms.Select]:
+    """PlainSelect and the Django widget it stands for, with the same attributes and choices."""
+    ours = PlainSelect(attrs=attrs)
+    ours.allow_multiple_selected = multiple
+    theirs = forms.SelectMultiple(attrs=attrs) if multiple else forms.Select(attrs=attrs)
+    ours.choices = theirs.choices = choices
+    return ours, theirs
+
+
 @pytest.mark.parametrize("value", ["", "1", "3", ["1", "4"]])
 @pytest.mark.parametrize("multiple", [False, True])
 def test_it_writes_what_the_django_template_writes(value, multiple):
-    attrs = {"id": "id_assignee", "class": "compact", "data-x": "<b>"}
-    if multiple:
-        ours, theirs = PlainSelect(attrs=attrs), forms.SelectMultiple(attrs=attrs)
-        ours.allow_multiple_selected = True
-    else:
-        ours, theirs = PlainSelect(attrs=attrs), forms.Select(attrs=attrs)
-    ours.choices = theirs.choices = CHOICES
+    ours, theirs = ours_and_django_s({"id": "id_assignee", "class": "compact", "data-x": "<b>"}, multiple, CHOICES)
 
     written = ours.render("assignee", value)
 
@@ -44,12 +47,7 @@ def test_flat_choices_are_written_as_the_django_template_writes_them(value, mult
     """Written from the choices without Django's widget context: the first option holding the value is chosen,
     or every one when several may be; None is the empty value."""
     attrs = {"id": "id_assignee", "form": "agent-update", "required": True, "disabled": False}
-    if multiple:
-        ours, theirs = PlainSelect(attrs=attrs), forms.SelectMultiple(attrs=attrs)
-        ours.allow_multiple_selected = True
-    else:
-        ours, theirs = PlainSelect(attrs=attrs), forms.Select(attrs=attrs)
-    ours.choices = theirs.choices = FLAT
+    ours, theirs = ours_and_django_s(attrs, multiple, FLAT)
 
     written = ours.render("assignee", value)
 
